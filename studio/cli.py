@@ -1,0 +1,238 @@
+"""The `studio` command line: parses options and calls the library (see DESIGN.md's contract)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import click
+
+from . import __version__, doctor as doctor_mod, ingest as ingest_mod, process as process_mod, shows
+from . import status as status_mod
+from .errors import StudioError
+from .media import FFmpeg, find_ffmpeg
+from .progress import Reporter
+from .workspace import Workspace, init_workspace
+
+
+@dataclass
+class App:
+    workspace: Workspace
+    reporter: Reporter
+    _ffmpeg: FFmpeg | None = None
+
+    @property
+    def ffmpeg(self) -> FFmpeg:
+        if self._ffmpeg is None:
+            self._ffmpeg = find_ffmpeg()
+        return self._ffmpeg
+
+
+def emit_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+class StudioGroup(click.Group):
+    """Turns StudioError into its one-line message and exit code (1 or 2)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StudioError as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise click.exceptions.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted; run the same command again to finish", err=True)
+            raise click.exceptions.Exit(130) from None
+
+
+@click.group(cls=StudioGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path), envvar="STUDIO_WORKSPACE",
+              default=".", show_default="current folder", help="Workspace folder (or STUDIO_WORKSPACE).")
+@click.option("-v", "--verbose", is_flag=True, help="Say more about what happens.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages; errors only.")
+@click.version_option(__version__, prog_name="studio")
+@click.pass_context
+def cli(ctx: click.Context, workspace_dir: Path, verbose: bool, quiet: bool) -> None:
+    """Studio turns a recorded session into a podcast episode, a broadcast file,
+    transcripts and a feed.
+
+    \b
+    A typical day:
+      studio ingest rekaman.mp3 --show kpu-sosialisasi --title "DPT dan pemilih pindahan"
+      studio process --all          # loudness, renditions, transcripts (skips finished work)
+      studio status                 # what is done, where the files are
+      studio run                    # process everything pending, then publish
+
+    Exit codes: 0 success, 1 processing failure, 2 bad usage or bad input.
+    """
+    ctx.obj = App(Workspace(workspace_dir), Reporter(quiet=quiet, verbose=verbose))
+
+
+# -- workspace and shows ------------------------------------------------------
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.pass_obj
+def init(app: App, directory: Path) -> None:
+    """Create a workspace in DIRECTORY (studio.toml, feeds/, episodes/)."""
+    workspace = init_workspace(directory)
+    app.reporter.info(f"workspace ready in {workspace.root}; add a show with `studio show add`")
+
+
+@cli.group()
+def show() -> None:
+    """Manage shows (one show = one podcast feed)."""
+
+
+@show.command("add")
+@click.argument("slug")
+@click.option("--title", required=True, help="Show title as listeners see it.")
+@click.option("--description", default="", help="What the show is about.")
+@click.option("--language", default="id", show_default=True, help="Language code (transcription and feed).")
+@click.option("--author", default="", help="Author / publisher name.")
+@click.option("--email", default="", help="Owner e-mail for podcast directories.")
+@click.option("--category", default="Government", show_default=True, help="Apple Podcasts category.")
+@click.option("--link", default="", help="Web page of the show.")
+@click.option("--artwork", type=click.Path(dir_okay=False, path_type=Path),
+              help="Square JPEG or PNG, 1400 to 3000 px.")
+@click.option("--replace", is_flag=True, help="Overwrite an existing show's settings.")
+@click.option("--json", "as_json", is_flag=True, help="Print the show as JSON.")
+@click.pass_obj
+def show_add(app: App, slug: str, artwork: Path | None, replace: bool, as_json: bool, **fields: str) -> None:
+    """Add a show SLUG (lower-case letters, digits, '-')."""
+    added = shows.add_show(app.workspace, slug, artwork=artwork, replace=replace, **fields)
+    if as_json:
+        emit_json(asdict(added))
+    else:
+        click.echo(added.slug)
+
+
+@show.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def show_list(app: App, as_json: bool) -> None:
+    """List the workspace's shows."""
+    found = app.workspace.shows()
+    if as_json:
+        emit_json([asdict(s) for s in found.values()])
+    else:
+        for s in found.values():
+            click.echo(f"{s.slug:<28} {s.title}")
+
+
+# -- episodes -----------------------------------------------------------------
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--show", "show_slug", required=True, help="Show the episode belongs to.")
+@click.option("--title", default="", help="Episode title (default: from the file name).")
+@click.option("--description", default="", help="Episode description (feed and tags).")
+@click.option("--recorded-on", default="", help="Recording date YYYY-MM-DD (default: today); starts the episode id.")
+@click.option("--source", default="", help="Where it was recorded (studio, OB van, ...).")
+@click.option("--air-from", default="", help="Start of the radio air window (ISO date or date-time).")
+@click.option("--air-until", default="", help="End of the radio air window (ISO date or date-time).")
+@click.option("--replace", is_flag=True, help="Overwrite an existing episode with the same id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the episode as a JSON object.")
+@click.pass_obj
+def ingest(app: App, file: Path, show_slug: str, replace: bool, as_json: bool, **fields: str) -> None:
+    """Check a recording, keep it untouched and create its episode; prints the episode id.
+
+    Accepts WAV, FLAC, MP3, M4A/AAC, OGG/Opus and videos with sound (MP4, MOV,
+    MKV). The same file ingested twice gives the same episode.
+    """
+    request = ingest_mod.IngestRequest(file=file, show=show_slug, replace=replace, **fields)
+    result = ingest_mod.ingest(app.workspace, app.ffmpeg, request, app.reporter)
+    if not result.created:
+        app.reporter.info(f"already ingested as {result.episode.id}")
+    if as_json:
+        emit_json({**asdict(result.episode), "id": result.episode.id, "created": result.created,
+                   "path": str(app.workspace.episode_dir(result.episode.id))})
+    else:
+        click.echo(result.episode.id)
+
+
+def _select(app: App, episode_ids: tuple[str, ...], all_: bool):
+    if episode_ids and all_:
+        raise click.UsageError("name episodes or use --all, not both")
+    if not episode_ids and not all_:
+        raise click.UsageError("name one or more episodes (show/YYYY-MM-DD-slug) or use --all")
+    return [app.workspace.episode(e) for e in episode_ids] if episode_ids else app.workspace.episodes()
+
+
+def _process(app: App, episodes) -> list[process_mod.EpisodeReport]:
+    ffmpeg = app.ffmpeg
+    reports = []
+    for episode in episodes:
+        report = process_mod.process_episode(app.workspace, ffmpeg, episode, app.reporter)
+        done = ", ".join(report.done) or "nothing to do"
+        app.reporter.info(f"{episode.id}: {done}")
+        reports.append(report)
+    return reports
+
+
+@cli.command()
+@click.argument("episode_ids", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Process every episode in the workspace.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.pass_obj
+def process(app: App, episode_ids: tuple[str, ...], all_: bool, as_json: bool) -> None:
+    """Normalize loudness and make the podcast and broadcast renditions.
+
+    Incremental: finished work is skipped; changing a show's loudness target
+    redoes only what depends on it.
+    """
+    reports = _process(app, _select(app, episode_ids, all_))
+    if as_json:
+        emit_json([asdict(r) for r in reports])
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.pass_obj
+def run(app: App, as_json: bool) -> None:
+    """The main job: process everything pending, then publish."""
+    episodes = app.workspace.episodes()
+    if not episodes:
+        app.reporter.info("no episodes yet: add one with `studio ingest FILE --show SLUG`")
+    reports = _process(app, episodes)
+    if as_json:
+        emit_json({"processed": [asdict(r) for r in reports]})
+
+
+@cli.command()
+@click.argument("episode_ids", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of episodes.")
+@click.pass_obj
+def status(app: App, episode_ids: tuple[str, ...], as_json: bool) -> None:
+    """State and artifact paths of each episode (all by default)."""
+    episodes = [app.workspace.episode(e) for e in episode_ids] if episode_ids else app.workspace.episodes()
+    statuses = [status_mod.episode_status(app.workspace, e) for e in episodes]
+    if as_json:
+        emit_json(statuses)
+        return
+    if not statuses:
+        click.echo("no episodes yet: add one with `studio ingest FILE --show SLUG`")
+    for s in statuses:
+        click.echo(status_mod.format_line(s))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.pass_obj
+def doctor(app: App, as_json: bool) -> None:
+    """Check ffmpeg, the transcription model, fonts and workspace write access."""
+    checks = doctor_mod.run_checks(app.workspace)
+    if as_json:
+        emit_json([asdict(c) for c in checks])
+    else:
+        for check in checks:
+            click.echo(f"{'ok ' if check.ok else 'FAIL'} {check.name:<10} {check.detail}")
+    if not all(c.ok for c in checks):
+        sys.exit(1)
+
+
+def main() -> None:
+    cli(prog_name="studio")

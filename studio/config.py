@@ -1,0 +1,121 @@
+"""Typed settings: the workspace's studio.toml and each show's feeds/<show>.toml."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import tomli_w
+
+from .errors import BadInput
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class LoudnessTargets:
+    podcast_lufs: float = -16.0
+    broadcast_lufs: float = -23.0
+    true_peak_dbtp: float = -1.0
+
+
+@dataclass(frozen=True)
+class Station:
+    name: str
+    token_sha256: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """studio.toml: workspace-wide settings, each with an embedded default."""
+
+    base_url: str = "http://127.0.0.1:8000"
+    publish_to: str = "public"
+    model: str = "base"
+    device: str = "auto"
+    compute_type: str = ""
+    cache_dir: str = ".studio-cache"
+    stations: tuple[Station, ...] = ()
+
+
+@dataclass(frozen=True)
+class Show:
+    """One show = one podcast feed (feeds/<slug>.toml)."""
+
+    slug: str
+    title: str
+    description: str = ""
+    language: str = "id"
+    author: str = ""
+    email: str = ""
+    category: str = "Government"
+    explicit: bool = False
+    link: str = ""
+    artwork: str = ""
+    model: str = ""
+    glossary: tuple[str, ...] = ()
+    loudness: LoudnessTargets = field(default_factory=LoudnessTargets)
+
+
+def check_slug(slug: str, what: str = "show") -> str:
+    if not SLUG_RE.match(slug):
+        raise BadInput(f"invalid {what} slug {slug!r}: use lower-case letters, digits and '-'")
+    return slug
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{path}: invalid TOML: {exc}") from None
+
+
+def _known(cls, data: dict, path: Path) -> dict:
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise BadInput(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    return data
+
+
+def load_settings(path: Path) -> Settings:
+    if not path.exists():
+        return Settings()
+    data = _read_toml(path)
+    studio = dict(data.get("studio", {}))
+    stations = tuple(
+        Station(name=name, token_sha256=str(entry["token_sha256"]))
+        for name, entry in sorted(data.get("stations", {}).items())
+    )
+    return Settings(**_known(Settings, studio, path), stations=stations)
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    from .fsutil import write_text
+
+    studio = {k: v for k, v in asdict(settings).items() if k != "stations"}
+    data = {"studio": studio, "stations": {s.name: {"token_sha256": s.token_sha256} for s in settings.stations}}
+    write_text(path, tomli_w.dumps(data))
+
+
+def load_show(path: Path) -> Show:
+    data = _read_toml(path)
+    loudness = LoudnessTargets(**_known(LoudnessTargets, data.pop("loudness", {}), path))
+    data["glossary"] = tuple(data.get("glossary", ()))
+    return Show(slug=path.stem, **_known(Show, data, path), loudness=loudness)
+
+
+def save_show(path: Path, show: Show) -> None:
+    from .fsutil import write_text
+
+    data = asdict(show)
+    del data["slug"]
+    data["glossary"] = list(show.glossary)
+    write_text(path, tomli_w.dumps(data))
+
+
+def with_changes(obj, **changes):
+    return replace(obj, **changes)

@@ -1,0 +1,55 @@
+"""`studio doctor`: is everything Studio needs here and working?"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+from .errors import StudioError
+from .media import find_ffmpeg
+from .workspace import Workspace
+
+REQUIRED_ENCODERS = ("libmp3lame", "pcm_s24le", "aac", "libx264")
+REQUIRED_FILTERS = ("ebur128", "alimiter", "showwaves", "subtitles")
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_ffmpeg() -> Check:
+    try:
+        ffmpeg = find_ffmpeg()
+    except StudioError as exc:
+        return Check("ffmpeg", False, str(exc))
+    listing = ""
+    for what in ("-encoders", "-filters"):
+        listing += subprocess.run([ffmpeg.path, "-hide_banner", what], capture_output=True, text=True).stdout
+    missing = [name for name in REQUIRED_ENCODERS + REQUIRED_FILTERS if f" {name} " not in listing]
+    detail = f"{ffmpeg.version()} ({ffmpeg.origin}: {ffmpeg.path})"
+    if missing:
+        return Check("ffmpeg", False, f"{detail} lacks {', '.join(missing)}")
+    return Check("ffmpeg", True, detail)
+
+
+def check_workspace(workspace: Workspace) -> Check:
+    if not workspace.root.is_dir():
+        return Check("workspace", False, f"{workspace.root} does not exist (create it with `studio init`)")
+    try:
+        with tempfile.NamedTemporaryFile(dir=workspace.root, prefix=".doctor.", suffix=".tmp"):
+            pass
+    except OSError as exc:
+        return Check("workspace", False, f"{workspace.root} is not writable: {exc.strerror}")
+    stat = os.statvfs(workspace.root)
+    free_gb = stat.f_bavail * stat.f_frsize / 1e9
+    shows, episodes = len(workspace.shows()), len(workspace.episodes())
+    return Check("workspace", free_gb > 1, f"{workspace.root}: {shows} shows, {episodes} episodes, {free_gb:.1f} GB free")
+
+
+def run_checks(workspace: Workspace) -> list[Check]:
+    return [check_ffmpeg(), check_workspace(workspace)]

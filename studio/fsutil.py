@@ -1,0 +1,108 @@
+"""File helpers: atomic writes and content hashes.
+
+Nothing is ever written under its final name directly: data goes to a hidden
+temporary file in the same folder, is fsynced and then renamed into place, so
+a reader (or an interrupted run) never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def temp_path_for(final: Path) -> Path:
+    """A hidden, unique name beside `final` that keeps its suffix (ffmpeg picks formats by it)."""
+    fd, name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent)
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide published files from web servers
+    os.close(fd)
+    return Path(name)
+
+
+def make_temp_dir(final: Path) -> Path:
+    """A hidden, unique folder beside `final`, with ordinary permissions."""
+    folder = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    folder.chmod(0o777 & ~_umask())
+    return folder
+
+
+def commit(temp: Path, final: Path) -> None:
+    """fsync `temp` and rename it to `final` atomically."""
+    with open(temp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(temp, final)
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path; on success it is renamed to `final`, on error removed."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temp = temp_path_for(final)
+    try:
+        yield temp
+        commit(temp, final)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+
+
+def write_bytes(final: Path, data: bytes) -> None:
+    with atomic_path(final) as temp:
+        temp.write_bytes(data)
+
+
+def write_text(final: Path, text: str) -> None:
+    write_bytes(final, text.encode("utf-8"))
+
+
+def write_json(final: Path, data: object) -> None:
+    write_text(final, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def remove_stale_temps(folder: Path) -> None:
+    """Remove temporary files an interrupted run left behind."""
+    if folder.is_dir():
+        for temp in folder.glob(".*.tmp*"):
+            with contextlib.suppress(OSError):
+                temp.unlink()
+
+
+def read_json(path: Path, default: object = None) -> object:
+    """The JSON in `path`, or `default` when it is missing or unreadable (an older, partial state)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (FileNotFoundError, json.JSONDecodeError):
+        return default

@@ -1,0 +1,207 @@
+"""`studio process`: run an episode's stages, skipping what is already done.
+
+Each stage output is recorded in the episode's `.studio/state.json` with a key:
+a hash of the original's sha256 and every setting the output depends on.
+A stage whose key and file are unchanged is skipped, so re-running is cheap
+and changing one setting (a show's podcast target, say) redoes only what
+depends on it. Outputs are written under temporary names and renamed into
+place, and the state is written after them: a run killed at any moment
+leaves no partial file under a final name and is completed by running again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from . import audio, bwf
+from .config import Show
+from .errors import ProcessingError
+from .fsutil import atomic_path, read_json, remove_stale_temps, sha256_file, sha256_text, write_json
+from .ingest import ANALYSIS_FILE
+from .media import FFmpeg
+from .progress import Reporter
+from .workspace import Episode, Workspace
+
+STATE_DIR = ".studio"
+STATE_FILE = "state.json"
+PODCAST_FILE = "podcast.mp3"
+BROADCAST_FILE = "broadcast.wav"
+ORIGINATOR = "Studio"
+# LAME at 128 kbit/s CBR lowers integrated loudness by about 0.4 LU (measured on tones,
+# noise and speech); the podcast branch adds it back before encoding.
+MP3_LOSS_DB = 0.4
+
+
+@dataclass
+class EpisodeReport:
+    """What `process` did to one episode (printed with --json)."""
+
+    id: str
+    done: list[str] = field(default_factory=list)  # stages run now
+    skipped: list[str] = field(default_factory=list)  # stages already up to date
+    decodes: int = 0  # full decodes of the original for loudness work
+
+
+def state_path(folder: Path) -> Path:
+    return folder / STATE_DIR / STATE_FILE
+
+
+def load_state(folder: Path) -> dict:
+    return read_json(state_path(folder), default={})
+
+
+def save_state(folder: Path, state: dict) -> None:
+    write_json(state_path(folder), state)
+
+
+@contextlib.contextmanager
+def episode_lock(folder: Path) -> Iterator[None]:
+    """One process at a time per episode; a second waits for the first."""
+    (folder / STATE_DIR).mkdir(exist_ok=True)
+    with open(folder / STATE_DIR / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _key(data: dict) -> str:
+    return sha256_text(json.dumps(data, sort_keys=True))
+
+
+def cover_for(workspace: Workspace, show: Show) -> Path | None:
+    path = workspace.feeds_dir / show.artwork if show.artwork else None
+    return path if path and path.is_file() else None
+
+
+def rendition_keys(workspace: Workspace, episode: Episode, show: Show) -> dict[str, str]:
+    """The cache key of each audio rendition: everything its bytes depend on."""
+    cover = cover_for(workspace, show)
+    common = {"version": audio.RENDER_VERSION, "sha256": episode.sha256, "ceiling": show.loudness.true_peak_dbtp}
+    return {
+        "podcast": _key({**common, "target": show.loudness.podcast_lufs, "tags": podcast_tags(episode, show),
+                         "cover": sha256_file(cover) if cover else None}),
+        "broadcast": _key({**common, "target": show.loudness.broadcast_lufs, "title": episode.title,
+                           "show": show.title, "description": episode.description}),
+    }
+
+
+def podcast_tags(episode: Episode, show: Show) -> dict[str, str]:
+    return {
+        "title": episode.title,
+        "artist": show.author or show.title,
+        "album_artist": show.author or show.title,
+        "album": show.title,
+        "date": episode.recorded_on[:4],
+        "genre": "Podcast",
+        "comment": episode.description,
+        "language": show.language,
+    }
+
+
+def _metadata_args(tags: dict[str, str]) -> list[str]:
+    args = ["-map_metadata", "-1"]
+    for name, value in tags.items():
+        if value:
+            args += ["-metadata", f"{name}={value}"]
+    return args
+
+
+def load_analysis(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, reporter: Reporter,
+                  report: EpisodeReport) -> audio.Analysis:
+    folder = workspace.episode_dir(episode.id)
+    cached = read_json(folder / ANALYSIS_FILE, default={})
+    if cached.get("sha256") == episode.sha256 and cached.get("version") == audio.ANALYSIS_VERSION:
+        return audio.Analysis.from_dict({k: v for k, v in cached.items() if k != "sha256"})
+    with reporter.bar(f"{episode.id}: measuring loudness", episode.duration) as progress:
+        analysis = audio.analyze(ffmpeg, folder / episode.original, progress)
+    report.decodes += 1
+    write_json(folder / ANALYSIS_FILE, {"sha256": episode.sha256, **analysis.to_dict()})
+    return analysis
+
+
+def make_renditions(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show: Show, state: dict,
+                    reporter: Reporter, report: EpisodeReport) -> None:
+    folder = workspace.episode_dir(episode.id)
+    keys = rendition_keys(workspace, episode, show)
+    files = {"podcast": PODCAST_FILE, "broadcast": BROADCAST_FILE}
+    pending = [name for name in files
+               if state.get(name, {}).get("key") != keys[name] or not (folder / files[name]).is_file()]
+    report.skipped += [name for name in files if name not in pending]
+    if not pending:
+        return
+    analysis = load_analysis(workspace, ffmpeg, episode, reporter, report)
+    with contextlib.ExitStack() as stack:
+        renditions = []
+        for name in pending:
+            temp = stack.enter_context(atomic_path(folder / files[name]))
+            renditions.append(_rendition(workspace, episode, show, analysis, name, temp))
+        label = f"{episode.id}: rendering {' + '.join(pending)}"
+        with reporter.bar(label, analysis.duration) as progress:
+            report.decodes += audio.render(ffmpeg, folder / episode.original, analysis, renditions, progress)
+        for rendition in renditions:
+            if rendition.name == "broadcast":
+                bwf.write_bext(rendition.output, _bext(episode, show, rendition.measured))
+    for rendition in renditions:
+        state[rendition.name] = {
+            "key": keys[rendition.name],
+            "file": files[rendition.name],
+            "target_lufs": rendition.target_lufs,
+            "gain_db": round(rendition.gain_db, 2),
+            "limited": rendition.limited,
+            "loudness": asdict(rendition.measured),
+        }
+        report.done.append(rendition.name)
+    save_state(folder, state)
+
+
+def _rendition(workspace: Workspace, episode: Episode, show: Show, analysis: audio.Analysis, name: str,
+               output: Path) -> audio.Rendition:
+    targets = show.loudness
+    if name == "podcast":
+        return audio.Rendition(
+            name="podcast", output=output, target_lufs=targets.podcast_lufs, ceiling_dbtp=targets.true_peak_dbtp,
+            cover=cover_for(workspace, show), sample_rate=44100, lossy=True,
+            margin_db=1.0, encoder_loss_db=MP3_LOSS_DB,
+            encode_args=["-c:a", "libmp3lame", "-b:a", "128k", "-ac", "2", "-id3v2_version", "3",
+                         "-write_xing", "1", *_metadata_args(podcast_tags(episode, show))],
+        )
+    return audio.Rendition(
+        name="broadcast", output=output, target_lufs=targets.broadcast_lufs, ceiling_dbtp=targets.true_peak_dbtp,
+        trim=(analysis.programme_start, analysis.programme_end),
+        encode_args=["-c:a", "pcm_s24le", "-ar", "48000", "-rf64", "auto", "-write_bext", "1",
+                     *_metadata_args({"title": episode.title, "artist": show.title})],
+    )
+
+
+def _bext(episode: Episode, show: Show, measured: audio.Loudness) -> bwf.Bext:
+    ingested = episode.ingested_at
+    return bwf.Bext(
+        description=f"{show.title}: {episode.title}",
+        originator=show.author or ORIGINATOR,
+        originator_reference=episode.sha256[:32],
+        origination_date=episode.recorded_on or ingested[:10],
+        origination_time=ingested[11:19] or "00:00:00",
+        loudness_value=measured.integrated,
+        loudness_range=measured.loudness_range,
+        max_true_peak=measured.true_peak,
+        max_momentary=measured.max_momentary,
+        max_short_term=measured.max_short_term,
+    )
+
+
+def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, reporter: Reporter) -> EpisodeReport:
+    folder = workspace.episode_dir(episode.id)
+    show = workspace.show(episode.show)
+    report = EpisodeReport(id=episode.id)
+    original = folder / episode.original
+    if not original.is_file():
+        raise ProcessingError(f"{episode.id}: original recording {episode.original} is missing")
+    with episode_lock(folder):
+        remove_stale_temps(folder)
+        state = load_state(folder)
+        make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
+    return report
