@@ -36,6 +36,8 @@ class FFmpeg:
 
 def find_ffmpeg() -> FFmpeg:
     if env := os.environ.get("STUDIO_FFMPEG"):
+        if not (os.path.isfile(env) and os.access(env, os.X_OK)):
+            raise ProcessingError(f"STUDIO_FFMPEG={env} is not an executable file")
         return FFmpeg(env, "STUDIO_FFMPEG")
     try:
         import imageio_ffmpeg

@@ -1,0 +1,114 @@
+"""The command line itself: workspace and show commands, help, status and doctor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from PIL import Image
+
+from studio.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def make_image(path: Path, size: tuple[int, int], mode: str = "RGB", fmt: str = "JPEG") -> Path:
+    Image.new(mode, size, "navy").save(path, fmt)
+    return path
+
+
+def test_help_teaches_every_command():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("init", "show", "ingest", "process", "run", "status", "doctor"):
+        assert command in result.output
+
+
+def test_init_creates_a_workspace_and_is_idempotent(tmp_path):
+    assert invoke("init", tmp_path / "ws").exit_code == 0
+    assert (tmp_path / "ws" / "studio.toml").is_file()
+    (tmp_path / "ws" / "studio.toml").write_text('[studio]\nbase_url = "https://example.org"\n')
+    assert invoke("init", tmp_path / "ws").exit_code == 0
+    assert "example.org" in (tmp_path / "ws" / "studio.toml").read_text()
+
+
+def test_show_add_with_artwork_and_list(tmp_path):
+    ws = tmp_path / "ws"
+    invoke("init", ws)
+    art = make_image(tmp_path / "art work.jpg", (1400, 1400))
+    result = invoke("--workspace", ws, "show", "add", "kpu-kalsel", "--title", "KPU & Diskominfo <Kalsel>",
+                    "--artwork", art, "--json")
+    assert result.exit_code == 0, result.output
+    show = json.loads(result.output)
+    assert show["artwork"] == "kpu-kalsel.jpg"
+    assert (ws / "feeds" / "kpu-kalsel.jpg").read_bytes() == art.read_bytes()
+    listed = json.loads(invoke("--workspace", ws, "show", "list", "--json").output)
+    assert [s["title"] for s in listed] == ["KPU & Diskominfo <Kalsel>"]
+
+
+def test_show_add_rejects_bad_artwork_and_writes_nothing(tmp_path):
+    ws = tmp_path / "ws"
+    invoke("init", ws)
+    text = tmp_path / "not-an-image.jpg"
+    text.write_text("hello")
+    cases = {
+        "small": make_image(tmp_path / "small.jpg", (1000, 1000)),
+        "large": make_image(tmp_path / "large.png", (3200, 3200), fmt="PNG"),
+        "not square": make_image(tmp_path / "wide.jpg", (2000, 1400)),
+        "gif": make_image(tmp_path / "art.gif", (1400, 1400), mode="P", fmt="GIF"),
+        "alpha": make_image(tmp_path / "alpha.png", (1400, 1400), mode="RGBA", fmt="PNG"),
+        "text": text,
+        "missing": tmp_path / "missing.jpg",
+    }
+    for name, path in cases.items():
+        result = invoke("--workspace", ws, "show", "add", "kpu", "--title", "KPU", "--artwork", path)
+        assert result.exit_code == 2, name
+        assert len(result.output.strip().splitlines()) == 1, name
+        assert sorted(p.name for p in (ws / "feeds").iterdir()) == [], name
+
+
+def test_show_add_rejects_bad_slug_and_duplicates(tmp_path):
+    ws = tmp_path / "ws"
+    invoke("init", ws)
+    assert invoke("--workspace", ws, "show", "add", "Bad Slug", "--title", "x").exit_code == 2
+    assert invoke("--workspace", ws, "show", "add", "kpu", "--title", "KPU").exit_code == 0
+    assert invoke("--workspace", ws, "show", "add", "kpu", "--title", "KPU 2").exit_code == 2
+    assert invoke("--workspace", ws, "show", "add", "kpu", "--title", "KPU 2", "--replace").exit_code == 0
+
+
+def test_process_needs_episodes_or_all(tmp_path):
+    ws = tmp_path / "ws"
+    invoke("init", ws)
+    assert invoke("--workspace", ws, "process").exit_code == 2
+    result = invoke("--workspace", ws, "process", "nope/2026-01-01-x")
+    assert result.exit_code == 2 and "unknown episode" in result.output
+
+
+def test_status_of_empty_workspace(tmp_path):
+    ws = tmp_path / "ws"
+    invoke("init", ws)
+    assert json.loads(invoke("--workspace", ws, "status", "--json").output) == []
+
+
+def test_doctor_reports_ffmpeg_and_workspace(tmp_path):
+    ws = tmp_path / "ws"
+    invoke("init", ws)
+    result = invoke("--workspace", ws, "doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(result.output)}
+    assert checks["ffmpeg"]["ok"] and "imageio-ffmpeg" in checks["ffmpeg"]["detail"]
+    assert checks["workspace"]["ok"]
+    assert result.exit_code == (0 if all(c["ok"] for c in checks.values()) else 1)
+
+
+def test_doctor_fails_on_a_broken_ffmpeg(tmp_path, monkeypatch):
+    ws = tmp_path / "ws"
+    invoke("init", ws)
+    monkeypatch.setenv("STUDIO_FFMPEG", str(tmp_path / "no-such-ffmpeg"))
+    result = CliRunner().invoke(cli, ["--workspace", str(ws), "doctor"])
+    assert result.exit_code == 1
+    assert "FAIL ffmpeg" in result.output
