@@ -26,6 +26,18 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def copy_with_sha256(source: Path, target: Path) -> str:
+    """Copy `source` to `target` and return the sha256 of the bytes copied."""
+    digest = hashlib.sha256()
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        while block := src.read(CHUNK):
+            digest.update(block)
+            dst.write(block)
+        dst.flush()
+        os.fsync(dst.fileno())
+    return digest.hexdigest()
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import audio
 from .errors import BadInput, ProcessingError
-from .fsutil import make_temp_dir, sha256_file, write_json
+from .fsutil import copy_with_sha256, make_temp_dir, sha256_file, write_json
 from .media import FFmpeg, probe
 from .progress import Reporter
 from .workspace import Episode, Workspace
@@ -91,11 +91,11 @@ def check_recording(ffmpeg: FFmpeg, path: Path, reporter: Reporter | None = None
             analysis = audio.analyze(ffmpeg, path, progress)
     except (ProcessingError, BadInput) as exc:
         raise BadInput(f"{path.name}: corrupt or unreadable audio ({exc})") from None
-    if analysis.duration < MIN_DURATION_S:
-        raise BadInput(f"{path.name}: recording is {analysis.duration:.2f} s long; at least {MIN_DURATION_S:g} s needed")
     declared = info.duration
     if declared > 0 and analysis.duration < declared - max(0.5, 0.02 * declared):
         raise BadInput(f"{path.name}: truncated: {declared:.1f} s declared but only {analysis.duration:.1f} s decodes")
+    if analysis.duration < MIN_DURATION_S:
+        raise BadInput(f"{path.name}: recording is {analysis.duration:.2f} s long; at least {MIN_DURATION_S:g} s needed")
     if analysis.loudness.integrated <= SILENT_BELOW_LUFS:
         raise BadInput(f"{path.name}: recording is silent")
     return analysis
@@ -108,12 +108,10 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
     air_until = parse_time(request.air_until, "--air-until") if request.air_until else ""
     check_air_window(air_from, air_until)
     source = Path(request.file)
-    if source.is_file() and source.stat().st_size > 0:
-        sha256 = sha256_file(source)
-        if existing := workspace.find_by_sha256(sha256):
-            return IngestResult(existing, created=False)
+    sha256 = sha256_file(source) if source.is_file() else ""
+    if sha256 and (existing := workspace.find_by_sha256(sha256)):
+        return IngestResult(existing, created=False)
     analysis = check_recording(ffmpeg, source, reporter)
-    sha256 = sha256_file(source)
 
     title = request.title.strip() or re.sub(r"[-_]+", " ", source.stem).strip() or "Episode"
     slug = f"{recorded_on}-{slugify(request.title or source.stem)}"
@@ -141,8 +139,7 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
     final_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = make_temp_dir(final_dir)
     try:
-        shutil.copyfile(source, staging / episode.original)
-        if sha256_file(staging / episode.original) != sha256:
+        if copy_with_sha256(source, staging / episode.original) != sha256:
             raise ProcessingError(f"{source.name} changed while it was being ingested; try again")
         write_json(staging / ANALYSIS_FILE, {"sha256": sha256, **analysis.to_dict()})
         workspace.save_episode_to(staging, episode)
