@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__, doctor as doctor_mod, ingest as ingest_mod, process as process_mod, shows
+from . import radio as radio_mod, stations as stations_mod
 from . import status as status_mod
 from .errors import StudioError
 from .media import FFmpeg, find_ffmpeg
@@ -74,11 +75,11 @@ def cli(ctx: click.Context, workspace_dir: Path, verbose: bool, quiet: bool) -> 
 # -- workspace and shows ------------------------------------------------------
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
 @click.pass_obj
-def init(app: App, directory: Path) -> None:
-    """Create a workspace in DIRECTORY (studio.toml, feeds/, episodes/)."""
-    workspace = init_workspace(directory)
+def init(app: App, directory: Path | None) -> None:
+    """Create a workspace in DIRECTORY (default: --workspace): studio.toml, feeds/, episodes/."""
+    workspace = init_workspace(directory or app.workspace.root)
     app.reporter.info(f"workspace ready in {workspace.root}; add a show with `studio show add`")
 
 
@@ -232,6 +233,84 @@ def doctor(app: App, as_json: bool) -> None:
             click.echo(f"{'ok ' if check.ok else 'FAIL'} {check.name:<10} {check.detail}")
     if not all(c.ok for c in checks):
         sys.exit(1)
+
+
+# -- radio --------------------------------------------------------------------
+
+@cli.group()
+def station() -> None:
+    """Radio stations allowed to pull broadcast files (one bearer token each)."""
+
+
+@station.command("add")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print {name, token} as JSON.")
+@click.pass_obj
+def station_add(app: App, name: str, as_json: bool) -> None:
+    """Add station NAME and print its new token (shown only this once; only its hash is stored)."""
+    token = stations_mod.add_station(app.workspace, name)
+    if as_json:
+        emit_json({"name": name, "token": token})
+    else:
+        click.echo(token)
+        app.reporter.info(f"station {name} added: hand this token over now, it cannot be shown again")
+
+
+@station.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def station_list(app: App, as_json: bool) -> None:
+    """List the stations that may pull."""
+    names = [s.name for s in stations_mod.list_stations(app.workspace)]
+    if as_json:
+        emit_json([{"name": n} for n in names])
+    else:
+        for name in names:
+            click.echo(name)
+
+
+@station.command("remove")
+@click.argument("name")
+@click.pass_obj
+def station_remove(app: App, name: str) -> None:
+    """Remove station NAME; its token stops working at once."""
+    stations_mod.remove_station(app.workspace, name)
+    app.reporter.info(f"station {name} removed")
+
+
+@cli.group("radio")
+def radio_group() -> None:
+    """Radio delivery to playout systems (Rivendell drop box, AzuraCast folder)."""
+
+
+@radio_group.command("pull")
+@click.option("--from", "source", required=True, metavar="URL|DIR",
+              help="A `studio serve` URL or a published folder.")
+@click.option("--dest", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The playout system's import folder.")
+@click.option("--station", default=None, help="This station's name (sent for the server's log).")
+@click.option("--token", envvar=radio_mod.TOKEN_ENV, default=None, show_envvar=True, help="This station's token.")
+@click.option("--keep-expired", is_flag=True, help="Keep files whose air window has ended.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def radio_pull(ctx: click.Context, source: str, dest: Path, station: str | None, token: str | None,
+               keep_expired: bool, as_json: bool) -> None:
+    """Copy new or changed broadcast files into a playout import folder.
+
+    Downloads go to a hidden temporary name, are checked against their sha256
+    and renamed into place; interrupted downloads resume. Files whose air
+    window has ended are never delivered (and are removed unless
+    --keep-expired). Exit 0 when all went well, 1 when anything failed:
+    safe to run from cron every minute.
+    """
+    report = radio_mod.pull(source, dest, station=station, token=token, remove_expired=not keep_expired)
+    if as_json:
+        emit_json(report.to_dict())
+    elif report.failed:
+        click.echo(report.summary(), err=True)
+    else:
+        ctx.obj.reporter.info(report.summary())
+    ctx.exit(report.exit_code)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from . import audio, bwf
+from . import audio, bwf, cart
 from .config import Show
 from .errors import ProcessingError
 from .fsutil import atomic_path, read_json, remove_stale_temps, sha256_file, sha256_text, write_json
@@ -85,7 +85,10 @@ def rendition_keys(workspace: Workspace, episode: Episode, show: Show) -> dict[s
         "podcast": _key({**common, "target": show.loudness.podcast_lufs, "tags": podcast_tags(episode, show),
                          "cover": sha256_file(cover) if cover else None}),
         "broadcast": _key({**common, "target": show.loudness.broadcast_lufs, "title": episode.title,
-                           "show": show.title, "description": episode.description}),
+                           "show": show.title, "description": episode.description,
+                           # without the version, an upgrade of Studio does not re-render every file
+                           "cart": {k: v for k, v in asdict(cart.cart_for_episode(episode, show)).items()
+                                    if k != "producer_app_version"}}),
     }
 
 
@@ -145,6 +148,7 @@ def make_renditions(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show
         for rendition in renditions:
             if rendition.name == "broadcast":
                 bwf.write_bext(rendition.output, _bext(episode, show, rendition.measured))
+                cart.write_cart(rendition.output, cart.cart_for_episode(episode, show))
     for rendition in renditions:
         state[rendition.name] = {
             "key": keys[rendition.name],

@@ -1,0 +1,598 @@
+"""Radio delivery: the manifest of broadcast files, the pull client, and the token check for serving.
+
+Publishing copies each episode's broadcast.wav to `radio/<show>/<slug>.wav` in
+the published tree and then writes `radio/manifest.json` naming them (see
+`radio_files` and `manifest_bytes`). A station runs `pull` (from cron, say)
+against that tree, served over HTTP with a bearer token or reached as a
+folder, and gets every new or changed file in its playout import folder,
+which never shows a partial file under a final name.
+
+Choices a scheduler should know about:
+- Files land flat in the import folder as `<show>--<slug>.wav` (drop-box
+  watchers such as Rivendell's usually do not descend into folders).
+- A file whose air window has not started yet is delivered anyway: Rivendell
+  reads the start and end dates from the cart chunk and holds the cut back
+  itself. A file whose window has ended is never delivered.
+- What was delivered is remembered in `.studio-pull.json` in the import folder,
+  by name and sha256. A file is not sent again because the playout system has
+  moved it away (drop boxes often delete what they import); it is sent again
+  when its sha256 changes. Delete its entry (or the state file) to force it.
+- Expired files are removed only if this client delivered them, and only
+  files, never folders; a file that has since been replaced by someone else
+  (different size) is left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator, Mapping
+
+from . import __version__
+from .cart import air_time, wav_info
+from .config import Station
+from .errors import BadInput, ProcessingError
+from .fsutil import CHUNK, commit, read_json, sha256_file, write_json
+from .workspace import Episode, Workspace
+
+MANIFEST_VERSION = 1
+RADIO_DIR = "radio"
+MANIFEST_PATH = f"{RADIO_DIR}/manifest.json"
+BROADCAST_FILE = "broadcast.wav"  # the file process.py writes into each episode folder
+STATE_NAME = ".studio-pull.json"
+LOCK_NAME = ".studio-pull.lock"
+TOKEN_ENV = "STUDIO_RADIO_TOKEN"
+CACHE_FILE = ".studio/radio.json"  # per episode: sha256 and format of broadcast.wav, keyed by its stat
+HTTP_TIMEOUT_S = 60
+MAX_MANIFEST_BYTES = 64 << 20
+ATTEMPTS = 3  # network attempts per file in one run, each resuming where the last stopped
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_PATH = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]*/)*[A-Za-z0-9][A-Za-z0-9._-]*\.wav$")
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+
+
+# -- the manifest ---------------------------------------------------------------
+
+def _iso(value: str) -> str | None:
+    return air_time(value).isoformat(timespec="seconds") if value else None
+
+
+def _file_facts(folder: Path, path: Path) -> dict:
+    """sha256 and format of `path`, cached beside the episode's state: hashing gigabytes once is enough."""
+    stat = path.stat()
+    key = {"ino": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    cache_path = folder / CACHE_FILE
+    cached = read_json(cache_path, default={})
+    if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("facts"), dict):
+        return cached["facts"]
+    try:
+        info = wav_info(path)
+    except ValueError as exc:
+        raise ProcessingError(f"{folder.name}: {exc}") from None
+    facts = {"sha256": sha256_file(path), "duration": round(info.duration, 3),
+             "sample_rate": info.sample_rate, "bit_depth": info.bit_depth}
+    with contextlib.suppress(OSError):  # a read-only workspace still publishes, only slower
+        write_json(cache_path, {"key": key, "facts": facts})
+    return facts
+
+
+def _entry(workspace: Workspace, episode: Episode, base_path: str) -> tuple[Path, dict] | None:
+    from .process import load_state  # late: process imports the rendering stack
+
+    folder = workspace.episode_dir(episode.id)
+    broadcast = load_state(folder).get("broadcast") or {}
+    path = folder / broadcast.get("file", BROADCAST_FILE)
+    loudness = broadcast.get("loudness")
+    if not loudness or not path.is_file():
+        return None
+    facts = _file_facts(folder, path)
+    stat = path.stat()
+    return path, {
+        "show": episode.show,
+        "episode": episode.id,
+        "title": episode.title,
+        "path": f"{base_path}{episode.show}/{episode.slug}.wav",
+        "bytes": stat.st_size,
+        "sha256": facts["sha256"],
+        "duration": facts["duration"],
+        "integrated_loudness": loudness["integrated"],
+        "true_peak": loudness["true_peak"],
+        "loudness_range": loudness["loudness_range"],
+        "sample_rate": facts["sample_rate"],
+        "bit_depth": facts["bit_depth"],
+        "air_from": _iso(episode.air_from),
+        "air_until": _iso(episode.air_until),
+        "updated_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _normal_base(base_path: str) -> str:
+    base = base_path.strip("/")
+    return f"{base}/" if base else ""
+
+
+@dataclass(frozen=True)
+class RadioDelivery:
+    """What publishing puts under radio/: the files (source, relative path) and the manifest naming them."""
+
+    files: list[tuple[Path, str]]
+    manifest: dict
+
+    def manifest_bytes(self) -> bytes:
+        return (json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def radio_delivery(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> RadioDelivery:
+    """Files and manifest from one look at the workspace, so the two agree."""
+    base = _normal_base(base_path)
+    found = [e for e in (_entry(workspace, ep, base) for ep in workspace.episodes()) if e]
+    found.sort(key=lambda e: e[1]["path"])
+    return RadioDelivery(files=[(source, entry["path"]) for source, entry in found],
+                         manifest={"version": MANIFEST_VERSION, "files": [entry for _, entry in found]})
+
+
+def build_manifest(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> dict:
+    return radio_delivery(workspace, base_path).manifest
+
+
+def manifest_bytes(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> bytes:
+    return radio_delivery(workspace, base_path).manifest_bytes()
+
+
+def radio_files(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> list[tuple[Path, str]]:
+    """(broadcast file in the workspace, its path in the published tree) for every broadcast-ready episode."""
+    return radio_delivery(workspace, base_path).files
+
+
+# -- the serving side ---------------------------------------------------------------
+
+def check_bearer(authorization: str | None, stations: Iterable[Station]) -> str | None:
+    """The station whose token is in an `Authorization: Bearer <token>` header, else None.
+
+    Every station's hash is compared, in constant time, so the answer's timing
+    says nothing about which (or whether a) hash was close.
+    """
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    digest = hashlib.sha256(token.encode("utf-8")).hexdigest().encode()
+    found = None
+    for station in stations:
+        if hmac.compare_digest(digest, station.token_sha256.lower().encode("utf-8")) and found is None:
+            found = station.name
+    return found
+
+
+# -- the pull client --------------------------------------------------------------
+
+@dataclass
+class Failure:
+    name: str
+    reason: str
+
+
+@dataclass
+class PullReport:
+    source: str
+    dest: str
+    delivered: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)  # delivered, continuing an interrupted download
+    skipped: list[str] = field(default_factory=list)  # delivered before, unchanged
+    expired: list[str] = field(default_factory=list)  # air window over: not delivered
+    removed: list[str] = field(default_factory=list)  # delivered before, window over: removed
+    failed: list[Failure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    locked: bool = False  # another pull holds the import folder: nothing was done
+
+    @property
+    def outcome(self) -> str:
+        return "locked" if self.locked else ("failed" if self.failed else "ok")
+
+    @property
+    def exit_code(self) -> int:
+        # A pull that finds another one running is not a failure: from cron every minute, a long
+        # download overlaps the next run, which should not raise an alert.
+        return 1 if self.failed else 0
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "outcome": self.outcome}
+
+    def summary(self) -> str:
+        if self.locked:
+            return f"another pull is running in {self.dest}; nothing done"
+        parts = [f"{len(self.delivered)} delivered" + (f" ({len(self.resumed)} resumed)" if self.resumed else ""),
+                 f"{len(self.skipped)} unchanged", f"{len(self.expired)} expired", f"{len(self.removed)} removed",
+                 f"{len(self.failed)} failed"]
+        lines = [", ".join(parts)]
+        lines += [f"failed: {f.name}: {f.reason}" for f in self.failed]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+class PullError(Exception):
+    """One file (or the manifest) could not be fetched; the message says why."""
+
+
+class _Restart(Exception):
+    """The server cannot continue a partial download; start the file again."""
+
+
+def resolve_token(token: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """--token, else STUDIO_RADIO_TOKEN."""
+    return token or (environ if environ is not None else os.environ).get(TOKEN_ENV) or None
+
+
+class _DirSource:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def read_manifest(self) -> bytes:
+        try:
+            return (self.root / MANIFEST_PATH).read_bytes()
+        except OSError as exc:
+            raise PullError(f"cannot read {MANIFEST_PATH} in {self.root}: {exc.strerror or exc}") from None
+
+    @contextlib.contextmanager
+    def open(self, path: str, offset: int) -> Iterator[tuple[BinaryIO, int]]:
+        try:
+            f = open(self.root / path, "rb")
+        except OSError as exc:
+            raise PullError(f"cannot read {path}: {exc.strerror or exc}") from None
+        with f:
+            f.seek(offset)
+            yield f, offset
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib would carry the Authorization header to any host a redirect names; allow only the same origin."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        old, new = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
+        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
+            return None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class _HttpSource:
+    def __init__(self, base_url: str, token: str | None, station: str | None):
+        self.base = base_url.rstrip("/")
+        self.headers = {"User-Agent": f"studio-radio-pull/{__version__}"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+        if station:
+            self.headers["X-Studio-Station"] = station  # informational: the token alone authenticates
+        self.opener = urllib.request.build_opener(_SameOriginRedirects)
+
+    def describe(self) -> str:
+        return self.base
+
+    def _request(self, path: str, headers: dict | None = None):
+        url = f"{self.base}/{urllib.parse.quote(path)}"
+        request = urllib.request.Request(url, headers={**self.headers, **(headers or {})})
+        try:
+            return self.opener.open(request, timeout=HTTP_TIMEOUT_S)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            if exc.code == 416:
+                raise _Restart() from None
+            if exc.code == 401:
+                why = "no token given (--token or STUDIO_RADIO_TOKEN)" if "Authorization" not in self.headers \
+                    else "the token was refused"
+                raise PullError(f"401 Unauthorized from {url}: {why}") from None
+            raise PullError(f"HTTP {exc.code} {exc.reason} from {url}") from None
+
+    def read_manifest(self) -> bytes:
+        try:
+            with self._request(MANIFEST_PATH) as response:
+                raw = response.read(MAX_MANIFEST_BYTES + 1)
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+            raise PullError(f"cannot fetch {self.base}/{MANIFEST_PATH}: {_why(exc)}") from None
+        if len(raw) > MAX_MANIFEST_BYTES:
+            raise PullError(f"{MANIFEST_PATH} is larger than {MAX_MANIFEST_BYTES >> 20} MiB; refused")
+        return raw
+
+    @contextlib.contextmanager
+    def open(self, path: str, offset: int) -> Iterator[tuple[BinaryIO, int]]:
+        response = self._request(path, {"Range": f"bytes={offset}-"} if offset else None)
+        with response:
+            start = 0
+            if offset and response.status == 206:
+                match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+                if not match or int(match.group(1)) != offset:
+                    raise _Restart()
+                start = offset
+            elif response.status != 200:
+                raise PullError(f"HTTP {response.status} for {path}")
+            yield response, start  # a 200 to a Range request: the whole file, so start again
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
+        return str(exc.reason)
+    return str(exc) or type(exc).__name__
+
+
+def _open_source(source: str, token: str | None, station: str | None) -> _DirSource | _HttpSource:
+    scheme = urllib.parse.urlsplit(source).scheme.lower()
+    if scheme in ("http", "https"):
+        base = source.rstrip("/")
+        if base.endswith(f"/{MANIFEST_PATH}"):
+            base = base[: -len(MANIFEST_PATH) - 1]
+        return _HttpSource(base, token, station)
+    if scheme and len(scheme) > 1:
+        raise BadInput(f"--from {source}: use an http(s) URL or a folder")
+    root = Path(source)
+    if not root.is_dir():
+        raise BadInput(f"--from {source}: no such folder")
+    if not (root / MANIFEST_PATH).exists() and (root / "manifest.json").exists() and root.name == RADIO_DIR:
+        root = root.parent  # the radio/ folder itself was named
+    return _DirSource(root)
+
+
+def _dest_name(entry: dict) -> str:
+    return f"{entry['show']}--{entry['path'].rsplit('/', 1)[-1]}"
+
+
+def _check_entry(entry: object) -> dict:
+    """The fields pull relies on, checked: the manifest comes over the network."""
+    if not isinstance(entry, dict):
+        raise ValueError("entry is not an object")
+    path, show = entry.get("path"), entry.get("show")
+    if not isinstance(path, str) or not _PATH.match(path) or ".." in path.split("/"):
+        raise ValueError(f"bad path {path!r}")
+    if not isinstance(show, str) or not _SLUG.match(show):
+        raise ValueError(f"bad show {show!r}")
+    if not isinstance(entry.get("sha256"), str) or not _SHA256.match(entry["sha256"]):
+        raise ValueError("bad sha256")
+    if not isinstance(entry.get("bytes"), int) or entry["bytes"] < 0:
+        raise ValueError("bad bytes")
+    for bound in ("air_from", "air_until"):
+        value = entry.get(bound)
+        if value is not None:
+            try:
+                air_time(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"bad {bound} {value!r}") from None
+    return entry
+
+
+def _parse_manifest(raw: bytes) -> list:
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PullError(f"{MANIFEST_PATH} is not JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise PullError(f"{MANIFEST_PATH} has no file list")
+    if data.get("version") != MANIFEST_VERSION:
+        raise PullError(f"{MANIFEST_PATH} is version {data.get('version')!r}; this Studio reads {MANIFEST_VERSION}")
+    return data["files"]
+
+
+def _ended(air_until: str | None, now: dt.datetime) -> bool:
+    return bool(air_until) and air_time(air_until) <= now
+
+
+def _part_path(dest: Path, name: str, sha256: str) -> Path:
+    # The sha256 in the name means a partial download is only ever continued with the same content.
+    return dest / f".{name}.{sha256[:16]}.part"
+
+
+class _LocalError(Exception):
+    """Writing into the import folder failed (full, read-only): not worth retrying now."""
+
+
+def _transfer(source: _DirSource | _HttpSource, path: str, part: Path, have: int, expected: int) -> bool:
+    """Append the rest of `path` to `part`; True when it continued from a non-zero offset."""
+    with source.open(path, have) as (stream, start):
+        try:
+            out = open(part, "ab")
+        except OSError as exc:
+            raise _LocalError(exc.strerror or str(exc)) from None
+        with out:
+            if start != have:
+                out.truncate(start)  # the server sent the whole file: start again
+            written = start
+            while block := stream.read(CHUNK):
+                written += len(block)
+                if written > expected:
+                    part.unlink()
+                    raise PullError(f"longer than the {expected} bytes the manifest lists; not delivered")
+                try:
+                    out.write(block)
+                except OSError as exc:
+                    raise _LocalError(exc.strerror or str(exc)) from None
+    return start > 0
+
+
+def _fetch(source: _DirSource | _HttpSource, entry: dict, dest: Path, name: str) -> bool:
+    """Download one file to its hidden .part name, verify it, rename it into place; True when it resumed."""
+    expected, sha256 = entry["bytes"], entry["sha256"]
+    part = _part_path(dest, name, sha256)
+    resumed = retried_fresh = False
+    attempts = 0
+    while True:
+        have = part.stat().st_size if part.exists() else 0
+        if have > expected:
+            part.unlink()
+            have = 0
+        if have < expected or not part.exists():
+            try:
+                resumed = _transfer(source, entry["path"], part, have, expected) or resumed
+            except _Restart:
+                part.unlink(missing_ok=True)
+                resumed = False
+                attempts += 1
+                if attempts >= ATTEMPTS:
+                    raise PullError("the server would not send the file from the start") from None
+                continue
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+                attempts += 1  # cut off mid-file: what arrived stays in .part and the next attempt continues it
+                if attempts >= ATTEMPTS:
+                    raise PullError(f"download interrupted ({_why(exc)}); the next run resumes it") from None
+                resumed = resumed or part.exists()
+                continue
+            size = part.stat().st_size if part.exists() else 0
+            if size < expected:
+                attempts += 1
+                if attempts >= ATTEMPTS:
+                    raise PullError(f"only {size} of {expected} bytes arrived; the next run resumes it")
+                continue
+        else:
+            resumed = True  # a complete part left by an earlier run
+        if sha256_file(part) != sha256:
+            part.unlink()
+            if resumed and not retried_fresh:  # the kept part may be what was wrong: once more from the start
+                retried_fresh, resumed = True, False
+                continue
+            raise PullError("sha256 does not match the manifest (corrupted in transfer or at the source); "
+                            "not delivered, the next run fetches it again")
+        commit(part, dest / name)
+        return resumed
+
+
+@contextlib.contextmanager
+def _dest_lock(dest: Path) -> Iterator[bool]:
+    try:
+        fd = os.open(dest / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise BadInput(f"--dest {dest}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _load_state(dest: Path, report: PullReport) -> dict:
+    state = read_json(dest / STATE_NAME, default=None)
+    if state is None and (dest / STATE_NAME).exists():
+        report.warnings.append(f"{STATE_NAME} was unreadable; starting a new one")
+    if not isinstance(state, dict) or not isinstance(state.get("files"), dict):
+        state = {"version": 1, "files": {}}
+    return state
+
+
+def pull(source: str, dest: Path, station: str | None = None, token: str | None = None,
+         remove_expired: bool = True, now: dt.datetime | None = None) -> PullReport:
+    """Bring the playout import folder `dest` up to date with the radio manifest at `source`.
+
+    `source` is the published tree: an http(s) URL (served by `studio serve`)
+    or a folder. Raises BadInput for unusable arguments; everything else ends
+    up in the report (`report.exit_code` is 1 when anything failed).
+    """
+    dest = Path(dest)
+    if not dest.is_dir():
+        raise BadInput(f"--dest {dest}: no such folder (create the playout import folder first)")
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if now.tzinfo is None:
+        now = now.astimezone()
+    origin = _open_source(source, token, station)
+    report = PullReport(source=origin.describe(), dest=str(dest))
+    if isinstance(origin, _HttpSource) and origin.base.startswith("http://") and token:
+        host = urllib.parse.urlsplit(origin.base).hostname or ""
+        if host not in ("localhost", "127.0.0.1", "::1"):
+            report.warnings.append("the token travels unencrypted over http://; use https:// across networks")
+    with _dest_lock(dest) as acquired:
+        if not acquired:
+            report.locked = True
+            return report
+        state = _load_state(dest, report)
+        loaded = json.dumps(state, sort_keys=True)
+        files: dict = state["files"]
+        listed: dict[str, dict] = {}
+        try:
+            entries = _parse_manifest(origin.read_manifest())
+        except PullError as exc:
+            report.failed.append(Failure(MANIFEST_PATH, str(exc)))
+            entries = None
+        for index, raw in enumerate(entries or []):
+            try:
+                entry = _check_entry(raw)
+            except ValueError as exc:
+                report.failed.append(Failure(f"{MANIFEST_PATH} entry {index}", str(exc)))
+                continue
+            name = _dest_name(entry)
+            if name in listed:
+                report.failed.append(Failure(name, "listed twice in the manifest"))
+                continue
+            listed[name] = entry
+            known = files.get(name)
+            if _ended(entry.get("air_until"), now):
+                if not known:
+                    report.expired.append(name)
+                continue
+            if known and known.get("sha256") == entry["sha256"]:
+                known["air_until"] = entry.get("air_until")  # the window may have moved
+                report.skipped.append(name)
+                continue
+            try:
+                resumed = _fetch(origin, entry, dest, name)
+            except PullError as exc:
+                report.failed.append(Failure(name, str(exc)))
+                continue
+            except (_LocalError, OSError) as exc:  # the import folder itself: full, read-only...
+                report.failed.append(Failure(name, f"cannot write into {dest}: {exc}"))
+                continue
+            files[name] = {"episode": entry.get("episode"), "sha256": entry["sha256"], "bytes": entry["bytes"],
+                           "air_until": entry.get("air_until"),
+                           "delivered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+            write_json(dest / STATE_NAME, state)  # after each file: an interrupted run keeps what it did
+            report.delivered.append(name)
+            if resumed:
+                report.resumed.append(name)
+        if remove_expired:
+            _remove_expired(dest, files, listed, now, report)
+        if json.dumps(state, sort_keys=True) != loaded:
+            write_json(dest / STATE_NAME, state)
+        if entries is not None:  # without a manifest, every partial download may still be wanted
+            _clean_parts(dest, listed, report)
+    return report
+
+
+def _remove_expired(dest: Path, files: dict, listed: dict[str, dict], now: dt.datetime, report: PullReport) -> None:
+    for name, known in list(files.items()):
+        air_until = listed[name].get("air_until") if name in listed else known.get("air_until")
+        if not _ended(air_until, now):
+            continue
+        path = dest / name
+        if path.is_file() and not path.is_symlink():
+            if path.stat().st_size != known.get("bytes"):
+                report.warnings.append(f"{name}: air window over, but the file was changed by someone else; left")
+            else:
+                path.unlink()
+                report.removed.append(name)
+        del files[name]
+
+
+def _clean_parts(dest: Path, listed: dict[str, dict], report: PullReport) -> None:
+    """Drop partial downloads nothing will continue; keep those of files that failed for a retry."""
+    keep = {_part_path(dest, name, e["sha256"]).name for name, e in listed.items()
+            if any(f.name == name for f in report.failed)}
+    for part in dest.glob(".*.part"):
+        if part.name not in keep and part.is_file():
+            with contextlib.suppress(OSError):
+                part.unlink()
