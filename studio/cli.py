@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from . import __version__, doctor as doctor_mod, ingest as ingest_mod, process as process_mod, shows
-from . import radio as radio_mod, stations as stations_mod
+from . import publish as publish_mod, radio as radio_mod, serve as serve_mod, stations as stations_mod
 from . import status as status_mod
-from .errors import StudioError
+from .errors import BadInput, StudioError
 from .media import FFmpeg, find_ffmpeg
 from .progress import Reporter
 from .workspace import Workspace, init_workspace
@@ -163,44 +163,121 @@ def _select(app: App, episode_ids: tuple[str, ...], all_: bool):
     return [app.workspace.episode(e) for e in episode_ids] if episode_ids else app.workspace.episodes()
 
 
-def _process(app: App, episodes) -> list[process_mod.EpisodeReport]:
+def _process(app: App, episodes, options: process_mod.ProcessOptions) -> list[process_mod.EpisodeReport]:
     ffmpeg = app.ffmpeg
+    models = process_mod.ModelCache()
     reports = []
     for episode in episodes:
-        report = process_mod.process_episode(app.workspace, ffmpeg, episode, app.reporter)
+        report = process_mod.process_episode(app.workspace, ffmpeg, episode, app.reporter, options, models)
         done = ", ".join(report.done) or "nothing to do"
         app.reporter.info(f"{episode.id}: {done}")
         reports.append(report)
     return reports
 
 
+def transcription_options(command):
+    """--model/--device/--compute-type/--no-transcribe, shared by `process` and `run`."""
+    options = [
+        click.option("--model", default=None,
+                      help="Whisper model: 'base' (bundled), a faster-whisper name or a local CTranslate2 folder "
+                           "(default: the show's, then studio.toml's)."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None, help="Where Whisper runs."),
+        click.option("--compute-type", default=None, help="CTranslate2 compute type (default int8 on CPU, float16 on GPU)."),
+        click.option("--no-transcribe", is_flag=True, help="Skip transcription (audio renditions only)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _process_options(model, device, compute_type, no_transcribe) -> process_mod.ProcessOptions:
+    return process_mod.ProcessOptions(model=model, device=device, compute_type=compute_type,
+                                      transcribe=not no_transcribe)
+
+
 @cli.command()
 @click.argument("episode_ids", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Process every episode in the workspace.")
+@transcription_options
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @click.pass_obj
-def process(app: App, episode_ids: tuple[str, ...], all_: bool, as_json: bool) -> None:
-    """Normalize loudness and make the podcast and broadcast renditions.
+def process(app: App, episode_ids: tuple[str, ...], all_: bool, model, device, compute_type, no_transcribe,
+            as_json: bool) -> None:
+    """Normalize loudness, make the podcast and broadcast renditions, transcribe and caption.
 
     Incremental: finished work is skipped; changing a show's loudness target
-    redoes only what depends on it.
+    redoes only what depends on it. A corrected transcript.vtt is kept and
+    flows into the SRT, JSON and text files without transcribing again.
     """
-    reports = _process(app, _select(app, episode_ids, all_))
+    options = _process_options(model, device, compute_type, no_transcribe)
+    reports = _process(app, _select(app, episode_ids, all_), options)
     if as_json:
         emit_json([asdict(r) for r in reports])
 
 
 @cli.command()
+@transcription_options
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @click.pass_obj
-def run(app: App, as_json: bool) -> None:
+def run(app: App, model, device, compute_type, no_transcribe, as_json: bool) -> None:
     """The main job: process everything pending, then publish."""
     episodes = app.workspace.episodes()
     if not episodes:
         app.reporter.info("no episodes yet: add one with `studio ingest FILE --show SLUG`")
-    reports = _process(app, episodes)
+    reports = _process(app, episodes, _process_options(model, device, compute_type, no_transcribe))
+    published = publish_mod.publish(app.workspace, reporter=app.reporter)
+    app.reporter.info(published.message)
     if as_json:
-        emit_json({"processed": [asdict(r) for r in reports]})
+        emit_json({"processed": [asdict(r) for r in reports], "published": asdict(published)})
+
+
+@cli.command()
+@click.option("--to", "target", default=None, metavar="DIR|s3://BUCKET/PREFIX",
+              help="Where to publish (default: publish_to in studio.toml, i.e. public/).")
+@click.option("--base-url", default=None, help="Public URL of the published tree (default: base_url in studio.toml).")
+@click.option("--endpoint-url", default=None, help="S3-compatible endpoint (MinIO, R2, ...); credentials from the AWS chain.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def publish(app: App, target: str | None, base_url: str | None, endpoint_url: str | None, as_json: bool) -> None:
+    """Publish media, transcripts, clips and radio files, then the feeds.
+
+    Feeds go last, so a feed never names a missing file; unchanged files are
+    skipped; a failed upload leaves the published feeds as they were (exit 1)
+    and running publish again completes it.
+    """
+    report = publish_mod.publish(app.workspace, target, base_url, endpoint_url, app.reporter)
+    if as_json:
+        emit_json({**asdict(report), "message": report.message})
+    else:
+        click.echo(report.message)
+
+
+@cli.command()
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Published folder to serve (default: publish_to in studio.toml).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
+@click.pass_obj
+def serve(app: App, folder: Path | None, host: str, port: int) -> None:
+    """Serve a published folder over HTTP (ranges, ETags) plus the token-protected radio pull API."""
+    workspace = app.workspace
+    serve_mod.serve(serve_mod.published_folder(workspace, folder), host, port,
+                    stations=lambda: workspace.settings.stations,
+                    ready=lambda url: click.echo(f"serving {url}/ (Ctrl-C to stop)"))
+
+
+@cli.command()
+@click.argument("episode_id")
+@click.option("--format", "fmt", type=click.Choice(["txt", "vtt", "srt", "json"]), default="txt", show_default=True,
+              help="Which transcript file to print.")
+@click.pass_obj
+def transcript(app: App, episode_id: str, fmt: str) -> None:
+    """Print an episode's transcript (with the producer's corrections)."""
+    episode = app.workspace.episode(episode_id)
+    path = app.workspace.episode_dir(episode.id) / status_mod.TRANSCRIPT_FILES[fmt]
+    if not path.is_file():
+        raise BadInput(f"{episode.id} has no transcript yet: run `studio process {episode.id}`")
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
 @cli.command()

@@ -21,7 +21,7 @@ from typing import Iterator
 from . import audio, bwf, cart
 from .config import Show
 from .errors import ProcessingError
-from .fsutil import atomic_path, read_json, remove_stale_temps, sha256_file, sha256_text, write_json
+from .fsutil import atomic_path, read_json, remove_stale_temps, sha256_file, sha256_text, write_json, write_text
 from .ingest import ANALYSIS_FILE
 from .media import FFmpeg
 from .progress import Reporter
@@ -35,6 +35,31 @@ ORIGINATOR = "Studio"
 # LAME at 128 kbit/s CBR lowers integrated loudness by about 0.4 LU (measured on tones,
 # noise and speech); the podcast branch adds it back before encoding.
 MP3_LOSS_DB = 0.4
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    """Choices made on the command line for one run (None: the show's or workspace's setting)."""
+
+    model: str | None = None
+    device: str | None = None
+    compute_type: str | None = None
+    transcribe: bool = True
+
+
+class ModelCache:
+    """Loads a Whisper model on first use and keeps it for the rest of the run."""
+
+    def __init__(self) -> None:
+        self._models: dict[tuple, object] = {}
+
+    def get(self, opts) -> object:
+        from . import transcribe
+
+        key = (opts.model, opts.device, opts.compute_type)
+        if key not in self._models:
+            self._models[key] = transcribe.load_model(opts.model, opts.device, opts.compute_type)
+        return self._models[key]
 
 
 @dataclass
@@ -197,7 +222,46 @@ def _bext(episode: Episode, show: Show, measured: audio.Loudness) -> bwf.Bext:
     )
 
 
-def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, reporter: Reporter) -> EpisodeReport:
+def transcribe_options(workspace: Workspace, show: Show, options: ProcessOptions):
+    from . import transcribe
+
+    settings = workspace.settings
+    return transcribe.TranscribeOptions(
+        model=options.model or show.model or settings.model or transcribe.DEFAULT_MODEL,
+        device=options.device or settings.device or "auto",
+        compute_type=options.compute_type or settings.compute_type or None,
+        language=show.language or transcribe.DEFAULT_LANGUAGE,
+        glossary=list(show.glossary) or list(transcribe.ELECTION_GLOSSARY),
+    )
+
+
+def make_transcript(workspace: Workspace, episode: Episode, show: Show, options: ProcessOptions, models: ModelCache,
+                    state: dict, reporter: Reporter, report: EpisodeReport) -> None:
+    """Transcribe once per recording and settings; captions are remade from it (or the producer's edit) each run."""
+    from . import captions, transcribe
+
+    folder = workspace.episode_dir(episode.id)
+    opts = transcribe_options(workspace, show, options)
+    key = _key({"sha256": episode.sha256, "options": transcribe.options_key(opts)})
+    raw_path = folder / STATE_DIR / "transcript.raw.json"
+    if state.get("transcript", {}).get("key") == key and raw_path.is_file():
+        transcript = transcribe.Transcript.from_json(raw_path.read_bytes())
+        report.skipped.append("transcript")
+    else:
+        model = models.get(opts)
+        with reporter.bar(f"{episode.id}: transcribing", episode.duration) as progress:
+            transcript = transcribe.transcribe_file(folder / episode.original, opts, model,
+                                                    lambda done, total: progress(done))
+        write_text(raw_path, transcript.to_json())
+        state["transcript"] = {"key": key, "model": opts.model, "language": transcript.language,
+                               "segments": len(transcript.segments)}
+        save_state(folder, state)
+        report.done.append("transcript")
+    captions.write_transcript_files(folder, transcript)
+
+
+def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, reporter: Reporter,
+                    options: ProcessOptions = ProcessOptions(), models: ModelCache | None = None) -> EpisodeReport:
     folder = workspace.episode_dir(episode.id)
     show = workspace.show(episode.show)
     report = EpisodeReport(id=episode.id)
@@ -208,4 +272,6 @@ def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, repo
         remove_stale_temps(folder)
         state = load_state(folder)
         make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
+        if options.transcribe:
+            make_transcript(workspace, episode, show, options, models or ModelCache(), state, reporter, report)
     return report

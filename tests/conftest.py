@@ -1,0 +1,183 @@
+"""Shared test fixtures: small workspaces, a real S3 API server, helpers for subprocess servers."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from studio.fsutil import write_bytes, write_json
+from studio.shows import add_show
+from studio.workspace import Episode, Workspace, init_workspace
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# -- workspaces ---------------------------------------------------------------
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    """An empty workspace with one show, `kpu` (no artwork)."""
+    ws = init_workspace(tmp_path / "ws")
+    add_show(ws, "kpu", title="Sosialisasi KPU", author="Diskominfo", email="podcast@example.go.id",
+             description="Podcast sosialisasi pemilu.")
+    return ws
+
+
+def add_fake_episode(workspace: Workspace, show: str, slug: str, *, title: str = "", description: str = "",
+                     recorded_on: str = "", audio: bytes | None = None, duration: float = 61.0,
+                     highlights: list[dict] | None = None, files: dict[str, bytes] | None = None) -> Episode:
+    """An episode that looks processed without any audio work: episode.toml, a podcast.mp3 of
+    `audio` bytes (fake by default) and the state entry `process` would write.
+    `files` are extra files in the episode folder (transcript.vtt, chapters.json, clips/x.mp4...)."""
+    audio = audio if audio is not None else hashlib.sha256(slug.encode()).digest() * 40
+    recorded_on = recorded_on or slug[:10]
+    episode = Episode(
+        show=show, slug=slug, title=title or slug, original="original.wav",
+        sha256=hashlib.sha256(f"{show}/{slug}".encode()).hexdigest(), size=1000, duration=duration,
+        ingested_at=f"{recorded_on}T09:30:00+07:00", description=description, recorded_on=recorded_on,
+        highlights=highlights or [],
+    )
+    folder = workspace.episode_dir(episode.id)
+    workspace.save_episode(episode)
+    write_bytes(folder / "podcast.mp3", audio)
+    for name, data in (files or {}).items():
+        write_bytes(folder / name, data)
+    write_json(folder / ".studio" / "state.json", {"podcast": {
+        "key": "fake", "file": "podcast.mp3", "target_lufs": -16.0, "gain_db": 0.0, "limited": False,
+        "loudness": {"integrated": -16.0, "loudness_range": 3.0, "true_peak": -1.5, "max_momentary": -12.0,
+                     "max_short_term": -14.0}}})
+    return episode
+
+
+@pytest.fixture(scope="session")
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@pytest.fixture(scope="session")
+def processed_workspace(tmp_path_factory, ffmpeg_exe) -> Workspace:
+    """A workspace with one show and two episodes really ingested and processed (short tones;
+    renditions only, no transcription). Shared by the whole session: copy it before changing anything."""
+    from studio.ingest import IngestRequest, ingest
+    from studio.media import find_ffmpeg
+    from studio.process import ProcessOptions, process_episode
+    from studio.progress import Reporter
+
+    root = tmp_path_factory.mktemp("processed")
+    ws = init_workspace(root / "ws")
+    add_show(ws, "kpu", title="Sosialisasi KPU & Bawaslu", author="Diskominfo", email="podcast@example.go.id",
+             description="Podcast sosialisasi pemilu untuk pemilih pemula.")
+    ffmpeg = find_ffmpeg()
+    quiet = Reporter(quiet=True)
+    for i, (freq, day, title) in enumerate([(330, "2024-01-10", "DPT & pemilih pindahan"),
+                                           (550, "2024-02-01", "TPS <baru> \"KPPS\" 🗳️")]):
+        source = root / f"tone{i}.wav"
+        subprocess.run([ffmpeg_exe, "-loglevel", "error", "-f", "lavfi", "-i", f"sine=frequency={freq}:duration=3",
+                        "-f", "lavfi", "-i", "anoisesrc=d=3:a=0.02", "-filter_complex", "amix=inputs=2",
+                        "-ar", "44100", str(source)], check=True)
+        result = ingest(ws, ffmpeg, IngestRequest(file=source, show="kpu", title=title, recorded_on=day,
+                                                  description=f"Episode {i + 1}: {title}"), quiet)
+        process_episode(ws, ffmpeg, result.episode, quiet, ProcessOptions(transcribe=False))  # audio only: fast
+    return ws
+
+
+# -- S3 -----------------------------------------------------------------------
+
+@dataclass
+class MotoServer:
+    endpoint: str
+    log: Path
+    process: subprocess.Popen
+
+    def requests(self, bucket: str) -> list[tuple[str, str]]:
+        """(method, path) of each request for `bucket` the server logged, in order."""
+        found = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            if '"' not in line:
+                continue
+            request = line.split('"')[1].split(" ")
+            if len(request) >= 2 and request[1].startswith(f"/{bucket}"):
+                found.append((request[0], request[1]))
+        return found
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory) -> MotoServer:
+    """moto's standalone S3 server as a separate process on 127.0.0.1 (never an in-process mock)."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("moto") / "requests.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_for_port(port, process)
+        yield MotoServer(endpoint=f"http://127.0.0.1:{port}", log=log, process=process)
+    finally:
+        stop(process)
+
+
+@dataclass
+class S3Bucket:
+    endpoint: str
+    name: str
+    client: object
+    server: MotoServer
+
+
+@pytest.fixture
+def s3_bucket(moto_server: MotoServer, monkeypatch, tmp_path) -> S3Bucket:
+    """A fresh bucket on the moto server, and AWS settings that can reach nothing else."""
+    import boto3
+
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    client = boto3.session.Session().client("s3", endpoint_url=moto_server.endpoint)
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name)
+    return S3Bucket(endpoint=moto_server.endpoint, name=name, client=client, server=moto_server)
