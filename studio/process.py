@@ -88,7 +88,7 @@ def save_state(folder: Path, state: dict) -> None:
 def episode_lock(folder: Path) -> Iterator[None]:
     """One process at a time per episode; a second waits for the first."""
     (folder / STATE_DIR).mkdir(exist_ok=True)
-    with open(folder / STATE_DIR / "lock", "w") as lock:
+    with open(folder / STATE_DIR / "lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
