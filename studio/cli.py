@@ -183,16 +183,17 @@ def transcription_options(command):
                            "(default: the show's, then studio.toml's)."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None, help="Where Whisper runs."),
         click.option("--compute-type", default=None, help="CTranslate2 compute type (default int8 on CPU, float16 on GPU)."),
-        click.option("--no-transcribe", is_flag=True, help="Skip transcription (audio renditions only)."),
+        click.option("--no-transcribe", is_flag=True, help="Skip transcription (and so automatic clips)."),
+        click.option("--no-clips", is_flag=True, help="Skip video clips."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _process_options(model, device, compute_type, no_transcribe) -> process_mod.ProcessOptions:
+def _process_options(model, device, compute_type, no_transcribe, no_clips) -> process_mod.ProcessOptions:
     return process_mod.ProcessOptions(model=model, device=device, compute_type=compute_type,
-                                      transcribe=not no_transcribe)
+                                      transcribe=not no_transcribe, clips=not no_clips)
 
 
 @cli.command()
@@ -202,14 +203,14 @@ def _process_options(model, device, compute_type, no_transcribe) -> process_mod.
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @click.pass_obj
 def process(app: App, episode_ids: tuple[str, ...], all_: bool, model, device, compute_type, no_transcribe,
-            as_json: bool) -> None:
+            no_clips, as_json: bool) -> None:
     """Normalize loudness, make the podcast and broadcast renditions, transcribe and caption.
 
     Incremental: finished work is skipped; changing a show's loudness target
     redoes only what depends on it. A corrected transcript.vtt is kept and
     flows into the SRT, JSON and text files without transcribing again.
     """
-    options = _process_options(model, device, compute_type, no_transcribe)
+    options = _process_options(model, device, compute_type, no_transcribe, no_clips)
     reports = _process(app, _select(app, episode_ids, all_), options)
     if as_json:
         emit_json([asdict(r) for r in reports])
@@ -219,12 +220,12 @@ def process(app: App, episode_ids: tuple[str, ...], all_: bool, model, device, c
 @transcription_options
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @click.pass_obj
-def run(app: App, model, device, compute_type, no_transcribe, as_json: bool) -> None:
+def run(app: App, model, device, compute_type, no_transcribe, no_clips, as_json: bool) -> None:
     """The main job: process everything pending, then publish."""
     episodes = app.workspace.episodes()
     if not episodes:
         app.reporter.info("no episodes yet: add one with `studio ingest FILE --show SLUG`")
-    reports = _process(app, episodes, _process_options(model, device, compute_type, no_transcribe))
+    reports = _process(app, episodes, _process_options(model, device, compute_type, no_transcribe, no_clips))
     published = publish_mod.publish(app.workspace, reporter=app.reporter)
     app.reporter.info(published.message)
     if as_json:
@@ -264,6 +265,49 @@ def serve(app: App, folder: Path | None, host: str, port: int) -> None:
     serve_mod.serve(serve_mod.published_folder(workspace, folder), host, port,
                     stations=lambda: workspace.settings.stations,
                     ready=lambda url: click.echo(f"serving {url}/ (Ctrl-C to stop)"))
+
+
+class ClockTime(click.ParamType):
+    """Seconds (75, 75.5) or a clock time (1:15, 0:01:15.5)."""
+
+    name = "TIME"
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        try:
+            seconds = 0.0
+            for part in str(value).strip().split(":"):
+                seconds = seconds * 60 + float(part)
+            return seconds
+        except ValueError:
+            self.fail(f"{value!r} is not a time (use seconds or [h:]mm:ss)", param, ctx)
+
+
+@cli.command()
+@click.argument("episode_id")
+@click.option("--start", type=ClockTime(), required=True, help="Start: seconds or [h:]mm:ss.")
+@click.option("--end", type=ClockTime(), required=True, help="End: seconds or [h:]mm:ss (clips are 15-90 s).")
+@click.option("--title", default="", help="Title shown on the clip (default: the episode title).")
+@click.option("--format", "formats", type=click.Choice(process_mod.CLIP_FORMATS), multiple=True,
+              help="vertical (1080x1920), square (1080x1080) or landscape (1920x1080, videotron); default all.")
+@click.option("--json", "as_json", is_flag=True, help="Print the clip files as JSON.")
+@click.pass_obj
+def clip(app: App, episode_id: str, start: float, end: float, title: str, formats: tuple[str, ...],
+         as_json: bool) -> None:
+    """Make a captioned video clip of EPISODE from --start to --end.
+
+    The highlight is kept in episode.toml (so `process` keeps it up to date
+    and the feed lists it as a soundbite) and rendered now.
+    """
+    episode = app.workspace.episode(episode_id)
+    paths = process_mod.add_clip(app.workspace, app.ffmpeg, episode, start, end, title,
+                                 list(formats or process_mod.CLIP_FORMATS), app.reporter)
+    if as_json:
+        emit_json([str(p) for p in paths])
+    else:
+        for path in paths:
+            click.echo(path)
 
 
 @cli.command()

@@ -216,13 +216,11 @@ def _seconds(value: object) -> float | None:
 
 
 def highlights(workspace: Workspace, episode: Episode) -> list[Soundbite]:
-    """The episode's highlights as soundbites (episode.toml `highlights`: start, end, title).
+    """The episode's rendered clips as soundbites (start, end, title), as `process` recorded them."""
+    from .process import load_state  # late: process imports the rendering stack
 
-    The one place that knows where highlights live: point it at the clips' data once
-    clips record theirs.
-    """
     bites = []
-    for entry in episode.highlights:
+    for entry in load_state(workspace.episode_dir(episode.id)).get("clips", []):
         if not isinstance(entry, dict):
             continue
         start, end = _seconds(entry.get("start")), _seconds(entry.get("end"))

@@ -20,7 +20,7 @@ from typing import Iterator
 
 from . import audio, bwf, cart
 from .config import Show
-from .errors import ProcessingError
+from .errors import BadInput, ProcessingError
 from .fsutil import atomic_path, read_json, remove_stale_temps, sha256_file, sha256_text, write_json, write_text
 from .ingest import ANALYSIS_FILE
 from .media import FFmpeg
@@ -45,6 +45,7 @@ class ProcessOptions:
     device: str | None = None
     compute_type: str | None = None
     transcribe: bool = True
+    clips: bool = True
 
 
 class ModelCache:
@@ -260,6 +261,100 @@ def make_transcript(workspace: Workspace, episode: Episode, show: Show, options:
     captions.write_transcript_files(folder, transcript)
 
 
+CLIPS_DIR = "clips"
+CLIP_FORMATS = ("vertical", "square", "landscape")
+FALLBACK_CLIP_S = 45.0
+
+
+def choose_highlights(workspace: Workspace, episode: Episode, show: Show) -> list[dict]:
+    """The producer's highlights (episode.toml), else up to three picked from the transcript."""
+    from . import captions, highlights
+
+    if episode.highlights:
+        return [dict(h) for h in episode.highlights]
+    folder = workspace.episode_dir(episode.id)
+    cues = [(c.start, c.end, c.text) for c in captions.read_cues(folder)] if (folder / "transcript.vtt").is_file() else []
+    if not cues:
+        return []
+    music_intro_end = cues[0][0]  # Whisper writes nothing for a music intro
+    picked = highlights.pick_highlights(cues, show.glossary, episode.duration, music_intro_end)
+    if not picked and cues[-1][1] - cues[0][0] >= highlights.AUTO_MIN_S:
+        # No run of whole sentences fits 20-60 s: take the first stretch of speech instead.
+        start = cues[0][0]
+        end = min(cues[-1][1], start + FALLBACK_CLIP_S)
+        picked = [highlights.Highlight(start, end, highlights.make_title(cues[0][2]))]
+    return [{"start": round(h.start, 3), "end": round(h.end, 3), "title": h.title} for h in picked]
+
+
+def clip_files(index: int, formats) -> dict[str, str]:
+    return {fmt: f"{CLIPS_DIR}/{index:02d}-{fmt}.mp4" for fmt in formats}
+
+
+def make_clips(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show: Show, state: dict,
+               reporter: Reporter, report: EpisodeReport) -> None:
+    """Render each highlight in its formats; keep clips whose inputs are unchanged; drop stale ones."""
+    from . import captions, clips
+
+    folder = workspace.episode_dir(episode.id)
+    podcast = folder / PODCAST_FILE
+    if not podcast.is_file():
+        return
+    cues = [(c.start, c.end, c.text) for c in captions.read_cues(folder)] if (folder / "transcript.vtt").is_file() else []
+    cover = cover_for(workspace, show)
+    previous = {entry["key"]: entry for entry in state.get("clips", [])}
+    made = []
+    for index, highlight in enumerate(choose_highlights(workspace, episode, show), start=1):
+        start, end, title = float(highlight["start"]), float(highlight["end"]), str(highlight.get("title", ""))
+        formats = [f for f in highlight.get("formats", CLIP_FORMATS) if f in CLIP_FORMATS] or list(CLIP_FORMATS)
+        in_range = [c for c in cues if c[1] > start and c[0] < end]
+        key = _key({"version": clips.RENDER_VERSION, "podcast": state.get("podcast", {}).get("key"),
+                    "start": start, "end": end, "title": title or episode.title, "show": show.title,
+                    "cues": in_range, "cover": sha256_file(cover) if cover else None, "formats": formats})
+        files = clip_files(index, formats)
+        old = previous.get(key)
+        if old and old["files"] == files and all((folder / f).is_file() for f in files.values()):
+            made.append(old)
+            continue
+        with contextlib.ExitStack() as stack:
+            outputs = {fmt: stack.enter_context(atomic_path(folder / name)) for fmt, name in files.items()}
+            with reporter.bar(f"{episode.id}: clip {index} ({', '.join(formats)})", end - start) as progress:
+                clips.render_clip(ffmpeg, podcast, start, end, title or episode.title, show.title, cues, cover,
+                                  outputs, progress)
+        made.append({"key": key, "start": start, "end": end, "title": title, "files": files})
+        report.done.append(f"clip {index}")
+    keep = {name for entry in made for name in entry["files"].values()}
+    for stale in sorted((folder / CLIPS_DIR).glob("*.mp4")) if (folder / CLIPS_DIR).is_dir() else []:
+        if f"{CLIPS_DIR}/{stale.name}" not in keep:
+            stale.unlink()
+    if not any(name.startswith("clip") for name in report.done) and made:
+        report.skipped.append("clips")
+    state["clips"] = made
+    save_state(folder, state)
+
+
+def add_clip(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, start: float, end: float, title: str,
+             formats: list[str], reporter: Reporter) -> list[Path]:
+    """Record a producer's highlight in episode.toml and render it now; returns the clip files."""
+    from . import highlights
+
+    highlights.validate_range(start, end, episode.duration)
+    folder = workspace.episode_dir(episode.id)
+    with episode_lock(folder):
+        state = load_state(folder)
+        if not (folder / PODCAST_FILE).is_file() or "podcast" not in state:
+            raise BadInput(f"{episode.id} has no podcast rendition yet: run `studio process {episode.id}` first")
+        entry = {"start": round(start, 3), "end": round(end, 3), "title": title}
+        if set(formats) != set(CLIP_FORMATS):
+            entry["formats"] = list(formats)
+        if entry not in episode.highlights:
+            episode.highlights.append(entry)
+            workspace.save_episode(episode)
+        make_clips(workspace, ffmpeg, episode, workspace.show(episode.show), state, reporter,
+                   EpisodeReport(id=episode.id))
+        index = episode.highlights.index(entry) + 1
+        return [folder / name for name in clip_files(index, entry.get("formats", CLIP_FORMATS)).values()]
+
+
 def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, reporter: Reporter,
                     options: ProcessOptions = ProcessOptions(), models: ModelCache | None = None) -> EpisodeReport:
     folder = workspace.episode_dir(episode.id)
@@ -274,4 +369,6 @@ def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, repo
         make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
         if options.transcribe:
             make_transcript(workspace, episode, show, options, models or ModelCache(), state, reporter, report)
+        if options.clips:
+            make_clips(workspace, ffmpeg, episode, show, state, reporter, report)
     return report

@@ -64,7 +64,8 @@ def add_fake_episode(workspace: Workspace, show: str, slug: str, *, title: str =
                      recorded_on: str = "", audio: bytes | None = None, duration: float = 61.0,
                      highlights: list[dict] | None = None, files: dict[str, bytes] | None = None) -> Episode:
     """An episode that looks processed without any audio work: episode.toml, a podcast.mp3 of
-    `audio` bytes (fake by default) and the state entry `process` would write.
+    `audio` bytes (fake by default) and the state entries `process` would write (`highlights`
+    become its rendered clips).
     `files` are extra files in the episode folder (transcript.vtt, chapters.json, clips/x.mp4...)."""
     audio = audio if audio is not None else hashlib.sha256(slug.encode()).digest() * 40
     recorded_on = recorded_on or slug[:10]
@@ -82,7 +83,7 @@ def add_fake_episode(workspace: Workspace, show: str, slug: str, *, title: str =
     write_json(folder / ".studio" / "state.json", {"podcast": {
         "key": "fake", "file": "podcast.mp3", "target_lufs": -16.0, "gain_db": 0.0, "limited": False,
         "loudness": {"integrated": -16.0, "loudness_range": 3.0, "true_peak": -1.5, "max_momentary": -12.0,
-                     "max_short_term": -14.0}}})
+                     "max_short_term": -14.0}}, "clips": highlights or []})
     return episode
 
 
