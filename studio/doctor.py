@@ -51,5 +51,27 @@ def check_workspace(workspace: Workspace) -> Check:
     return Check("workspace", free_gb > 1, f"{workspace.root}: {shows} shows, {episodes} episodes, {free_gb:.1f} GB free")
 
 
+def check_model(workspace: Workspace) -> Check:
+    """Load the workspace's Whisper model (joining the bundled one into the cache on first use)."""
+    from . import transcribe
+
+    settings = workspace.settings
+    name = settings.model or transcribe.DEFAULT_MODEL
+    try:
+        transcribe.load_model(name, settings.device or "auto", settings.compute_type or None)
+    except Exception as exc:  # any failure to load is what doctor reports
+        return Check("model", False, str(exc).splitlines()[0])
+    where = transcribe.default_cache_dir() / "whisper-base" if name == transcribe.DEFAULT_MODEL else name
+    return Check("model", True, f"Whisper {name!r} loads ({where})")
+
+
+def check_fonts() -> Check:
+    from .clips import BOLD_FONT
+
+    if not BOLD_FONT.is_file():
+        return Check("fonts", False, f"{BOLD_FONT} is missing (reinstall Studio)")
+    return Check("fonts", True, f"{BOLD_FONT.name} bundled in {BOLD_FONT.parent}")
+
+
 def run_checks(workspace: Workspace) -> list[Check]:
-    return [check_ffmpeg(), check_workspace(workspace)]
+    return [check_ffmpeg(), check_model(workspace), check_fonts(), check_workspace(workspace)]

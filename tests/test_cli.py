@@ -102,7 +102,18 @@ def test_doctor_reports_ffmpeg_and_workspace(tmp_path):
     checks = {c["name"]: c for c in json.loads(result.output)}
     assert checks["ffmpeg"]["ok"] and "imageio-ffmpeg" in checks["ffmpeg"]["detail"]
     assert checks["workspace"]["ok"]
-    assert result.exit_code == (0 if all(c["ok"] for c in checks.values()) else 1)
+    assert checks["fonts"]["ok"] and "NotoSans" in checks["fonts"]["detail"]
+    assert checks["model"]["ok"], checks["model"]
+    assert result.exit_code == 0
+
+
+def test_doctor_fails_on_a_model_that_does_not_load(tmp_path):
+    ws = tmp_path / "ws"
+    invoke("init", ws)
+    (ws / "studio.toml").write_text(f'[studio]\nmodel = "{tmp_path / "no-model"}"\n')
+    result = CliRunner().invoke(cli, ["--workspace", str(ws), "doctor"])
+    assert result.exit_code == 1
+    assert "FAIL model" in result.output and "no-model" in result.output
 
 
 def test_doctor_fails_on_a_broken_ffmpeg(tmp_path, monkeypatch):
