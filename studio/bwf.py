@@ -38,7 +38,9 @@ def ascii_field(text: str, size: int) -> bytes:
 
 def _centi(value: float) -> int:
     """Loudness fields are signed 16-bit hundredths; -inf and the like are clamped."""
-    return max(-32768, min(32767, round(value * 100))) if value == value else -32768
+    if value != value:  # NaN
+        return -32768
+    return max(-32768, min(32767, round(max(-1e6, min(1e6, value)) * 100)))  # round(inf) would raise
 
 
 def pack_bext(bext: Bext) -> bytes:

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import audio
 from .errors import BadInput, ProcessingError
 from .fsutil import copy_with_sha256, make_temp_dir, sha256_file, write_json
-from .media import FFmpeg, probe
+from .media import FFmpeg, check_complete, probe
 from .progress import Reporter
 from .workspace import Episode, Workspace
 
@@ -85,6 +85,7 @@ def check_recording(ffmpeg: FFmpeg, path: Path, reporter: Reporter | None = None
     if path.stat().st_size == 0:
         raise BadInput(f"{path.name}: file is empty")
     info = probe(path)
+    check_complete(path, info)
     reporter = reporter or Reporter(quiet=True)
     try:
         with reporter.bar(f"checking {path.name}", info.duration) as progress:
@@ -93,7 +94,8 @@ def check_recording(ffmpeg: FFmpeg, path: Path, reporter: Reporter | None = None
         raise BadInput(f"{path.name}: corrupt or unreadable audio ({exc})") from None
     declared = info.duration
     if declared > 0 and analysis.duration < declared - max(0.5, 0.02 * declared):
-        raise BadInput(f"{path.name}: truncated: {declared:.1f} s declared but only {analysis.duration:.1f} s decodes")
+        raise BadInput(f"{path.name}: truncated or corrupt: {declared:.1f} s declared but only "
+                       f"{analysis.duration:.1f} s decodes")
     if analysis.duration < MIN_DURATION_S:
         raise BadInput(f"{path.name}: recording is {analysis.duration:.2f} s long; at least {MIN_DURATION_S:g} s needed")
     if analysis.loudness.integrated <= SILENT_BELOW_LUFS:

@@ -69,7 +69,10 @@ def probe(path: Path) -> MediaInfo:
             audio = [s for s in container.streams if s.type == "audio"]
             has_video = any(s.type == "video" and not _is_cover_art(s) for s in container.streams)
             if not audio:
-                what = "video has no audio track" if has_video else "no audio stream found"
+                # Text, images and random bytes can open as a "video" (ANSI art, a still picture).
+                name = container.format.name
+                is_video = has_video and not (name in _NOT_VIDEO or name.endswith("_pipe"))
+                what = "video has no audio track" if is_video else "no audio stream: not an audio or video file"
                 raise BadInput(f"{path.name}: {what}")
             stream = audio[0]
             ctx = stream.codec_context
@@ -90,6 +93,73 @@ def probe(path: Path) -> MediaInfo:
             )
     except av.error.FFmpegError as exc:
         raise BadInput(f"{path.name}: not a readable audio or video file ({_first_line(exc)})") from None
+
+
+def check_complete(path: Path, info: MediaInfo) -> None:
+    """BadInput when the container shows the file was cut short.
+
+    Decoding alone cannot tell for two common formats: a WAV whose data chunk
+    runs past the end of the file is given a duration from its actual size,
+    and an Ogg (Opus, Vorbis) stream declares no duration but that of its
+    last page. So the WAV header's data size and the Ogg end-of-stream flag
+    are checked here.
+    """
+    if info.format_name == "wav":
+        declared = _wav_declared_bytes(path)
+        if declared:
+            data_offset, data_size, byte_rate = declared
+            held = path.stat().st_size - data_offset
+            if data_size > held + 1 and byte_rate:
+                raise BadInput(f"{path.name}: truncated: the WAV header declares {data_size / byte_rate:.1f} s "
+                               f"but the file holds {max(0, held) / byte_rate:.1f} s")
+    elif info.format_name == "ogg" and not _ogg_ends_cleanly(path):
+        raise BadInput(f"{path.name}: truncated: the Ogg stream stops before its last page")
+
+
+def _wav_declared_bytes(path: Path) -> tuple[int, int, int] | None:
+    """(offset of the audio data, its size per the header, bytes per second), or None when not declared."""
+    import struct
+
+    with open(path, "rb") as f:
+        header = f.read(12)
+        if len(header) < 12 or header[:4] not in (b"RIFF", b"RF64") or header[8:12] != b"WAVE":
+            return None
+        byte_rate, ds64_size = 0, 0
+        while len(head := f.read(8)) == 8:
+            cid, size = head[:4], struct.unpack("<I", head[4:])[0]
+            if cid == b"data":
+                if size == 0xFFFFFFFF:  # RF64: the real size is in ds64; unknown while still recording
+                    size = ds64_size
+                return (f.tell(), size, byte_rate) if size not in (0, 0xFFFFFFFF) else None
+            body = f.read(min(size, 64))
+            if cid == b"fmt " and len(body) >= 12:
+                byte_rate = struct.unpack("<I", body[8:12])[0]
+            elif cid == b"ds64" and len(body) >= 16:
+                ds64_size = struct.unpack("<Q", body[8:16])[0]
+            f.seek(size + (size & 1) - len(body), 1)
+    return None
+
+
+def _ogg_ends_cleanly(path: Path) -> bool:
+    """Whether the file's last Ogg page is whole and carries the end-of-stream flag."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        f.seek(max(0, size - 70_000))  # an Ogg page is at most 65,307 bytes
+        tail = f.read()
+    start = tail.rfind(b"OggS")
+    while start >= 0:
+        page = tail[start:]
+        if len(page) >= 27 and page[4] == 0:  # capture pattern and stream structure version 0
+            segments = page[26]
+            if len(page) >= 27 + segments:
+                length = 27 + segments + sum(page[27:27 + segments])
+                return length <= len(page) and bool(page[5] & 0x04)  # (a tag appended after it is harmless)
+            return False
+        start = tail.rfind(b"OggS", 0, start)
+    return False
+
+
+_NOT_VIDEO = {"tty", "bin", "xbin", "adf", "idf", "image2", "image2pipe"}  # demuxers of text art and pictures
 
 
 def _is_cover_art(stream) -> bool:

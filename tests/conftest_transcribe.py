@@ -1,0 +1,78 @@
+"""Shared helpers for the transcription and caption tests: corpus paths, one model, one clip.
+
+Imported by tests/test_transcribe.py and tests/test_captions.py (not a pytest conftest, so
+other test modules do not pay for it). The model and the corpus clip's transcript are made
+once per test session.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from studio.transcribe import TranscribeOptions, Transcript, ffmpeg_exe, load_model, transcribe_file
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("STUDIO_CORPUS", ROOT.parent / "shared" / "corpus"))
+MODEL_CACHE = ROOT / ".studio-cache" / "models"
+BULLETIN = CORPUS / "id" / "long" / "indsp_news_bulletin_a.wav"
+CLIP_SECONDS = 60.0
+
+
+def need_corpus(*paths: Path) -> None:
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        pytest.skip(f"speech corpus not available: {missing[0]} is absent")
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[-_/]", " ", text)
+    text = re.sub(r"[^\w\s]", "", text)
+    return " ".join(text.split())
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    import jiwer
+
+    return jiwer.wer(normalize(reference), normalize(hypothesis) or "-")
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+
+
+@functools.lru_cache(maxsize=None)
+def shared_model():
+    return load_model(None, device="cpu", cache_dir=MODEL_CACHE)
+
+
+@functools.lru_cache(maxsize=None)
+def bulletin_clip() -> tuple[Transcript, str, Path]:
+    """The corpus news bulletin cut at an utterance boundary near 60 s: transcript, reference, wav.
+
+    Transcribed in 25-second windows so that window cuts are exercised too.
+    """
+    need_corpus(BULLETIN)
+    rows = []
+    for line in BULLETIN.with_suffix(".segments.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        start, end, _, text = line.split("\t", 3)
+        rows.append((float(start), float(end), text))
+    kept = [r for r in rows if r[1] <= CLIP_SECONDS]
+    cut = (kept[-1][1] + rows[len(kept)][0]) / 2 if len(kept) < len(rows) else kept[-1][1] + 0.25
+    folder = tempfile.mkdtemp(prefix="studio-test-")
+    atexit.register(shutil.rmtree, folder, True)
+    clip = Path(folder) / "bulletin.wav"
+    ffmpeg("-i", str(BULLETIN), "-t", f"{cut:.3f}", str(clip))
+    opts = TranscribeOptions(device="cpu", window_seconds=25)
+    transcript = transcribe_file(clip, opts, model=shared_model())
+    return transcript, " ".join(r[2] for r in kept), clip

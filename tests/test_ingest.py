@@ -1,0 +1,308 @@
+"""`studio ingest` through the real command line: what it accepts, what it keeps, what it refuses.
+
+Every rejection must exit with code 2, say why in one line on stderr, print
+nothing on stdout and leave the workspace exactly as it was (the whole file
+tree, hidden files included, is compared before and after).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import audiogen as g
+from studio.cli import cli
+
+RUNNER = CliRunner()
+SPEECH = g.scale_to(g.speech(6.0, seed=11), -24.0)  # 6 s, mono, 48 kHz
+
+
+def studio(ws: Path, *args):
+    return RUNNER.invoke(cli, ["--workspace", str(ws), *map(str, args)], catch_exceptions=False)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    assert studio(root, "init", root).exit_code == 0
+    result = studio(root, "show", "add", "kpu", "--title", "KPU Sosialisasi", "--author", "Diskominfo")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    return folder
+
+
+def ingest_ok(ws: Path, path: Path, *args) -> dict:
+    result = studio(ws, "ingest", path, "--show", "kpu", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def check_kept(ws: Path, data: dict, source: Path) -> None:
+    """The original is in the episode folder byte for byte, with episode.toml describing it."""
+    folder = ws / "episodes" / data["id"]
+    assert Path(data["path"]) == folder
+    toml = tomllib.loads((folder / "episode.toml").read_text(encoding="utf-8"))
+    original = folder / toml["original"]
+    assert original.read_bytes() == source.read_bytes()
+    assert toml["sha256"] == data["sha256"] == sha256(source)
+    assert toml["size"] == source.stat().st_size
+    assert toml["source_name"] == source.name
+    assert toml["show"] == "kpu" and data["id"] == f"kpu/{toml['slug']}"
+
+
+# -- accepted -----------------------------------------------------------------------
+
+def _audio(fmt: str, rate: int | None, channels: int):
+    def make(path: Path) -> Path:
+        x = SPEECH if channels == 1 else g.stereo(SPEECH) if channels == 2 else g.surround(SPEECH)
+        return g.encode(x, path, *g.FORMATS[fmt], rate=rate)
+    return make
+
+
+def _video(audio: list[str]):
+    def make(path: Path) -> Path:
+        return g.with_video(g.stereo(SPEECH), path, audio=audio)
+    return make
+
+
+ACCEPTED = {
+    "wav-16bit-44k1-mono.wav": _audio("wav", 44100, 1),
+    "wav-24bit-48k-stereo.wav": _audio("wav24", None, 2),
+    "wav-float-96k-5.1.wav": _audio("wavf32", 96000, 6),
+    "wav-8k-mono.wav": _audio("wav", 8000, 1),
+    "flac-96k-stereo.flac": _audio("flac", 96000, 2),
+    "flac-192k-5.1.flac": _audio("flac", 192000, 6),
+    "mp3-44k1-stereo.mp3": _audio("mp3", 44100, 2),
+    "mp3-22k05-mono.mp3": _audio("mp3", 22050, 1),
+    "aac-48k-stereo.m4a": _audio("m4a", None, 2),
+    "aac-adts-32k-mono.aac": _audio("aac", 32000, 1),
+    "opus-stereo.opus": _audio("opus", None, 2),
+    "opus-5.1.ogg": _audio("opus", None, 6),
+    "vorbis-44k1.ogg": _audio("ogg", 44100, 2),
+    "video-h264-aac.mp4": _video(["-c:a", "aac", "-b:a", "128k"]),
+    "video-h264-pcm.mov": _video(["-c:a", "pcm_s16le"]),
+    "video-h264-opus.mkv": _video(["-c:a", "libopus"]),
+}
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_accepts_format(ws: Path, src: Path, name: str) -> None:
+    source = ACCEPTED[name](src / name)
+    data = ingest_ok(ws, source, "--title", "Sesi uji")
+    check_kept(ws, data, source)
+    assert data["created"] is True
+    assert abs(data["duration"] - 6.0) < 0.3, data["duration"]
+
+
+@pytest.mark.parametrize("name", [
+    "Rekaman 'DPT' & \"pemilih\" pindahan.wav",
+    "sesi KPU — pemilih pemula (final) #2.wav",
+    "Pemilu Café Ñusantara ünïcödé.wav",
+    "日本語の名前 & space.wav",
+    "-starts-with-dash.wav",
+])
+def test_awkward_file_names(ws: Path, src: Path, name: str) -> None:
+    source = g.encode(SPEECH, src / name, *g.FORMATS["wav"])
+    data = ingest_ok(ws, source)
+    check_kept(ws, data, source)
+    slug = data["id"].split("/", 1)[1]
+    assert slug.isascii() and " " not in slug and "'" not in slug and "&" not in slug
+    assert data["title"]  # from the file name
+
+
+def test_json_output(ws: Path, src: Path) -> None:
+    source = g.encode(g.stereo(SPEECH), src / "sesi.flac", *g.FORMATS["flac"])
+    data = ingest_ok(ws, source, "--title", "Daftar Pemilih Tetap", "--description", "Sesi tentang DPT",
+                     "--recorded-on", "2026-03-14", "--source", "studio 1")
+    assert data["id"] == "kpu/2026-03-14-daftar-pemilih-tetap"
+    assert data["title"] == "Daftar Pemilih Tetap"
+    assert data["description"] == "Sesi tentang DPT"
+    assert data["recorded_on"] == "2026-03-14"
+    assert data["show"] == "kpu" and data["created"] is True
+    check_kept(ws, data, source)
+    # Plain output: just the id.
+    other = g.encode(SPEECH * 0.5, src / "lain.wav", *g.FORMATS["wav"])
+    result = studio(ws, "ingest", other, "--show", "kpu", "--title", "Lain", "--recorded-on", "2026-03-15")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "kpu/2026-03-15-lain"
+
+
+def test_same_bytes_twice_is_one_episode(ws: Path, src: Path) -> None:
+    source = g.encode(SPEECH, src / "rekaman.wav", *g.FORMATS["wav"])
+    first = ingest_ok(ws, source, "--title", "Pertama")
+    tree = g.file_tree(ws)
+    copy = src / "salinan dengan nama lain.wav"
+    shutil.copyfile(source, copy)
+    for path, title in [(source, "Pertama"), (copy, "Judul lain")]:
+        again = ingest_ok(ws, path, "--title", title)
+        assert again["id"] == first["id"] and again["created"] is False
+        assert g.file_tree(ws) == tree
+    assert len(list((ws / "episodes" / "kpu").iterdir())) == 1
+
+
+def test_replace(ws: Path, src: Path) -> None:
+    a = g.encode(SPEECH, src / "a.wav", *g.FORMATS["wav"])
+    b = g.encode(SPEECH[::-1].copy(), src / "b.wav", *g.FORMATS["wav"])
+    first = ingest_ok(ws, a, "--title", "Sesi", "--recorded-on", "2026-01-02")
+    tree = g.file_tree(ws)
+    result = studio(ws, "ingest", b, "--show", "kpu", "--title", "Sesi", "--recorded-on", "2026-01-02")
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr and "--replace" in result.stderr
+    assert g.file_tree(ws) == tree
+    replaced = ingest_ok(ws, b, "--title", "Sesi", "--recorded-on", "2026-01-02", "--replace")
+    assert replaced["id"] == first["id"] and replaced["created"] is True
+    check_kept(ws, replaced, b)
+    folder = ws / "episodes" / first["id"]
+    assert not (folder / "original.wav").read_bytes() == a.read_bytes()
+    assert [p.name for p in (ws / "episodes" / "kpu").iterdir()] == [folder.name]  # no leftovers
+
+
+# -- refused ------------------------------------------------------------------------
+
+def _cut(make, fraction: float):
+    def cut(path: Path) -> Path:
+        whole = make(path.with_name("whole-" + path.name))
+        data = whole.read_bytes()
+        path.write_bytes(data[: int(len(data) * fraction)])
+        return path
+    return cut
+
+
+def _garble(make, start: float = 0.3, end: float = 0.7):
+    """Overwrite the middle of a valid file with random bytes (headers intact)."""
+    def garble(path: Path) -> Path:
+        whole = make(path.with_name("whole-" + path.name))
+        data = bytearray(whole.read_bytes())
+        a, b = int(len(data) * start), int(len(data) * end)
+        data[a:b] = np.random.default_rng(7).bytes(b - a)
+        path.write_bytes(bytes(data))
+        return path
+    return garble
+
+
+def _bytes(content: bytes):
+    def write(path: Path) -> Path:
+        path.write_bytes(content)
+        return path
+    return write
+
+
+def _image(path: Path) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(path)
+    return path
+
+
+def _mp3_xing(path: Path) -> Path:
+    out = g.encode(g.stereo(SPEECH), path, "-c:a", "libmp3lame", "-q:a", "4")  # VBR, with a Xing header
+    assert b"Xing" in out.read_bytes()[:4096]
+    return out
+
+
+def _m4a_faststart(path: Path) -> Path:
+    return g.encode(g.stereo(SPEECH), path, "-c:a", "aac", "-movflags", "+faststart")
+
+
+REFUSED = {
+    "missing.wav": lambda path: path,
+    "empty.wav": _bytes(b""),
+    "text.txt": _bytes("Ini bukan rekaman.\n".encode() * 200),
+    "text-named.mp3": _bytes("Ini bukan rekaman.\n".encode() * 200),
+    "document.pdf": _bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"0" * 4000 + b"\n%%EOF\n"),
+    "random.bin": _bytes(np.random.default_rng(1).bytes(300_000)),
+    "random.wav": _bytes(np.random.default_rng(2).bytes(300_000)),
+    "image.png": _image,
+    "wav-cut-in-half.wav": _cut(_audio("wav", None, 2), 0.5),
+    "wav-header-only.wav": _cut(_audio("wav", None, 2), 0.0001),
+    "flac-cut.flac": _cut(_audio("flac", None, 2), 0.5),
+    "mp3-xing-cut.mp3": _cut(_mp3_xing, 0.5),
+    "m4a-cut.m4a": _cut(_audio("m4a", None, 2), 0.5),
+    "m4a-faststart-cut.m4a": _cut(_m4a_faststart, 0.5),
+    "opus-cut.opus": _cut(_audio("opus", None, 2), 0.5),
+    "mkv-cut.mkv": _cut(_video(["-c:a", "libopus"]), 0.5),
+    "mp4-cut.mp4": _cut(_video(["-c:a", "aac"]), 0.6),
+    "flac-corrupt.flac": _garble(_audio("flac", None, 2)),
+    "mp3-corrupt.mp3": _garble(_audio("mp3", 44100, 2)),
+    "m4a-corrupt.m4a": _garble(_audio("m4a", None, 2)),
+    "opus-corrupt.opus": _garble(_audio("opus", None, 2)),
+    "wav-bad-header.wav": _garble(_audio("wav", None, 2), 0.0, 0.0005),
+    "video-without-audio.mp4": lambda path: g.video_only(path),
+    "too-short.wav": lambda path: g.encode(SPEECH[: int(0.6 * g.RATE)], path, *g.FORMATS["wav"]),
+    "digital-silence.wav": lambda path: g.encode(np.zeros(5 * g.RATE, np.float32), path, *g.FORMATS["wav"]),
+    "silence.mp3": lambda path: g.encode(np.zeros(5 * g.RATE, np.float32), path, *g.FORMATS["mp3"]),
+    "inaudible-hiss.flac": lambda path: g.encode(g.room_noise(5, level_db=-90), path, "-c:a", "flac",
+                                                 "-sample_fmt", "s32"),
+}
+
+
+def refuse(ws: Path, *args) -> str:
+    tree = g.file_tree(ws)
+    result = studio(ws, "ingest", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    assert g.file_tree(ws) == tree, "a refused ingest changed the workspace"
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_refuses_bad_input(ws: Path, src: Path, name: str) -> None:
+    source = REFUSED[name](src / name)
+    message = refuse(ws, source, "--show", "kpu")
+    assert source.name in message
+
+
+@pytest.mark.parametrize("name, words", [
+    ("wav-cut-in-half.wav", "truncated"), ("flac-cut.flac", "truncated"), ("mp3-xing-cut.mp3", "truncated"),
+    ("opus-cut.opus", "truncated"), ("flac-corrupt.flac", "corrupt"), ("video-without-audio.mp4", "no audio"),
+    ("too-short.wav", "1 s"), ("digital-silence.wav", "silent"), ("inaudible-hiss.flac", "silent"),
+    ("empty.wav", "empty"), ("missing.wav", "no such file"), ("image.png", "not an audio or video file"),
+    ("random.bin", "not a"), ("random.wav", "not a"), ("text.txt", "not a"), ("document.pdf", "not a"),
+])
+def test_refusal_says_why(ws: Path, src: Path, name: str, words: str) -> None:
+    assert words in refuse(ws, REFUSED[name](src / name), "--show", "kpu")
+
+
+def test_refuses_unknown_show(ws: Path, src: Path) -> None:
+    source = g.encode(SPEECH, src / "ok.wav", *g.FORMATS["wav"])
+    message = refuse(ws, source, "--show", "tidak-ada")
+    assert "tidak-ada" in message and "kpu" in message
+
+
+def test_refuses_bad_dates(ws: Path, src: Path) -> None:
+    source = g.encode(SPEECH, src / "ok.wav", *g.FORMATS["wav"])
+    refuse(ws, source, "--show", "kpu", "--recorded-on", "2026-13-45")
+    refuse(ws, source, "--show", "kpu", "--air-from", "2026-05-02", "--air-until", "2026-05-01")
+
+
+def test_refuses_a_folder(ws: Path, src: Path) -> None:
+    refuse(ws, src, "--show", "kpu")
+
+
+def test_unreadable_file(ws: Path, src: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    source = g.encode(SPEECH, src / "locked.wav", *g.FORMATS["wav"])
+    source.chmod(0)
+    refuse(ws, source, "--show", "kpu")
