@@ -776,12 +776,3 @@ def transcribe_file(
         duration=round(done, 3),
         segments=clean_segments(segments),
     )
-
-
-def audio_sha256(audio: Path) -> str:
-    """Content hash of a recording, for cache keys together with options_key()."""
-    digest = hashlib.sha256()
-    with open(audio, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
