@@ -20,5 +20,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
 
+# The benchmarks of the README's performance section (slow: about 30 minutes in all).
+bench: $(STAMP)
+	$(VENV)/bin/pip install --quiet -e '.[bench]'
+	$(VENV)/bin/python scripts/bench-transcribe
+	$(VENV)/bin/python scripts/bench-loudness
+	$(VENV)/bin/python scripts/bench-feed
+	$(VENV)/bin/python scripts/bench-clips
+
 clean:
 	rm -rf $(VENV) public

@@ -92,7 +92,7 @@ class _Token:
 def _tokens(transcript: Transcript, max_chars: int) -> list[_Token]:
     tokens: list[_Token] = []
     for w in transcript.words:
-        text = " ".join(w.word.split())
+        text = " ".join(w.word.split()).replace("-->", "->")  # "-->" would end a VTT cue's text
         if not text:
             continue
         start = int(round(w.start * 1000))
@@ -135,24 +135,32 @@ def _boundary_cost(before: str, after: str, gap_ms: int) -> float:
     return cost
 
 
-def _layout(words: list[str], gaps: list[int], rules: CaptionRules) -> tuple[float, list[str]] | None:
-    """Best line split of a cue's words, with its cost; None when it cannot fit."""
-    text = " ".join(words)
-    if len(text) <= rules.max_line_chars:
-        return 0.0, [text]
+def _best_break(lens: list[int], costs: list[float], rules: CaptionRules) -> tuple[float, int] | None:
+    """Cheapest line split of a cue's words as (cost, words on the first line).
+
+    lens are the words' lengths, costs[k] the cost of breaking after word k. 0 words on
+    the first line means the cue is one line; None means the words do not fit.
+    """
+    total = sum(lens) + len(lens) - 1
+    if total <= rules.max_line_chars:
+        return 0.0, 0
     if rules.max_lines < 2:
         return None
-    best: tuple[float, list[str]] | None = None
-    for k in range(1, len(words)):
-        top, bottom = " ".join(words[:k]), " ".join(words[k:])
-        if len(top) > rules.max_line_chars or len(bottom) > rules.max_line_chars:
+    best = None
+    top = -1
+    for k in range(1, len(lens)):
+        top += lens[k - 1] + 1
+        bottom = total - top - 1
+        if top > rules.max_line_chars:
+            break
+        if bottom > rules.max_line_chars:
             continue
-        cost = _boundary_cost(words[k - 1], words[k], gaps[k - 1])
-        if len(words) > 2 and (k == 1 or k == len(words) - 1):
+        cost = costs[k - 1]
+        if len(lens) > 2 and (k == 1 or k == len(lens) - 1):
             cost += 8.0  # a lone word on a line
-        cost += 2.0 * abs(len(top) - len(bottom)) / rules.max_line_chars
+        cost += 2.0 * abs(top - bottom) / rules.max_line_chars
         if best is None or cost < best[0]:
-            best = (cost, [top, bottom])
+            best = (cost, k)
     return best
 
 
@@ -173,27 +181,30 @@ def _segment(
     max_ms = int(rules.max_duration * 1000)
     lag = int(rules.max_lag * 1000) if use_lag else 0
     max_chars = rules.max_line_chars * rules.max_lines
+    lens = [len(t.text) for t in tokens]
+    gaps = [tokens[k + 1].start - tokens[k].end for k in range(n - 1)] + [0]
+    breaks = [_boundary_cost(tokens[k].text, tokens[k + 1].text, gaps[k]) for k in range(n - 1)] + [0.0]
+    sentence_end = [bool(_SENTENCE_END.search(t.text)) for t in tokens]
     best = [math.inf] * (n + 1)
-    back: list[tuple[int, list[str]] | None] = [None] * (n + 1)
+    back: list[tuple[int, int]] = [(0, 0)] * (n + 1)
     best[0] = 0.0
     for i in range(n):
         if best[i] == math.inf:
             continue
-        words: list[str] = []
-        gaps: list[int] = []
+        chars = -1
+        inner_sentences = 0
+        long_gaps = 0
         for j in range(i, n):
-            if j > i:
-                gaps.append(tokens[j].start - tokens[j - 1].end)
-            words.append(tokens[j].text)
-            chars = len(" ".join(words))
+            chars += lens[j] + 1
             span = tokens[j].end - tokens[i].start
-            if j > i and (chars > max_chars or span > max_ms or gaps[-1] > 2000):
-                break
-            layout = _layout(words, gaps, rules)
+            if j > i:
+                if chars > max_chars or span > max_ms or gaps[j - 1] > 2000:
+                    break
+                inner_sentences += sentence_end[j - 1]
+                long_gaps += gaps[j - 1] > 1000
+            layout = _best_break(lens[i : j + 1], breaks[i:j], rules)
             if layout is None:
-                if j > i:
-                    continue
-                layout = (50.0, [words[0]])  # cannot happen: tokens are cut to a line
+                continue
             limit = tokens[j + 1].start if j + 1 < n else max(end_limit, tokens[j].end)
             room = min(limit, tokens[i].start + max_ms) - tokens[i].start
             cost = 1.0 + layout[0]
@@ -205,21 +216,21 @@ def _segment(
             elif short > 0:
                 cost += short / 100.0
             if j + 1 < n:
-                # Ending a cue mid-phrase is worse than breaking a line there.
-                cost += 1.5 * _boundary_cost(tokens[j].text, tokens[j + 1].text, tokens[j + 1].start - tokens[j].end)
+                cost += 1.5 * breaks[j]  # ending a cue mid-phrase is worse than breaking a line there
             # A sentence should start a new cue rather than the second line of one.
-            cost += 3.0 * sum(1 for w in words[:-1] if _SENTENCE_END.search(w))
+            cost += 3.0 * inner_sentences
             if j == i and n > 1:
                 cost += 6.0  # a lone word as a whole cue
-            cost += 0.5 * sum(1 for g in gaps if g > 1000)
-            total = best[i] + cost
-            if total < best[j + 1]:
-                best[j + 1] = total
+            cost += 0.5 * long_gaps
+            if best[i] + cost < best[j + 1]:
+                best[j + 1] = best[i] + cost
                 back[j + 1] = (i, layout[1])
     cues = []
     k = n
     while k > 0:
-        i, lines = back[k]
+        i, split = back[k]
+        words = [t.text for t in tokens[i:k]]
+        lines = [" ".join(words)] if split == 0 else [" ".join(words[:split]), " ".join(words[split:])]
         cues.append((i, k, lines))
         k = i
     return cues[::-1]

@@ -35,7 +35,7 @@ DEFAULT_LANGUAGE = "id"
 SAMPLE_RATE = 16000
 
 # Bump when a change here changes the text or timings produced for the same options.
-TRANSCRIBER_VERSION = "2"
+TRANSCRIBER_VERSION = "3"
 
 # Election vocabulary that the base model spells wrong without a hint.
 ELECTION_GLOSSARY = (
@@ -173,11 +173,15 @@ def _language(language: str | None) -> str | None:
 
 
 def initial_prompt(glossary: list[str] | tuple[str, ...]) -> str | None:
-    """The prompt text that carries the glossary: an Indonesian sentence naming the terms."""
+    """The prompt text that carries the glossary: an Indonesian sentence naming the terms.
+
+    A sentence rather than a bare list: a list prompt makes the decoder recite it over music.
+    """
     terms = [t.strip() for t in glossary if t and t.strip()]
     if not terms:
         return None
-    return "Istilah: " + ", ".join(terms) + "."
+    listed = terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + " dan " + terms[-1]
+    return f"Sosialisasi pemilu tentang {listed}."
 
 
 # ---------------------------------------------------------------------------
@@ -391,7 +395,8 @@ _HALLUCINATION_PATTERNS = [
     r"(jangan lupa )?(like|subscribe|share)( (dan|and|,) (like|subscribe|share|comment))*( (channel|video) ini)?",
     r"sampai (jumpa|bertemu) (lagi )?(di|pada) (video|episode) (berikutnya|selanjutnya)",
     r"(subtitle|subtitles|sub|teks|terjemahan|diterjemahkan|transcribed|translated|captions?)( \w+)? (oleh|by) .*",
-    r".*\b(amara ?org|www|http|\.com)\b.*",
+    r".*\bamara\.?org\b.*",
+    r"(www|https?)?\S*\.(com|org|net)\S*",  # a web address alone
     r"(\W|music|musik|lagu|applause|tepuk tangan)*",
 ]
 _HALLUCINATION_RE = re.compile(r"^(?:%s)$" % "|".join(_HALLUCINATION_PATTERNS))
@@ -428,9 +433,13 @@ def _collapse_word_loop(word: Word) -> Word:
     return dataclasses.replace(word, word=_WORD_LOOP_RE.sub(r"\1", word.word))
 
 
-def remove_loops(words: list[Word], max_ngram: int = 15, min_repeats: int = 3) -> list[Word]:
+def remove_loops(
+    words: list[Word], max_ngram: int = 15, min_repeats: int = 3, long_ngram: int = 5
+) -> list[Word]:
     """Collapse an n-gram repeated min_repeats or more times in a row to one occurrence.
 
+    A phrase of long_ngram words or more said twice in a row is collapsed too: people do
+    not repeat whole sentences word for word, while Whisper does when a chunk is short.
     Letters looping inside one word ("kongkongkongkong") collapse the same way.
     """
     words = [_collapse_word_loop(w) for w in words]
@@ -444,15 +453,16 @@ def remove_loops(words: list[Word], max_ngram: int = 15, min_repeats: int = 3) -
         i += 1
         # After each appended word, check whether the tail of the output is a loop.
         for n in range(1, max_ngram + 1):
-            if len(out_keys) < n * min_repeats:
-                break
+            needed = 2 if n >= long_ngram else min_repeats
+            if len(out_keys) < n * needed:
+                continue
             unit = out_keys[-n:]
             if not any(unit):
                 continue
             repeats = 1
             while repeats * n + n <= len(out_keys) and out_keys[-(repeats + 1) * n : -repeats * n] == unit:
                 repeats += 1
-            if repeats >= min_repeats:
+            if repeats >= needed:
                 del out[-(repeats - 1) * n :]
                 del out_keys[-(repeats - 1) * n :]
                 # Swallow further repetitions that follow in the input.
@@ -484,6 +494,22 @@ def clean_segments(segments: list[Segment]) -> list[Segment]:
     return [s for s in _segments_from_words(regrouped) if not is_hallucination(s.text)]
 
 
+def apply_glossary(segments: list[Segment], glossary: list[str]) -> list[Segment]:
+    """Spell one-word glossary terms the glossary's way ("Kpu," becomes "KPU,")."""
+    terms = {_norm_word(t): t.strip() for t in glossary if t and len(t.split()) == 1}
+    if not terms:
+        return segments
+    out = []
+    for s in segments:
+        words = []
+        for w in s.words:
+            prefix, core, suffix = re.match(r"^(\W*)(.*?)(\W*)$", w.word).groups()
+            term = terms.get(_norm_word(core))
+            words.append(dataclasses.replace(w, word=prefix + term + suffix) if term and term != core else w)
+        out.append(Segment(s.start, s.end, " ".join(w.word for w in words) if words else s.text, words))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Transcription
 
@@ -497,7 +523,8 @@ def _compression_ratio(text: str) -> float:
 
 
 def _loop_fraction(words: list[Word]) -> float:
-    return 1 - len(remove_loops(words)) / len(words) if words else 0.0
+    """Share of the words that are loop repetitions (3 or more times in a row)."""
+    return 1 - len(remove_loops(words, long_ngram=len(words) + 1)) / len(words) if words else 0.0
 
 
 def _keep_segment(seg, opts: TranscribeOptions) -> bool:
@@ -524,27 +551,45 @@ def _keep_segment(seg, opts: TranscribeOptions) -> bool:
     return True
 
 
-def _needs_fallback(segments: list[dict], opts: TranscribeOptions) -> bool:
+# Speech is 10 to 20 characters a second; a decoding with far fewer for a long chunk
+# lost most of it (typically a loop inside one word, "kongkongkong", then end of text).
+MIN_CHARS_PER_SECOND = 2.0
+
+
+def _needs_fallback(segments: list[dict], seconds: float, opts: TranscribeOptions) -> bool:
     """A chunk that batched decoding sent into a loop, worth decoding again with timestamps."""
     text = "".join(s["text"] for s in segments)
-    return bool(text.strip()) and _compression_ratio(text) > opts.compression_ratio_threshold
+    if not text.strip():
+        return False
+    too_short = seconds >= 8.0 and len(text.strip()) < MIN_CHARS_PER_SECOND * seconds
+    return too_short or _compression_ratio(text) > opts.compression_ratio_threshold
 
 
-def _to_segment(seg, offset: float) -> Segment:
-    words = [
-        Word(
-            start=round(offset + w.start, 3),
-            end=round(offset + max(w.end, w.start), 3),
-            word=w.word.strip(),
-            probability=round(float(w.probability), 4),
-        )
-        for w in (seg.words or [])
-        if w.word.strip()
-    ]
+# Languages written without spaces between words.
+_UNSPACED_LANGUAGES = {"zh", "ja", "th", "lo", "my", "yue", "bo"}
+
+
+def _to_segment(seg, offset: float, spaced: bool = True) -> Segment:
+    """A Studio segment from a faster-whisper one, times moved by offset.
+
+    Whisper marks a new word with a leading space; a "word" without one (".com", "986"
+    after "99.") continues the one before, as in the segment's text.
+    """
+    words: list[Word] = []
+    for w in seg.words or []:
+        text = w.word.strip()
+        if not text:
+            continue
+        start, end = round(float(offset + w.start), 3), round(float(offset + max(w.end, w.start)), 3)
+        if spaced and words and not w.word[:1].isspace():
+            last = words[-1]
+            words[-1] = Word(last.start, max(last.end, end), last.word + text, min(last.probability, round(float(w.probability), 4)))
+            continue
+        words.append(Word(start=start, end=end, word=text, probability=round(float(w.probability), 4)))
     return Segment(
-        start=round(offset + seg.start, 3),
-        end=round(offset + seg.end, 3),
-        text=seg.text.strip(),
+        start=round(float(offset + seg.start), 3),
+        end=round(float(offset + seg.end), 3),
+        text=" ".join(w.word for w in words) if words else seg.text.strip(),
         words=words,
     )
 
@@ -569,6 +614,44 @@ def _speech_chunks(clips: list[dict], max_samples: int) -> list[list[dict]]:
         chunks[-1].append(piece)
         size += length
     return chunks
+
+
+# Whisper confuses these with each other; none of them is "another language" for the rest.
+_RELATED_LANGUAGES = {"id": {"ms", "jw", "su"}, "ms": {"id"}, "jw": {"id"}, "su": {"id"}}
+
+
+def _sounds_foreign(probs: list[tuple[str, float]], language: str) -> bool:
+    """Whether the language detector hears a chunk as clearly another language.
+
+    That is most often a song or jingle with lyrics in another language, or a clip played
+    on air: decoded as the show's language it comes out as invented text. Telephone-quality
+    Indonesian can sound foreign to the detector too, so a chunk is only dropped when its
+    beam-search decoding is also unsure (FOREIGN_MAX_LOGPROB).
+    """
+    scores = {token.strip("<|>"): p for token, p in probs}
+    own = sum(scores.get(lang, 0.0) for lang in {language} | _RELATED_LANGUAGES.get(language, set()))
+    return own < 0.05 and max(scores.values(), default=1.0) >= 0.5
+
+
+# Measured on the corpus with beam search: English lyrics over music decode at about -0.8
+# as Indonesian, clearly spoken English well above that.
+FOREIGN_MAX_LOGPROB = -0.7
+
+
+def _pipeline(model):
+    """faster-whisper's batched pipeline, also keeping each chunk's language probabilities."""
+    from faster_whisper import BatchedInferencePipeline
+
+    class Pipeline(BatchedInferencePipeline):
+        language_probs: list = []
+
+        def generate_segment_batched(self, features, tokenizer, options):
+            encoder_output, outputs = super().generate_segment_batched(features, tokenizer, options)
+            # One decoder step on the encoder output that is already there.
+            self.language_probs = self.model.model.detect_language(encoder_output)
+            return encoder_output, outputs
+
+    return Pipeline(model)
 
 
 @dataclass
@@ -620,7 +703,7 @@ class _Decoder:
         )
 
     def redecode(self, chunk: np.ndarray, offset: float) -> list:
-        """faster-whisper's sequential decoding, with timestamps, of one chunk.
+        """faster-whisper's sequential decoding, with timestamps and no prompt, of one chunk.
 
         Timestamp tokens let the decoder close a segment and move on where decoding without
         them looped. Temperature 0 only: sampling would make the transcript differ between
@@ -635,9 +718,10 @@ class _Decoder:
             max_new_tokens=min(220, 20 + int(10 * len(chunk) / SAMPLE_RATE)),
             word_timestamps=True,
             vad_filter=False,
+            # Prompts are what most often sends the decoder into a loop: none here, and
+            # a mild penalty on repeated tokens (a word repeated in speech still comes out).
             condition_on_previous_text=False,
-            initial_prompt=self.glossary_prompt,
-            hotwords=self.hotwords,
+            repetition_penalty=1.1,
             log_prob_threshold=self.opts.logprob_threshold,
             no_speech_threshold=self.opts.no_speech_threshold,
             compression_ratio_threshold=self.opts.compression_ratio_threshold,
@@ -660,7 +744,6 @@ class _Decoder:
         with the text so far as prompt (measured: fewer errors, no slower on CPU) unless
         condition_on_previous_text is off, and with the encoder input cut to the chunk.
         """
-        from faster_whisper import BatchedInferencePipeline
         from faster_whisper.audio import pad_or_trim
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import Segment as FwSegment
@@ -694,19 +777,24 @@ class _Decoder:
             return np.stack([pad_or_trim(m, frames) for m in mels])
 
         audio = [np.concatenate([samples[c["start"] : c["end"]] for c in group]) for group in groups]
-        offsets = np.cumsum([0] + [len(a) for a in audio]) / SAMPLE_RATE
+        offsets = (np.cumsum([0] + [len(a) for a in audio]) / SAMPLE_RATE).tolist()
         if self.language is None:
             self.language, _, _ = model.detect_language(features=features(audio[:1], extractor.nb_max_frames)[0])
         tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=self.language)
-        pipeline = BatchedInferencePipeline(model)
+        pipeline = _pipeline(model)
+        forced = _language(self.opts.language) is not None
         size = 1 if self.opts.condition_on_previous_text else max(1, self.opts.batch_size)
         out = []
         for i in range(0, len(groups), size):
             batch = range(i, min(i + size, len(groups)))
             metadata = [{"offset": offsets[k], "duration": len(audio[k]) / SAMPLE_RATE} for k in batch]
             results = pipeline.forward(features([audio[k] for k in batch]), tokenizer, metadata, self.options(tokenizer))
-            for k, segments in zip(batch, results):
-                if _needs_fallback(segments, self.opts):
+            suspects = [_sounds_foreign(probs, self.language) for probs in pipeline.language_probs]
+            for k, segments, suspect in zip(batch, results, suspects):
+                if forced and suspect and segments and segments[0]["avg_logprob"] < FOREIGN_MAX_LOGPROB:
+                    self.context = ""
+                    continue
+                if _needs_fallback(segments, len(audio[k]) / SAMPLE_RATE, self.opts):
                     decoded = self.redecode(audio[k], offsets[k])
                 else:
                     decoded = [
@@ -767,11 +855,12 @@ def transcribe_file(
         def step(seconds: float, offset: float = offset) -> None:
             report(offset + seconds, max(total, offset + seconds))
 
-        segments += [_to_segment(seg, offset) for seg in decoder.window(samples, step)]
+        kept = decoder.window(samples, step)
+        segments += [_to_segment(seg, offset, decoder.language not in _UNSPACED_LANGUAGES) for seg in kept]
         done = window_end
         report(done, max(total, done))
     return Transcript(
         language=decoder.language or DEFAULT_LANGUAGE,
         duration=round(done, 3),
-        segments=clean_segments(segments),
+        segments=apply_glossary(clean_segments(segments), glossary),
     )

@@ -453,7 +453,7 @@ def parse_mp3(path: Path) -> Mp3Info:
     """ID3v2 header and frames, then walk every MPEG-1 layer III frame header."""
     raw = Path(path).read_bytes()
     assert raw[:3] == b"ID3", "no ID3v2 tag at the start"
-    major, minor, _flags = raw[3], raw[4], raw[5]
+    major, minor = raw[3], raw[4]
     syncsafe = lambda b: (b[0] << 21) | (b[1] << 14) | (b[2] << 7) | b[3]  # noqa: E731
     tag_size = syncsafe(raw[6:10])
     frames: dict[str, bytes] = {}

@@ -227,7 +227,8 @@ REFUSED = {
     "empty.wav": _bytes(b""),
     "text.txt": _bytes("Ini bukan rekaman.\n".encode() * 200),
     "text-named.mp3": _bytes("Ini bukan rekaman.\n".encode() * 200),
-    "document.pdf": _bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"0" * 4000 + b"\n%%EOF\n"),
+    "document.pdf": _bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"0" * 4000
+                           + b"\n%%EOF\n"),
     "random.bin": _bytes(np.random.default_rng(1).bytes(300_000)),
     "random.wav": _bytes(np.random.default_rng(2).bytes(300_000)),
     "image.png": _image,

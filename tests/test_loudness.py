@@ -98,8 +98,8 @@ CASES = {
                                "5.1, 96 kHz 32-bit float, speech in the centre"),
     "loud-compressed-mp3": Case(_write(_loud_compressed, ".mp3", "-c:a", "libmp3lame", "-b:a", "192k", rate=44100),
                                 ".mp3", "speech driven 20 dB into a clipper, MP3 (peaks over 0 dBFS once decoded)"),
-    "video-with-opus": Case(_write(lambda: g.stereo(g.scale_to(g.speech(8.0, seed=91), -22.0)), ".mkv", "-c:a", "libopus",
-                                   video=True), ".mkv", "an MKV video whose audio track is Opus"),
+    "video-with-opus": Case(_write(lambda: g.stereo(g.scale_to(g.speech(8.0, seed=91), -22.0)), ".mkv",
+                                   "-c:a", "libopus", video=True), ".mkv", "an MKV video whose audio track is Opus"),
 }
 
 
@@ -131,7 +131,7 @@ def processed(tmp_path_factory) -> dict[str, Episode]:
         assert result.exit_code == 0, f"{name}: {result.output}"
         data = json.loads(result.stdout)
         episodes[name] = Episode(data["id"], Path(data["path"]), source, (start, end), {})
-    result = studio(ws, "-q", "process", "--all", "--no-transcribe", "--json")
+    result = studio(ws, "-q", "process", "--all", "--no-transcribe", "--no-clips", "--json")
     assert result.exit_code == 0, result.output
     reports = {r["id"]: r for r in json.loads(result.stdout)}
     for episode in episodes.values():
@@ -159,7 +159,8 @@ def input_level(episode: Episode) -> str:
 def test_podcast_loudness(processed, name: str) -> None:
     episode = processed[name]
     m = meter(episode.folder / "podcast.mp3")
-    why = f"{name} ({CASES[name].about}; {input_level(episode)}): podcast {m.integrated:.2f} LUFS {m.true_peak:.2f} dBTP"
+    why = (f"{name} ({CASES[name].about}; {input_level(episode)}): "
+           f"podcast {m.integrated:.2f} LUFS {m.true_peak:.2f} dBTP")
     assert abs(m.integrated - PODCAST_LUFS) <= TOLERANCE, why
     assert m.true_peak <= CEILING, why
 
@@ -168,7 +169,8 @@ def test_podcast_loudness(processed, name: str) -> None:
 def test_broadcast_loudness(processed, name: str) -> None:
     episode = processed[name]
     m = meter(episode.folder / "broadcast.wav", windows=True)
-    why = f"{name} ({CASES[name].about}; {input_level(episode)}): broadcast {m.integrated:.2f} LUFS {m.true_peak:.2f} dBTP"
+    why = (f"{name} ({CASES[name].about}; {input_level(episode)}): "
+           f"broadcast {m.integrated:.2f} LUFS {m.true_peak:.2f} dBTP")
     assert abs(m.integrated - BROADCAST_LUFS) <= TOLERANCE, why
     assert m.true_peak <= CEILING, why
 

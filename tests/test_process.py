@@ -68,9 +68,9 @@ def ingest(ws: Path, source: Path, show: str = "radio", *args) -> tuple[str, Pat
 
 
 def process_json(ws: Path, *args) -> dict[str, dict]:
-    """`studio process --json` without transcription (tested elsewhere), keyed by episode id;
+    """`studio process --json` without transcription and clips (tested elsewhere), keyed by episode id;
     `done` and `skipped` keep only the audio renditions."""
-    result = studio(ws, "-q", "process", "--json", "--no-transcribe", *(args or ("--all",)))
+    result = studio(ws, "-q", "process", "--json", "--no-transcribe", "--no-clips", *(args or ("--all",)))
     assert result.exit_code == 0, result.output
     reports = {r["id"]: r for r in json.loads(result.stdout)}
     for report in reports.values():
@@ -155,8 +155,8 @@ def test_killed_mid_way_leaves_no_partial_file_and_completes_on_rerun(tmp_path: 
     x[at:at + len(g.clap())] += g.clap()
     episode_id, folder = ingest(ws, g.encode(x, tmp_path / "panjang.flac", "-c:a", "flac"))
 
-    proc = subprocess.Popen(studio_command(ws, "-q", "process", "--all", "--no-transcribe"), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = studio_command(ws, "-q", "process", "--all", "--no-transcribe", "--no-clips")
+    proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     temps: list[Path] = []
     while time.monotonic() < deadline and proc.poll() is None:
