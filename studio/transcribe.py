@@ -638,8 +638,9 @@ def _sounds_foreign(probs: list[tuple[str, float]], language: str) -> bool:
 FOREIGN_MAX_LOGPROB = -0.7
 
 
-def _pipeline(model):
-    """faster-whisper's batched pipeline, also keeping each chunk's language probabilities."""
+def _pipeline(model, detect_language: bool):
+    """faster-whisper's batched pipeline, also keeping each chunk's language probabilities
+    when detect_language is set (else language_probs stays empty)."""
     from faster_whisper import BatchedInferencePipeline
 
     class Pipeline(BatchedInferencePipeline):
@@ -647,8 +648,8 @@ def _pipeline(model):
 
         def generate_segment_batched(self, features, tokenizer, options):
             encoder_output, outputs = super().generate_segment_batched(features, tokenizer, options)
-            # One decoder step on the encoder output that is already there.
-            self.language_probs = self.model.model.detect_language(encoder_output)
+            if detect_language:  # one decoder step on the encoder output that is already there
+                self.language_probs = self.model.model.detect_language(encoder_output)
             return encoder_output, outputs
 
     return Pipeline(model)
@@ -781,17 +782,19 @@ class _Decoder:
         if self.language is None:
             self.language, _, _ = model.detect_language(features=features(audio[:1], extractor.nb_max_frames)[0])
         tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=self.language)
-        pipeline = _pipeline(model)
+        # Only a recording in a set language can have chunks in another one to drop.
         forced = _language(self.opts.language) is not None
+        pipeline = _pipeline(model, detect_language=forced)
         size = 1 if self.opts.condition_on_previous_text else max(1, self.opts.batch_size)
         out = []
         for i in range(0, len(groups), size):
             batch = range(i, min(i + size, len(groups)))
             metadata = [{"offset": offsets[k], "duration": len(audio[k]) / SAMPLE_RATE} for k in batch]
             results = pipeline.forward(features([audio[k] for k in batch]), tokenizer, metadata, self.options(tokenizer))
-            suspects = [_sounds_foreign(probs, self.language) for probs in pipeline.language_probs]
+            probs = pipeline.language_probs if forced else [[]] * len(batch)
+            suspects = [forced and _sounds_foreign(p, self.language) for p in probs]
             for k, segments, suspect in zip(batch, results, suspects):
-                if forced and suspect and segments and segments[0]["avg_logprob"] < FOREIGN_MAX_LOGPROB:
+                if suspect and segments and segments[0]["avg_logprob"] < FOREIGN_MAX_LOGPROB:
                     self.context = ""
                     continue
                 if _needs_fallback(segments, len(audio[k]) / SAMPLE_RATE, self.opts):
