@@ -56,6 +56,7 @@ class Show:
     artwork: str = ""
     model: str = ""
     glossary: tuple[str, ...] = ()
+    spelling: bool = True  # repair one-letter misspellings of the transcript (Indonesian)
     loudness: LoudnessTargets = field(default_factory=LoudnessTargets)
 
 

@@ -233,6 +233,7 @@ def transcribe_options(workspace: Workspace, show: Show, options: ProcessOptions
         compute_type=options.compute_type or settings.compute_type or None,
         language=show.language or transcribe.DEFAULT_LANGUAGE,
         glossary=list(show.glossary) or list(transcribe.ELECTION_GLOSSARY),
+        spelling=show.spelling,
     )
 
 

@@ -30,12 +30,14 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .spelling import Lexicon, load_lexicon, respell_words
+
 DEFAULT_MODEL = "base"
 DEFAULT_LANGUAGE = "id"
 SAMPLE_RATE = 16000
 
 # Bump when a change here changes the text or timings produced for the same options.
-TRANSCRIBER_VERSION = "3"
+TRANSCRIBER_VERSION = "4"
 
 # Election vocabulary that the base model spells wrong without a hint.
 ELECTION_GLOSSARY = (
@@ -134,6 +136,8 @@ class TranscribeOptions:
     glossary: list[str] = field(default_factory=lambda: list(ELECTION_GLOSSARY))
     # Where the glossary goes: "prompt" (initial prompt), "hotwords", "both" or "none".
     glossary_mode: str = "prompt"
+    # Repair one-letter misspellings against a word list (Indonesian transcripts only).
+    spelling: bool = True
     beam_size: int = 5
     # Each chunk is decoded with the end of the text before it as prompt (up to
     # context_chars); without that, chunks go through the decoder batch_size at a time,
@@ -510,6 +514,17 @@ def apply_glossary(segments: list[Segment], glossary: list[str]) -> list[Segment
     return out
 
 
+def correct_spelling(segments: list[Segment], lexicon: Lexicon) -> list[Segment]:
+    """Words repaired by studio.spelling.respell_words, timings kept."""
+    words = [w for s in segments for w in s.words]
+    fixed = iter(respell_words([w.word for w in words], lexicon))
+    out = []
+    for s in segments:
+        new = [dataclasses.replace(w, word=next(fixed)) for w in s.words]
+        out.append(Segment(s.start, s.end, " ".join(w.word for w in new) if new else s.text, new))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Transcription
 
@@ -638,19 +653,21 @@ def _sounds_foreign(probs: list[tuple[str, float]], language: str) -> bool:
 FOREIGN_MAX_LOGPROB = -0.7
 
 
-def _pipeline(model, detect_language: bool):
-    """faster-whisper's batched pipeline, also keeping each chunk's language probabilities
-    when detect_language is set (else language_probs stays empty)."""
+def _pipeline(model):
+    """faster-whisper's batched pipeline, keeping the last batch's encoder output so that
+    the language of its chunks can be asked afterwards, for the few chunks that need it."""
     from faster_whisper import BatchedInferencePipeline
 
     class Pipeline(BatchedInferencePipeline):
-        language_probs: list = []
+        encoder_output = None
 
         def generate_segment_batched(self, features, tokenizer, options):
-            encoder_output, outputs = super().generate_segment_batched(features, tokenizer, options)
-            if detect_language:  # one decoder step on the encoder output that is already there
-                self.language_probs = self.model.model.detect_language(encoder_output)
-            return encoder_output, outputs
+            self.encoder_output, outputs = super().generate_segment_batched(features, tokenizer, options)
+            return self.encoder_output, outputs
+
+        def language_probs(self) -> list[list[tuple[str, float]]]:
+            """Per chunk of the last batch: one decoder step on its encoder output."""
+            return self.model.model.detect_language(self.encoder_output)
 
     return Pipeline(model)
 
@@ -784,17 +801,22 @@ class _Decoder:
         tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=self.language)
         # Only a recording in a set language can have chunks in another one to drop.
         forced = _language(self.opts.language) is not None
-        pipeline = _pipeline(model, detect_language=forced)
+        pipeline = _pipeline(model)
         size = 1 if self.opts.condition_on_previous_text else max(1, self.opts.batch_size)
         out = []
         for i in range(0, len(groups), size):
             batch = range(i, min(i + size, len(groups)))
             metadata = [{"offset": offsets[k], "duration": len(audio[k]) / SAMPLE_RATE} for k in batch]
             results = pipeline.forward(features([audio[k] for k in batch]), tokenizer, metadata, self.options(tokenizer))
-            probs = pipeline.language_probs if forced else [[]] * len(batch)
-            suspects = [forced and _sounds_foreign(p, self.language) for p in probs]
-            for k, segments, suspect in zip(batch, results, suspects):
-                if suspect and segments and segments[0]["avg_logprob"] < FOREIGN_MAX_LOGPROB:
+            # A chunk is dropped as another language only when it also decoded badly: the
+            # language detector is asked about such chunks alone.
+            unsure = [
+                forced and bool(segments) and segments[0]["avg_logprob"] < FOREIGN_MAX_LOGPROB
+                for segments in results
+            ]
+            probs = pipeline.language_probs() if any(unsure) else [[]] * len(batch)
+            for k, segments, doubtful, language_probs in zip(batch, results, unsure, probs):
+                if doubtful and _sounds_foreign(language_probs, self.language):
                     self.context = ""
                     continue
                 if _needs_fallback(segments, len(audio[k]) / SAMPLE_RATE, self.opts):
@@ -862,8 +884,8 @@ def transcribe_file(
         segments += [_to_segment(seg, offset, decoder.language not in _UNSPACED_LANGUAGES) for seg in kept]
         done = window_end
         report(done, max(total, done))
-    return Transcript(
-        language=decoder.language or DEFAULT_LANGUAGE,
-        duration=round(done, 3),
-        segments=apply_glossary(clean_segments(segments), glossary),
-    )
+    language = decoder.language or DEFAULT_LANGUAGE
+    segments = apply_glossary(clean_segments(segments), glossary)
+    if opts.spelling and (lexicon := load_lexicon(language, glossary)):
+        segments = correct_spelling(segments, lexicon)
+    return Transcript(language=language, duration=round(done, 3), segments=segments)

@@ -23,6 +23,7 @@ from studio.transcribe import (
     resolve_model,
     transcribe_file,
 )
+from studio.spelling import load_lexicon
 
 
 def _part_paths() -> list[Path]:
@@ -131,6 +132,7 @@ def test_options_key_tracks_every_output_setting():
         TranscribeOptions(model="small"),
         TranscribeOptions(vad_threshold=0.6),
         TranscribeOptions(compute_type="float32"),
+        TranscribeOptions(spelling=False),
     ]
     assert len({base, *map(options_key, changed)}) == len(changed) + 1
 
@@ -283,6 +285,22 @@ def test_glossary_spelling_is_applied_to_words():
     fixed = tr.apply_glossary(segments, ["KPU", "DPT", "Bawaslu", "TPS", "pemilih pemula"])
     assert fixed[0].text == "data DPT dari KPU, Bawaslu dan TPS."
     assert [w.word for w in fixed[0].words][-1] == "TPS."
+
+
+def test_spelling_repair_keeps_timings_and_rebuilds_text():
+    segments = [Segment(0.0, 1.5, "", _words("harga tikatnya naik.")), Segment(2.0, 3.0, "", _words("Tertib", 2.0))]
+    fixed = tr.correct_spelling(segments, load_lexicon("id"))
+    assert [s.text for s in fixed] == ["harga tiketnya naik.", "Tertib"]
+    assert [(w.start, w.end) for s in fixed for w in s.words] == [(w.start, w.end) for s in segments for w in s.words]
+
+
+def test_spelling_repair_lowers_the_error_rate_of_real_output(model):
+    path = CORPUS / "id" / "indsp_teldialog" / "MBO_U021.wav"
+    need_corpus(path)
+    reference = path.with_suffix(".txt").read_text(encoding="utf-8")
+    raw = _transcribe(path, model, spelling=False).text
+    repaired = _transcribe(path, model).text
+    assert wer(reference, repaired) < wer(reference, raw), (raw, repaired)
 
 
 def test_a_chunk_decoded_into_far_too_little_text_is_decoded_again():
