@@ -643,6 +643,8 @@ def _sounds_foreign(probs: list[tuple[str, float]], language: str) -> bool:
     Indonesian can sound foreign to the detector too, so a chunk is only dropped when its
     beam-search decoding is also unsure (FOREIGN_MAX_LOGPROB).
     """
+    if not probs:
+        return False
     scores = {token.strip("<|>"): p for token, p in probs}
     own = sum(scores.get(lang, 0.0) for lang in {language} | _RELATED_LANGUAGES.get(language, set()))
     return own < 0.05 and max(scores.values(), default=1.0) >= 0.5
