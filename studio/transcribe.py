@@ -498,31 +498,33 @@ def clean_segments(segments: list[Segment]) -> list[Segment]:
     return [s for s in _segments_from_words(regrouped) if not is_hallucination(s.text)]
 
 
+def _replace_words(segments: list[Segment], change: Callable[[list[str]], list[str]]) -> list[Segment]:
+    """Segments whose words' text is change(all words' text in order); timings kept."""
+    fixed = iter(change([w.word for s in segments for w in s.words]))
+    out = []
+    for s in segments:
+        words = [dataclasses.replace(w, word=next(fixed)) for w in s.words]
+        out.append(Segment(s.start, s.end, " ".join(w.word for w in words) if words else s.text, words))
+    return out
+
+
 def apply_glossary(segments: list[Segment], glossary: list[str]) -> list[Segment]:
     """Spell one-word glossary terms the glossary's way ("Kpu," becomes "KPU,")."""
     terms = {_norm_word(t): t.strip() for t in glossary if t and len(t.split()) == 1}
     if not terms:
         return segments
-    out = []
-    for s in segments:
-        words = []
-        for w in s.words:
-            prefix, core, suffix = re.match(r"^(\W*)(.*?)(\W*)$", w.word).groups()
-            term = terms.get(_norm_word(core))
-            words.append(dataclasses.replace(w, word=prefix + term + suffix) if term and term != core else w)
-        out.append(Segment(s.start, s.end, " ".join(w.word for w in words) if words else s.text, words))
-    return out
+
+    def spell(word: str) -> str:
+        prefix, core, suffix = re.match(r"^(\W*)(.*?)(\W*)$", word).groups()
+        term = terms.get(_norm_word(core))
+        return prefix + term + suffix if term else word
+
+    return _replace_words(segments, lambda words: [spell(w) for w in words])
 
 
 def correct_spelling(segments: list[Segment], lexicon: Lexicon) -> list[Segment]:
     """Words repaired by studio.spelling.respell_words, timings kept."""
-    words = [w for s in segments for w in s.words]
-    fixed = iter(respell_words([w.word for w in words], lexicon))
-    out = []
-    for s in segments:
-        new = [dataclasses.replace(w, word=next(fixed)) for w in s.words]
-        out.append(Segment(s.start, s.end, " ".join(w.word for w in new) if new else s.text, new))
-    return out
+    return _replace_words(segments, lambda words: respell_words(words, lexicon))
 
 
 # ---------------------------------------------------------------------------
