@@ -15,6 +15,7 @@ from . import status as status_mod
 from .errors import BadInput, StudioError
 from .media import FFmpeg, find_ffmpeg
 from .progress import Reporter
+from .state import EpisodeReport
 from .workspace import Workspace, init_workspace
 
 
@@ -163,7 +164,7 @@ def _select(app: App, episode_ids: tuple[str, ...], all_: bool):
     return [app.workspace.episode(e) for e in episode_ids] if episode_ids else app.workspace.episodes()
 
 
-def _process(app: App, episodes, options: process_mod.ProcessOptions) -> list[process_mod.EpisodeReport]:
+def _process(app: App, episodes, options: process_mod.ProcessOptions) -> list[EpisodeReport]:
     ffmpeg = app.ffmpeg
     models = process_mod.ModelCache()
     reports = []

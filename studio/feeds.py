@@ -55,6 +55,7 @@ from lxml.etree import Element, SubElement
 from .config import Show
 from .errors import BadInput
 from .fsutil import read_json
+from .state import load_state
 from .workspace import Episode, Workspace
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -217,8 +218,6 @@ def _seconds(value: object) -> float | None:
 
 def highlights(workspace: Workspace, episode: Episode) -> list[Soundbite]:
     """The episode's rendered clips as soundbites (start, end, title), as `process` recorded them."""
-    from .process import load_state  # late: process imports the rendering stack
-
     bites = []
     for entry in load_state(workspace.episode_dir(episode.id)).get("clips", []):
         if not isinstance(entry, dict):

@@ -21,11 +21,11 @@ from .errors import BadInput, ProcessingError
 from .fsutil import copy_with_sha256, make_temp_dir, sha256_file, write_json
 from .media import FFmpeg, check_complete, probe
 from .progress import Reporter
+from .state import ANALYSIS_FILE
 from .workspace import Episode, Workspace
 
 MIN_DURATION_S = 1.0
 SILENT_BELOW_LUFS = -69.0  # the BS.1770 absolute gate is -70 LUFS: nothing above it means silence
-ANALYSIS_FILE = "analysis.json"
 
 
 @dataclass

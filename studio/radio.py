@@ -45,12 +45,12 @@ from .cart import air_time, wav_info
 from .config import Station
 from .errors import BadInput, ProcessingError
 from .fsutil import CHUNK, commit, read_json, sha256_file, write_json
+from .state import BROADCAST_FILE, load_state
 from .workspace import Episode, Workspace
 
 MANIFEST_VERSION = 1
 RADIO_DIR = "radio"
 MANIFEST_PATH = f"{RADIO_DIR}/manifest.json"
-BROADCAST_FILE = "broadcast.wav"  # the file process.py writes into each episode folder
 STATE_NAME = ".studio-pull.json"
 LOCK_NAME = ".studio-pull.lock"
 TOKEN_ENV = "STUDIO_RADIO_TOKEN"
@@ -91,8 +91,6 @@ def _file_facts(folder: Path, path: Path) -> dict:
 
 
 def _entry(workspace: Workspace, episode: Episode, base_path: str) -> tuple[Path, dict] | None:
-    from .process import load_state  # late: process imports the rendering stack
-
     folder = workspace.episode_dir(episode.id)
     broadcast = load_state(folder).get("broadcast") or {}
     path = folder / broadcast.get("file", BROADCAST_FILE)

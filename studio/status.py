@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import process
+from .renditions import rendition_keys
+from .state import CLIPS_DIR, TRANSCRIPT_FILES, load_state
 from .workspace import Episode, Workspace
-
-TRANSCRIPT_FILES = {"vtt": "transcript.vtt", "srt": "transcript.srt", "json": "transcript.json", "txt": "transcript.txt"}
 
 
 def episode_status(workspace: Workspace, episode: Episode) -> dict:
     folder = workspace.episode_dir(episode.id)
     show = workspace.show(episode.show)
-    state = process.load_state(folder)
-    keys = process.rendition_keys(workspace, episode, show)
+    state = load_state(folder)
+    keys = rendition_keys(workspace, episode, show)
 
     def rendition(name: str) -> dict | None:
         entry = state.get(name)
@@ -26,7 +25,7 @@ def episode_status(workspace: Workspace, episode: Episode) -> dict:
 
     renditions = {name: rendition(name) for name in ("podcast", "broadcast")}
     transcripts = {kind: str(folder / name) for kind, name in TRANSCRIPT_FILES.items() if (folder / name).is_file()}
-    clips = [str(p) for p in sorted((folder / "clips").glob("*.mp4"))] if (folder / "clips").is_dir() else []
+    clips = [str(p) for p in sorted((folder / CLIPS_DIR).glob("*.mp4"))] if (folder / CLIPS_DIR).is_dir() else []
     done = all(r and r["current"] for r in renditions.values())
     started = any(renditions.values())
     return {

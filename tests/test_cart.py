@@ -19,7 +19,7 @@ import pytest
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from studio import cart, ingest as ingest_mod, process, shows
+from studio import cart, ingest as ingest_mod, process, shows, state
 from studio.media import find_ffmpeg
 from studio.progress import Reporter
 from studio.workspace import init_workspace
@@ -112,7 +112,7 @@ def episode(tmp_path_factory):
     shutil.copyfile(folder / "broadcast.wav", broadcast)
     cart.write_cart(broadcast, cart.cart_for_episode(ep, workspace.show(ep.show)))
     return {"workspace": workspace, "episode": ep, "plain": folder / "broadcast.wav", "wav": broadcast,
-            "state": process.load_state(folder)["broadcast"]}
+            "state": state.load_state(folder)["broadcast"]}
 
 
 def test_cart_chunk_read_back(episode):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from studio import ingest as ingest_mod, process, radio, shows, stations
+from studio import ingest as ingest_mod, process, radio, shows, state, stations
 from studio.config import load_settings
 from studio.errors import BadInput
 from studio.media import find_ffmpeg
@@ -135,9 +135,9 @@ def test_manifest_validates_and_describes_the_files(workspace, public):
         info = sf.info(path)
         assert (entry["sample_rate"], entry["bit_depth"]) == (48000, 24) and info.samplerate == 48000
         assert entry["duration"] == pytest.approx(info.frames / info.samplerate, abs=0.001)
-        state = process.load_state(workspace.episode_dir(entry["episode"]))["broadcast"]["loudness"]
+        measured = state.load_state(workspace.episode_dir(entry["episode"]))["broadcast"]["loudness"]
         assert (entry["integrated_loudness"], entry["true_peak"], entry["loudness_range"]) == (
-            state["integrated"], state["true_peak"], state["loudness_range"])
+            measured["integrated"], measured["true_peak"], measured["loudness_range"])
         assert abs(entry["integrated_loudness"] - -23) <= 0.5
     berita = entry_for(public, "berita")
     assert (berita["air_from"], berita["air_until"]) == ("2026-01-01T06:00:00+08:00", "2099-12-31T23:00:00+08:00")
