@@ -28,7 +28,7 @@ class App:
     @property
     def ffmpeg(self) -> FFmpeg:
         if self._ffmpeg is None:
-            self._ffmpeg = find_ffmpeg()
+            self._ffmpeg = find_ffmpeg(self.workspace.settings.ffmpeg_stall_timeout)
         return self._ffmpeg
 
 

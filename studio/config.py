@@ -37,6 +37,8 @@ class Settings:
     device: str = "auto"
     compute_type: str = ""
     cache_dir: str = ".studio-cache"
+    # seconds an ffmpeg run may go without any progress before it is stopped as hung
+    ffmpeg_stall_timeout: float = 300.0
     stations: tuple[Station, ...] = ()
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 
 from .errors import StudioError
-from .media import find_ffmpeg
+from .media import capture_ffmpeg, find_ffmpeg
 from .workspace import Workspace
 
 REQUIRED_ENCODERS = ("libmp3lame", "pcm_s24le", "aac", "libx264")
 REQUIRED_FILTERS = ("ebur128", "alimiter", "showwaves", "subtitles")
+DOCTOR_TIMEOUT_S = 30.0  # a listing takes milliseconds; a hung ffmpeg must not hang the doctor
 
 
 @dataclass
@@ -24,12 +24,13 @@ class Check:
 
 def check_ffmpeg() -> Check:
     try:
-        ffmpeg = find_ffmpeg()
+        ffmpeg = find_ffmpeg(stall_timeout=DOCTOR_TIMEOUT_S)
     except StudioError as exc:
         return Check("ffmpeg", False, str(exc))
-    listing = ""
-    for what in ("-encoders", "-filters"):
-        listing += subprocess.run([ffmpeg.path, "-hide_banner", what], capture_output=True, text=True).stdout
+    try:
+        listing = "".join(capture_ffmpeg(ffmpeg, [what]).decode("utf-8", "replace") for what in ("-encoders", "-filters"))
+    except StudioError as exc:
+        return Check("ffmpeg", False, f"{ffmpeg.path}: {exc}")
     missing = [name for name in REQUIRED_ENCODERS + REQUIRED_FILTERS if f" {name} " not in listing]
     detail = f"{ffmpeg.version()} ({ffmpeg.origin}: {ffmpeg.path})"
     if missing:

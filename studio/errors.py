@@ -17,3 +17,7 @@ class ProcessingError(StudioError):
     """A stage failed on valid input: exit code 1."""
 
     exit_code = 1
+
+
+class ResourceError(ProcessingError):
+    """The machine failed, not the input: a hung ffmpeg, a full disk. Exit code 1, never blamed on the file."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import audio
-from .errors import BadInput, ProcessingError
+from .errors import BadInput, ProcessingError, ResourceError
 from .fsutil import copy_with_sha256, make_temp_dir, sha256_file, write_json
 from .media import FFmpeg, check_complete, probe
 from .progress import Reporter
@@ -90,6 +90,8 @@ def check_recording(ffmpeg: FFmpeg, path: Path, reporter: Reporter | None = None
     try:
         with reporter.bar(f"checking {path.name}", info.duration) as progress:
             analysis = audio.analyze(ffmpeg, path, progress)
+    except ResourceError:
+        raise
     except (ProcessingError, BadInput) as exc:
         raise BadInput(f"{path.name}: corrupt or unreadable audio ({exc})") from None
     declared = info.duration

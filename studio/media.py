@@ -9,44 +9,56 @@ libraries and reads container and stream headers in-process.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import re
+import select
 import shutil
+import signal
 import subprocess
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-from .errors import BadInput, ProcessingError
+from .errors import BadInput, ProcessingError, ResourceError
 
 Progress = Callable[[float], None]  # called with seconds of media done
+
+
+STALL_TIMEOUT_S = 300.0  # studio.toml's ffmpeg_stall_timeout
 
 
 @dataclass(frozen=True)
 class FFmpeg:
     path: str
     origin: str  # "STUDIO_FFMPEG", "imageio-ffmpeg wheel" or "system PATH"
+    stall_timeout: float = STALL_TIMEOUT_S  # seconds without any output before a run is taken for hung
 
     def version(self) -> str:
-        out = subprocess.run([self.path, "-hide_banner", "-version"], capture_output=True, text=True)
-        return out.stdout.splitlines()[0] if out.stdout else "unknown"
+        try:
+            out = capture_ffmpeg(self, ["-version"]).decode("utf-8", "replace")
+        except ProcessingError:
+            return "unknown"
+        return out.splitlines()[0] if out else "unknown"
 
 
-def find_ffmpeg() -> FFmpeg:
+def find_ffmpeg(stall_timeout: float = STALL_TIMEOUT_S) -> FFmpeg:
     if env := os.environ.get("STUDIO_FFMPEG"):
         if not (os.path.isfile(env) and os.access(env, os.X_OK)):
             raise ProcessingError(f"STUDIO_FFMPEG={env} is not an executable file")
-        return FFmpeg(env, "STUDIO_FFMPEG")
+        return FFmpeg(env, "STUDIO_FFMPEG", stall_timeout)
     try:
         import imageio_ffmpeg
 
-        return FFmpeg(imageio_ffmpeg.get_ffmpeg_exe(), "imageio-ffmpeg wheel")
+        return FFmpeg(imageio_ffmpeg.get_ffmpeg_exe(), "imageio-ffmpeg wheel", stall_timeout)
     except (ImportError, RuntimeError):
         pass
     if system := shutil.which("ffmpeg"):
-        return FFmpeg(system, "system PATH")
+        return FFmpeg(system, "system PATH", stall_timeout)
     raise ProcessingError("no ffmpeg found: reinstall Studio (it ships ffmpeg via imageio-ffmpeg) or set STUDIO_FFMPEG")
 
 
@@ -172,7 +184,113 @@ def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+# -- running ffmpeg -------------------------------------------------------------
+#
+# Every ffmpeg run goes through _Child: the child is killed on any way out of
+# the Python code that started it (an error, Ctrl-C, a closed generator), dies
+# with its parent even when that parent is SIGKILLed (PR_SET_PDEATHSIG), and is
+# stopped when it shows no sign of life for `FFmpeg.stall_timeout` seconds, so a
+# hung ffmpeg never holds an episode lock for ever.
+
 _OUT_TIME = re.compile(r"^out_time_us=(\d+)")
+_PROGRESS_LINE = re.compile(r"^[a-z_0-9]+=\S*$")
+_PR_SET_PDEATHSIG = 1
+_NO_SPACE = "No space left on device"
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: ask the kernel for SIGKILL when the parent dies."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _input_name(cmd: list[str]) -> str:
+    inputs = [cmd[i + 1] for i, arg in enumerate(cmd[:-1]) if arg == "-i"]
+    return Path(inputs[0]).name if inputs else "its input"
+
+
+class _Child:
+    """One ffmpeg process: stdout read here with a stall watchdog, stderr drained by a thread."""
+
+    def __init__(self, ffmpeg: FFmpeg, cmd: list[str], on_line: Callable[[str], None] | None = None):
+        self.ffmpeg = ffmpeg
+        self.cmd = cmd
+        self.tail: deque[str] = deque(maxlen=50)
+        self.last_activity = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     start_new_session=True, preexec_fn=_die_with_parent)
+        self._on_line = on_line
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
+
+    def _read_log(self) -> None:
+        for raw in self.proc.stderr:
+            self.last_activity = time.monotonic()
+            line = raw.decode("utf-8", "replace")
+            if not _PROGRESS_LINE.match(line.strip()):
+                self.tail.append(line)
+            if self._on_line:
+                self._on_line(line)
+
+    def read(self, size: int = 1 << 16) -> bytes:
+        """Up to `size` bytes of stdout, b"" at its end; ProcessingError when ffmpeg has stalled."""
+        fd = self.proc.stdout.fileno()
+        waiting_since = time.monotonic()
+        while True:
+            ready, _, _ = select.select([fd], [], [], min(1.0, self.ffmpeg.stall_timeout))
+            if ready:
+                data = os.read(fd, size)
+                self.last_activity = time.monotonic()
+                return data
+            idle = time.monotonic() - max(self.last_activity, waiting_since)
+            if idle >= self.ffmpeg.stall_timeout:
+                self.kill()
+                raise ResourceError(
+                    f"ffmpeg made no progress on {_input_name(self.cmd)} for {idle:.0f} s and was stopped "
+                    f"(ffmpeg_stall_timeout in studio.toml is {self.ffmpeg.stall_timeout:g} s)")
+
+    def lines(self) -> Iterator[str]:
+        """stdout as text lines (ffmpeg's -progress output)."""
+        pending = b""
+        while block := self.read():
+            pending += block
+            *whole, pending = pending.split(b"\n")
+            for line in whole:
+                yield line.decode("utf-8", "replace")
+        if pending:
+            yield pending.decode("utf-8", "replace")
+
+    def finish(self) -> None:
+        """Wait for the exit; ProcessingError with ffmpeg's last message when it failed."""
+        self.proc.wait()
+        self._reader.join()
+        if self.proc.returncode == 0:
+            return
+        log = [line.strip() for line in self.tail if line.strip()]
+        if any(_NO_SPACE in line for line in log):
+            raise ResourceError(f"no space left on {Path(self.cmd[-1]).resolve().parent}")
+        raise ProcessingError(f"ffmpeg failed (exit {self.proc.returncode}): {(log or ['no message'])[-1]}")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: a wrapper script's children too
+            self.proc.wait()
+
+    def close(self) -> None:
+        self.kill()
+        self._reader.join(timeout=5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+@contextlib.contextmanager
+def _child(ffmpeg: FFmpeg, args: list[str], on_line: Callable[[str], None] | None = None) -> Iterator[_Child]:
+    child = _Child(ffmpeg, [ffmpeg.path, "-hide_banner", "-nostdin", *args], on_line)
+    try:
+        yield child
+    finally:
+        child.close()
 
 
 def run_ffmpeg(
@@ -183,32 +301,31 @@ def run_ffmpeg(
 ) -> list[str]:
     """Run ffmpeg with `args`; return the last lines of its log. Raises ProcessingError on failure.
 
-    With `progress`, ffmpeg's machine-readable progress (-progress pipe:1) is
-    followed and the callback gets the seconds of output written so far.
-    `on_line` sees every log line as it comes (the log of a long file is
-    large, so only its tail is kept).
+    ffmpeg's machine-readable progress (-progress pipe:1) is always on: it is
+    the sign of life the stall watchdog looks for, and `progress`, when given,
+    gets the seconds of output written so far. `on_line` sees every log line
+    as it comes (the log of a long file is large, so only its tail is kept).
     """
-    cmd = [ffmpeg.path, "-hide_banner", "-nostdin", "-y"]
-    if progress:
-        cmd += ["-progress", "pipe:1", "-nostats"]
-    cmd += args
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
-    tail: deque[str] = deque(maxlen=50)
+    with _child(ffmpeg, ["-y", "-progress", "pipe:1", "-nostats", *args], on_line) as child:
+        for line in child.lines():
+            if progress and (m := _OUT_TIME.match(line)):
+                progress(int(m.group(1)) / 1_000_000)
+        child.finish()
+        return list(child.tail)
 
-    def read_log() -> None:
-        for line in proc.stderr:
-            tail.append(line)
-            if on_line:
-                on_line(line)
 
-    reader = threading.Thread(target=read_log, daemon=True)
-    reader.start()
-    for line in proc.stdout:
-        if progress and (m := _OUT_TIME.match(line)):
-            progress(int(m.group(1)) / 1_000_000)
-    proc.wait()
-    reader.join()
-    if proc.returncode != 0:
-        last = [line.strip() for line in tail if line.strip()][-1:] or ["no message"]
-        raise ProcessingError(f"ffmpeg failed (exit {proc.returncode}): {last[0]}")
-    return list(tail)
+def read_ffmpeg(ffmpeg: FFmpeg, args: list[str], block_size: int = 1 << 16) -> Iterator[bytes]:
+    """Run ffmpeg writing to stdout (`args` end in "-" or "pipe:1") and yield what it writes.
+
+    Stopping the iteration early (or an exception in the consumer) kills
+    ffmpeg; a consumer that is slow to ask for more is not taken for a stall.
+    """
+    with _child(ffmpeg, args) as child:
+        while block := child.read(block_size):
+            yield block
+        child.finish()
+
+
+def capture_ffmpeg(ffmpeg: FFmpeg, args: list[str]) -> bytes:
+    """ffmpeg's whole stdout (for short listings such as -encoders)."""
+    return b"".join(read_ffmpeg(ffmpeg, args))

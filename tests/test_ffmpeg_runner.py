@@ -1,0 +1,106 @@
+"""The one ffmpeg runner: a hung ffmpeg is stopped, and no ffmpeg outlives the code that started it."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from studio.cli import cli
+from studio.config import save_settings
+from studio.errors import ProcessingError
+from studio.media import FFmpeg, find_ffmpeg, read_ffmpeg, run_ffmpeg
+
+REAL = find_ffmpeg().path
+
+
+def hanging_ffmpeg(tmp_path: Path, when: str = "") -> Path:
+    """A wrapper that runs the real ffmpeg, except that it hangs (writing its pid) when its
+    arguments contain `when` (always, when empty)."""
+    wrapper = tmp_path / "ffmpeg-hangs"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'case "$*" in *"{when}"*) echo $$ > "{tmp_path}/hung.pid"; exec sleep 3600;; esac\n'
+        f'exec "{REAL}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def gone(pid: int, within: float = 5.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split(") ")[1].startswith("Z"):
+                    return True  # dead, waiting to be reaped by init
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_hung_ffmpeg_is_stopped_with_one_line(tmp_path):
+    ffmpeg = FFmpeg(str(hanging_ffmpeg(tmp_path)), "test", stall_timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(ProcessingError, match=r"^ffmpeg made no progress on in\.wav for \d+ s") as error:
+        run_ffmpeg(ffmpeg, ["-i", "in.wav", "-f", "null", "-"])
+    assert time.monotonic() - started < 10
+    assert "\n" not in str(error.value)
+    assert gone(int((tmp_path / "hung.pid").read_text()))
+
+
+def test_a_slow_reader_is_not_a_stall(tmp_path):
+    ffmpeg = FFmpeg(REAL, "test", stall_timeout=1.0)
+    blocks = read_ffmpeg(ffmpeg, ["-f", "lavfi", "-i", "sine=duration=2", "-f", "s16le", "-"], block_size=4096)
+    total = 0
+    for index, block in enumerate(blocks):
+        if index == 1:
+            time.sleep(2.5)  # the consumer is busy; ffmpeg waits on the full pipe
+        total += len(block)
+    assert total == 2 * 44100 * 2
+
+
+def test_closing_the_reader_kills_ffmpeg(tmp_path):
+    ffmpeg = FFmpeg(REAL, "test")
+    blocks = read_ffmpeg(ffmpeg, ["-f", "lavfi", "-i", "sine", "-f", "s16le", "-"])  # endless
+    next(blocks)
+    frame = blocks.gi_frame
+    child = frame.f_locals["child"]
+    blocks.close()
+    assert child.proc.poll() is not None
+
+
+def test_ffmpeg_dies_with_a_killed_parent(tmp_path):
+    wrapper = hanging_ffmpeg(tmp_path)
+    code = ("import sys; from studio.media import FFmpeg, run_ffmpeg; "
+            f"run_ffmpeg(FFmpeg({str(wrapper)!r}, 'test'), ['-i', 'x.wav', '-f', 'null', '-'])")
+    parent = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+    pid_file = tmp_path / "hung.pid"
+    deadline = time.monotonic() + 20
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline, "the wrapper never started"
+        time.sleep(0.05)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    assert gone(int(pid_file.read_text()), within=2.0), "ffmpeg outlived its SIGKILLed parent"
+
+
+def test_cli_stops_a_hung_ingest_and_releases_everything(tmp_path, workspace, monkeypatch):
+    wav = tmp_path / "speech.wav"
+    subprocess.run([REAL, "-v", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=3", str(wav)], check=True)
+    save_settings(workspace.settings_path, dataclasses.replace(workspace.settings, ffmpeg_stall_timeout=1.0))
+    monkeypatch.setenv("STUDIO_FFMPEG", str(hanging_ffmpeg(tmp_path, when="ebur128")))
+    result = CliRunner().invoke(cli, ["--workspace", str(workspace.root), "ingest", str(wav), "--show", "kpu"])
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "made no progress" in lines[0], result.output
+    assert "Traceback" not in result.output
+    assert gone(int((tmp_path / "hung.pid").read_text()))
+    assert not list(workspace.episodes_dir.rglob("episode.toml"))
