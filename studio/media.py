@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import re
 import select
@@ -198,10 +199,20 @@ _PR_SET_PDEATHSIG = 1
 _NO_SPACE = "No space left on device"
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: ask the kernel for SIGKILL when the parent dies."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+@functools.cache
+def _prctl():
+    """libc's prctl, looked up in the parent: the child between fork and exec must not load libraries."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _die_with_parent(prctl) -> Callable[[], None] | None:
+    """A pre-exec hook asking the kernel to SIGKILL the child when its parent dies (Linux)."""
+    if prctl is None:
+        return None
+    return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _input_name(cmd: list[str]) -> str:
@@ -218,7 +229,7 @@ class _Child:
         self.tail: deque[str] = deque(maxlen=50)
         self.last_activity = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     start_new_session=True, preexec_fn=_die_with_parent)
+                                     start_new_session=True, preexec_fn=_die_with_parent(_prctl()))
         self._on_line = on_line
         self._reader = threading.Thread(target=self._read_log, daemon=True)
         self._reader.start()
