@@ -87,7 +87,7 @@ class Analysis:
         return cls(loudness=Loudness(**data.pop("loudness")), **data)
 
 
-class _MeterLog:
+class MeterLog:
     """Reads the ebur128 meters' log lines as ffmpeg writes them (named meters: ebur128@NAME).
 
     Keeps running maxima per meter, and the momentary loudness of every 100 ms
@@ -146,7 +146,9 @@ def _level(text: str) -> float:
     return SILENT if math.isnan(value) or value < SILENT else value
 
 
-def _meter(name: str) -> str:
+def meter_filter(name: str) -> str:
+    """An ebur128 meter named `name` (its log lines read `[ebur128@name ...]`), true peak on; frames
+    are logged at the verbose level, so an ffmpeg run at `-v info` logs only the summary."""
     return f"ebur128@{name}=peak=true:framelog=verbose"
 
 
@@ -225,10 +227,10 @@ class LimiterModel:
 
 def analyze(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None) -> Analysis:
     """Decode `source` once and measure it as the renditions will hear it (48 kHz stereo)."""
-    log = _MeterLog(keep_frames="input")
+    log = MeterLog(keep_frames="input")
     run_ffmpeg(
         ffmpeg,
-        ["-v", "verbose", "-i", str(source), "-filter_complex", f"[0:a:0]{_COMMON_CHAIN},{_meter('input')}[out]",
+        ["-v", "verbose", "-i", str(source), "-filter_complex", f"[0:a:0]{_COMMON_CHAIN},{meter_filter('input')}[out]",
          "-map", "[out]", "-f", "null", "-"],  # mapped explicitly: a video track is not decoded
         progress,
         log.feed,
@@ -318,22 +320,29 @@ def _branch_chain(rendition: Rendition) -> str:
         # band-limits to 0.74 of Nyquist (16.3 kHz at 44.1 kHz; LAME at 128 kbit/s cuts at 17 kHz
         # anyway): what the encoder would filter away no longer hides under the limiter, so the
         # encoded peaks stay closer to the limit (up to 0.8 dB closer on heavily limited music).
-        limit = 10 ** (rendition.limit_dbtp / 20)
-        steps += [f"aresample={rendition.sample_rate * 4}",
-                  f"alimiter=limit={limit:.5f}:attack=1:release=60:level=disabled:latency=1",
-                  f"aresample={rendition.sample_rate}" + (":cutoff=0.74" if rendition.lossy else "")]
+        steps += limiter_chain(rendition.limit_dbtp, rendition.sample_rate, cutoff=0.74 if rendition.lossy else None)
     elif rendition.sample_rate != RATE:
         steps.append(f"aresample={rendition.sample_rate}")
     if not rendition.lossy:  # a lossy file is metered after encoding instead
-        steps.append(_meter(rendition.name))
+        steps.append(meter_filter(rendition.name))
     return ",".join(steps)
+
+
+def limiter_chain(limit_dbtp: float, sample_rate: int, cutoff: float | None = None) -> list[str]:
+    """Filters that keep true peaks under `limit_dbtp`: a lookahead limiter at 4x `sample_rate`
+    (so it catches inter-sample peaks), then back to `sample_rate`, low-passed at `cutoff`
+    (a fraction of Nyquist) when given."""
+    limit = 10 ** (limit_dbtp / 20)
+    return [f"aresample={sample_rate * 4}",
+            f"alimiter=limit={limit:.5f}:attack=1:release=60:level=disabled:latency=1",
+            f"aresample={sample_rate}" + (f":cutoff={cutoff}" if cutoff else "")]
 
 
 def measure(ffmpeg: FFmpeg, path: Path, progress: Progress | None = None) -> Loudness:
     """Meter a finished file as a listener's player decodes it."""
-    log = _MeterLog()
-    run_ffmpeg(ffmpeg, ["-v", "verbose", "-i", str(path), "-map", "0:a:0", "-af", _meter("file"), "-f", "null", "-"],
-               progress, log.feed)
+    log = MeterLog()
+    run_ffmpeg(ffmpeg, ["-v", "verbose", "-i", str(path), "-map", "0:a:0", "-af", meter_filter("file"),
+                        "-f", "null", "-"], progress, log.feed)
     return log.loudness("file")
 
 
@@ -381,7 +390,7 @@ def _render_once(ffmpeg: FFmpeg, source: Path, renditions: list[Rendition], prog
             args += ["-map", f"{1 + covers.index(rendition)}:v", "-c:v", "copy", "-disposition:v", "attached_pic",
                      "-metadata:s:v", "title=Cover (front)", "-metadata:s:v", "comment=Cover (front)"]
         args += [*rendition.encode_args, str(rendition.output)]
-    log = _MeterLog()
+    log = MeterLog()
     run_ffmpeg(ffmpeg, args, progress, log.feed)
     for rendition in renditions:
         rendition.measured = measure(ffmpeg, rendition.output) if rendition.lossy else log.loudness(rendition.name)

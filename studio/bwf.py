@@ -12,6 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import riff
+from .errors import BadInput, ProcessingError
+
 BEXT_FIXED_SIZE = 602
 
 
@@ -60,40 +63,25 @@ def pack_bext(bext: Bext) -> bytes:
     return data
 
 
-def find_chunk(path: Path, chunk_id: bytes) -> tuple[int, int] | None:
-    """(offset of the chunk's data, its size) for the first chunk `chunk_id`, or None."""
-    with open(path, "rb") as f:
-        header = f.read(12)
-        if len(header) < 12 or header[:4] not in (b"RIFF", b"RF64") or header[8:12] != b"WAVE":
-            raise ValueError(f"{path.name}: not a WAV file")
-        while True:
-            head = f.read(8)
-            if len(head) < 8:
-                return None
-            cid, size = head[:4], struct.unpack("<I", head[4:])[0]
-            if cid == chunk_id:
-                return f.tell(), size
-            if cid == b"data":  # everything Studio writes puts its metadata before the audio
-                return None
-            f.seek(size + (size & 1), 1)
-
-
 def write_bext(path: Path, bext: Bext) -> None:
-    found = find_chunk(path, b"bext")
-    if not found or found[1] < BEXT_FIXED_SIZE:
-        raise ValueError(f"{path.name}: no bext chunk to fill (write the WAV with -write_bext 1)")
+    """Fill the bext chunk of the WAV at `path` in place. ProcessingError when it has none to fill."""
+    path = Path(path)
+    found = riff.find_chunk(path, b"bext")
+    if not found or found.size < BEXT_FIXED_SIZE:
+        raise ProcessingError(f"{path.name}: no bext chunk to fill (write the WAV with -write_bext 1)")
     with open(path, "r+b") as f:
-        f.seek(found[0])
+        f.seek(found.data_offset)
         f.write(pack_bext(bext))
 
 
 def read_bext(path: Path) -> Bext | None:
-    found = find_chunk(path, b"bext")
-    if not found:
+    """The bext chunk of the WAV at `path`, wherever it is in the file; None when it has none."""
+    path = Path(path)
+    raw = riff.read_chunk(path, b"bext")
+    if raw is None:
         return None
-    with open(path, "rb") as f:
-        f.seek(found[0])
-        raw = f.read(BEXT_FIXED_SIZE)
+    if len(raw) < BEXT_FIXED_SIZE:
+        raise BadInput(f"{path.name}: bext chunk is {len(raw)} bytes; at least {BEXT_FIXED_SIZE} expected")
     text = lambda a, b: raw[a:b].split(b"\0")[0].decode("ascii", "replace")  # noqa: E731
     time_reference, _version = struct.unpack("<QH", raw[338:348])
     values = [v / 100 for v in struct.unpack("<5h", raw[412:422])]

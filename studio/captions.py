@@ -17,12 +17,12 @@ import hashlib
 import html
 import json
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.fsutil import write_text
+from studio.text import ends_sentence
 from studio.transcribe import Transcript
 
 VTT_NAME = "transcript.vtt"
@@ -37,7 +37,6 @@ PHRASE_STARTERS = frozenset(
     bahwa agar supaya sehingga ketika saat jika kalau bila walaupun meskipun sebab oleh
     bagi tentang kepada dalam antara hingga sampai sejak seperti sebagai""".split()
 )
-_SENTENCE_END = re.compile(r"[.!?…][\"'”)\]]*$")
 _CLAUSE_END = re.compile(r"[,;:–—][\"'”)\]]*$")
 
 
@@ -120,7 +119,7 @@ def _bare(word: str) -> str:
 
 def _boundary_cost(before: str, after: str, gap_ms: int) -> float:
     """How bad it is to break a line or a cue between two words (0 = natural)."""
-    if _SENTENCE_END.search(before):
+    if ends_sentence(before):
         cost = 0.0
     elif _CLAUSE_END.search(before):
         cost = 1.0
@@ -184,7 +183,7 @@ def _segment(
     lens = [len(t.text) for t in tokens]
     gaps = [tokens[k + 1].start - tokens[k].end for k in range(n - 1)] + [0]
     breaks = [_boundary_cost(tokens[k].text, tokens[k + 1].text, gaps[k]) for k in range(n - 1)] + [0.0]
-    sentence_end = [bool(_SENTENCE_END.search(t.text)) for t in tokens]
+    sentence_end = [ends_sentence(t.text) for t in tokens]
     best = [math.inf] * (n + 1)
     back: list[tuple[int, int]] = [(0, 0)] * (n + 1)
     best[0] = 0.0
@@ -375,7 +374,7 @@ def render_text(cues: list[Cue], pause: float = 2.0, paragraph_chars: int = 600)
             current is None
             or cue.start - last_end >= pause
             or (cue.speaker or last_speaker) and cue.speaker != last_speaker
-            or (len(" ".join(current)) >= paragraph_chars and _SENTENCE_END.search(current[-1]))
+            or (len(" ".join(current)) >= paragraph_chars and ends_sentence(current[-1]))
         )
         if new:
             paragraphs.append([f"{cue.speaker}: {body}" if cue.speaker else body])
@@ -386,22 +385,11 @@ def render_text(cues: list[Cue], pause: float = 2.0, paragraph_chars: int = 600)
 
 
 def write_atomic(path: Path, text: str) -> bool:
-    """Write text through a temp file in the same folder; False when the file already had it."""
-    data = text.encode("utf-8")
+    """Write text atomically (studio.fsutil); False, and nothing written, when the file already had it."""
     with contextlib.suppress(OSError):
-        if path.read_bytes() == data:
+        if path.read_bytes() == text.encode("utf-8"):
             return False
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_text(path, text)
     return True
 
 

@@ -1,4 +1,4 @@
-"""The AES46-2002 `cart` chunk (radio traffic metadata) and a small RIFF walker.
+"""The AES46-2002 `cart` chunk: radio traffic metadata in the broadcast WAV.
 
 ffmpeg reserves room for bext but not for cart, so `write_cart` appends the
 chunk after the audio data and fixes the RIFF size (or, in an RF64 file, the
@@ -21,11 +21,11 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
-from . import __version__
+from . import __version__, riff
 from .bwf import ascii_field
 from .config import Show
+from .errors import BadInput, ProcessingError
 from .workspace import Episode
 
 CART_VERSION = "0101"
@@ -72,7 +72,7 @@ def _ascii(text: str) -> bytes:
 def pack_cart(cart: Cart) -> bytes:
     """The cart chunk's data (without the 8-byte chunk header)."""
     if len(cart.post_timers) > 8:
-        raise ValueError("a cart chunk holds at most 8 post timers")
+        raise BadInput(f"a cart chunk holds at most 8 post timers ({len(cart.post_timers)} given)")
     timers = b"".join(ascii_field(usage, 4) + struct.pack("<I", value) for usage, value in cart.post_timers)
     data = b"".join([
         ascii_field(cart.version, 4),
@@ -96,9 +96,10 @@ def pack_cart(cart: Cart) -> bytes:
     return data
 
 
-def unpack_cart(data: bytes) -> Cart:
+def unpack_cart(data: bytes, source: str = "WAV") -> Cart:
+    """The fields of a cart chunk's data; BadInput (naming `source`) when it is too short to be one."""
     if len(data) < CART_FIXED_SIZE:
-        raise ValueError(f"cart chunk is {len(data)} bytes; at least {CART_FIXED_SIZE} expected")
+        raise BadInput(f"{source}: cart chunk is {len(data)} bytes; at least {CART_FIXED_SIZE} expected")
 
     def text(start: int, size: int) -> str:
         return data[start:start + size].split(b"\0")[0].decode("ascii", "replace")
@@ -119,91 +120,6 @@ def unpack_cart(data: bytes) -> Cart:
     )
 
 
-# -- the RIFF walk ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Chunk:
-    id: bytes
-    offset: int  # of the 8-byte chunk header
-    size: int  # of the data (from ds64 for an RF64 `data` chunk)
-
-    @property
-    def data_offset(self) -> int:
-        return self.offset + 8
-
-    @property
-    def end(self) -> int:
-        """Offset after the data and its pad byte."""
-        return self.offset + 8 + self.size + (self.size & 1)
-
-
-@dataclass(frozen=True)
-class RiffLayout:
-    form: bytes  # b"RIFF" or b"RF64"
-    chunks: tuple[Chunk, ...]
-    file_size: int
-    ds64: Chunk | None = None
-
-    def find(self, chunk_id: bytes) -> Chunk | None:
-        return next((c for c in self.chunks if c.id == chunk_id), None)
-
-
-def read_layout(f: BinaryIO, name: str = "file") -> RiffLayout:
-    """Every chunk of a RIFF/RF64 WAVE file; ValueError when it is not one or is truncated."""
-    file_size = f.seek(0, os.SEEK_END)
-    f.seek(0)
-    header = f.read(12)
-    if len(header) < 12 or header[:4] not in (b"RIFF", b"RF64") or header[8:12] != b"WAVE":
-        raise ValueError(f"{name}: not a WAV file")
-    form = header[:4]
-    data_size64 = None
-    ds64 = None
-    chunks = []
-    offset = 12
-    while offset + 8 <= file_size:
-        f.seek(offset)
-        cid, size = struct.unpack("<4sI", f.read(8))
-        if form == b"RF64" and cid == b"ds64":
-            ds64 = Chunk(cid, offset, size)
-            data_size64 = struct.unpack("<QQ", f.read(16))[1]
-        if form == b"RF64" and cid == b"data" and size == _U32_MAX:
-            if data_size64 is None:
-                raise ValueError(f"{name}: RF64 file without a ds64 chunk")
-            size = data_size64
-        chunk = Chunk(cid, offset, size)
-        if chunk.data_offset + size > file_size:
-            raise ValueError(f"{name}: truncated WAV ({cid.decode('ascii', 'replace')} chunk runs past the end)")
-        chunks.append(chunk)
-        offset = chunk.end
-    if form == b"RF64" and ds64 is None:
-        raise ValueError(f"{name}: RF64 file without a ds64 chunk")
-    return RiffLayout(form, tuple(chunks), file_size, ds64)
-
-
-@dataclass(frozen=True)
-class WavInfo:
-    sample_rate: int
-    channels: int
-    bit_depth: int
-    frames: int
-
-    @property
-    def duration(self) -> float:
-        return self.frames / self.sample_rate if self.sample_rate else 0.0
-
-
-def wav_info(path: Path) -> WavInfo:
-    """Format and length of a PCM WAV, from its fmt and data chunks (no decoding)."""
-    with open(path, "rb") as f:
-        layout = read_layout(f, path.name)
-        fmt, data = layout.find(b"fmt "), layout.find(b"data")
-        if not fmt or not data or fmt.size < 16:
-            raise ValueError(f"{path.name}: WAV without fmt or data chunk")
-        f.seek(fmt.data_offset)
-        _tag, channels, rate, _byte_rate, block_align, bits = struct.unpack("<HHIIHH", f.read(16))
-    return WavInfo(rate, channels, bits, data.size // block_align if block_align else 0)
-
-
 # -- writing and reading the chunk in a file ------------------------------------
 
 def write_cart(path: Path, cart: Cart) -> None:
@@ -217,16 +133,16 @@ def write_cart(path: Path, cart: Cart) -> None:
     data = pack_cart(cart)
     chunk = b"cart" + struct.pack("<I", len(data)) + data + b"\0" * (len(data) & 1)
     with open(path, "r+b") as f:
-        layout = read_layout(f, path.name)
+        layout = riff.read_layout(f, path.name)
         if not layout.find(b"data"):
-            raise ValueError(f"{path.name}: WAV without a data chunk")
+            raise BadInput(f"{path.name}: WAV without a data chunk")
         kept = list(layout.chunks)
         while kept and kept[-1].id == b"cart":
             kept.pop()
         at = kept[-1].end
         new_size = at + len(chunk)
         if layout.form == b"RIFF" and new_size - 8 > _U32_MAX:
-            raise ValueError(f"{path.name}: a cart chunk would take this RIFF file past 4 GiB; "
+            raise ProcessingError(f"{path.name}: a cart chunk would take this RIFF file past 4 GiB; "
                              "write it as RF64 (ffmpeg -rf64 always) instead")
         for old in kept:
             if old.id == b"cart":
@@ -248,12 +164,9 @@ def write_cart(path: Path, cart: Cart) -> None:
 
 
 def read_cart(path: Path) -> Cart | None:
-    with open(path, "rb") as f:
-        found = read_layout(f, Path(path).name).find(b"cart")
-        if not found:
-            return None
-        f.seek(found.data_offset)
-        return unpack_cart(f.read(found.size))
+    """The cart chunk of the WAV at `path`; None when it has none."""
+    data = riff.read_chunk(path, b"cart")
+    return unpack_cart(data, Path(path).name) if data is not None else None
 
 
 # -- from an episode ------------------------------------------------------------
@@ -267,9 +180,22 @@ def cut_id(episode_id: str) -> str:
 
 
 def air_time(value: str) -> dt.datetime:
-    """An air-window bound from episode.toml; one without a zone is local time (as at ingest)."""
+    """An air-window bound from episode.toml; one without a zone is local time (as at ingest).
+
+    ValueError (TypeError for a value that is not text) when it is not an ISO date or date-time.
+    """
     moment = dt.datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.astimezone()
+
+
+def _episode_air_time(episode: Episode, field: str) -> dt.datetime:
+    """The episode's `air_from` or `air_until`; BadInput when the producer's episode.toml holds no date there."""
+    value = getattr(episode, field)
+    try:
+        return air_time(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"{episode.id}: {field} = {value!r} in episode.toml is not an ISO date or date-time "
+                       "in quotes (e.g. \"2026-12-01T06:00+08:00\")") from None
 
 
 def _date_time(moment: dt.datetime) -> tuple[str, str]:
@@ -287,10 +213,10 @@ def cart_for_episode(episode: Episode, show: Show) -> Cart:
     sha256, the same when it is rendered again.
     """
     if episode.air_from:
-        start = _date_time(air_time(episode.air_from))
+        start = _date_time(_episode_air_time(episode, "air_from"))
     else:
         start = (episode.ingested_at[:10] or episode.recorded_on, "00:00:00")
-    end = _date_time(air_time(episode.air_until)) if episode.air_until else OPEN_END
+    end = _date_time(_episode_air_time(episode, "air_until")) if episode.air_until else OPEN_END
     return Cart(
         title=episode.title,
         artist=show.title,

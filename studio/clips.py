@@ -38,6 +38,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from .audio import MeterLog, limiter_chain, meter_filter
 from .errors import BadInput, ProcessingError
 from .fsutil import atomic_path
 from .highlights import Cue, validate_range
@@ -522,23 +523,17 @@ class ClipAudio:
     true_peak: float  # dBTP
 
 
-_SUMMARY_I = re.compile(r"^\s+I:\s+(-?[\d.]+|-inf) LUFS")
-_SUMMARY_PEAK = re.compile(r"^\s+Peak:\s+(-?[\d.]+|-inf) dBFS")
+_METER = "clip"
 
 
 def _metered(ffmpeg: FFmpeg, args: list[str]) -> tuple[float, float]:
-    """Run ffmpeg with an ebur128=peak=true meter in its chain; (integrated LUFS, true peak dBTP)."""
-    lines: list[str] = []
-    run_ffmpeg(ffmpeg, ["-v", "info", *args], on_line=lines.append)
-    integrated = peak = None
-    for line in lines:
-        if m := _SUMMARY_I.match(line):
-            integrated = -math.inf if m.group(1) == "-inf" else float(m.group(1))
-        elif m := _SUMMARY_PEAK.match(line):
-            peak = -math.inf if m.group(1) == "-inf" else float(m.group(1))
-    if integrated is None or peak is None:
+    """Run ffmpeg with the `_METER` ebur128 meter in its chain; (integrated LUFS, true peak dBTP)."""
+    log = MeterLog()
+    run_ffmpeg(ffmpeg, ["-v", "info", *args], on_line=log.feed)
+    summary = log.summary.get(_METER, {})
+    if "I" not in summary or "Peak" not in summary:
         raise ProcessingError("no loudness measurement came out of ffmpeg for the clip")
-    return integrated, peak
+    return summary["I"], summary["Peak"]
 
 
 def prepare_audio(ffmpeg: FFmpeg, audio: Path, start: float, end: float, folder: Path,
@@ -553,7 +548,7 @@ def prepare_audio(ffmpeg: FFmpeg, audio: Path, start: float, end: float, folder:
     began = time.monotonic()
     integrated, peak = _metered(ffmpeg, [
         "-ss", f"{start:.3f}", "-t", f"{end - start + 0.5:.3f}", "-i", str(audio), "-map", "0:a:0", "-vn",
-        "-af", f"aresample={RATE},aformat=sample_fmts=flt:channel_layouts=stereo,{exact},ebur128=peak=true",
+        "-af", f"aresample={RATE},aformat=sample_fmts=flt:channel_layouts=stereo,{exact},{meter_filter(_METER)}",
         "-f", "f32le", str(decoded)])
     stats.source_decodes += 1
     stats.ffmpeg_runs += 1
@@ -565,10 +560,8 @@ def prepare_audio(ffmpeg: FFmpeg, audio: Path, start: float, end: float, folder:
     for _ in range(3):
         chain = [f"volume={gain:.3f}dB:precision=double"]
         if limited:
-            limit = 10 ** ((ceiling_dbtp - LIMITER_MARGIN_DB) / 20)
-            chain += [f"aresample={RATE * 4}", f"alimiter=limit={limit:.5f}:attack=1:release=60:level=disabled:latency=1",
-                      f"aresample={RATE}"]
-        chain += [exact, "ebur128=peak=true"]
+            chain += limiter_chain(ceiling_dbtp - LIMITER_MARGIN_DB, RATE)
+        chain += [exact, meter_filter(_METER)]
         loudness, true_peak = _metered(ffmpeg, [*pcm_in, "-i", str(decoded), "-af", ",".join(chain),
                                                 "-f", "f32le", "-c:a", "pcm_f32le", str(final)])
         stats.ffmpeg_runs += 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .errors import BadInput
+from .text import ends_sentence
 
 Cue = tuple[float, float, str]  # (start s, end s, text); text may hold "\n" between lines
 
@@ -30,8 +31,6 @@ TAIL_OUT_S = 0.5
 MAX_PAUSE_S = 4.0
 GLOSSARY_WEIGHT = 0.12  # score per distinct glossary term, up to GLOSSARY_CAP terms
 GLOSSARY_CAP = 4
-
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def validate_range(start: float, end: float, duration: float) -> None:
 
 
 def sentences(cues: Iterable[Cue]) -> list[Sentence]:
-    """Join cues (or transcript segments) into sentences: a sentence ends on . ! ? or …"""
+    """Join cues (or transcript segments) into sentences (see `text.ends_sentence`)."""
     result: list[Sentence] = []
     parts: list[str] = []
     start = speech = 0.0
@@ -83,7 +82,7 @@ def sentences(cues: Iterable[Cue]) -> list[Sentence]:
         parts.append(words)
         end = max(end, cue_end) if parts[1:] else cue_end
         speech += max(0.0, cue_end - cue_start)
-        if _SENTENCE_END.search(words):
+        if ends_sentence(words):
             result.append(Sentence(start, end, " ".join(parts), speech))
             parts = []
     # A trailing fragment without final punctuation is not a sentence boundary: dropped.
@@ -92,8 +91,9 @@ def sentences(cues: Iterable[Cue]) -> list[Sentence]:
 
 def make_title(text: str, limit: int = TITLE_CHARS) -> str:
     """The first sentence of `text`, cut at a word boundary to about `limit` characters."""
-    text = " ".join(text.split())
-    first = re.split(r"(?<=[.!?…])\s+", text, maxsplit=1)[0]
+    words = text.split()
+    length = next((i + 1 for i, word in enumerate(words) if ends_sentence(word)), len(words))
+    first = " ".join(words[:length])
     if len(first) <= limit:
         return first
     cut = first[: limit - 1].rsplit(" ", 1)[0] if " " in first[: limit - 1] else first[: limit - 1]

@@ -131,26 +131,20 @@ def check_complete(path: Path, info: MediaInfo) -> None:
 
 def _wav_declared_bytes(path: Path) -> tuple[int, int, int] | None:
     """(offset of the audio data, its size per the header, bytes per second), or None when not declared."""
-    import struct
+    from . import riff
 
-    with open(path, "rb") as f:
-        header = f.read(12)
-        if len(header) < 12 or header[:4] not in (b"RIFF", b"RF64") or header[8:12] != b"WAVE":
-            return None
-        byte_rate, ds64_size = 0, 0
-        while len(head := f.read(8)) == 8:
-            cid, size = head[:4], struct.unpack("<I", head[4:])[0]
-            if cid == b"data":
-                if size == 0xFFFFFFFF:  # RF64: the real size is in ds64; unknown while still recording
-                    size = ds64_size
-                return (f.tell(), size, byte_rate) if size not in (0, 0xFFFFFFFF) else None
-            body = f.read(min(size, 64))
-            if cid == b"fmt " and len(body) >= 12:
-                byte_rate = struct.unpack("<I", body[8:12])[0]
-            elif cid == b"ds64" and len(body) >= 16:
-                ds64_size = struct.unpack("<Q", body[8:16])[0]
-            f.seek(size + (size & 1) - len(body), 1)
-    return None
+    try:
+        with open(path, "rb") as f:
+            layout = riff.read_layout(f, path.name, partial=True)
+            fmt, data = layout.find(b"fmt "), layout.find(b"data")
+            fmt_head = riff.read_body(f, fmt, 12) if fmt else b""
+    except BadInput:  # not RIFF/RF64 (ffmpeg's wav demuxer reads a few more): nothing to check here
+        return None
+    # An RF64 size still unknown (0xFFFFFFFF): the recording was stopped before its header was finished.
+    if not data or data.size in (0, riff.SIZE_IN_DS64):
+        return None
+    byte_rate = int.from_bytes(fmt_head[8:12], "little") if len(fmt_head) == 12 else 0
+    return data.data_offset, data.size, byte_rate
 
 
 def _ogg_ends_cleanly(path: Path) -> bool:

@@ -41,10 +41,11 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Mapping
 
 from . import __version__
-from .cart import air_time, wav_info
+from .cart import air_time
 from .config import Station
 from .errors import BadInput, ProcessingError
 from .fsutil import CHUNK, commit, read_json, sha256_file, write_json
+from .riff import wav_info
 from .state import BROADCAST_FILE, load_state
 from .workspace import Episode, Workspace
 
@@ -81,7 +82,7 @@ def _file_facts(folder: Path, path: Path) -> dict:
         return cached["facts"]
     try:
         info = wav_info(path)
-    except ValueError as exc:
+    except BadInput as exc:
         raise ProcessingError(f"{folder.name}: {exc}") from None
     facts = {"sha256": sha256_file(path), "duration": round(info.duration, 3),
              "sample_rate": info.sample_rate, "bit_depth": info.bit_depth}

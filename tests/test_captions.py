@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -16,10 +17,12 @@ from studio.captions import (
     build_cues,
     parse_vtt,
     read_cues,
+    render_text,
     transcript_edited,
     transcript_text,
     write_transcript_files,
 )
+from studio.highlights import make_title, sentences
 from studio.transcribe import Segment, Transcript, Word
 
 RULES = CaptionRules()
@@ -279,3 +282,36 @@ def test_speaker_goes_to_json(tmp_path):
     paths = write_transcript_files(tmp_path, _transcript(SPEECH))
     segment = json.loads(paths["json"].read_text())["segments"][0]
     assert segment == {"startTime": 1.0, "endTime": 3.0, "body": "Selamat pagi.", "speaker": "Ketua KPU"}
+
+
+def test_transcript_files_are_readable_by_the_web_server(tmp_path):
+    """Written through studio.fsutil: ordinary permissions (mkstemp's own 0600 would hide them once published)."""
+    mask = os.umask(0o022)
+    try:
+        paths = write_transcript_files(tmp_path, _transcript(SPEECH))
+    finally:
+        os.umask(mask)
+    for path in [*paths.values(), tmp_path / ".transcript-state.json"]:
+        assert path.stat().st_mode & 0o777 == 0o644, path.name
+    assert sorted(p.name for p in tmp_path.iterdir() if ".tmp" in p.name) == []
+
+
+# ---------------------------------------------------------------------------
+# One sentence-end rule for captions and highlights
+
+
+@pytest.mark.parametrize("word, ends", [
+    ("benar.’", True),  # a closing single quote: highlights said yes, captions no
+    ("“benar.”", True), ("(benar.)", True), ("[benar.]", True), ("benar...", True), ("benar…", True),
+    ("benar?!", True), ("benar!”)", True),
+    ("benar", False), ("benar,", False), ("“benar”", False), ("Rp3.500", False), ("benar.’,", False),
+])
+def test_captions_and_highlights_agree_on_where_a_sentence_ends(word, ends):
+    first, second = f"Kata petugas {word}", "Lalu pemilih pulang."
+    # Captions: a long paragraph of the plain transcript breaks only after a sentence.
+    paragraphs = render_text([Cue(0.0, 1.0, [first]), Cue(1.2, 2.0, [second])], paragraph_chars=1)
+    assert paragraphs.count("\n\n") == (1 if ends else 0), paragraphs
+    # Highlights: sentences are joined cues, and a title is the first sentence.
+    assert [s.text for s in sentences([(0.0, 1.0, first), (1.2, 2.0, second)])] == (
+        [first, second] if ends else [f"{first} {second}"])
+    assert make_title(f"{first} {second}") == (first if ends else f"{first} {second}")

@@ -17,9 +17,14 @@ import numpy as np
 import pyloudnorm
 import pytest
 import soundfile as sf
+from click.testing import CliRunner
 from scipy.signal import resample_poly
 
+from conftest import add_fake_episode
 from studio import cart, ingest as ingest_mod, process, shows, state
+from studio.cli import cli
+from studio.errors import BadInput, ProcessingError
+from studio.fsutil import read_json, write_json
 from studio.media import find_ffmpeg
 from studio.progress import Reporter
 from studio.workspace import init_workspace
@@ -241,7 +246,7 @@ def test_riff_past_4_gib_is_refused(tmp_path):
         f.write(header)
         f.truncate(len(header) + data_size + (data_size & 1))  # sparse: no disk used
     before = wav.stat().st_size
-    with pytest.raises(ValueError, match="4 GiB"):
+    with pytest.raises(ProcessingError, match="huge.wav: a cart chunk would take this RIFF file past 4 GiB"):
         cart.write_cart(wav, cart.Cart("t", "a", "c", "2026-01-01", "00:00:00", *cart.OPEN_END))
     assert wav.stat().st_size == before
 
@@ -249,7 +254,7 @@ def test_riff_past_4_gib_is_refused(tmp_path):
 def test_not_a_wav_is_refused(tmp_path):
     bogus = tmp_path / "x.wav"
     bogus.write_bytes(b"ID3" + b"\0" * 100)
-    with pytest.raises(ValueError, match="not a WAV"):
+    with pytest.raises(BadInput, match="x.wav: not a WAV file"):
         cart.write_cart(bogus, cart.Cart("t", "a", "c", "2026-01-01", "00:00:00", *cart.OPEN_END))
 
 
@@ -265,6 +270,37 @@ def test_open_air_window_and_long_ids(episode):
     assert cart.cut_id(long_id) != cart.cut_id(long_id[:-1] + "y")
     start = dt.datetime.fromisoformat(AIR_FROM)
     assert cart.air_time(AIR_FROM) == start
+
+
+# -- errors through the command line -------------------------------------------------------
+
+def _one_line_error(result, exit_code: int, message: str) -> None:
+    assert result.exit_code == exit_code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_air_date_in_episode_toml_is_bad_input(workspace):
+    """ingest checks --air-from, but a producer can edit episode.toml afterwards."""
+    episode = add_fake_episode(workspace, "kpu", "2026-01-01-tahapan")
+    toml = workspace.episode_dir(episode.id) / "episode.toml"
+    toml.write_text(toml.read_text() + 'air_from = "not-a-date"\n')
+    result = CliRunner().invoke(cli, ["--workspace", str(workspace.root), "status"])
+    _one_line_error(result, 2, "kpu/2026-01-01-tahapan: air_from = 'not-a-date' in episode.toml is not an ISO date")
+
+
+def test_a_broken_broadcast_wav_is_a_processing_error_at_publish(workspace, tmp_path):
+    """Studio's own broadcast.wav, damaged on disk (an RF64 header cut inside its ds64 chunk)."""
+    broken = b"RF64" + b"\xff" * 4 + b"WAVE" + b"ds64" + struct.pack("<I", 28) + b"\0" * 4
+    episode = add_fake_episode(workspace, "kpu", "2026-01-01-tahapan", files={"broadcast.wav": broken})
+    state_file = workspace.episode_dir(episode.id) / ".studio" / "state.json"
+    recorded = read_json(state_file)
+    write_json(state_file, {**recorded, "broadcast": {**recorded["podcast"], "file": "broadcast.wav"}})
+    result = CliRunner().invoke(cli, ["--workspace", str(workspace.root), "publish", "--to", str(tmp_path / "public"),
+                                      "--base-url", "https://example.org"])
+    _one_line_error(result, 1, "broadcast.wav: broken RF64 file")
 
 
 @pytest.mark.skipif(shutil.which("mediainfo") is None, reason="mediainfo not installed (apt-get install mediainfo)")
