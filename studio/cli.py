@@ -10,11 +10,12 @@ from pathlib import Path
 import click
 
 from . import __version__, doctor as doctor_mod, ingest as ingest_mod, process as process_mod, shows
-from . import publish as publish_mod, radio as radio_mod, serve as serve_mod, stations as stations_mod
+from . import publish as publish_mod, radio as radio_mod, serve as serve_mod
 from . import status as status_mod
 from .errors import BadInput, StudioError
 from .media import FFmpeg, find_ffmpeg
 from .progress import Reporter
+from .radio import stations as stations_mod
 from .state import EpisodeReport
 from .workspace import Workspace, init_workspace
 

@@ -178,7 +178,7 @@ def input_fingerprint(workspace: Workspace, base_url: str) -> str:
     import lxml
 
     code = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    for source in sorted(Path(__file__).parent.rglob("*.py")):
         code.update(source.read_bytes())
     lines = [f"{PLAN_VERSION}", code.hexdigest(), feedgen.version.version_str, lxml.__version__, base_url]
 

@@ -23,14 +23,16 @@ from pathlib import Path
 
 import pytest
 
-from studio import ingest as ingest_mod, process, radio, shows, state, stations
+from studio import ingest as ingest_mod, process, radio, shows, state
 from studio.config import load_settings
 from studio.errors import BadInput
 from studio.media import find_ffmpeg
 from studio.progress import Reporter
+from studio.radio import stations
+from studio.radio.pull import _part_path
 from studio.workspace import init_workspace
 
-SCHEMA = Path(radio.__file__).parent / "data" / "radio-manifest.schema.json"
+SCHEMA = Path(radio.__file__).parents[1] / "data" / "radio-manifest.schema.json"
 BEFORE = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)  # inside every air window below
 AFTER = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)  # after the window of the "berita" episode
 
@@ -115,6 +117,25 @@ def set_entry(public: Path, episode_part: str, **changes) -> None:
         if episode_part in entry["episode"]:
             entry.update(changes)
     (public / radio.MANIFEST_PATH).write_text(json.dumps(manifest))
+
+
+# -- the package ---------------------------------------------------------------------------
+
+RADIO_MODULES = ("manifest", "pull", "auth", "stations")
+
+
+def test_radio_modules_import_on_their_own_and_never_upward():
+    import ast
+
+    for name in RADIO_MODULES:  # each in a fresh interpreter: an import cycle would fail here
+        run = subprocess.run([sys.executable, "-c", f"import studio.radio.{name}"], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        tree = ast.parse((Path(radio.__file__).parent / f"{name}.py").read_text())
+        imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level}
+        assert not imported & {"cli", "process", "publish", "serve"}, (name, imported)
+    from studio.radio import auth
+
+    assert auth.hash_token is stations.hash_token  # one way to hash a token
 
 
 # -- the manifest -------------------------------------------------------------------------
@@ -273,7 +294,7 @@ def test_corrupted_file_is_caught_and_fetched_again_later(public, dest):
 def test_interrupted_copy_resumes(public, dest):
     entry = entry_for(public, "berita")
     data = (public / entry["path"]).read_bytes()
-    part = radio._part_path(dest, name_of(entry), entry["sha256"])
+    part = _part_path(dest, name_of(entry), entry["sha256"])
     part.write_bytes(data[: len(data) // 2])  # what a killed run leaves behind
     report = radio.pull(str(public), dest, now=BEFORE)
     assert report.resumed == [name_of(entry)] and name_of(entry) in report.delivered
@@ -283,7 +304,7 @@ def test_interrupted_copy_resumes(public, dest):
 def test_bad_partial_file_is_thrown_away_and_fetched_whole(public, dest):
     entry = entry_for(public, "berita")
     data = (public / entry["path"]).read_bytes()
-    part = radio._part_path(dest, name_of(entry), entry["sha256"])
+    part = _part_path(dest, name_of(entry), entry["sha256"])
     part.write_bytes(b"\xff" * (len(data) // 3))  # junk under the right name
     stale = dest / f".{name_of(entry)}.0123456789abcdef.part"  # a part of an older version
     stale.write_bytes(b"old")
@@ -389,7 +410,7 @@ def test_http_cut_off_mid_file_resumes_with_range(public, dest, tmp_path):
 
 def test_http_server_ignoring_range_restarts_cleanly(public, dest, tmp_path):
     entry = entry_for(public, "berita")
-    part = radio._part_path(dest, name_of(entry), entry["sha256"])
+    part = _part_path(dest, name_of(entry), entry["sha256"])
     part.write_bytes((public / entry["path"]).read_bytes()[:5000])
     with server(public, tmp_path / "log", "--no-range") as url:
         report = radio.pull(url, dest, token=TOKEN, now=BEFORE)
@@ -413,7 +434,7 @@ def test_http_pull_killed_mid_file_then_resumed(public, dest, tmp_path):
         for entry in manifest_of(public)["files"]:  # nothing partial under a final name
             final = dest / name_of(entry)
             assert not final.exists() or sha(final) == entry["sha256"]
-            assert not (final.exists() and radio._part_path(dest, name_of(entry), entry["sha256"]).exists())
+            assert not (final.exists() and _part_path(dest, name_of(entry), entry["sha256"]).exists())
         report = radio.pull(url, dest, token=TOKEN, now=BEFORE)
     assert report.exit_code == 0 and len(report.resumed) == 1 and len(report.delivered + report.skipped) == 2
     for entry in manifest_of(public)["files"]:

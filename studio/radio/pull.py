@@ -1,9 +1,7 @@
-"""Radio delivery: the manifest of broadcast files, the pull client, and the token check for serving.
+"""The pull client: a station brings its playout import folder up to date with the radio manifest.
 
-Publishing copies each episode's broadcast.wav to `radio/<show>/<slug>.wav` in
-the published tree and then writes `radio/manifest.json` naming them (see
-`radio_files` and `manifest_bytes`). A station runs `pull` (from cron, say)
-against that tree, served over HTTP with a bearer token or reached as a
+A station runs `pull` (from cron, say) against the radio files,
+served over HTTP with a bearer token or reached as a
 folder, and gets every new or changed file in its playout import folder,
 which never shows a partial file under a final name.
 
@@ -27,8 +25,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -38,23 +34,17 @@ import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator, Mapping
+from typing import BinaryIO, Iterator, Mapping
 
-from . import __version__
-from .cart import air_time, wav_info
-from .config import Station
-from .errors import BadInput, ProcessingError
-from .fsutil import CHUNK, commit, read_json, sha256_file, write_json
-from .state import BROADCAST_FILE, load_state
-from .workspace import Episode, Workspace
+from .. import __version__
+from ..cart import air_time
+from ..errors import BadInput
+from ..fsutil import CHUNK, commit, read_json, sha256_file, write_json
+from .manifest import MANIFEST_PATH, MANIFEST_VERSION, RADIO_DIR
 
-MANIFEST_VERSION = 1
-RADIO_DIR = "radio"
-MANIFEST_PATH = f"{RADIO_DIR}/manifest.json"
 STATE_NAME = ".studio-pull.json"
 LOCK_NAME = ".studio-pull.lock"
 TOKEN_ENV = "STUDIO_RADIO_TOKEN"
-CACHE_FILE = ".studio/radio.json"  # per episode: sha256 and format of broadcast.wav, keyed by its stat
 HTTP_TIMEOUT_S = 60
 MAX_MANIFEST_BYTES = 64 << 20
 ATTEMPTS = 3  # network attempts per file in one run, each resuming where the last stopped
@@ -63,119 +53,6 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _PATH = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]*/)*[A-Za-z0-9][A-Za-z0-9._-]*\.wav$")
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
-
-
-# -- the manifest ---------------------------------------------------------------
-
-def _iso(value: str) -> str | None:
-    return air_time(value).isoformat(timespec="seconds") if value else None
-
-
-def _file_facts(folder: Path, path: Path) -> dict:
-    """sha256 and format of `path`, cached beside the episode's state: hashing gigabytes once is enough."""
-    stat = path.stat()
-    key = {"ino": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    cache_path = folder / CACHE_FILE
-    cached = read_json(cache_path, default={})
-    if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("facts"), dict):
-        return cached["facts"]
-    try:
-        info = wav_info(path)
-    except ValueError as exc:
-        raise ProcessingError(f"{folder.name}: {exc}") from None
-    facts = {"sha256": sha256_file(path), "duration": round(info.duration, 3),
-             "sample_rate": info.sample_rate, "bit_depth": info.bit_depth}
-    with contextlib.suppress(OSError):  # a read-only workspace still publishes, only slower
-        write_json(cache_path, {"key": key, "facts": facts})
-    return facts
-
-
-def _entry(workspace: Workspace, episode: Episode, base_path: str) -> tuple[Path, dict] | None:
-    folder = workspace.episode_dir(episode.id)
-    broadcast = load_state(folder).get("broadcast") or {}
-    path = folder / broadcast.get("file", BROADCAST_FILE)
-    loudness = broadcast.get("loudness")
-    if not loudness or not path.is_file():
-        return None
-    facts = _file_facts(folder, path)
-    stat = path.stat()
-    return path, {
-        "show": episode.show,
-        "episode": episode.id,
-        "title": episode.title,
-        "path": f"{base_path}{episode.show}/{episode.slug}.wav",
-        "bytes": stat.st_size,
-        "sha256": facts["sha256"],
-        "duration": facts["duration"],
-        "integrated_loudness": loudness["integrated"],
-        "true_peak": loudness["true_peak"],
-        "loudness_range": loudness["loudness_range"],
-        "sample_rate": facts["sample_rate"],
-        "bit_depth": facts["bit_depth"],
-        "air_from": _iso(episode.air_from),
-        "air_until": _iso(episode.air_until),
-        "updated_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-def _normal_base(base_path: str) -> str:
-    base = base_path.strip("/")
-    return f"{base}/" if base else ""
-
-
-@dataclass(frozen=True)
-class RadioDelivery:
-    """What publishing puts under radio/: the files (source, relative path) and the manifest naming them."""
-
-    files: list[tuple[Path, str]]
-    manifest: dict
-
-    def manifest_bytes(self) -> bytes:
-        return (json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def radio_delivery(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> RadioDelivery:
-    """Files and manifest from one look at the workspace, so the two agree."""
-    base = _normal_base(base_path)
-    found = [e for e in (_entry(workspace, ep, base) for ep in workspace.episodes()) if e]
-    found.sort(key=lambda e: e[1]["path"])
-    return RadioDelivery(files=[(source, entry["path"]) for source, entry in found],
-                         manifest={"version": MANIFEST_VERSION, "files": [entry for _, entry in found]})
-
-
-def build_manifest(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> dict:
-    return radio_delivery(workspace, base_path).manifest
-
-
-def manifest_bytes(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> bytes:
-    return radio_delivery(workspace, base_path).manifest_bytes()
-
-
-def radio_files(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> list[tuple[Path, str]]:
-    """(broadcast file in the workspace, its path in the published tree) for every broadcast-ready episode."""
-    return radio_delivery(workspace, base_path).files
-
-
-# -- the serving side ---------------------------------------------------------------
-
-def check_bearer(authorization: str | None, stations: Iterable[Station]) -> str | None:
-    """The station whose token is in an `Authorization: Bearer <token>` header, else None.
-
-    Every station's hash is compared, in constant time, so the answer's timing
-    says nothing about which (or whether a) hash was close.
-    """
-    if not authorization:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest().encode()
-    found = None
-    for station in stations:
-        if hmac.compare_digest(digest, station.token_sha256.lower().encode("utf-8")) and found is None:
-            found = station.name
-    return found
 
 
 # -- the pull client --------------------------------------------------------------
