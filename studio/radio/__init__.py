@@ -4,13 +4,14 @@
     pull        the station's client (`studio radio pull`)
     auth        the bearer-token check of the pull API (`studio serve`)
     stations    the stations allowed to pull, each with its token's hash
+    deliveries  the log of what the pull API sent to each station
 """
 
 from .auth import check_bearer
-from .manifest import (MANIFEST_PATH, MANIFEST_VERSION, RADIO_DIR, RadioDelivery, build_manifest, manifest_bytes,
+from .manifest import (MANIFEST_NAME, MANIFEST_VERSION, RADIO_DIR, RadioDelivery, build_manifest, manifest_bytes,
                        radio_delivery, radio_files)
 from .pull import LOCK_NAME, STATE_NAME, TOKEN_ENV, Failure, PullError, PullReport, pull, resolve_token
 
-__all__ = ["LOCK_NAME", "MANIFEST_PATH", "MANIFEST_VERSION", "RADIO_DIR", "STATE_NAME", "TOKEN_ENV", "Failure",
+__all__ = ["LOCK_NAME", "MANIFEST_NAME", "MANIFEST_VERSION", "RADIO_DIR", "STATE_NAME", "TOKEN_ENV", "Failure",
            "PullError", "PullReport", "RadioDelivery", "build_manifest", "check_bearer", "manifest_bytes", "pull",
            "radio_delivery", "radio_files", "resolve_token"]

@@ -20,9 +20,9 @@ from ..fsutil import read_json, sha256_file, write_json
 from ..state import BROADCAST_FILE, load_state
 from ..workspace import Episode, Workspace
 
-MANIFEST_VERSION = 1
-RADIO_DIR = "radio"
-MANIFEST_PATH = f"{RADIO_DIR}/manifest.json"
+MANIFEST_VERSION = 2  # 2: paths relative to the manifest; 1 (older Studio): relative to the public tree, under radio/
+MANIFEST_NAME = "manifest.json"
+RADIO_DIR = "radio"  # the pull API's route in `studio serve`, and the default radio target folder
 CACHE_FILE = ".studio/radio.json"  # per episode: sha256 and format of broadcast.wav, keyed by its stat
 
 
@@ -93,7 +93,7 @@ class RadioDelivery:
         return (json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def radio_delivery(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> RadioDelivery:
+def radio_delivery(workspace: Workspace, base_path: str = "") -> RadioDelivery:
     """Files and manifest from one look at the workspace, so the two agree."""
     base = _normal_base(base_path)
     found = [e for e in (_entry(workspace, ep, base) for ep in workspace.episodes()) if e]
@@ -102,14 +102,14 @@ def radio_delivery(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> Ra
                          manifest={"version": MANIFEST_VERSION, "files": [entry for _, entry in found]})
 
 
-def build_manifest(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> dict:
+def build_manifest(workspace: Workspace, base_path: str = "") -> dict:
     return radio_delivery(workspace, base_path).manifest
 
 
-def manifest_bytes(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> bytes:
+def manifest_bytes(workspace: Workspace, base_path: str = "") -> bytes:
     return radio_delivery(workspace, base_path).manifest_bytes()
 
 
-def radio_files(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> list[tuple[Path, str]]:
+def radio_files(workspace: Workspace, base_path: str = "") -> list[tuple[Path, str]]:
     """(broadcast file in the workspace, its path in the radio target) for every broadcast-ready episode."""
     return radio_delivery(workspace, base_path).files

@@ -40,7 +40,7 @@ from .. import __version__
 from ..cart import air_time
 from ..errors import BadInput
 from ..fsutil import CHUNK, commit, read_json, sha256_file, write_json
-from .manifest import MANIFEST_PATH, MANIFEST_VERSION, RADIO_DIR
+from .manifest import MANIFEST_NAME, MANIFEST_VERSION, RADIO_DIR
 
 STATE_NAME = ".studio-pull.json"
 LOCK_NAME = ".studio-pull.lock"
@@ -123,9 +123,9 @@ class _DirSource:
 
     def read_manifest(self) -> bytes:
         try:
-            return (self.root / MANIFEST_PATH).read_bytes()
+            return (self.root / MANIFEST_NAME).read_bytes()
         except OSError as exc:
-            raise PullError(f"cannot read {MANIFEST_PATH} in {self.root}: {exc.strerror or exc}") from None
+            raise PullError(f"cannot read {MANIFEST_NAME} in {self.root}: {exc.strerror or exc}") from None
 
     @contextlib.contextmanager
     def open(self, path: str, offset: int) -> Iterator[tuple[BinaryIO, int]]:
@@ -178,12 +178,12 @@ class _HttpSource:
 
     def read_manifest(self) -> bytes:
         try:
-            with self._request(MANIFEST_PATH) as response:
+            with self._request(MANIFEST_NAME) as response:
                 raw = response.read(MAX_MANIFEST_BYTES + 1)
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-            raise PullError(f"cannot fetch {self.base}/{MANIFEST_PATH}: {_why(exc)}") from None
+            raise PullError(f"cannot fetch {self.base}/{MANIFEST_NAME}: {_why(exc)}") from None
         if len(raw) > MAX_MANIFEST_BYTES:
-            raise PullError(f"{MANIFEST_PATH} is larger than {MAX_MANIFEST_BYTES >> 20} MiB; refused")
+            raise PullError(f"{MANIFEST_NAME} is larger than {MAX_MANIFEST_BYTES >> 20} MiB; refused")
         return raw
 
     @contextlib.contextmanager
@@ -208,19 +208,22 @@ def _why(exc: BaseException) -> str:
 
 
 def _open_source(source: str, token: str | None, station: str | None) -> _DirSource | _HttpSource:
+    """The radio root `source` names: where manifest.json is and the paths it lists start from."""
     scheme = urllib.parse.urlsplit(source).scheme.lower()
     if scheme in ("http", "https"):
         base = source.rstrip("/")
-        if base.endswith(f"/{MANIFEST_PATH}"):
-            base = base[: -len(MANIFEST_PATH) - 1]
+        if base.endswith(f"/{MANIFEST_NAME}"):
+            base = base[: -len(MANIFEST_NAME) - 1]
+        elif not base.endswith(f"/{RADIO_DIR}"):
+            base = f"{base}/{RADIO_DIR}"  # the server's root URL: the pull API is under /radio/
         return _HttpSource(base, token, station)
     if scheme and len(scheme) > 1:
         raise BadInput(f"--from {source}: use an http(s) URL or a folder")
     root = Path(source)
     if not root.is_dir():
         raise BadInput(f"--from {source}: no such folder")
-    if not (root / MANIFEST_PATH).exists() and (root / "manifest.json").exists() and root.name == RADIO_DIR:
-        root = root.parent  # the radio/ folder itself was named
+    if not (root / MANIFEST_NAME).exists() and (root / RADIO_DIR / MANIFEST_NAME).exists():
+        root = root / RADIO_DIR  # a workspace (radio_to's default folder) or a public tree of an older Studio
     return _DirSource(root)
 
 
@@ -255,12 +258,21 @@ def _parse_manifest(raw: bytes) -> list:
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PullError(f"{MANIFEST_PATH} is not JSON: {exc}") from None
+        raise PullError(f"{MANIFEST_NAME} is not JSON: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-        raise PullError(f"{MANIFEST_PATH} has no file list")
+        raise PullError(f"{MANIFEST_NAME} has no file list")
+    if data.get("version") == 1:  # an older server: paths start at the public tree, whose radio/ is our root
+        return [_from_version_1(entry) for entry in data["files"]]
     if data.get("version") != MANIFEST_VERSION:
-        raise PullError(f"{MANIFEST_PATH} is version {data.get('version')!r}; this Studio reads {MANIFEST_VERSION}")
+        raise PullError(f"{MANIFEST_NAME} is version {data.get('version')!r}; this Studio reads {MANIFEST_VERSION}")
     return data["files"]
+
+
+def _from_version_1(entry: object) -> object:
+    prefix = f"{RADIO_DIR}/"
+    if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"].startswith(prefix):
+        return {**entry, "path": entry["path"][len(prefix):]}
+    return entry
 
 
 def _ended(air_until: str | None, now: dt.datetime) -> bool:
@@ -375,8 +387,9 @@ def pull(source: str, dest: Path, station: str | None = None, token: str | None 
          remove_expired: bool = True, now: dt.datetime | None = None) -> PullReport:
     """Bring the playout import folder `dest` up to date with the radio manifest at `source`.
 
-    `source` is the published tree: an http(s) URL (served by `studio serve`)
-    or a folder. Raises BadInput for unusable arguments; everything else ends
+    `source` is a `studio serve` URL (the pull API under /radio/, token
+    required) or the radio target folder (`radio_to`, manifest.json at its
+    root; a workspace holding the default `radio/` folder also works). Raises BadInput for unusable arguments; everything else ends
     up in the report (`report.exit_code` is 1 when anything failed).
     """
     dest = Path(dest)
@@ -402,13 +415,13 @@ def pull(source: str, dest: Path, station: str | None = None, token: str | None 
         try:
             entries = _parse_manifest(origin.read_manifest())
         except PullError as exc:
-            report.failed.append(Failure(MANIFEST_PATH, str(exc)))
+            report.failed.append(Failure(MANIFEST_NAME, str(exc)))
             entries = None
         for index, raw in enumerate(entries or []):
             try:
                 entry = _check_entry(raw)
             except ValueError as exc:
-                report.failed.append(Failure(f"{MANIFEST_PATH} entry {index}", str(exc)))
+                report.failed.append(Failure(f"{MANIFEST_NAME} entry {index}", str(exc)))
                 continue
             name = _dest_name(entry)
             if name in listed:
