@@ -305,7 +305,7 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
 
 # -- targets ------------------------------------------------------------------
 
-Done = Callable[["Upload"], None]
+Done = Callable[[Upload], None]
 
 
 class Target(Protocol):
@@ -365,7 +365,11 @@ class FolderTarget:
         listed: dict[str, int] = {}
 
         def walk(folder: str, prefix: str) -> None:
-            with os.scandir(folder) as entries:
+            try:
+                entries = os.scandir(folder)
+            except FileNotFoundError:  # nothing published yet
+                return
+            with entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
                         walk(entry.path, f"{prefix}{entry.name}/")
@@ -374,9 +378,6 @@ class FolderTarget:
 
         try:
             walk(str(self.root), "")
-        except FileNotFoundError:
-            if self.root.exists():
-                raise
         except OSError as exc:
             raise ProcessingError(f"cannot list {self.name}: {_os_reason(exc)}") from None
         return listed
@@ -680,6 +681,10 @@ def publish(workspace: Workspace, target: str | None = None, base_url: str | Non
         return _publish(workspace, {PUBLIC: public, RADIO: private}, base, reporter, prune)
 
 
+def _side(upload: Upload) -> str:
+    return PHASES[upload.phase][1]
+
+
 def _hidden(key: str) -> bool:
     """The manifest, temporary files: never published, never pruned."""
     return any(part.startswith(".") for part in key.split("/"))
@@ -698,10 +703,10 @@ def _publish(workspace: Workspace, targets: dict[str, Target], base_url: str, re
     fingerprint = input_fingerprint(workspace, base_url)  # before planning: a change meanwhile shows next time
     remotes = {side: _open_remote(workspace, target) for side, target in targets.items()}
     plan = cached_plan(workspace, fingerprint)
-    planned_now = plan is None or not all(remotes[PHASES[u.phase][1]].is_current(u) for u in plan.uploads)
+    planned_now = plan is None or not all(remotes[_side(u)].is_current(u) for u in plan.uploads)
     if planned_now:
         plan = plan_publish(workspace, base_url, reporter)
-    planned = {side: {u.key for u in plan.uploads if PHASES[u.phase][1] == side} for side in remotes}
+    planned = {side: {u.key for u in plan.uploads if _side(u) == side} for side in remotes}
     public = remotes[PUBLIC]
     report = PublishReport(target=public.target.name, base_url=base_url, radio_target=remotes[RADIO].target.name,
                            feeds=plan.feeds, opml=plan.opml, episodes=plan.episodes)
@@ -747,8 +752,11 @@ def _publish(workspace: Workspace, targets: dict[str, Target], base_url: str, re
         if prune and stale:
             _delete(remote, stale, "pruning what is no longer published")
             reporter.info(f"pruned {len(stale)} file(s) no longer published from {remote.target.name}")
-        (report.pruned if side == PUBLIC else report.radio_pruned).extend(stale if prune else [])
-        (report.stale if side == PUBLIC else report.radio_stale).extend([] if prune else stale)
+        kept, pruned = ([], stale) if prune else (stale, [])
+        if side == PUBLIC:
+            report.stale, report.pruned = kept, pruned
+        else:
+            report.radio_stale, report.radio_pruned = kept, pruned
         try:
             remote.save()
         except Exception as exc:  # noqa: BLE001 - objects are up; only the skip list is lost
