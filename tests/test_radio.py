@@ -1,8 +1,8 @@
-"""Radio delivery: the manifest, station tokens and `pull` from a folder and over HTTP.
+"""Radio delivery: the manifest, station tokens and `pull` from a radio folder and over HTTP.
 
-The HTTP tests run a small Range- and token-aware server in a subprocess
-(`serve`, at the bottom); the same tests against the real `studio serve`
-come once it has the radio routes.
+The HTTP tests here run a small Range- and token-aware server that can
+misbehave, in a subprocess (`serve`, at the bottom); tests/test_radio_serve.py
+runs pulls against the real `studio serve`.
 """
 
 from __future__ import annotations
