@@ -188,7 +188,7 @@ def air_time(value: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-def _episode_air_time(episode: Episode, field: str) -> dt.datetime:
+def episode_air_time(episode: Episode, field: str) -> dt.datetime:
     """The episode's `air_from` or `air_until`; BadInput when the producer's episode.toml holds no date there."""
     value = getattr(episode, field)
     try:
@@ -213,10 +213,10 @@ def cart_for_episode(episode: Episode, show: Show) -> Cart:
     sha256, the same when it is rendered again.
     """
     if episode.air_from:
-        start = _date_time(_episode_air_time(episode, "air_from"))
+        start = _date_time(episode_air_time(episode, "air_from"))
     else:
         start = (episode.ingested_at[:10] or episode.recorded_on, "00:00:00")
-    end = _date_time(_episode_air_time(episode, "air_until")) if episode.air_until else OPEN_END
+    end = _date_time(episode_air_time(episode, "air_until")) if episode.air_until else OPEN_END
     return Cart(
         title=episode.title,
         artist=show.title,

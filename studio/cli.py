@@ -10,11 +10,12 @@ from pathlib import Path
 import click
 
 from . import __version__, doctor as doctor_mod, ingest as ingest_mod, process as process_mod, shows
-from . import publish as publish_mod, radio as radio_mod, serve as serve_mod, stations as stations_mod
+from . import publish as publish_mod, radio as radio_mod, serve as serve_mod
 from . import status as status_mod
 from .errors import BadInput, StudioError
 from .media import FFmpeg, find_ffmpeg
 from .progress import Reporter
+from .radio import deliveries as deliveries_mod, stations as stations_mod
 from .state import EpisodeReport
 from .workspace import Workspace, init_workspace
 
@@ -236,18 +237,30 @@ def run(app: App, model, device, compute_type, no_transcribe, no_clips, as_json:
 @cli.command()
 @click.option("--to", "target", default=None, metavar="DIR|s3://BUCKET/PREFIX",
               help="Where to publish (default: publish_to in studio.toml, i.e. public/).")
+@click.option("--radio-to", default=None, metavar="DIR|s3://BUCKET/PREFIX",
+              help="Where broadcast files and their manifest go, never public (default: radio_to in studio.toml, "
+                   "i.e. radio/).")
 @click.option("--base-url", default=None, help="Public URL of the published tree (default: base_url in studio.toml).")
-@click.option("--endpoint-url", default=None, help="S3-compatible endpoint (MinIO, R2, ...); credentials from the AWS chain.")
+@click.option("--endpoint-url", default=None,
+              help="S3-compatible endpoint (MinIO, R2, ...) for the s3:// targets; credentials from the AWS chain.")
+@click.option("--prune", is_flag=True,
+              help="Delete files under the targets that are no longer published (never anything outside them).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
-def publish(app: App, target: str | None, base_url: str | None, endpoint_url: str | None, as_json: bool) -> None:
-    """Publish media, transcripts, clips and radio files, then the feeds.
+def publish(app: App, target: str | None, radio_to: str | None, base_url: str | None, endpoint_url: str | None,
+            prune: bool, as_json: bool) -> None:
+    """Publish media, transcripts and clips, then the feeds; broadcast files go to the radio target.
 
-    Feeds go last, so a feed never names a missing file; unchanged files are
-    skipped; a failed upload leaves the published feeds as they were (exit 1)
-    and running publish again completes it.
+    Feeds go last, so a feed never names a missing file. A file is skipped
+    when the target holds it unchanged: one deleted there is uploaded again.
+    A failed or killed publish leaves the published feeds as they were
+    (exit 1) and running publish again finishes it, without uploading again
+    what it already did. Broadcast WAVs and radio manifest.json go only to
+    the radio target (a folder or an S3 prefix that is never public), which
+    `studio serve --radio-dir` hands to stations with a token.
     """
-    report = publish_mod.publish(app.workspace, target, base_url, endpoint_url, app.reporter)
+    report = publish_mod.publish(app.workspace, target, base_url, endpoint_url, app.reporter, radio_to=radio_to,
+                                 prune=prune)
     if as_json:
         emit_json({**asdict(report), "message": report.message})
     else:
@@ -257,15 +270,25 @@ def publish(app: App, target: str | None, base_url: str | None, endpoint_url: st
 @cli.command()
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Published folder to serve (default: publish_to in studio.toml).")
+@click.option("--radio-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Radio folder answered under /radio/ to stations with a token (default: radio_to in studio.toml "
+                   "when it is a folder).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
 @click.pass_obj
-def serve(app: App, folder: Path | None, host: str, port: int) -> None:
-    """Serve a published folder over HTTP (ranges, ETags) plus the token-protected radio pull API."""
+def serve(app: App, folder: Path | None, radio_dir: Path | None, host: str, port: int) -> None:
+    """Serve a published folder over HTTP (ranges, ETags) plus the token-protected radio pull API.
+
+    /radio/ answers from the radio folder, never the public one, and only to
+    `Authorization: Bearer <token>` of a station (`studio station add`); each
+    broadcast file sent is logged (`studio radio log`).
+    """
     workspace = app.workspace
     serve_mod.serve(serve_mod.published_folder(workspace, folder), host, port,
                     stations=lambda: workspace.settings.stations,
-                    ready=lambda url: click.echo(f"serving {url}/ (Ctrl-C to stop)"))
+                    ready=lambda url: click.echo(f"serving {url}/ (Ctrl-C to stop)"),
+                    radio_folder=serve_mod.radio_folder(workspace, radio_dir),
+                    delivery_log=deliveries_mod.log_path(workspace))
 
 
 class ClockTime(click.ParamType):
@@ -407,7 +430,7 @@ def radio_group() -> None:
 
 @radio_group.command("pull")
 @click.option("--from", "source", required=True, metavar="URL|DIR",
-              help="A `studio serve` URL or a published folder.")
+              help="A `studio serve` URL or the radio folder (radio_to: manifest.json at its root).")
 @click.option("--dest", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The playout system's import folder.")
 @click.option("--station", default=None, help="This station's name (sent for the server's log).")
@@ -433,6 +456,26 @@ def radio_pull(ctx: click.Context, source: str, dest: Path, station: str | None,
     else:
         ctx.obj.reporter.info(report.summary())
     ctx.exit(report.exit_code)
+
+
+@radio_group.command("log")
+@click.option("--station", default=None, help="Only this station's deliveries.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of deliveries.")
+@click.pass_obj
+def radio_log(app: App, station: str | None, as_json: bool) -> None:
+    """What `studio serve` delivered to stations, oldest first: time, station, file, bytes, client address.
+
+    One line per broadcast file sent over HTTP (a resumed download shows as
+    a range); read from logs/radio-deliveries.jsonl in the workspace.
+    """
+    found = deliveries_mod.read(deliveries_mod.log_path(app.workspace), station)
+    if as_json:
+        emit_json([asdict(d) for d in found])
+        return
+    if not found:
+        app.reporter.info("no deliveries logged yet" + (f" for station {station}" if station else ""))
+    for delivery in found:
+        click.echo(delivery.line())
 
 
 def main() -> None:

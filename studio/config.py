@@ -33,6 +33,7 @@ class Settings:
 
     base_url: str = "http://127.0.0.1:8000"
     publish_to: str = "public"
+    radio_to: str = "radio"  # broadcast files and their manifest: a folder or s3://bucket/prefix, never public
     model: str = "base"
     device: str = "auto"
     compute_type: str = ""

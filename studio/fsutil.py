@@ -118,3 +118,13 @@ def read_json(path: Path, default: object = None) -> object:
             return json.load(f)
     except (FileNotFoundError, json.JSONDecodeError):
         return default
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append `line` and a newline in one O_APPEND write: concurrent writers' lines never interleave."""
+    data = (line.rstrip("\n") + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)

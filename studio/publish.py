@@ -1,28 +1,46 @@
-"""`studio publish`: put the feeds and everything they name into a folder or an S3 bucket.
+"""`studio publish`: the feeds and everything they name to the public target, broadcast files to the radio target.
 
-The published tree is laid out as `studio.feeds` describes. Publishing runs in
-phases, each finished before the next starts:
+Two targets, each a folder or an S3 bucket and key prefix:
 
-    1. content: media, transcripts, chapters, clips, artwork
-    2. feeds:   feeds/<show>.xml
-    3. index:   feeds/index.opml
+    public (publish_to, --to)       what listeners reach: media, transcripts, chapters, clips,
+                                    artwork, feeds (laid out as `studio.feeds` describes)
+    radio  (radio_to, --radio-to)   what stations pull: <show>/<episode>.wav and manifest.json;
+                                    never public (`studio serve --radio-dir` answers a station's
+                                    token only)
 
-so a feed never names an object that is not there yet. If anything in a phase
-fails, later phases are not run: the previously published feeds stay as they
-were, the error says why (ProcessingError, exit 1), and running publish again
-uploads what is missing.
+Publishing runs in phases, each finished before the next starts:
 
-Unchanged objects are skipped by comparing each file's sha256 with a manifest
-of what was published (`.studio-publish.json` at the target's root: one GET on
-S3, one read for a folder). Two caches in the workspace's cache folder keep an
-unchanged publish cheap for thousands of episodes:
+    1. content:         media, transcripts, chapters, clips, artwork   (public)
+    2. radio:           broadcast WAVs                                 (radio)
+    3. radio manifest:  manifest.json                                  (radio)
+    4. feeds:           feeds/<show>.xml                               (public)
+    5. index:           feeds/index.opml                               (public)
+
+so neither a feed nor the radio manifest names an object that is not there yet. If
+anything in a phase fails, later phases are not run: the previously published feeds
+stay as they were, the error says why (ProcessingError, exit 1), and running publish
+again uploads what is missing.
+
+The target is the truth. An object is skipped as unchanged only when the target's
+listing (one directory walk, or one paginated ListObjectsV2 pass: never a request per
+object) holds it with the planned size and the manifest of what was published
+(`.studio-publish.json` at the target's root) has its sha256; so an object deleted
+from the target is uploaded again. Each finished upload is also appended to a journal
+in the workspace's cache folder (publish-journal/), folded into the manifest when the
+run ends, so a publish killed midway does not upload again what it finished.
+Objects under the target that are no longer published are reported and kept;
+`prune` deletes them (never anything outside the target's folder or prefix). A
+`radio/` tree that an older Studio put into the public target is deleted.
+
+Two caches in the workspace's cache folder keep an unchanged publish cheap for
+thousands of episodes:
 
     publish-hashes.json  the sha256 of each source file by size and modification time,
                          so media are read only when they change
     publish-plan.json    the last plan (keys, hashes, sizes; not the feed bytes) under a
                          fingerprint of every input's name, size and modification time:
                          when nothing changed, no episode.toml is parsed and no feed is
-                         rendered, and if the target then needs anything the full plan is made
+                         rendered, and if a target then needs anything the full plan is made
 """
 
 from __future__ import annotations
@@ -39,18 +57,19 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 from . import feeds, radio
 from .errors import BadInput, ProcessingError
-from .fsutil import atomic_path, read_json, sha256_file, write_bytes, write_json
+from .fsutil import append_line, atomic_path, read_json, sha256_file, write_bytes, write_json
 from .progress import Reporter
 from .workspace import Workspace
 
 MANIFEST_KEY = ".studio-publish.json"
 HASH_CACHE_FILE = "publish-hashes.json"
 PLAN_CACHE_FILE = "publish-plan.json"
-PLAN_VERSION = 1  # bump when the plan or the feeds change for the same inputs
+JOURNAL_DIR = "publish-journal"  # one <hash of the target's name>.jsonl per target: uploads not yet in its manifest
+PLAN_VERSION = 2  # bump when the plan or the feeds change for the same inputs
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's smallest multipart part (but the last)
 FEED_CACHE = "public, max-age=300"
@@ -60,13 +79,15 @@ MANIFEST_CACHE = "no-cache"
 RADIO_CACHE = "private, max-age=86400"
 RADIO_MANIFEST_CACHE = "private, max-age=60"
 
-CONTENT, FEEDS, INDEX = 0, 1, 2
-PHASES = {CONTENT: "media", FEEDS: "feeds", INDEX: "index"}
+PUBLIC, RADIO = "public", "radio"  # the two targets
+CONTENT, RADIO_FILES, RADIO_INDEX, FEEDS, INDEX = 0, 1, 2, 3, 4
+PHASES = {CONTENT: ("media", PUBLIC), RADIO_FILES: ("radio", RADIO), RADIO_INDEX: ("radio manifest", RADIO),
+          FEEDS: ("feeds", PUBLIC), INDEX: ("index", PUBLIC)}
 
 
 @dataclass(frozen=True)
 class Upload:
-    """One object of the published tree: a workspace file (`source`) or generated bytes (`data`)."""
+    """One object of a target: a workspace file (`source`) or generated bytes (`data`); its phase says which target."""
 
     key: str
     mime: str
@@ -83,21 +104,36 @@ class Upload:
 class PublishReport:
     target: str
     base_url: str
-    uploaded: int = 0
+    radio_target: str = ""
+    uploaded: int = 0  # on both targets
     skipped: int = 0
     bytes: int = 0
     episodes: int = 0
-    uploaded_keys: list[str] = field(default_factory=list)
+    uploaded_keys: list[str] = field(default_factory=list)  # public target
+    radio_keys: list[str] = field(default_factory=list)  # radio target
     feeds: list[str] = field(default_factory=list)  # feed URLs
     opml: str = ""
-    stale: list[str] = field(default_factory=list)  # published before, no longer in the workspace (kept)
+    stale: list[str] = field(default_factory=list)  # in the public target, no longer published (kept unless pruned)
+    radio_stale: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)  # deleted by prune
+    radio_pruned: list[str] = field(default_factory=list)
+    legacy_removed: list[str] = field(default_factory=list)  # radio/ objects an older Studio made public
 
     @property
     def message(self) -> str:
+        targets = f"{self.target} and {self.radio_target}"
         if not self.uploaded:
-            return f"nothing to upload: all {self.skipped} files in {self.target} are up to date"
-        return (f"published {self.uploaded} file(s), {_size(self.bytes)}, to {self.target}"
-                f" ({self.skipped} unchanged); feeds: {self.opml}")
+            text = f"nothing to upload: all {self.skipped} files in {targets} are up to date"
+        else:
+            text = (f"published {self.uploaded} file(s), {_size(self.bytes)}, to {targets}"
+                    f" ({self.skipped} unchanged); feeds: {self.opml}")
+        if self.legacy_removed:
+            text += f"; removed {len(self.legacy_removed)} radio file(s) an older Studio had made public"
+        if self.pruned or self.radio_pruned:
+            text += f"; pruned {len(self.pruned) + len(self.radio_pruned)} file(s) no longer published"
+        if stale := len(self.stale) + len(self.radio_stale):
+            text += f"; {stale} file(s) no longer published were kept (--prune deletes them)"
+        return text
 
 
 def _size(count: int) -> str:
@@ -178,7 +214,7 @@ def input_fingerprint(workspace: Workspace, base_url: str) -> str:
     import lxml
 
     code = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    for source in sorted(Path(__file__).parent.rglob("*.py")):
         code.update(source.read_bytes())
     lines = [f"{PLAN_VERSION}", code.hexdigest(), feedgen.version.version_str, lxml.__version__, base_url]
 
@@ -223,26 +259,23 @@ def cached_plan(workspace: Workspace, fingerprint: str) -> Plan | None:
 
 
 def _radio_uploads(workspace: Workspace, hashes: HashCache) -> list[Upload]:
-    """Broadcast files under radio/ with the content, and their manifest with the feeds (after them).
-
-    Both are private: only `studio serve`'s token-checked radio route hands them out.
-    """
+    """Broadcast files, then their manifest: both for the radio target only, never the public one."""
     delivery = radio.radio_delivery(workspace)
     uploads = []
     for source, key in delivery.files:
         info = source.stat()
         uploads.append(Upload(key=key, mime="audio/wav", cache_control=RADIO_CACHE,
                               sha256=hashes.sha256(source, info.st_size, info.st_mtime_ns), size=info.st_size,
-                              phase=CONTENT, source=source, mtime_ns=info.st_mtime_ns))
+                              phase=RADIO_FILES, source=source, mtime_ns=info.st_mtime_ns))
     manifest = delivery.manifest_bytes()
-    uploads.append(Upload(key=radio.MANIFEST_PATH, mime="application/json", cache_control=RADIO_MANIFEST_CACHE,
-                          sha256=hashlib.sha256(manifest).hexdigest(), size=len(manifest), phase=FEEDS,
+    uploads.append(Upload(key=radio.MANIFEST_NAME, mime="application/json", cache_control=RADIO_MANIFEST_CACHE,
+                          sha256=hashlib.sha256(manifest).hexdigest(), size=len(manifest), phase=RADIO_INDEX,
                           data=manifest))
     return uploads
 
 
 def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None = None) -> Plan:
-    """Every object of the published tree, with its phase, type and sha256."""
+    """Every object of both targets, with its phase, type and sha256."""
     reporter = reporter or Reporter(quiet=True)
     base_url = feeds.check_base_url(base_url)
     shows = workspace.shows()
@@ -272,15 +305,22 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
 
 # -- targets ------------------------------------------------------------------
 
+Done = Callable[[Upload], None]
+
+
 class Target(Protocol):
     name: str
 
     def load_manifest(self) -> dict[str, dict]: ...
 
-    def is_current(self, upload: Upload, published: dict | None) -> bool: ...
+    def list_objects(self) -> dict[str, int]:
+        """Every object under the target (key relative to it -> size), in one walk or one paginated listing."""
 
-    def upload(self, uploads: list[Upload]) -> list[tuple[Upload, str]]:
-        """Upload all; return the failures as (upload, reason)."""
+    def upload(self, uploads: list[Upload], done: Done) -> list[tuple[Upload, str]]:
+        """Upload all, calling `done` as each one finishes; return the failures as (upload, reason)."""
+
+    def delete(self, keys: list[str]) -> list[tuple[str, str]]:
+        """Delete these keys; return the failures as (key, reason)."""
 
     def save_manifest(self, manifest: dict[str, dict]) -> None: ...
 
@@ -309,6 +349,10 @@ def _parse_manifest(data: object) -> dict[str, dict]:
     return {k: v for k, v in objects.items() if isinstance(v, dict)} if isinstance(objects, dict) else {}
 
 
+def _os_reason(exc: OSError) -> str:
+    return f"{exc.strerror}: {exc.filename}" if exc.strerror else str(exc)
+
+
 class FolderTarget:
     def __init__(self, root: Path):
         self.root = root
@@ -317,21 +361,33 @@ class FolderTarget:
     def load_manifest(self) -> dict[str, dict]:
         return _parse_manifest(read_json(self.root / MANIFEST_KEY, default={}))
 
-    def is_current(self, upload: Upload, published: dict | None) -> bool:
-        if not published or published.get("sha256") != upload.sha256:
-            return False
-        try:
-            info = os.stat(os.path.join(self.root, upload.key))
-        except OSError:
-            return False
-        return stat.S_ISREG(info.st_mode) and info.st_size == upload.size
+    def list_objects(self) -> dict[str, int]:
+        listed: dict[str, int] = {}
 
-    def upload(self, uploads: list[Upload]) -> list[tuple[Upload, str]]:
+        def walk(folder: str, prefix: str) -> None:
+            try:
+                entries = os.scandir(folder)
+            except FileNotFoundError:  # nothing published yet
+                return
+            with entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        walk(entry.path, f"{prefix}{entry.name}/")
+                    elif entry.is_file(follow_symlinks=False):  # a symlink is not a published file
+                        listed[prefix + entry.name] = entry.stat(follow_symlinks=False).st_size
+
+        try:
+            walk(str(self.root), "")
+        except OSError as exc:
+            raise ProcessingError(f"cannot list {self.name}: {_os_reason(exc)}") from None
+        return listed
+
+    def upload(self, uploads: list[Upload], done: Done) -> list[tuple[Upload, str]]:
         # Threads: each copy ends in fsync, which waits on the disk, not the CPU.
         with ThreadPoolExecutor(max_workers=8) as pool:
-            return [failure for failure in pool.map(self._copy, uploads) if failure]
+            return [failure for failure in pool.map(lambda u: self._copy(u, done), uploads) if failure]
 
-    def _copy(self, upload: Upload) -> tuple[Upload, str] | None:
+    def _copy(self, upload: Upload, done: Done) -> tuple[Upload, str] | None:
         try:
             final = self.root / upload.key
             if upload.data is not None:
@@ -342,8 +398,27 @@ class FolderTarget:
                     if reason := _changed(upload):
                         raise OSError(reason)
         except OSError as exc:
-            return upload, f"{exc.strerror}: {exc.filename}" if exc.strerror else str(exc)
+            return upload, _os_reason(exc)
+        done(upload)
         return None
+
+    def delete(self, keys: list[str]) -> list[tuple[str, str]]:
+        failures = []
+        for key in keys:
+            path = self.root / key
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                failures.append((key, _os_reason(exc)))
+                continue
+            folder = path.parent
+            while folder != self.root and folder.is_relative_to(self.root):
+                try:
+                    folder.rmdir()  # only when empty
+                except OSError:
+                    break
+                folder = folder.parent
+        return failures
 
     def save_manifest(self, manifest: dict[str, dict]) -> None:
         write_bytes(self.root / MANIFEST_KEY, _manifest_bytes(manifest))
@@ -389,10 +464,30 @@ class S3Target:
         except ValueError:
             return {}
 
-    def is_current(self, upload: Upload, published: dict | None) -> bool:
-        return bool(published) and published.get("sha256") == upload.sha256 and published.get("size") == upload.size
+    def list_objects(self) -> dict[str, int]:
+        listed = {}
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    listed[item["Key"][len(self.prefix):]] = item["Size"]
+        except Exception as exc:  # noqa: BLE001
+            raise ProcessingError(f"{self.name}: {_s3_reason(exc)}") from None
+        return listed
 
-    def upload(self, uploads: list[Upload]) -> list[tuple[Upload, str]]:
+    def upload(self, uploads: list[Upload], done: Done) -> list[tuple[Upload, str]]:
+        from s3transfer.subscribers import BaseSubscriber
+
+        class Finished(BaseSubscriber):
+            """Tells `done` as soon as this object is up, whatever the order the transfers end in."""
+
+            def __init__(self, upload: Upload):
+                self.upload = upload
+
+            def on_done(self, future, **kwargs) -> None:
+                if _succeeded(future) and _changed(self.upload) is None:
+                    done(self.upload)
+
         pending = []
         failures = []
         for upload in uploads:
@@ -400,7 +495,8 @@ class S3Target:
                      "Metadata": {"sha256": upload.sha256}}
             body = io.BytesIO(upload.data) if upload.data is not None else str(upload.source)
             try:
-                pending.append((upload, self.transfers.upload(body, self.bucket, self.prefix + upload.key, extra)))
+                pending.append((upload, self.transfers.upload(body, self.bucket, self.prefix + upload.key, extra,
+                                                              subscribers=[Finished(upload)])))
             except Exception as exc:  # noqa: BLE001
                 failures.append((upload, _s3_reason(exc)))
         for upload, future in pending:
@@ -412,12 +508,34 @@ class S3Target:
                 failures.append((upload, _s3_reason(exc)))
         return failures
 
+    def delete(self, keys: list[str]) -> list[tuple[str, str]]:
+        failures = []
+        for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
+            batch = keys[start:start + 1000]
+            try:
+                answer = self.client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": [{"Key": self.prefix + k} for k in batch], "Quiet": True})
+            except Exception as exc:  # noqa: BLE001
+                failures += [(key, _s3_reason(exc)) for key in batch]
+                continue
+            failures += [(e.get("Key", "")[len(self.prefix):], f"{e.get('Code', 'error')}: {e.get('Message', '')}")
+                         for e in answer.get("Errors", [])]
+        return failures
+
     def save_manifest(self, manifest: dict[str, dict]) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self.prefix + MANIFEST_KEY, Body=_manifest_bytes(manifest),
                                ContentType="application/json", CacheControl=MANIFEST_CACHE)
 
     def close(self) -> None:
         self.transfers.shutdown()
+
+
+def _succeeded(future) -> bool:
+    try:
+        future.result()
+    except Exception:  # noqa: BLE001 - the caller reports it
+        return False
+    return True
 
 
 def _s3_reason(exc: Exception) -> str:
@@ -432,30 +550,106 @@ def _s3_reason(exc: Exception) -> str:
 
 
 def open_target(workspace: Workspace, target: str, endpoint_url: str | None = None,
-                multipart_threshold: int = MULTIPART_THRESHOLD) -> Target:
+                multipart_threshold: int = MULTIPART_THRESHOLD, what: str = "target") -> Target:
     """A folder path (relative to the workspace) or s3://bucket/prefix."""
     if target.startswith("s3://"):
         bucket, _, prefix = target[5:].partition("/")
         if not bucket or "/" in bucket:
-            raise BadInput(f"target {target!r}: use s3://BUCKET or s3://BUCKET/PREFIX")
+            raise BadInput(f"{what} {target!r}: use s3://BUCKET or s3://BUCKET/PREFIX")
         prefix = prefix.strip("/")
         return S3Target(bucket, f"{prefix}/" if prefix else "", endpoint_url, multipart_threshold)
     if "://" in target:
-        raise BadInput(f"target {target!r}: publish to a folder or to s3://BUCKET/PREFIX")
-    if endpoint_url:
-        raise BadInput("--endpoint-url applies to s3:// targets only")
+        raise BadInput(f"{what} {target!r}: publish to a folder or to s3://BUCKET/PREFIX")
     root = Path(target).expanduser()
     root = (root if root.is_absolute() else workspace.root / root).resolve()
     if root == workspace.root or workspace.root.is_relative_to(root) or any(
             root.is_relative_to(p) for p in (workspace.episodes_dir, workspace.feeds_dir)):
-        raise BadInput(f"target {root} would mix the published tree with the workspace; use a folder such as "
-                       f"{workspace.root / 'public'}")
+        raise BadInput(f"{what} {root} would mix published files with the workspace; use a folder such as "
+                       f"{workspace.root / ('public' if what == 'target' else radio.RADIO_DIR)}")
     if root.exists() and not root.is_dir():
-        raise BadInput(f"target {root} is not a folder")
+        raise BadInput(f"{what} {root} is not a folder")
     return FolderTarget(root)
 
 
+def _check_apart(public: Target, radio_target: Target) -> None:
+    """Broadcast files must never land in the public tree: neither target may hold the other."""
+    a, b = public.name.rstrip("/") + "/", radio_target.name.rstrip("/") + "/"
+    if a.startswith(b) or b.startswith(a):
+        raise BadInput(f"radio target {radio_target.name} overlaps the public target {public.name}: broadcast "
+                       "files are private; set radio_to (or --radio-to) to a folder or S3 prefix of its own")
+
+
 # -- publishing ---------------------------------------------------------------
+
+class Journal:
+    """Uploads finished on one target since its manifest was last saved, one JSON line each (append-only)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def read(self) -> dict[str, dict]:
+        entries: dict[str, dict] = {}
+        try:
+            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            return entries
+        for line in lines:
+            try:
+                item = json.loads(line)
+                entries[item["key"]] = {"sha256": item["sha256"], "size": item["size"]}
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by a kill
+        return entries
+
+    def record(self, upload: Upload) -> None:
+        with contextlib.suppress(OSError):  # the journal only saves work next time
+            append_line(self.path, json.dumps({"key": upload.key, "sha256": upload.sha256, "size": upload.size}))
+
+    def clear(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
+
+
+@dataclass
+class _Remote:
+    """One target as this publish found it (its manifest, its listing), and what was published to it since."""
+
+    target: Target
+    journal: Journal
+    saved: dict[str, dict]  # the manifest on the target
+    manifest: dict[str, dict]  # saved, the journal and this run's uploads
+    listed: dict[str, int]  # key -> size, from the target's listing
+
+    def is_current(self, upload: Upload) -> bool:
+        known = self.manifest.get(upload.key)
+        return (bool(known) and known.get("sha256") == upload.sha256 and known.get("size") == upload.size
+                and self.listed.get(upload.key) == upload.size)
+
+    def published(self, upload: Upload) -> None:
+        self.manifest[upload.key] = {"sha256": upload.sha256, "size": upload.size}
+        self.listed[upload.key] = upload.size
+
+    def forget(self, keys: list[str]) -> None:
+        for key in keys:
+            self.manifest.pop(key, None)
+            self.listed.pop(key, None)
+
+    def save(self) -> None:
+        if self.manifest != self.saved:
+            self.target.save_manifest(self.manifest)
+            self.saved = dict(self.manifest)
+        self.journal.clear()
+
+
+def _open_remote(workspace: Workspace, target: Target) -> _Remote:
+    name = hashlib.sha256(target.name.encode()).hexdigest()[:16]
+    journal = Journal(workspace.cache_dir / JOURNAL_DIR / f"{name}.jsonl")
+    with contextlib.suppress(OSError):
+        journal.path.parent.mkdir(parents=True, exist_ok=True)
+    saved = target.load_manifest()
+    return _Remote(target=target, journal=journal, saved=saved, manifest={**saved, **journal.read()},
+                   listed=target.list_objects())
+
 
 @contextlib.contextmanager
 def _publish_lock(workspace: Workspace) -> Iterator[None]:
@@ -468,65 +662,106 @@ def _publish_lock(workspace: Workspace) -> Iterator[None]:
 
 def publish(workspace: Workspace, target: str | None = None, base_url: str | None = None,
             endpoint_url: str | None = None, reporter: Reporter | None = None,
-            multipart_threshold: int = MULTIPART_THRESHOLD) -> PublishReport:
-    """Publish every show's feed and files to `target` (default: settings.publish_to)."""
+            multipart_threshold: int = MULTIPART_THRESHOLD, radio_to: str | None = None,
+            prune: bool = False) -> PublishReport:
+    """Publish every show's feed and files to `target` (default: settings.publish_to) and the broadcast
+    files to `radio_to` (default: settings.radio_to); `prune` deletes what is no longer published."""
     reporter = reporter or Reporter(quiet=True)
     settings = workspace.settings
     base = feeds.check_base_url(base_url or settings.base_url)
-    with _publish_lock(workspace):
-        destination = open_target(workspace, target or settings.publish_to, endpoint_url, multipart_threshold)
-        try:
-            return _publish(workspace, destination, base, reporter)
-        finally:
-            destination.close()
+    public_to, radio_to = target or settings.publish_to, radio_to or settings.radio_to
+    if endpoint_url and not any(t.startswith("s3://") for t in (public_to, radio_to)):
+        raise BadInput("--endpoint-url applies to s3:// targets only")
+    with _publish_lock(workspace), contextlib.ExitStack() as opened:
+        public = open_target(workspace, public_to, endpoint_url, multipart_threshold)
+        opened.callback(public.close)
+        private = open_target(workspace, radio_to, endpoint_url, multipart_threshold, what="radio target")
+        opened.callback(private.close)
+        _check_apart(public, private)
+        return _publish(workspace, {PUBLIC: public, RADIO: private}, base, reporter, prune)
 
 
-def _publish(workspace: Workspace, destination: Target, base_url: str, reporter: Reporter) -> PublishReport:
+def _side(upload: Upload) -> str:
+    return PHASES[upload.phase][1]
+
+
+def _hidden(key: str) -> bool:
+    """The manifest, temporary files: never published, never pruned."""
+    return any(part.startswith(".") for part in key.split("/"))
+
+
+def _delete(remote: _Remote, keys: list[str], why: str) -> None:
+    if failures := remote.target.delete(keys):
+        key, reason = failures[0]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        raise ProcessingError(f"{remote.target.name}: cannot delete {key} ({why}): {reason}{more}")
+    remote.forget(keys)
+
+
+def _publish(workspace: Workspace, targets: dict[str, Target], base_url: str, reporter: Reporter,
+             prune: bool) -> PublishReport:
     fingerprint = input_fingerprint(workspace, base_url)  # before planning: a change meanwhile shows next time
-    published = destination.load_manifest()
-    if (cached := cached_plan(workspace, fingerprint)) and all(
-            destination.is_current(u, published.get(u.key)) for u in cached.uploads):
-        planned = {u.key for u in cached.uploads}
-        return PublishReport(target=destination.name, base_url=base_url, skipped=len(cached.uploads),
-                             episodes=cached.episodes, feeds=cached.feeds, opml=cached.opml,
-                             stale=sorted(k for k in published if k not in planned))
-    plan = plan_publish(workspace, base_url, reporter)
-    manifest = dict(published)
-    report = PublishReport(target=destination.name, base_url=base_url, feeds=plan.feeds, opml=plan.opml,
-                           episodes=plan.episodes)
-    planned = {u.key for u in plan.uploads}
-    report.stale = sorted(k for k in published if k not in planned)
-    for phase, label in PHASES.items():
+    remotes = {side: _open_remote(workspace, target) for side, target in targets.items()}
+    plan = cached_plan(workspace, fingerprint)
+    planned_now = plan is None or not all(remotes[_side(u)].is_current(u) for u in plan.uploads)
+    if planned_now:
+        plan = plan_publish(workspace, base_url, reporter)
+    planned = {side: {u.key for u in plan.uploads if _side(u) == side} for side in remotes}
+    public = remotes[PUBLIC]
+    report = PublishReport(target=public.target.name, base_url=base_url, radio_target=remotes[RADIO].target.name,
+                           feeds=plan.feeds, opml=plan.opml, episodes=plan.episodes)
+
+    legacy = sorted(k for k in public.listed if k.startswith(f"{radio.RADIO_DIR}/") and k not in planned[PUBLIC])
+    if legacy:  # first of all: broadcast files are private
+        _delete(public, legacy, "a radio file an older Studio made public")
+        report.legacy_removed = legacy
+        reporter.info(f"removed {len(legacy)} radio file(s) from {public.target.name}: broadcast files are private "
+                      f"now and go to {remotes[RADIO].target.name}")
+
+    for phase, (label, side) in PHASES.items():
+        remote = remotes[side]
         uploads = [u for u in plan.uploads if u.phase == phase]
-        todo = [u for u in uploads if not destination.is_current(u, published.get(u.key))]
+        todo = [u for u in uploads if not remote.is_current(u)]
         report.skipped += len(uploads) - len(todo)
         if not todo:
             continue
         reporter.info(f"uploading {len(todo)} {label} file(s), {_size(sum(u.size for u in todo))}, "
-                      f"to {destination.name}")
-        failures = destination.upload(todo)
+                      f"to {remote.target.name}")
+        failures = remote.target.upload(todo, remote.journal.record)
         failed = {u.key for u, _ in failures}
         for upload in todo:
             if upload.key in failed:
                 continue
-            manifest[upload.key] = {"sha256": upload.sha256, "size": upload.size}
+            remote.published(upload)
             report.uploaded += 1
             report.bytes += upload.size
-            report.uploaded_keys.append(upload.key)
+            (report.uploaded_keys if side == PUBLIC else report.radio_keys).append(upload.key)
             reporter.debug(f"  {upload.key}")
         if failures:
-            with contextlib.suppress(Exception):  # keep what did go up; the target may be unreachable
-                destination.save_manifest(manifest)
+            for other in remotes.values():
+                with contextlib.suppress(Exception):  # keep what did go up; the target may be unreachable
+                    other.save()
             upload, reason = failures[0]
             later = "; feeds were left as they were" if phase < INDEX else ""
             more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-            raise ProcessingError(f"publish to {destination.name} incomplete: {upload.key}: {reason}{more}{later}; "
+            raise ProcessingError(f"publish to {remote.target.name} incomplete: {upload.key}: {reason}{more}{later}; "
                                   "run publish again to finish")
-    if manifest != published:
+
+    for side, remote in remotes.items():
+        stale = sorted(k for k in remote.listed if k not in planned[side] and not _hidden(k))
+        if prune and stale:
+            _delete(remote, stale, "pruning what is no longer published")
+            reporter.info(f"pruned {len(stale)} file(s) no longer published from {remote.target.name}")
+        kept, pruned = ([], stale) if prune else (stale, [])
+        if side == PUBLIC:
+            report.stale, report.pruned = kept, pruned
+        else:
+            report.radio_stale, report.radio_pruned = kept, pruned
         try:
-            destination.save_manifest(manifest)
+            remote.save()
         except Exception as exc:  # noqa: BLE001 - objects are up; only the skip list is lost
-            raise ProcessingError(f"publish to {destination.name}: files are up but the manifest could not be "
-                                  f"saved ({exc}); the next publish will upload them again") from None
-    write_json(workspace.cache_dir / PLAN_CACHE_FILE, plan.to_json(fingerprint))
+            raise ProcessingError(f"publish to {remote.target.name}: files are up but the manifest could not be "
+                                  f"saved ({exc}); run publish again to finish") from None
+    if planned_now:
+        write_json(workspace.cache_dir / PLAN_CACHE_FILE, plan.to_json(fingerprint))
     return report

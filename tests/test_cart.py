@@ -7,10 +7,12 @@ and, where Debian's mediainfo is installed, with mediainfo too.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import shutil
 import struct
 import subprocess
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -316,3 +318,19 @@ def test_mediainfo_reads_bext_loudness_and_finds_the_cart_chunk(episode):
                              check=True).stdout
     size = len(chunk(episode["wav"].read_bytes(), b"cart"))
     assert f"cart ({8 + size + (size & 1)} bytes)" in details
+
+
+def test_a_bad_air_date_in_episode_toml_is_bad_input_at_publish(workspace, tmp_path):
+    """The radio manifest carries the air window: a producer's bad date stops publish with one line."""
+    wav = io.BytesIO()
+    with wave.open(wav, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(3), w.setframerate(48000), w.writeframes(b"\0" * 3 * 4800)
+    episode = add_fake_episode(workspace, "kpu", "2026-01-01-tahapan", files={"broadcast.wav": wav.getvalue()})
+    state_file = workspace.episode_dir(episode.id) / ".studio" / "state.json"
+    recorded = read_json(state_file)
+    write_json(state_file, {**recorded, "broadcast": {**recorded["podcast"], "file": "broadcast.wav"}})
+    toml = workspace.episode_dir(episode.id) / "episode.toml"
+    toml.write_text(toml.read_text() + 'air_until = "31-12-2026"\n')
+    result = CliRunner().invoke(cli, ["--workspace", str(workspace.root), "publish", "--to", str(tmp_path / "public"),
+                                      "--base-url", "https://example.org"])
+    _one_line_error(result, 2, "kpu/2026-01-01-tahapan: air_until = '31-12-2026' in episode.toml is not an ISO date")

@@ -6,8 +6,12 @@ import hashlib
 import io
 import json
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import feedparser
@@ -60,8 +64,8 @@ KINDS = {
     "transcripts/kpu/2024-01-05-dpt.txt": ("text/plain", "text"),
     "chapters/kpu/2024-01-05-dpt.json": ("application/json", "text"),
     "clips/kpu/2024-01-05-dpt/dpt-square.mp4": ("video/mp4", "media"),
-    "radio/manifest.json": ("application/json", "feed"),  # empty here: these episodes have no broadcast file
 }
+RADIO_KEYS = ["manifest.json"]  # in the radio target; empty here: these episodes have no broadcast file
 
 
 def max_age(cache_control: str) -> int:
@@ -73,10 +77,12 @@ def max_age(cache_control: str) -> int:
 def test_folder_publish_of_real_episodes(processed_workspace: Workspace, tmp_path: Path):
     ws = copy_workspace(processed_workspace, tmp_path)
     report = publish.publish(ws, base_url=BASE)
-    public = ws.root / "public"
-    # 2 podcast MP3s, 2 broadcast WAVs, the feed, the radio manifest, the OPML
+    public, private = ws.root / "public", ws.root / "radio"
+    # 2 podcast MP3s, the feed, the OPML in public/; 2 broadcast WAVs and their manifest in radio/
     assert report.uploaded == 7 and report.skipped == 0 and report.episodes == 2
-    assert report.bytes == sum(p.stat().st_size for p in public.rglob("*") if p.is_file() and p.name[0] != ".")
+    assert report.radio_target == str(private) and len(report.radio_keys) == 3
+    assert report.bytes == sum(p.stat().st_size for folder in (public, private) for p in folder.rglob("*")
+                               if p.is_file() and p.name[0] != ".")
     data = (public / "feeds" / "kpu.xml").read_bytes()
     assert feedparser.parse(data).bozo == 0
     for episode in podcastparser.parse(f"{BASE}/feeds/kpu.xml", io.BytesIO(data))["episodes"]:
@@ -84,20 +90,49 @@ def test_folder_publish_of_real_episodes(processed_workspace: Workspace, tmp_pat
         published = public / enclosure["url"].removeprefix(BASE + "/")
         assert published.stat().st_size == enclosure["file_size"]
     assert not [p for p in public.rglob(".*tmp*")]
-    manifest = json.loads((public / "radio" / "manifest.json").read_text())
+    manifest = json.loads((private / "manifest.json").read_text())
     assert len(manifest["files"]) == 2
     for entry in manifest["files"]:
-        assert hashlib.sha256((public / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
-    assert report.uploaded_keys.index("radio/manifest.json") > max(
-        report.uploaded_keys.index(entry["path"]) for entry in manifest["files"])
+        assert hashlib.sha256((private / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    assert report.radio_keys.index("manifest.json") > max(
+        report.radio_keys.index(entry["path"]) for entry in manifest["files"])
+    assert_no_radio_files(sorted(str(p.relative_to(public)) for p in public.rglob("*") if p.is_file()))
 
     again = publish.publish(ws, base_url=BASE)
     assert again.uploaded == 0 and again.skipped == 7 and again.message.startswith("nothing to upload")
 
 
+def assert_no_radio_files(keys: list[str]) -> None:
+    """Broadcast files are private: nothing in a public listing is a WAV or a radio manifest."""
+    assert keys and not [k for k in keys if k.endswith(".wav") or k.rsplit("/", 1)[-1] == "manifest.json"
+                         or k.startswith("radio/")], keys
+
+
+def test_a_public_radio_tree_of_an_older_studio_is_removed(processed_workspace: Workspace, tmp_path: Path):
+    ws = copy_workspace(processed_workspace, tmp_path)
+    old = ws.root / "public" / "radio"
+    (old / "kpu").mkdir(parents=True)
+    (old / "kpu" / "2024-01-10-old.wav").write_bytes(b"RIFF" + bytes(100))
+    (old / "manifest.json").write_text('{"version": 1, "files": []}')
+    report = publish.publish(ws, base_url=BASE)
+    assert report.legacy_removed == ["radio/kpu/2024-01-10-old.wav", "radio/manifest.json"]
+    assert "older Studio" in report.message and not old.exists()
+    assert (ws.root / "radio" / "manifest.json").is_file()
+
+
+def test_radio_target_must_stay_apart_from_the_public_one(workspace: Workspace):
+    for public, private in [("public", "public/radio"), ("public/x", "public"), ("public", "public"),
+                            ("s3://b/pub", "s3://b/pub/radio"), ("s3://b", "s3://b/radio")]:
+        with pytest.raises(BadInput, match="overlaps the public target"):
+            endpoint = "http://127.0.0.1:1" if public.startswith("s3://") else None  # never reached
+            publish.publish(workspace, public, base_url=BASE, radio_to=private, endpoint_url=endpoint)
+    with pytest.raises(BadInput, match="radio target"):
+        publish.publish(workspace, base_url=BASE, radio_to="episodes/radio")
+
+
 def test_folder_publish_redoes_only_what_changed(full: Workspace):
     first = publish.publish(full, base_url=BASE)
-    assert set(first.uploaded_keys) == set(KINDS)
+    assert set(first.uploaded_keys) == set(KINDS) and first.radio_keys == RADIO_KEYS
     vtt = full.episode_dir("kpu/2024-01-05-dpt") / "transcript.vtt"
     vtt.write_bytes(b"WEBVTT\n\n00:00.000 --> 00:01.000\nDikoreksi\n")
     assert publish.publish(full, base_url=BASE).uploaded_keys == ["transcripts/kpu/2024-01-05-dpt.vtt"]
@@ -142,7 +177,8 @@ def s3_publish(ws: Workspace, bucket: S3Bucket, endpoint: str | None = None, **k
 
 def test_s3_objects_types_cache_and_order(full: Workspace, s3_bucket: S3Bucket):
     report = s3_publish(full, s3_bucket)
-    assert report.uploaded == len(KINDS) and report.target == f"s3://{s3_bucket.name}/pub/"
+    assert report.uploaded == len(KINDS) + len(RADIO_KEYS) and report.target == f"s3://{s3_bucket.name}/pub/"
+    assert report.radio_keys == RADIO_KEYS and report.radio_target == str(full.root / "radio")
     client = s3_bucket.client
     listed = {o["Key"] for o in client.list_objects_v2(Bucket=s3_bucket.name)["Contents"]}
     assert listed == {f"pub/{k}" for k in KINDS} | {"pub/.studio-publish.json"}
@@ -160,21 +196,78 @@ def test_s3_objects_types_cache_and_order(full: Workspace, s3_bucket: S3Bucket):
     puts = [path.split("/pub/", 1)[1].split("?")[0] for method, path in s3_bucket.server.requests(s3_bucket.name)
             if method == "PUT" and "/pub/" in path]
     assert set(puts) == set(KINDS) | {".studio-publish.json"}
-    listings = ("feeds/", "radio/manifest.json")  # what names other objects goes after them
-    feeds_at = [i for i, k in enumerate(puts) if k.startswith(listings)]
-    content_at = [i for i, k in enumerate(puts) if not k.startswith((*listings, "."))]
+    feeds_at = [i for i, k in enumerate(puts) if k.startswith("feeds/")]
+    content_at = [i for i, k in enumerate(puts) if not k.startswith(("feeds/", "."))]
     assert max(content_at) < min(feeds_at)
     assert puts.index("feeds/index.opml") == max(feeds_at) and puts[-1] == ".studio-publish.json"
 
 
-def test_s3_second_publish_uploads_nothing_with_one_request(full: Workspace, s3_bucket: S3Bucket):
+def test_s3_second_publish_uploads_nothing_with_two_requests(full: Workspace, s3_bucket: S3Bucket):
     s3_publish(full, s3_bucket)
     before = len(s3_bucket.server.requests(s3_bucket.name))
     again = s3_publish(full, s3_bucket)
-    assert again.uploaded == 0 and again.skipped == len(KINDS)
+    assert again.uploaded == 0 and again.skipped == len(KINDS) + len(RADIO_KEYS)
     assert "nothing to upload" in again.message
-    manifest_get = ("GET", f"/{s3_bucket.name}/pub/.studio-publish.json")
-    assert s3_bucket.server.requests(s3_bucket.name)[before:] == [manifest_get]
+    manifest_get, listing = s3_bucket.server.requests(s3_bucket.name)[before:]  # nothing per object
+    assert manifest_get == ("GET", f"/{s3_bucket.name}/pub/.studio-publish.json")
+    assert listing[0] == "GET" and "list-type=2" in listing[1] and "prefix=pub/&" in listing[1]
+
+
+def test_s3_object_deleted_from_the_bucket_is_uploaded_again(full: Workspace, s3_bucket: S3Bucket):
+    s3_publish(full, s3_bucket)
+    s3_bucket.client.delete_object(Bucket=s3_bucket.name, Key="pub/media/kpu/2024-02-05-tps.mp3")
+    assert s3_publish(full, s3_bucket).uploaded_keys == ["media/kpu/2024-02-05-tps.mp3"]
+    head = s3_bucket.client.head_object(Bucket=s3_bucket.name, Key="pub/media/kpu/2024-02-05-tps.mp3")
+    assert head["ContentLength"] == (full.episode_dir("kpu/2024-02-05-tps") / "podcast.mp3").stat().st_size
+    s3_bucket.client.put_object(Bucket=s3_bucket.name, Key="pub/feeds/kpu.xml", Body=b"<rss/>")  # another size
+    assert s3_publish(full, s3_bucket).uploaded_keys == ["feeds/kpu.xml"]
+
+
+def test_s3_prune_removes_only_stale_objects_under_the_prefix(full: Workspace, s3_bucket: S3Bucket):
+    client, bucket = s3_bucket.client, s3_bucket.name
+    s3_publish(full, s3_bucket)
+    for key in ("pub/media/kpu/2023-01-01-gone.mp3", "pub/old/page.html", "pub2/keep.txt", "keep.txt"):
+        client.put_object(Bucket=bucket, Key=key, Body=b"x")
+    kept = s3_publish(full, s3_bucket)
+    assert kept.stale == ["media/kpu/2023-01-01-gone.mp3", "old/page.html"] and kept.pruned == []
+    assert "--prune" in kept.message
+    pruned = s3_publish(full, s3_bucket, prune=True)
+    assert pruned.pruned == ["media/kpu/2023-01-01-gone.mp3", "old/page.html"] and pruned.stale == []
+    listed = {o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert listed == {f"pub/{k}" for k in KINDS} | {"pub/.studio-publish.json", "pub2/keep.txt", "keep.txt"}
+
+
+def test_folder_prune_removes_stale_files_and_empty_folders(full: Workspace):
+    publish.publish(full, base_url=BASE)
+    stale = full.root / "public" / "media" / "gone" / "2023-01-01-x.mp3"
+    stale.parent.mkdir()
+    stale.write_bytes(b"x")
+    old_wav = full.root / "radio" / "kpu" / "2023-01-01-x.wav"
+    old_wav.parent.mkdir(parents=True)
+    old_wav.write_bytes(b"x")
+    kept = publish.publish(full, base_url=BASE)
+    assert kept.stale == ["media/gone/2023-01-01-x.mp3"] and kept.radio_stale == ["kpu/2023-01-01-x.wav"]
+    assert stale.exists() and old_wav.exists()
+    pruned = publish.publish(full, base_url=BASE, prune=True)
+    assert pruned.pruned == ["media/gone/2023-01-01-x.mp3"] and pruned.radio_pruned == ["kpu/2023-01-01-x.wav"]
+    assert not stale.parent.exists() and not old_wav.parent.exists()
+    assert (full.root / "public" / "media" / "kpu").is_dir() and (full.root / "radio" / "manifest.json").is_file()
+
+
+def test_s3_radio_files_go_to_the_private_prefix_only(processed_workspace: Workspace, s3_bucket: S3Bucket,
+                                                      tmp_path: Path):
+    ws = copy_workspace(processed_workspace, tmp_path)
+    client, bucket = s3_bucket.client, s3_bucket.name
+    report = s3_publish(ws, s3_bucket, radio_to=f"s3://{bucket}/private-radio")
+    public = [o["Key"].removeprefix("pub/") for o in client.list_objects_v2(Bucket=bucket, Prefix="pub/")["Contents"]]
+    assert_no_radio_files(public)
+    private = {o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="private-radio/")["Contents"]}
+    manifest = json.loads(client.get_object(Bucket=bucket, Key="private-radio/manifest.json")["Body"].read())
+    assert len(manifest["files"]) == 2 and {f"private-radio/{e['path']}" for e in manifest["files"]} < private
+    head = client.head_object(Bucket=bucket, Key=f"private-radio/{manifest['files'][0]['path']}")
+    assert head["ContentType"] == "audio/wav" and "private" in head["CacheControl"]
+    assert report.radio_target == f"s3://{bucket}/private-radio/"
+    assert not (ws.root / "radio").exists()
 
 
 def test_s3_multipart_with_a_small_threshold(workspace: Workspace, s3_bucket: S3Bucket):
@@ -197,11 +290,14 @@ def test_s3_multipart_over_64_mb_by_default(workspace: Workspace, s3_bucket: S3B
 
 
 class FaultyProxy:
-    """A TCP relay to the S3 server that drops any connection whose request names `fail_on`."""
+    """A TCP relay to the S3 server that drops any connection whose request names `fail_on`, and holds
+    (forwards nothing more, answers nothing) one whose request names `hang_on` until closed."""
 
     def __init__(self, upstream_port: int):
         self.upstream_port = upstream_port
         self.fail_on: bytes | None = None
+        self.hang_on: bytes | None = None
+        self.closed = threading.Event()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         threading.Thread(target=self._accept, daemon=True).start()
@@ -221,6 +317,9 @@ class FaultyProxy:
             while data := source.recv(65536):
                 if inspect and self.fail_on and self.fail_on in data:
                     break
+                if inspect and self.hang_on and self.hang_on in data:
+                    self.closed.wait()
+                    break
                 sink.sendall(data)
         except OSError:
             pass
@@ -232,6 +331,7 @@ class FaultyProxy:
             sock.close()
 
     def close(self) -> None:
+        self.closed.set()
         self.listener.close()
 
 
@@ -263,6 +363,37 @@ def test_s3_failure_midway_keeps_the_old_feed_and_rerun_completes(full: Workspac
         assert [e.title for e in feed.entries[:2]] == ["Dua", "Satu"]
     finally:
         proxy.close()
+
+
+def test_s3_publish_killed_midway_does_not_upload_again_what_it_finished(full: Workspace, s3_bucket: S3Bucket):
+    client, bucket = s3_bucket.client, s3_bucket.name
+    hung = "media/kpu/2024-02-05-tps.mp3"
+    finished = {f"pub/{k}" for k in KINDS if not k.startswith("feeds/") and k != hung}
+    proxy = FaultyProxy(int(s3_bucket.endpoint.rsplit(":", 1)[1]))
+    proxy.hang_on = f"PUT /{bucket}/pub/{hung}".encode()  # this upload never ends: the run is killed in it
+    killed = subprocess.Popen([sys.executable, "-m", "studio", "--workspace", str(full.root), "-q", "publish",
+                               "--to", f"s3://{bucket}/pub", "--base-url", BASE, "--endpoint-url", proxy.endpoint],
+                              cwd=Path(__file__).resolve().parents[1])
+    try:
+        def listed() -> set[str]:
+            return {o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])}
+
+        deadline = time.monotonic() + 30
+        while not finished <= listed():
+            assert killed.poll() is None and time.monotonic() < deadline, "the publish never got that far"
+            time.sleep(0.1)
+        time.sleep(1.0)  # the client has its answers: the objects are up on both sides
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+    finally:
+        proxy.close()
+        if killed.poll() is None:
+            killed.kill()
+    assert not [k for k in listed() if k.startswith("pub/feeds/")]
+    done = s3_publish(full, s3_bucket)
+    assert done.uploaded_keys == [hung, "feeds/kpu.xml", "feeds/radio.xml", "feeds/index.opml"]
+    assert done.skipped == len(finished)
+    assert s3_publish(full, s3_bucket).uploaded == 0
 
 
 def test_s3_unreachable_or_missing_bucket_is_a_processing_error(full: Workspace, s3_bucket: S3Bucket, monkeypatch):

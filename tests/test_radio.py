@@ -1,8 +1,8 @@
-"""Radio delivery: the manifest, station tokens and `pull` from a folder and over HTTP.
+"""Radio delivery: the manifest, station tokens and `pull` from a radio folder and over HTTP.
 
-The HTTP tests run a small Range- and token-aware server in a subprocess
-(`serve`, at the bottom); the same tests against the real `studio serve`
-come once it has the radio routes.
+The HTTP tests here run a small Range- and token-aware server that can
+misbehave, in a subprocess (`serve`, at the bottom); tests/test_radio_serve.py
+runs pulls against the real `studio serve`.
 """
 
 from __future__ import annotations
@@ -23,14 +23,16 @@ from pathlib import Path
 
 import pytest
 
-from studio import ingest as ingest_mod, process, radio, shows, state, stations
+from studio import ingest as ingest_mod, process, radio, shows, state
 from studio.config import load_settings
 from studio.errors import BadInput
 from studio.media import find_ffmpeg
 from studio.progress import Reporter
+from studio.radio import stations
+from studio.radio.pull import _part_path
 from studio.workspace import init_workspace
 
-SCHEMA = Path(radio.__file__).parent / "data" / "radio-manifest.schema.json"
+SCHEMA = Path(radio.__file__).parents[1] / "data" / "radio-manifest.schema.json"
 BEFORE = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)  # inside every air window below
 AFTER = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)  # after the window of the "berita" episode
 
@@ -61,19 +63,19 @@ def workspace(tmp_path_factory):
     return ws
 
 
-def publish(ws, public: Path) -> dict:
-    """What `studio publish` does for radio: the files first, the manifest last."""
+def publish(ws, radio_dir: Path) -> dict:
+    """What `studio publish` does for radio in the radio target: the files first, the manifest last."""
     delivery = radio.radio_delivery(ws)
     for source, rel in delivery.files:
-        (public / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, public / rel)
-    (public / radio.MANIFEST_PATH).write_bytes(delivery.manifest_bytes())
+        (radio_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, radio_dir / rel)
+    (radio_dir / radio.MANIFEST_NAME).write_bytes(delivery.manifest_bytes())
     return delivery.manifest
 
 
 @pytest.fixture
-def public(workspace, tmp_path):
-    folder = tmp_path / "public"
+def radio_dir(workspace, tmp_path):
+    folder = tmp_path / "radio"
     publish(workspace, folder)
     return folder
 
@@ -89,16 +91,16 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def manifest_of(public: Path) -> dict:
-    return json.loads((public / radio.MANIFEST_PATH).read_text())
+def manifest_of(radio_dir: Path) -> dict:
+    return json.loads((radio_dir / radio.MANIFEST_NAME).read_text())
 
 
 def name_of(entry: dict) -> str:
     return f"{entry['show']}--{entry['path'].rsplit('/', 1)[-1]}"
 
 
-def entry_for(public: Path, episode_part: str) -> dict:
-    return next(e for e in manifest_of(public)["files"] if episode_part in e["episode"])
+def entry_for(radio_dir: Path, episode_part: str) -> dict:
+    return next(e for e in manifest_of(radio_dir)["files"] if episode_part in e["episode"])
 
 
 def visible(dest: Path) -> list[str]:
@@ -109,28 +111,47 @@ def hidden(dest: Path) -> list[str]:
     return sorted(p.name for p in dest.iterdir() if p.name.startswith("."))
 
 
-def set_entry(public: Path, episode_part: str, **changes) -> None:
-    manifest = manifest_of(public)
+def set_entry(radio_dir: Path, episode_part: str, **changes) -> None:
+    manifest = manifest_of(radio_dir)
     for entry in manifest["files"]:
         if episode_part in entry["episode"]:
             entry.update(changes)
-    (public / radio.MANIFEST_PATH).write_text(json.dumps(manifest))
+    (radio_dir / radio.MANIFEST_NAME).write_text(json.dumps(manifest))
+
+
+# -- the package ---------------------------------------------------------------------------
+
+RADIO_MODULES = ("manifest", "pull", "auth", "stations", "deliveries")
+
+
+def test_radio_modules_import_on_their_own_and_never_upward():
+    import ast
+
+    for name in RADIO_MODULES:  # each in a fresh interpreter: an import cycle would fail here
+        run = subprocess.run([sys.executable, "-c", f"import studio.radio.{name}"], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        tree = ast.parse((Path(radio.__file__).parent / f"{name}.py").read_text())
+        imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level}
+        assert not imported & {"cli", "process", "publish", "serve"}, (name, imported)
+    from studio.radio import auth
+
+    assert auth.hash_token is stations.hash_token  # one way to hash a token
 
 
 # -- the manifest -------------------------------------------------------------------------
 
-def test_manifest_validates_and_describes_the_files(workspace, public):
+def test_manifest_validates_and_describes_the_files(workspace, radio_dir):
     import jsonschema
     import soundfile as sf
 
-    manifest = manifest_of(public)
+    manifest = manifest_of(radio_dir)
     schema = json.loads(SCHEMA.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(manifest)
     assert [e["episode"].split("/", 1)[1][11:] for e in manifest["files"]] == ["dpt", "berita"]  # by path
     for entry in manifest["files"]:
-        path = public / entry["path"]
-        assert re.fullmatch(rf"radio/{entry['show']}/2026-02-01-[a-z]+\.wav", entry["path"])
+        path = radio_dir / entry["path"]
+        assert re.fullmatch(rf"{entry['show']}/2026-02-01-[a-z]+\.wav", entry["path"])
         assert entry["bytes"] == path.stat().st_size and entry["sha256"] == sha(path)
         info = sf.info(path)
         assert (entry["sample_rate"], entry["bit_depth"]) == (48000, 24) and info.samplerate == 48000
@@ -139,9 +160,9 @@ def test_manifest_validates_and_describes_the_files(workspace, public):
         assert (entry["integrated_loudness"], entry["true_peak"], entry["loudness_range"]) == (
             measured["integrated"], measured["true_peak"], measured["loudness_range"])
         assert abs(entry["integrated_loudness"] - -23) <= 0.5
-    berita = entry_for(public, "berita")
+    berita = entry_for(radio_dir, "berita")
     assert (berita["air_from"], berita["air_until"]) == ("2026-01-01T06:00:00+08:00", "2099-12-31T23:00:00+08:00")
-    assert entry_for(public, "dpt")["air_until"] is None
+    assert entry_for(radio_dir, "dpt")["air_until"] is None
     assert "draft" not in json.dumps(manifest)  # not processed: nothing to broadcast yet
 
 
@@ -196,125 +217,139 @@ def test_stations_store_only_the_hash(tmp_path):
 
 # -- pull from a folder ------------------------------------------------------------------------
 
-def test_full_pull_then_nothing_to_do(public, dest):
-    report = radio.pull(str(public), dest, now=BEFORE)
+def test_full_pull_then_nothing_to_do(radio_dir, dest):
+    report = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert report.outcome == "ok" and report.exit_code == 0
-    names = sorted(name_of(e) for e in manifest_of(public)["files"])
+    names = sorted(name_of(e) for e in manifest_of(radio_dir)["files"])
     assert sorted(report.delivered) == names == visible(dest)
-    for entry in manifest_of(public)["files"]:
+    for entry in manifest_of(radio_dir)["files"]:
         assert sha(dest / name_of(entry)) == entry["sha256"]
     assert hidden(dest) == [radio.STATE_NAME, radio.LOCK_NAME]  # no temporary files left
-    again = radio.pull(str(public), dest, now=BEFORE)
+    again = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert again.delivered == [] and sorted(again.skipped) == names and again.exit_code == 0
     assert "2 unchanged" in again.summary()
 
 
-def test_changed_file_is_delivered_again(public, dest):
-    radio.pull(str(public), dest, now=BEFORE)
-    entry = entry_for(public, "dpt")
-    path = public / entry["path"]
+def test_changed_file_is_delivered_again(radio_dir, dest):
+    radio.pull(str(radio_dir), dest, now=BEFORE)
+    entry = entry_for(radio_dir, "dpt")
+    path = radio_dir / entry["path"]
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF  # a re-render: new bytes, new sha256
     path.write_bytes(bytes(data))
-    set_entry(public, "dpt", sha256=hashlib.sha256(data).hexdigest())
-    report = radio.pull(str(public), dest, now=BEFORE)
+    set_entry(radio_dir, "dpt", sha256=hashlib.sha256(data).hexdigest())
+    report = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert report.delivered == [name_of(entry)] and len(report.skipped) == 1
     assert (dest / name_of(entry)).read_bytes() == bytes(data)
 
 
-def test_moved_away_by_the_playout_system_is_not_sent_again(public, dest):
-    radio.pull(str(public), dest, now=BEFORE)
+def test_moved_away_by_the_playout_system_is_not_sent_again(radio_dir, dest):
+    radio.pull(str(radio_dir), dest, now=BEFORE)
     for name in visible(dest):
         (dest / name).unlink()  # a drop box that deletes what it imported
-    report = radio.pull(str(public), dest, now=BEFORE)
+    report = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert report.delivered == [] and len(report.skipped) == 2 and visible(dest) == []
 
 
-def test_expired_window_never_delivered_and_removed_later(public, dest, tmp_path):
-    berita = name_of(entry_for(public, "berita"))
+def test_expired_window_never_delivered_and_removed_later(radio_dir, dest, tmp_path):
+    berita = name_of(entry_for(radio_dir, "berita"))
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    late = radio.pull(str(public), fresh, now=AFTER)
+    late = radio.pull(str(radio_dir), fresh, now=AFTER)
     assert late.expired == [berita] and berita not in visible(fresh) and late.exit_code == 0
 
-    radio.pull(str(public), dest, now=BEFORE)
+    radio.pull(str(radio_dir), dest, now=BEFORE)
     assert berita in visible(dest)
-    kept = radio.pull(str(public), dest, now=AFTER, remove_expired=False)
+    kept = radio.pull(str(radio_dir), dest, now=AFTER, remove_expired=False)
     assert kept.removed == [] and berita in visible(dest)
-    removed = radio.pull(str(public), dest, now=AFTER)
+    removed = radio.pull(str(radio_dir), dest, now=AFTER)
     assert removed.removed == [berita] and berita not in visible(dest)
     assert berita not in json.loads((dest / radio.STATE_NAME).read_text())["files"]
     assert len(visible(dest)) == 1  # the open-window file stays
 
 
-def test_not_yet_started_window_is_delivered(public, dest):
-    set_entry(public, "berita", air_from="2099-01-01T00:00:00+00:00")
-    report = radio.pull(str(public), dest, now=BEFORE)
-    assert name_of(entry_for(public, "berita")) in report.delivered
+def test_not_yet_started_window_is_delivered(radio_dir, dest):
+    set_entry(radio_dir, "berita", air_from="2099-01-01T00:00:00+00:00")
+    report = radio.pull(str(radio_dir), dest, now=BEFORE)
+    assert name_of(entry_for(radio_dir, "berita")) in report.delivered
 
 
-def test_corrupted_file_is_caught_and_fetched_again_later(public, dest):
-    entry = entry_for(public, "berita")
-    path = public / entry["path"]
+def test_corrupted_file_is_caught_and_fetched_again_later(radio_dir, dest):
+    entry = entry_for(radio_dir, "berita")
+    path = radio_dir / entry["path"]
     good = path.read_bytes()
     path.write_bytes(good[:1000] + bytes([good[1000] ^ 1]) + good[1001:])  # same size, one bit off
-    report = radio.pull(str(public), dest, now=BEFORE)
+    report = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert report.outcome == "failed" and report.exit_code == 1
     assert [f.name for f in report.failed] == [name_of(entry)] and "sha256" in report.failed[0].reason
     assert name_of(entry) not in visible(dest)
     assert hidden(dest) == [radio.STATE_NAME, radio.LOCK_NAME]  # the bad download is gone too
     assert len(report.delivered) == 1  # the other file still went through
     path.write_bytes(good)
-    again = radio.pull(str(public), dest, now=BEFORE)
+    again = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert again.delivered == [name_of(entry)] and again.exit_code == 0
     assert sha(dest / name_of(entry)) == entry["sha256"]
 
 
-def test_interrupted_copy_resumes(public, dest):
-    entry = entry_for(public, "berita")
-    data = (public / entry["path"]).read_bytes()
-    part = radio._part_path(dest, name_of(entry), entry["sha256"])
+def test_a_public_tree_of_an_older_studio_still_delivers(radio_dir, dest, tmp_path):
+    old = tmp_path / "old-public"  # manifest version 1: radio/manifest.json, paths from the tree's root
+    manifest = manifest_of(radio_dir)
+    for entry in manifest["files"]:
+        (old / "radio" / entry["path"]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(radio_dir / entry["path"], old / "radio" / entry["path"])
+        entry["path"] = f"radio/{entry['path']}"
+    (old / "radio" / "manifest.json").write_text(json.dumps({**manifest, "version": 1}))
+    report = radio.pull(str(old), dest, now=BEFORE)
+    assert report.exit_code == 0 and len(report.delivered) == 2
+    for entry in manifest["files"]:
+        assert sha(dest / name_of(entry)) == entry["sha256"]
+
+
+def test_interrupted_copy_resumes(radio_dir, dest):
+    entry = entry_for(radio_dir, "berita")
+    data = (radio_dir / entry["path"]).read_bytes()
+    part = _part_path(dest, name_of(entry), entry["sha256"])
     part.write_bytes(data[: len(data) // 2])  # what a killed run leaves behind
-    report = radio.pull(str(public), dest, now=BEFORE)
+    report = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert report.resumed == [name_of(entry)] and name_of(entry) in report.delivered
     assert (dest / name_of(entry)).read_bytes() == data and not part.exists()
 
 
-def test_bad_partial_file_is_thrown_away_and_fetched_whole(public, dest):
-    entry = entry_for(public, "berita")
-    data = (public / entry["path"]).read_bytes()
-    part = radio._part_path(dest, name_of(entry), entry["sha256"])
+def test_bad_partial_file_is_thrown_away_and_fetched_whole(radio_dir, dest):
+    entry = entry_for(radio_dir, "berita")
+    data = (radio_dir / entry["path"]).read_bytes()
+    part = _part_path(dest, name_of(entry), entry["sha256"])
     part.write_bytes(b"\xff" * (len(data) // 3))  # junk under the right name
     stale = dest / f".{name_of(entry)}.0123456789abcdef.part"  # a part of an older version
     stale.write_bytes(b"old")
-    report = radio.pull(str(public), dest, now=BEFORE)
+    report = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert report.exit_code == 0 and (dest / name_of(entry)).read_bytes() == data
     assert hidden(dest) == [radio.STATE_NAME, radio.LOCK_NAME]
 
 
-def test_second_pull_sees_the_lock(public, dest):
+def test_second_pull_sees_the_lock(radio_dir, dest):
     with open(dest / radio.LOCK_NAME, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        report = radio.pull(str(public), dest, now=BEFORE)
+        report = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert report.locked and report.outcome == "locked" and report.exit_code == 0
     assert "another pull is running" in report.summary() and visible(dest) == []
-    assert radio.pull(str(public), dest, now=BEFORE).outcome == "ok"  # lock released with the holder
+    assert radio.pull(str(radio_dir), dest, now=BEFORE).outcome == "ok"  # lock released with the holder
 
 
-def test_hostile_manifest_entries_are_refused(public, dest, tmp_path):
-    manifest = manifest_of(public)
+def test_hostile_manifest_entries_are_refused(radio_dir, dest, tmp_path):
+    manifest = manifest_of(radio_dir)
     evil = dict(manifest["files"][0], path="radio/../../../etc/x.wav")
     dotted = dict(manifest["files"][0], path="radio/.hidden.wav")
     manifest["files"] += [evil, dotted]
-    (public / radio.MANIFEST_PATH).write_text(json.dumps(manifest))
-    report = radio.pull(str(public), dest, now=BEFORE)
+    (radio_dir / radio.MANIFEST_NAME).write_text(json.dumps(manifest))
+    report = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert len(report.delivered) == 2 and len(report.failed) == 2 and report.exit_code == 1
     assert all("bad path" in f.reason for f in report.failed)
 
 
-def test_bad_arguments(public, tmp_path):
+def test_bad_arguments(radio_dir, tmp_path):
     with pytest.raises(BadInput, match="--dest"):
-        radio.pull(str(public), tmp_path / "missing")
+        radio.pull(str(radio_dir), tmp_path / "missing")
     with pytest.raises(BadInput, match="--from"):
         radio.pull(str(tmp_path / "nowhere"), tmp_path)
     with pytest.raises(BadInput, match="--from"):
@@ -355,11 +390,11 @@ def requests_seen(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-def test_http_full_pull_and_skip(public, dest, tmp_path):
-    with server(public, tmp_path / "log") as url:
+def test_http_full_pull_and_skip(radio_dir, dest, tmp_path):
+    with server(radio_dir, tmp_path / "log") as url:
         report = radio.pull(url, dest, station="abdi-persada", token=TOKEN, now=BEFORE)
         assert report.exit_code == 0 and len(report.delivered) == 2 and report.warnings == []
-        for entry in manifest_of(public)["files"]:
+        for entry in manifest_of(radio_dir)["files"]:
             assert sha(dest / name_of(entry)) == entry["sha256"]
         again = radio.pull(url + "/", dest, token=TOKEN, now=BEFORE)
         assert again.delivered == [] and len(again.skipped) == 2
@@ -367,8 +402,8 @@ def test_http_full_pull_and_skip(public, dest, tmp_path):
     assert all(r["auth"] for r in seen) and seen[0]["station"] == "abdi-persada"
 
 
-def test_http_wrong_or_missing_token(public, dest, tmp_path):
-    with server(public, tmp_path / "log") as url:
+def test_http_wrong_or_missing_token(radio_dir, dest, tmp_path):
+    with server(radio_dir, tmp_path / "log") as url:
         wrong = radio.pull(url, dest, token="not-the-token", now=BEFORE)
         assert wrong.exit_code == 1 and "401" in wrong.failed[0].reason and "refused" in wrong.failed[0].reason
         missing = radio.pull(url, dest, token=None, now=BEFORE)
@@ -376,30 +411,30 @@ def test_http_wrong_or_missing_token(public, dest, tmp_path):
     assert visible(dest) == [] and hidden(dest) == [radio.LOCK_NAME]
 
 
-def test_http_cut_off_mid_file_resumes_with_range(public, dest, tmp_path):
+def test_http_cut_off_mid_file_resumes_with_range(radio_dir, dest, tmp_path):
     log = tmp_path / "log"
-    with server(public, log, "--drop-after", "300000") as url:  # each file's first response dies at 300 kB
+    with server(radio_dir, log, "--drop-after", "300000") as url:  # each file's first response dies at 300 kB
         report = radio.pull(url, dest, token=TOKEN, now=BEFORE)
     assert report.exit_code == 0 and sorted(report.resumed) == sorted(report.delivered) and len(report.delivered) == 2
-    for entry in manifest_of(public)["files"]:
+    for entry in manifest_of(radio_dir)["files"]:
         assert sha(dest / name_of(entry)) == entry["sha256"]
     ranged = [r for r in requests_seen(log) if r["range"]]
     assert len(ranged) == 2 and all(r["range"] == "bytes=300000-" and r["status"] == 206 for r in ranged)
 
 
-def test_http_server_ignoring_range_restarts_cleanly(public, dest, tmp_path):
-    entry = entry_for(public, "berita")
-    part = radio._part_path(dest, name_of(entry), entry["sha256"])
-    part.write_bytes((public / entry["path"]).read_bytes()[:5000])
-    with server(public, tmp_path / "log", "--no-range") as url:
+def test_http_server_ignoring_range_restarts_cleanly(radio_dir, dest, tmp_path):
+    entry = entry_for(radio_dir, "berita")
+    part = _part_path(dest, name_of(entry), entry["sha256"])
+    part.write_bytes((radio_dir / entry["path"]).read_bytes()[:5000])
+    with server(radio_dir, tmp_path / "log", "--no-range") as url:
         report = radio.pull(url, dest, token=TOKEN, now=BEFORE)
     assert report.exit_code == 0 and report.resumed == []
     assert sha(dest / name_of(entry)) == entry["sha256"]
 
 
-def test_http_pull_killed_mid_file_then_resumed(public, dest, tmp_path):
+def test_http_pull_killed_mid_file_then_resumed(radio_dir, dest, tmp_path):
     log = tmp_path / "log"
-    with server(public, log, "--delay", "0.05") as url:  # ~1.3 MB/s: slow enough to kill mid-file
+    with server(radio_dir, log, "--delay", "0.05") as url:  # ~1.3 MB/s: slow enough to kill mid-file
         code = ("import sys; from pathlib import Path; from studio.radio import pull; "
                 "sys.exit(pull(sys.argv[1], Path(sys.argv[2]), token=sys.argv[3]).exit_code)")
         killed = subprocess.Popen([sys.executable, "-c", code, url, str(dest), TOKEN])
@@ -410,19 +445,19 @@ def test_http_pull_killed_mid_file_then_resumed(public, dest, tmp_path):
         killed.wait()
         parts = [p for p in dest.glob(".*.part") if p.stat().st_size > 0]
         assert parts, "the pull never started downloading"
-        for entry in manifest_of(public)["files"]:  # nothing partial under a final name
+        for entry in manifest_of(radio_dir)["files"]:  # nothing partial under a final name
             final = dest / name_of(entry)
             assert not final.exists() or sha(final) == entry["sha256"]
-            assert not (final.exists() and radio._part_path(dest, name_of(entry), entry["sha256"]).exists())
+            assert not (final.exists() and _part_path(dest, name_of(entry), entry["sha256"]).exists())
         report = radio.pull(url, dest, token=TOKEN, now=BEFORE)
     assert report.exit_code == 0 and len(report.resumed) == 1 and len(report.delivered + report.skipped) == 2
-    for entry in manifest_of(public)["files"]:
+    for entry in manifest_of(radio_dir)["files"]:
         assert sha(dest / name_of(entry)) == entry["sha256"]
     assert any(r["range"] and r["status"] == 206 for r in requests_seen(log))
 
 
-def test_http_two_pulls_at_once(public, dest, tmp_path):
-    with server(public, tmp_path / "log", "--delay", "0.05") as url:
+def test_http_two_pulls_at_once(radio_dir, dest, tmp_path):
+    with server(radio_dir, tmp_path / "log", "--delay", "0.05") as url:
         results = {}
         first = threading.Thread(target=lambda: results.update(first=radio.pull(url, dest, token=TOKEN, now=BEFORE)))
         first.start()
@@ -435,8 +470,8 @@ def test_http_two_pulls_at_once(public, dest, tmp_path):
     assert results["first"].exit_code == 0 and len(results["first"].delivered) == 2
 
 
-def test_http_redirect_to_another_host_is_not_followed(public, dest, tmp_path):
-    with server(public, tmp_path / "log", "--redirect-to", "http://localhost:9/elsewhere") as url:
+def test_http_redirect_to_another_host_is_not_followed(radio_dir, dest, tmp_path):
+    with server(radio_dir, tmp_path / "log", "--redirect-to", "http://localhost:9/elsewhere") as url:
         report = radio.pull(url, dest, token=TOKEN, now=BEFORE)
     assert report.exit_code == 1 and "302" in report.failed[0].reason
 
@@ -444,7 +479,7 @@ def test_http_redirect_to_another_host_is_not_followed(public, dest, tmp_path):
 # -- the test server (this file run as a script) ---------------------------------------------------
 
 def serve(argv: list[str]) -> None:
-    """A static server for the published tree with bearer tokens and Range, plus ways to misbehave."""
+    """A static server of the radio folder under /radio/ with bearer tokens and Range, plus ways to misbehave."""
     import argparse
     import os
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -493,7 +528,7 @@ def serve(argv: list[str]) -> None:
                 self.note(401, None)
                 return self.bare(401, WWW_Authenticate='Bearer realm="studio-radio"')
             rel = unquote(urlsplit(self.path).path).lstrip("/")
-            path = args.root / rel
+            path = args.root / rel.removeprefix("radio/")  # the pull API: /radio/ answers from the radio folder
             if not rel.startswith("radio/") or ".." in rel.split("/") or not path.is_file():
                 self.note(404, station)
                 return self.bare(404)

@@ -105,6 +105,16 @@ def test_byte_ranges(site: Server):
     assert status == 416 and headers["content-range"] == f"bytes */{len(AUDIO)}"
 
 
+def test_a_range_that_is_not_one_valid_byte_range_is_ignored(site: Server):
+    # RFC 9110 14.2: a server may ignore Range; a syntax it cannot use gets the whole file, not 416.
+    for value in ("bytes=abc", "bytes=0-1,5-9", "bytes=5-3", "items=0-5", "bytes=", "bytes=-"):
+        status, headers, body = site.request("GET", "/media/kpu/ep.mp3", {"Range": value})
+        assert status == 200 and body == AUDIO and "content-range" not in headers, value
+    assert site.request("GET", "/media/kpu/ep.mp3", {"Range": "bytes=0-1"})[:3:2] == (206, AUDIO[:2])
+    for value in ("bytes=999999-", f"bytes={len(AUDIO)}-{len(AUDIO) + 5}"):
+        assert site.request("GET", "/media/kpu/ep.mp3", {"Range": value})[0] == 416, value
+
+
 @pytest.mark.parametrize("path", [
     "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/media/%2e%2e/%2e%2e/%2e%2e/secret.txt",
     "/media/kpu/../../../secret.txt", "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt", "//etc/passwd", "/%2fetc/passwd",
@@ -169,12 +179,16 @@ def test_listener_subscribes_and_downloads_every_enclosure_in_ranges(processed_w
         stop(server.process)
 
 
-def test_default_folder_is_the_publish_target(workspace: Workspace, tmp_path: Path):
+def test_default_folders_are_the_publish_targets(workspace: Workspace, tmp_path: Path):
     from studio.errors import BadInput
-    from studio.serve import published_folder
+    from studio.serve import published_folder, radio_folder
 
     assert published_folder(workspace) == workspace.root / "public"
     assert published_folder(workspace, tmp_path / "x") == tmp_path / "x"
-    (workspace.root / "studio.toml").write_text('[studio]\npublish_to = "s3://bucket/pub"\n')
+    assert radio_folder(workspace) == workspace.root / "radio"
+    assert radio_folder(workspace, tmp_path / "r") == tmp_path / "r"
+    (workspace.root / "studio.toml").write_text('[studio]\npublish_to = "s3://bucket/pub"\n'
+                                                'radio_to = "s3://bucket/radio"\n')
     with pytest.raises(BadInput, match="--dir"):
         published_folder(workspace)
+    assert radio_folder(workspace) is None  # /radio/ then answers 404 to stations (after the token check)

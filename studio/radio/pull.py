@@ -1,9 +1,7 @@
-"""Radio delivery: the manifest of broadcast files, the pull client, and the token check for serving.
+"""The pull client: a station brings its playout import folder up to date with the radio manifest.
 
-Publishing copies each episode's broadcast.wav to `radio/<show>/<slug>.wav` in
-the published tree and then writes `radio/manifest.json` naming them (see
-`radio_files` and `manifest_bytes`). A station runs `pull` (from cron, say)
-against that tree, served over HTTP with a bearer token or reached as a
+A station runs `pull` (from cron, say) against the radio files,
+served over HTTP with a bearer token or reached as a
 folder, and gets every new or changed file in its playout import folder,
 which never shows a partial file under a final name.
 
@@ -27,8 +25,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -38,24 +34,17 @@ import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator, Mapping
+from typing import BinaryIO, Iterator, Mapping
 
-from . import __version__
-from .cart import air_time
-from .config import Station
-from .errors import BadInput, ProcessingError
-from .fsutil import CHUNK, commit, read_json, sha256_file, write_json
-from .riff import wav_info
-from .state import BROADCAST_FILE, load_state
-from .workspace import Episode, Workspace
+from .. import __version__
+from ..cart import air_time
+from ..errors import BadInput
+from ..fsutil import CHUNK, commit, read_json, sha256_file, write_json
+from .manifest import MANIFEST_NAME, MANIFEST_VERSION, RADIO_DIR
 
-MANIFEST_VERSION = 1
-RADIO_DIR = "radio"
-MANIFEST_PATH = f"{RADIO_DIR}/manifest.json"
 STATE_NAME = ".studio-pull.json"
 LOCK_NAME = ".studio-pull.lock"
 TOKEN_ENV = "STUDIO_RADIO_TOKEN"
-CACHE_FILE = ".studio/radio.json"  # per episode: sha256 and format of broadcast.wav, keyed by its stat
 HTTP_TIMEOUT_S = 60
 MAX_MANIFEST_BYTES = 64 << 20
 ATTEMPTS = 3  # network attempts per file in one run, each resuming where the last stopped
@@ -64,119 +53,6 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _PATH = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]*/)*[A-Za-z0-9][A-Za-z0-9._-]*\.wav$")
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
-
-
-# -- the manifest ---------------------------------------------------------------
-
-def _iso(value: str) -> str | None:
-    return air_time(value).isoformat(timespec="seconds") if value else None
-
-
-def _file_facts(folder: Path, path: Path) -> dict:
-    """sha256 and format of `path`, cached beside the episode's state: hashing gigabytes once is enough."""
-    stat = path.stat()
-    key = {"ino": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    cache_path = folder / CACHE_FILE
-    cached = read_json(cache_path, default={})
-    if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("facts"), dict):
-        return cached["facts"]
-    try:
-        info = wav_info(path)
-    except BadInput as exc:
-        raise ProcessingError(f"{folder.name}: {exc}") from None
-    facts = {"sha256": sha256_file(path), "duration": round(info.duration, 3),
-             "sample_rate": info.sample_rate, "bit_depth": info.bit_depth}
-    with contextlib.suppress(OSError):  # a read-only workspace still publishes, only slower
-        write_json(cache_path, {"key": key, "facts": facts})
-    return facts
-
-
-def _entry(workspace: Workspace, episode: Episode, base_path: str) -> tuple[Path, dict] | None:
-    folder = workspace.episode_dir(episode.id)
-    broadcast = load_state(folder).get("broadcast") or {}
-    path = folder / broadcast.get("file", BROADCAST_FILE)
-    loudness = broadcast.get("loudness")
-    if not loudness or not path.is_file():
-        return None
-    facts = _file_facts(folder, path)
-    stat = path.stat()
-    return path, {
-        "show": episode.show,
-        "episode": episode.id,
-        "title": episode.title,
-        "path": f"{base_path}{episode.show}/{episode.slug}.wav",
-        "bytes": stat.st_size,
-        "sha256": facts["sha256"],
-        "duration": facts["duration"],
-        "integrated_loudness": loudness["integrated"],
-        "true_peak": loudness["true_peak"],
-        "loudness_range": loudness["loudness_range"],
-        "sample_rate": facts["sample_rate"],
-        "bit_depth": facts["bit_depth"],
-        "air_from": _iso(episode.air_from),
-        "air_until": _iso(episode.air_until),
-        "updated_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-def _normal_base(base_path: str) -> str:
-    base = base_path.strip("/")
-    return f"{base}/" if base else ""
-
-
-@dataclass(frozen=True)
-class RadioDelivery:
-    """What publishing puts under radio/: the files (source, relative path) and the manifest naming them."""
-
-    files: list[tuple[Path, str]]
-    manifest: dict
-
-    def manifest_bytes(self) -> bytes:
-        return (json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def radio_delivery(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> RadioDelivery:
-    """Files and manifest from one look at the workspace, so the two agree."""
-    base = _normal_base(base_path)
-    found = [e for e in (_entry(workspace, ep, base) for ep in workspace.episodes()) if e]
-    found.sort(key=lambda e: e[1]["path"])
-    return RadioDelivery(files=[(source, entry["path"]) for source, entry in found],
-                         manifest={"version": MANIFEST_VERSION, "files": [entry for _, entry in found]})
-
-
-def build_manifest(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> dict:
-    return radio_delivery(workspace, base_path).manifest
-
-
-def manifest_bytes(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> bytes:
-    return radio_delivery(workspace, base_path).manifest_bytes()
-
-
-def radio_files(workspace: Workspace, base_path: str = f"{RADIO_DIR}/") -> list[tuple[Path, str]]:
-    """(broadcast file in the workspace, its path in the published tree) for every broadcast-ready episode."""
-    return radio_delivery(workspace, base_path).files
-
-
-# -- the serving side ---------------------------------------------------------------
-
-def check_bearer(authorization: str | None, stations: Iterable[Station]) -> str | None:
-    """The station whose token is in an `Authorization: Bearer <token>` header, else None.
-
-    Every station's hash is compared, in constant time, so the answer's timing
-    says nothing about which (or whether a) hash was close.
-    """
-    if not authorization:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest().encode()
-    found = None
-    for station in stations:
-        if hmac.compare_digest(digest, station.token_sha256.lower().encode("utf-8")) and found is None:
-            found = station.name
-    return found
 
 
 # -- the pull client --------------------------------------------------------------
@@ -247,9 +123,9 @@ class _DirSource:
 
     def read_manifest(self) -> bytes:
         try:
-            return (self.root / MANIFEST_PATH).read_bytes()
+            return (self.root / MANIFEST_NAME).read_bytes()
         except OSError as exc:
-            raise PullError(f"cannot read {MANIFEST_PATH} in {self.root}: {exc.strerror or exc}") from None
+            raise PullError(f"cannot read {MANIFEST_NAME} in {self.root}: {exc.strerror or exc}") from None
 
     @contextlib.contextmanager
     def open(self, path: str, offset: int) -> Iterator[tuple[BinaryIO, int]]:
@@ -302,12 +178,12 @@ class _HttpSource:
 
     def read_manifest(self) -> bytes:
         try:
-            with self._request(MANIFEST_PATH) as response:
+            with self._request(MANIFEST_NAME) as response:
                 raw = response.read(MAX_MANIFEST_BYTES + 1)
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-            raise PullError(f"cannot fetch {self.base}/{MANIFEST_PATH}: {_why(exc)}") from None
+            raise PullError(f"cannot fetch {self.base}/{MANIFEST_NAME}: {_why(exc)}") from None
         if len(raw) > MAX_MANIFEST_BYTES:
-            raise PullError(f"{MANIFEST_PATH} is larger than {MAX_MANIFEST_BYTES >> 20} MiB; refused")
+            raise PullError(f"{MANIFEST_NAME} is larger than {MAX_MANIFEST_BYTES >> 20} MiB; refused")
         return raw
 
     @contextlib.contextmanager
@@ -332,19 +208,22 @@ def _why(exc: BaseException) -> str:
 
 
 def _open_source(source: str, token: str | None, station: str | None) -> _DirSource | _HttpSource:
+    """The radio root `source` names: where manifest.json is and the paths it lists start from."""
     scheme = urllib.parse.urlsplit(source).scheme.lower()
     if scheme in ("http", "https"):
         base = source.rstrip("/")
-        if base.endswith(f"/{MANIFEST_PATH}"):
-            base = base[: -len(MANIFEST_PATH) - 1]
+        if base.endswith(f"/{MANIFEST_NAME}"):
+            base = base[: -len(MANIFEST_NAME) - 1]
+        elif not base.endswith(f"/{RADIO_DIR}"):
+            base = f"{base}/{RADIO_DIR}"  # the server's root URL: the pull API is under /radio/
         return _HttpSource(base, token, station)
     if scheme and len(scheme) > 1:
         raise BadInput(f"--from {source}: use an http(s) URL or a folder")
     root = Path(source)
     if not root.is_dir():
         raise BadInput(f"--from {source}: no such folder")
-    if not (root / MANIFEST_PATH).exists() and (root / "manifest.json").exists() and root.name == RADIO_DIR:
-        root = root.parent  # the radio/ folder itself was named
+    if not (root / MANIFEST_NAME).exists() and (root / RADIO_DIR / MANIFEST_NAME).exists():
+        root = root / RADIO_DIR  # a workspace (radio_to's default folder) or a public tree of an older Studio
     return _DirSource(root)
 
 
@@ -379,12 +258,21 @@ def _parse_manifest(raw: bytes) -> list:
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PullError(f"{MANIFEST_PATH} is not JSON: {exc}") from None
+        raise PullError(f"{MANIFEST_NAME} is not JSON: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-        raise PullError(f"{MANIFEST_PATH} has no file list")
+        raise PullError(f"{MANIFEST_NAME} has no file list")
+    if data.get("version") == 1:  # an older server: paths start at the public tree, whose radio/ is our root
+        return [_from_version_1(entry) for entry in data["files"]]
     if data.get("version") != MANIFEST_VERSION:
-        raise PullError(f"{MANIFEST_PATH} is version {data.get('version')!r}; this Studio reads {MANIFEST_VERSION}")
+        raise PullError(f"{MANIFEST_NAME} is version {data.get('version')!r}; this Studio reads {MANIFEST_VERSION}")
     return data["files"]
+
+
+def _from_version_1(entry: object) -> object:
+    prefix = f"{RADIO_DIR}/"
+    if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"].startswith(prefix):
+        return {**entry, "path": entry["path"][len(prefix):]}
+    return entry
 
 
 def _ended(air_until: str | None, now: dt.datetime) -> bool:
@@ -499,8 +387,9 @@ def pull(source: str, dest: Path, station: str | None = None, token: str | None 
          remove_expired: bool = True, now: dt.datetime | None = None) -> PullReport:
     """Bring the playout import folder `dest` up to date with the radio manifest at `source`.
 
-    `source` is the published tree: an http(s) URL (served by `studio serve`)
-    or a folder. Raises BadInput for unusable arguments; everything else ends
+    `source` is a `studio serve` URL (the pull API under /radio/, token
+    required) or the radio target folder (`radio_to`, manifest.json at its
+    root; a workspace holding the default `radio/` folder also works). Raises BadInput for unusable arguments; everything else ends
     up in the report (`report.exit_code` is 1 when anything failed).
     """
     dest = Path(dest)
@@ -526,13 +415,13 @@ def pull(source: str, dest: Path, station: str | None = None, token: str | None 
         try:
             entries = _parse_manifest(origin.read_manifest())
         except PullError as exc:
-            report.failed.append(Failure(MANIFEST_PATH, str(exc)))
+            report.failed.append(Failure(MANIFEST_NAME, str(exc)))
             entries = None
         for index, raw in enumerate(entries or []):
             try:
                 entry = _check_entry(raw)
             except ValueError as exc:
-                report.failed.append(Failure(f"{MANIFEST_PATH} entry {index}", str(exc)))
+                report.failed.append(Failure(f"{MANIFEST_NAME} entry {index}", str(exc)))
                 continue
             name = _dest_name(entry)
             if name in listed:

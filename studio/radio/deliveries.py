@@ -1,0 +1,64 @@
+"""The delivery log: every broadcast file the pull API sent, for a scheduler to see what each station received.
+
+`studio serve` appends one JSON line per 200 or 206 answer to a WAV under
+/radio/ (time, station, file, bytes sent, client address, status) to
+`logs/radio-deliveries.jsonl` in the workspace. Each line is one O_APPEND
+write, so the lines of concurrent requests never interleave.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..fsutil import append_line
+from ..workspace import Workspace
+
+LOG_FILE = "logs/radio-deliveries.jsonl"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    time: str  # ISO 8601, UTC
+    station: str
+    file: str  # path in the radio target, e.g. kpu/2024-01-10-dpt.wav
+    bytes: int  # sent in this response: the whole file (200) or the range asked for (206, a resumed download)
+    client: str  # the client's address
+    status: int
+
+    def line(self) -> str:
+        size = f"{self.bytes} bytes" + (" (range)" if self.status == 206 else "")
+        return f"{self.time}  {self.station}  {self.file}  {size}  {self.client}"
+
+
+def log_path(workspace: Workspace) -> Path:
+    return workspace.root / LOG_FILE
+
+
+def record(path: Path, station: str, file: str, size: int, client: str, status: int,
+           now: dt.datetime | None = None) -> Delivery:
+    """Append one delivery to the log at `path` (OSError when it cannot be written)."""
+    when = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+    delivery = Delivery(time=when, station=station, file=file, bytes=size, client=client, status=status)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    append_line(path, json.dumps(asdict(delivery), ensure_ascii=False))
+    return delivery
+
+
+def read(path: Path, station: str | None = None) -> list[Delivery]:
+    """The deliveries in the log, oldest first (only `station`'s when given); unreadable lines are skipped."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    found = []
+    for line in lines:
+        try:
+            delivery = Delivery(**json.loads(line))
+        except (ValueError, TypeError):
+            continue
+        if station is None or delivery.station == station:
+            found.append(delivery)
+    return found

@@ -1,0 +1,116 @@
+"""The radio manifest: every broadcast-ready file of the workspace, with what a station checks.
+
+`publish` copies each episode's broadcast.wav to `<show>/<slug>.wav` in the
+radio target (`radio_to`, never the public tree) and then writes
+`manifest.json` at the target's root naming them; each entry's `path` is
+relative to the manifest. Schema: studio/data/radio-manifest.schema.json.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..cart import episode_air_time
+from ..errors import BadInput, ProcessingError
+from ..fsutil import read_json, sha256_file, write_json
+from ..riff import wav_info
+from ..state import BROADCAST_FILE, load_state
+from ..workspace import Episode, Workspace
+
+MANIFEST_VERSION = 2  # 2: paths relative to the manifest; 1 (older Studio): relative to the public tree, under radio/
+MANIFEST_NAME = "manifest.json"
+RADIO_DIR = "radio"  # the pull API's route in `studio serve`, and the default radio target folder
+CACHE_FILE = ".studio/radio.json"  # per episode: sha256 and format of broadcast.wav, keyed by its stat
+
+
+def _iso(episode: Episode, field: str) -> str | None:
+    return episode_air_time(episode, field).isoformat(timespec="seconds") if getattr(episode, field) else None
+
+
+def _file_facts(folder: Path, path: Path) -> dict:
+    """sha256 and format of `path`, cached beside the episode's state: hashing gigabytes once is enough."""
+    stat = path.stat()
+    key = {"ino": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    cache_path = folder / CACHE_FILE
+    cached = read_json(cache_path, default={})
+    if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("facts"), dict):
+        return cached["facts"]
+    try:
+        info = wav_info(path)
+    except BadInput as exc:
+        raise ProcessingError(f"{folder.name}: {exc}") from None
+    facts = {"sha256": sha256_file(path), "duration": round(info.duration, 3),
+             "sample_rate": info.sample_rate, "bit_depth": info.bit_depth}
+    with contextlib.suppress(OSError):  # a read-only workspace still publishes, only slower
+        write_json(cache_path, {"key": key, "facts": facts})
+    return facts
+
+
+def _entry(workspace: Workspace, episode: Episode, base_path: str) -> tuple[Path, dict] | None:
+    folder = workspace.episode_dir(episode.id)
+    broadcast = load_state(folder).get("broadcast") or {}
+    path = folder / broadcast.get("file", BROADCAST_FILE)
+    loudness = broadcast.get("loudness")
+    if not loudness or not path.is_file():
+        return None
+    facts = _file_facts(folder, path)
+    stat = path.stat()
+    return path, {
+        "show": episode.show,
+        "episode": episode.id,
+        "title": episode.title,
+        "path": f"{base_path}{episode.show}/{episode.slug}.wav",
+        "bytes": stat.st_size,
+        "sha256": facts["sha256"],
+        "duration": facts["duration"],
+        "integrated_loudness": loudness["integrated"],
+        "true_peak": loudness["true_peak"],
+        "loudness_range": loudness["loudness_range"],
+        "sample_rate": facts["sample_rate"],
+        "bit_depth": facts["bit_depth"],
+        "air_from": _iso(episode, "air_from"),
+        "air_until": _iso(episode, "air_until"),
+        "updated_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _normal_base(base_path: str) -> str:
+    base = base_path.strip("/")
+    return f"{base}/" if base else ""
+
+
+@dataclass(frozen=True)
+class RadioDelivery:
+    """What publishing puts in the radio target: the files (source, relative path) and the manifest naming them."""
+
+    files: list[tuple[Path, str]]
+    manifest: dict
+
+    def manifest_bytes(self) -> bytes:
+        return (json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def radio_delivery(workspace: Workspace, base_path: str = "") -> RadioDelivery:
+    """Files and manifest from one look at the workspace, so the two agree."""
+    base = _normal_base(base_path)
+    found = [e for e in (_entry(workspace, ep, base) for ep in workspace.episodes()) if e]
+    found.sort(key=lambda e: e[1]["path"])
+    return RadioDelivery(files=[(source, entry["path"]) for source, entry in found],
+                         manifest={"version": MANIFEST_VERSION, "files": [entry for _, entry in found]})
+
+
+def build_manifest(workspace: Workspace, base_path: str = "") -> dict:
+    return radio_delivery(workspace, base_path).manifest
+
+
+def manifest_bytes(workspace: Workspace, base_path: str = "") -> bytes:
+    return radio_delivery(workspace, base_path).manifest_bytes()
+
+
+def radio_files(workspace: Workspace, base_path: str = "") -> list[tuple[Path, str]]:
+    """(broadcast file in the workspace, its path in the radio target) for every broadcast-ready episode."""
+    return radio_delivery(workspace, base_path).files
