@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.fsutil import write_text
+from studio.errors import BadInput
+from studio.fsutil import commit, no_space_is_resource_error, temp_path_for, write_text
 from studio.text import ends_sentence
 from studio.transcribe import Transcript
 
@@ -40,8 +41,8 @@ PHRASE_STARTERS = frozenset(
 _CLAUSE_END = re.compile(r"[,;:–—][\"'”)\]]*$")
 
 
-class CaptionError(ValueError):
-    """A caption file that cannot be read; the message names the file and line."""
+class CaptionError(BadInput):
+    """A caption file that cannot be read (a producer's typo): one line naming the file and line, exit 2."""
 
 
 @dataclass(frozen=True)
@@ -465,23 +466,58 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_state(out_dir: Path) -> dict:
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return _sha256(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def _read_state(out_dir: Path) -> dict | None:
+    """The transcript state; None when the file is missing or unreadable."""
     try:
         state = json.loads((out_dir / STATE_NAME).read_text(encoding="utf-8"))
-        return state if isinstance(state, dict) else {}
     except (OSError, ValueError):
-        return {}
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _written_vtts(state: dict | None) -> list[str]:
+    """The sha256 of each VTT Studio wrote, oldest first."""
+    hashes = (state or {}).get("written_vtt_sha256")
+    return [h for h in hashes if isinstance(h, str)] if isinstance(hashes, list) else []
+
+
+def _save_written_vtts(out_dir: Path, written: list[str]) -> None:
+    write_atomic(out_dir / STATE_NAME, json.dumps({"written_vtt_sha256": written[-8:]}, indent=1) + "\n")
 
 
 def transcript_edited(out_dir: Path) -> bool:
     """Whether transcript.vtt holds text that Studio did not write (the producer's edit)."""
-    vtt = Path(out_dir) / VTT_NAME
-    try:
-        digest = _sha256(vtt.read_bytes())
-    except FileNotFoundError:
-        return False
-    state = _read_state(Path(out_dir))
-    return digest not in state.get("written_vtt_sha256", [])
+    digest = _file_sha256(Path(out_dir) / VTT_NAME)
+    return digest is not None and digest not in _written_vtts(_read_state(Path(out_dir)))
+
+
+def _replace_unless_changed(path: Path, data: bytes, seen: str | None) -> bool:
+    """Write `data` to `path` unless the file no longer has the sha256 `seen` (None: no file); False then.
+
+    A compare-and-swap: the file is hashed again right before the rename, so a
+    producer's save made while this run was working is kept, not overwritten.
+    """
+    with no_space_is_resource_error(path.parent):
+        temp = temp_path_for(path)
+        try:
+            with open(temp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())  # before the check, to keep the check-to-rename window short
+            if _file_sha256(path) != seen:
+                return False
+            commit(temp, path)
+            return True
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
 
 
 def write_transcript_files(
@@ -496,6 +532,11 @@ def write_transcript_files(
     wrote (or exists with no record of it), it is the producer's correction: it is left as it
     is and the other three files are made from it. Files whose content would not change are
     not rewritten. discard_edits=True replaces an edited VTT with the transcript's captions.
+
+    A producer's save that lands while this runs is never overwritten (see
+    _replace_unless_changed). When the record of Studio's VTTs is lost, a VTT
+    byte-identical to what Studio writes now is taken back as Studio's; any other
+    VTT stays the producer's.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -506,19 +547,28 @@ def write_transcript_files(
         "txt": out_dir / TXT_NAME,
     }
     state = _read_state(out_dir)
-    written = [h for h in state.get("written_vtt_sha256", []) if isinstance(h, str)]
-    if paths["vtt"].exists() and not discard_edits and transcript_edited(out_dir):
-        cues = parse_vtt(paths["vtt"].read_text(encoding="utf-8-sig", errors="replace"), str(paths["vtt"]))
-    else:
-        cues = build_cues(transcript, rules)
-        vtt = render_vtt(cues)
-        digest = _sha256(vtt.encode("utf-8"))
+    written = _written_vtts(state)
+    seen = _file_sha256(paths["vtt"])  # the VTT as this run found it
+    machine_cues = None
+    if state is None and seen is not None:
+        machine_cues = build_cues(transcript, rules)
+        if _sha256(render_vtt(machine_cues).encode("utf-8")) == seen:
+            written = [seen]
+            _save_written_vtts(out_dir, written)
+    edited = seen is not None and seen not in written and not discard_edits
+    if not edited:
+        cues = machine_cues if machine_cues is not None else build_cues(transcript, rules)
+        vtt = render_vtt(cues).encode("utf-8")
+        digest = _sha256(vtt)
         if digest not in written:
             # Record the hash before writing, so that a crash in between never makes
             # Studio's own VTT look like a producer's edit.
-            written = (written + [digest])[-8:]
-            write_atomic(out_dir / STATE_NAME, json.dumps({"written_vtt_sha256": written}, indent=1) + "\n")
-        write_atomic(paths["vtt"], vtt)
+            written.append(digest)
+            _save_written_vtts(out_dir, written)
+        if digest != seen and not _replace_unless_changed(paths["vtt"], vtt, seen):
+            edited = True  # the producer saved the VTT while this run worked: theirs wins
+    if edited:
+        cues = parse_vtt(paths["vtt"].read_text(encoding="utf-8-sig", errors="replace"), str(paths["vtt"]))
     write_atomic(paths["srt"], render_srt(cues))
     write_atomic(paths["json"], render_json(cues))
     write_atomic(paths["txt"], render_text(cues))

@@ -137,22 +137,32 @@ def show_list(app: App, as_json: bool) -> None:
 @click.option("--source", default="", help="Where it was recorded (studio, OB van, ...).")
 @click.option("--air-from", default="", help="Start of the radio air window (ISO date or date-time).")
 @click.option("--air-until", default="", help="End of the radio air window (ISO date or date-time).")
-@click.option("--replace", is_flag=True, help="Overwrite an existing episode with the same id.")
+@click.option("--replace", is_flag=True,
+              help="Overwrite an existing episode with the same id. Its edited transcript.vtt and highlights are "
+                   "kept in the episode's .studio/replaced/<time>/.")
+@click.option("--wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="With --replace: give up (exit 1) when the episode is still being processed after SECONDS "
+                   "(default: wait until it is free).")
 @click.option("--json", "as_json", is_flag=True, help="Print the episode as a JSON object.")
 @click.pass_obj
-def ingest(app: App, file: Path, show_slug: str, replace: bool, as_json: bool, **fields: str) -> None:
+def ingest(app: App, file: Path, show_slug: str, replace: bool, wait: float | None, as_json: bool,
+           **fields: str) -> None:
     """Check a recording, keep it untouched and create its episode; prints the episode id.
 
     Accepts WAV, FLAC, MP3, M4A/AAC, OGG/Opus and videos with sound (MP4, MOV,
-    MKV). The same file ingested twice gives the same episode.
+    MKV), up to max_duration_hours (studio.toml, 6 h by default). The same file
+    ingested twice gives the same episode.
     """
-    request = ingest_mod.IngestRequest(file=file, show=show_slug, replace=replace, **fields)
+    request = ingest_mod.IngestRequest(file=file, show=show_slug, replace=replace, wait=wait, **fields)
     result = ingest_mod.ingest(app.workspace, app.ffmpeg, request, app.reporter)
     if not result.created:
         app.reporter.info(f"already ingested as {result.episode.id}")
+    if result.backup:
+        app.reporter.info(f"kept the replaced recording's edits (transcript.vtt, highlights) in {result.backup}")
     if as_json:
         emit_json({**asdict(result.episode), "id": result.episode.id, "created": result.created,
-                   "path": str(app.workspace.episode_dir(result.episode.id))})
+                   "path": str(app.workspace.episode_dir(result.episode.id)),
+                   "backup": str(result.backup) if result.backup else None})
     else:
         click.echo(result.episode.id)
 

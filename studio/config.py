@@ -40,6 +40,8 @@ class Settings:
     cache_dir: str = ".studio-cache"
     # seconds an ffmpeg run may go without any progress before it is stopped as hung
     ffmpeg_stall_timeout: float = 300.0
+    # longest recording ingest accepts: longer ones are refused before (or while) they are decoded
+    max_duration_hours: float = 6.0
     stations: tuple[Station, ...] = ()
 
 

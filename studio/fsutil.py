@@ -2,12 +2,15 @@
 
 Nothing is ever written under its final name directly: data goes to a hidden
 temporary file in the same folder, is fsynced and then renamed into place, so
-a reader (or an interrupted run) never sees a half-written file.
+a reader (or an interrupted run) never sees a half-written file. A full disk
+(or quota) while writing is a ResourceError naming the folder, never a
+traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -15,7 +18,28 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from .errors import ResourceError
+
 CHUNK = 1 << 20
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _shown_folder(folder: Path) -> Path:
+    """The folder a user knows: the nearest one that is not one of our hidden temporaries."""
+    while folder.name.startswith(".") and ".tmp" in folder.name and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+@contextlib.contextmanager
+def no_space_is_resource_error(folder: Path) -> Iterator[None]:
+    """Turn "no space left" (or "quota exceeded") while writing in `folder` into one ResourceError line."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in _NO_SPACE:
+            raise ResourceError(f"no space left on {_shown_folder(Path(folder))}") from None
+        raise
 
 
 def sha256_file(path: Path) -> str:
@@ -29,7 +53,7 @@ def sha256_file(path: Path) -> str:
 def copy_with_sha256(source: Path, target: Path) -> str:
     """Copy `source` to `target` and return the sha256 of the bytes copied."""
     digest = hashlib.sha256()
-    with open(source, "rb") as src, open(target, "wb") as dst:
+    with no_space_is_resource_error(target.parent), open(source, "rb") as src, open(target, "wb") as dst:
         while block := src.read(CHUNK):
             digest.update(block)
             dst.write(block)
@@ -58,7 +82,8 @@ def temp_path_for(final: Path) -> Path:
 
 def make_temp_dir(final: Path) -> Path:
     """A hidden, unique folder beside `final`, with ordinary permissions."""
-    folder = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    with no_space_is_resource_error(final.parent):
+        folder = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     folder.chmod(0o777 & ~_umask())
     return folder
 
@@ -79,15 +104,16 @@ def commit(temp: Path, final: Path) -> None:
 @contextlib.contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
     """Yield a temporary path; on success it is renamed to `final`, on error removed."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temp = temp_path_for(final)
-    try:
-        yield temp
-        commit(temp, final)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-        raise
+    with no_space_is_resource_error(final.parent):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temp = temp_path_for(final)
+        try:
+            yield temp
+            commit(temp, final)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+            raise
 
 
 def write_bytes(final: Path, data: bytes) -> None:

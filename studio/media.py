@@ -63,6 +63,10 @@ def find_ffmpeg(stall_timeout: float = STALL_TIMEOUT_S) -> FFmpeg:
     raise ProcessingError("no ffmpeg found: reinstall Studio (it ships ffmpeg via imageio-ffmpeg) or set STUDIO_FFMPEG")
 
 
+MIN_SAMPLE_RATE = 4000
+MAX_SAMPLE_RATE = 768000
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     format_name: str
@@ -89,13 +93,19 @@ def probe(path: Path) -> MediaInfo:
                 raise BadInput(f"{path.name}: {what}")
             stream = audio[0]
             ctx = stream.codec_context
+            if ctx is None or ctx.format is None:  # e.g. a WAV header with 0 bits per sample
+                raise BadInput(f"{path.name}: audio stream has no sample format (corrupt header?)")
+            if not ctx.sample_rate or not ctx.channels:
+                raise BadInput(f"{path.name}: audio stream has no sample rate or channels (corrupt file?)")
+            if not MIN_SAMPLE_RATE <= ctx.sample_rate <= MAX_SAMPLE_RATE:
+                # A header claiming 1 Hz would make minutes of audio look like days to every decoder.
+                raise BadInput(f"{path.name}: implausible sample rate {ctx.sample_rate} Hz (corrupt header?); "
+                               f"{MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz is accepted")
             duration = 0.0
             if stream.duration is not None and stream.time_base is not None:
                 duration = float(stream.duration * stream.time_base)
             elif container.duration is not None:
                 duration = container.duration / 1_000_000
-            if not ctx.sample_rate or not ctx.channels:
-                raise BadInput(f"{path.name}: audio stream has no sample rate or channels (corrupt file?)")
             return MediaInfo(
                 format_name=container.format.name,
                 duration=duration,

@@ -315,3 +315,70 @@ def test_captions_and_highlights_agree_on_where_a_sentence_ends(word, ends):
     assert [s.text for s in sentences([(0.0, 1.0, first), (1.2, 2.0, second)])] == (
         [first, second] if ends else [f"{first} {second}"])
     assert make_title(f"{first} {second}") == (first if ends else f"{first} {second}")
+
+
+class _SavedWhileCaptioning(Transcript):
+    """A transcript whose words, when Studio reads them to build its captions, are read while the
+    producer saves transcript.vtt: the save lands between Studio's look at the file and its write."""
+
+    def __init__(self, base: Transcript, vtt_path, producer_text: str):
+        super().__init__(base.language, base.duration, base.segments)
+        self._save = (vtt_path, producer_text)
+
+    @property
+    def words(self):
+        if self._save:
+            path, text = self._save
+            self._save = None
+            path.write_text(text, encoding="utf-8")
+        return super().words
+
+
+def test_producers_save_during_a_run_is_never_overwritten(tmp_path):
+    first = write_transcript_files(tmp_path, _transcript(SPEECH))
+    machine_vtt = first["vtt"].read_text(encoding="utf-8")
+    producer = machine_vtt.replace("coklit", "pencocokan dan penelitian (coklit)")
+    # A new machine transcript arrives while the producer saves a correction of the old one.
+    paths = write_transcript_files(tmp_path, _SavedWhileCaptioning(_transcript("Teks lain dari mesin."),
+                                                                   first["vtt"], producer))
+    assert paths["vtt"].read_text(encoding="utf-8") == producer
+    assert transcript_edited(tmp_path)
+    assert "pencocokan dan penelitian (coklit)" in paths["txt"].read_text(encoding="utf-8")
+    assert "Teks lain" not in paths["txt"].read_text(encoding="utf-8")
+    assert not list(tmp_path.glob(".*.tmp*"))
+
+
+@pytest.mark.parametrize("damage", ["missing", "unreadable"])
+def test_lost_state_file_recovers_studios_own_vtt(tmp_path, damage):
+    transcript = _transcript(SPEECH)
+    paths = write_transcript_files(tmp_path, transcript)
+    state = tmp_path / ".transcript-state.json"
+    if damage == "missing":
+        state.unlink()
+    else:
+        state.write_text('{"written_vtt_sha256": ["ab', encoding="utf-8")
+    assert transcript_edited(tmp_path)  # without its record, Studio's file looks like an edit...
+    write_transcript_files(tmp_path, transcript)
+    assert not transcript_edited(tmp_path)  # ...until it is found byte-identical to what Studio writes
+    # So a new machine transcript reaches the captions again.
+    paths = write_transcript_files(tmp_path, _transcript("Teks lain dari mesin."))
+    assert "Teks lain dari mesin." in paths["vtt"].read_text(encoding="utf-8")
+
+
+def test_lost_state_file_keeps_an_edit(tmp_path):
+    transcript = _transcript(SPEECH)
+    paths = write_transcript_files(tmp_path, transcript)
+    edited = paths["vtt"].read_text(encoding="utf-8").replace("coklit", "pencocokan dan penelitian (coklit)")
+    paths["vtt"].write_text(edited, encoding="utf-8")
+    (tmp_path / ".transcript-state.json").unlink()
+    for again in (transcript, _transcript("Teks lain dari mesin.")):
+        write_transcript_files(tmp_path, again)
+        assert paths["vtt"].read_text(encoding="utf-8") == edited
+        assert transcript_edited(tmp_path)
+
+
+def test_caption_error_is_bad_input():
+    from studio.errors import BadInput
+
+    with pytest.raises(BadInput, match=r"^x\.vtt:3: cannot read cue timing"):
+        parse_vtt("WEBVTT\n\n00:01.000 --> soon\nteks\n", "x.vtt")

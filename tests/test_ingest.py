@@ -7,9 +7,11 @@ tree, hidden files included, is compared before and after).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -307,3 +309,200 @@ def test_unreadable_file(ws: Path, src: Path) -> None:
     source = g.encode(SPEECH, src / "locked.wav", *g.FORMATS["wav"])
     source.chmod(0)
     refuse(ws, source, "--show", "kpu")
+
+
+# -- bad input that once kept ingest busy, crashed it or leaked into metadata --------
+
+def studio_process(ws: Path, *args, timeout: float = 60) -> tuple:
+    """`studio` in a child process (so a hang shows as a timeout); (result, seconds taken)."""
+    import subprocess
+    import sys
+    import time
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])}
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "studio", "--workspace", str(ws), *map(str, args)],
+                            capture_output=True, text=True, env=env, timeout=timeout)
+    return result, time.monotonic() - started
+
+
+def refuse_quickly(ws: Path, *args, within: float = 20.0) -> str:
+    """Like refuse(), through a real `studio` process that must answer within `within` seconds."""
+    tree = g.file_tree(ws)
+    result, seconds = studio_process(ws, "ingest", *args, timeout=within * 3)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert seconds < within, f"took {seconds:.1f} s"
+    assert g.file_tree(ws) == tree, "a refused ingest changed the workspace"
+    return lines[0]
+
+
+def _speech_then_silence(path: Path, silence_s: float, piped: bool = False) -> Path:
+    """16 s of speech, then `silence_s` of digital silence, as an 8 kHz FLAC (long frames of silence
+    cost almost no bytes or time). `piped`: written through a pipe, so the header cannot say how long it is."""
+    import subprocess
+
+    speech = g.encode(g.scale_to(g.speech(16.0, seed=5), -24.0), path.with_suffix(".speech.wav"), *g.FORMATS["wav"],
+                      rate=8000)
+    target = "pipe:1" if piped else str(path.with_suffix(".tmp.flac"))
+    with open(path, "wb") as out:
+        subprocess.run([g.FFMPEG, "-nostdin", "-loglevel", "error", "-i", str(speech), "-af",
+                        f"apad=packet_size=65536:whole_dur={16 + silence_s}", "-c:a", "flac", "-compression_level",
+                        "0", "-frame_size", "65535", "-f", "flac", target], stdout=out, check=True)
+    if not piped:
+        path.with_suffix(".tmp.flac").replace(path)
+    speech.unlink()
+    return path
+
+
+def _set_max_hours(ws: Path, hours: float) -> None:
+    from studio.config import load_settings, save_settings, with_changes
+
+    path = ws / "studio.toml"
+    save_settings(path, with_changes(load_settings(path), max_duration_hours=hours))
+
+
+def test_refuses_a_recording_declared_longer_than_the_maximum(ws: Path, src: Path) -> None:
+    source = _speech_then_silence(src / "sesi-dengan-10-jam-hening.flac", 36000)  # declares 36,016 s
+    message = refuse_quickly(ws, source, "--show", "kpu", within=10)
+    assert source.name in message and "6 h" in message and "max_duration_hours" in message
+
+
+def test_stops_decoding_a_recording_without_a_declared_duration_at_the_maximum(ws: Path, src: Path) -> None:
+    # Written to a pipe, a FLAC's header cannot say how long it is: only decoding tells.
+    source = _speech_then_silence(src / "tanpa-durasi.flac", 3600, piped=True)
+    from studio.media import probe
+
+    assert probe(source).duration == 0
+    _set_max_hours(ws, 0.02)  # 72 s: an hour of decoding would take far longer than allowed here
+    message = refuse_quickly(ws, source, "--show", "kpu", within=15)
+    assert source.name in message and "0.02 h" in message and "max_duration_hours" in message
+
+
+def test_max_duration_is_a_setting(ws: Path, src: Path) -> None:
+    source = g.encode(SPEECH, src / "enam-detik.wav", *g.FORMATS["wav"])
+    _set_max_hours(ws, 1 / 1200)  # 3 s
+    assert "max_duration_hours" in refuse(ws, source, "--show", "kpu")
+    _set_max_hours(ws, 6)
+    ingest_ok(ws, source)
+
+
+def _patched_wav(path: Path, field_offset: int, fmt: str, value: int) -> Path:
+    """A real WAV with one field of its fmt chunk overwritten (offset from the chunk's body)."""
+    import struct
+
+    whole = g.encode(SPEECH, path.with_name("whole-" + path.name), *g.FORMATS["wav"])
+    data = bytearray(whole.read_bytes())
+    body = data.index(b"fmt ") + 8
+    struct.pack_into(fmt, data, body + field_offset, value)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("name, field_offset, fmt, value, words", [
+    ("rate-1-hz.wav", 4, "<I", 1, "sample rate"),
+    ("rate-2-ghz.wav", 4, "<I", 2_000_000_000, "sample rate"),
+    ("bits-0.wav", 14, "<H", 0, "sample format"),
+])
+def test_refuses_an_implausible_wav_header_quickly(ws: Path, src: Path, name: str, field_offset: int, fmt: str,
+                                                   value: int, words: str) -> None:
+    source = _patched_wav(src / name, field_offset, fmt, value)
+    message = refuse_quickly(ws, source, "--show", "kpu", within=10)
+    assert name in message and words in message
+
+
+def test_control_characters_never_reach_the_metadata(ws: Path, src: Path) -> None:
+    source = g.encode(SPEECH, src / "Rekaman\nsesi\tDPT\x1b[31m.wav", *g.FORMATS["wav"])
+    data = ingest_ok(ws, source, "--recorded-on", "2026-04-01")
+    toml = tomllib.loads((ws / "episodes" / data["id"] / "episode.toml").read_text(encoding="utf-8"))
+    assert toml["title"] == "Rekaman sesi DPT[31m"
+    assert toml["source_name"] == "Rekaman sesi DPT[31m.wav"
+
+    other = g.encode(SPEECH * 0.5, src / "lain.wav", *g.FORMATS["wav"])
+    data = ingest_ok(ws, other, "--title", "Judul\x07 satu\nbaris\u200b", "--description", "Baris satu\r\nbaris\tdua",
+                     "--source", "studio\x00 1", "--recorded-on", "2026-04-02")
+    toml = tomllib.loads((ws / "episodes" / data["id"] / "episode.toml").read_text(encoding="utf-8"))
+    assert (toml["title"], toml["description"], toml["source"]) == ("Judul satu baris", "Baris satu baris dua",
+                                                                  "studio 1")
+    assert data["id"] == "kpu/2026-04-02-judul-satu-baris"
+
+
+# -- a full disk ----------------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 2 MB tmpfs, or a skip when this machine does not allow mounting one (not root, no CAP_SYS_ADMIN)."""
+    import subprocess
+
+    if not shutil.which("mount"):
+        pytest.skip("cannot mount a tmpfs here: no mount command")
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+                             capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or 'mount failed'}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=True)
+
+
+def _full_disk_error(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: no space left on "), result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def test_full_disk_during_ingest(small_disk: Path, src: Path) -> None:
+    ws = small_disk / "ws"
+    assert studio(ws, "init", ws).exit_code == 0
+    assert studio(ws, "show", "add", "kpu", "--title", "KPU").exit_code == 0
+    source = g.encode(g.stereo(g.concat(SPEECH, SPEECH, SPEECH)), src / "besar.wav", *g.FORMATS["wav"])  # 3.5 MB
+    message = _full_disk_error(studio(ws, "ingest", source, "--show", "kpu"))
+    assert message == f"error: no space left on {ws.resolve() / 'episodes' / 'kpu'}"
+    assert source.name not in message  # never blamed on the recording
+    assert not [p for p in (ws / "episodes").rglob("*") if p.is_file()]  # nothing half-made left behind
+
+
+def test_full_disk_while_rendering(small_disk: Path, src: Path) -> None:
+    ws = small_disk / "ws"
+    assert studio(ws, "init", ws).exit_code == 0
+    assert studio(ws, "show", "add", "kpu", "--title", "KPU").exit_code == 0
+    source = g.encode(g.concat(SPEECH, SPEECH[: 2 * g.RATE]), src / "sesi.wav", *g.FORMATS["wav"], rate=44100)
+    data = ingest_ok(ws, source)  # 0.7 MB; its 48 kHz 24-bit stereo broadcast rendition would need 2.3 MB
+    result = studio(ws, "process", data["id"], "--no-transcribe", "--no-clips")
+    message = _full_disk_error(result)
+    assert str(ws.resolve() / "episodes") in message
+    folder = ws / "episodes" / data["id"]
+    assert not [p.name for p in folder.rglob("*.tmp*")]
+
+
+def test_full_disk_while_writing_state(small_disk: Path) -> None:
+    from studio.errors import ResourceError
+    from studio.state import load_state, save_state
+
+    folder = small_disk / "episode"
+    save_state(folder, {"podcast": {"key": "a"}})
+    filler = small_disk / "filler"
+    with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
+        while True:
+            f.write(b"\0" * 65536)
+    with pytest.raises(ResourceError, match=rf"^no space left on {re.escape(str(folder / '.studio'))}$"):
+        save_state(folder, {"podcast": {"key": "a" * 100_000}})
+    assert load_state(folder) == {"podcast": {"key": "a"}}
+    assert [p.name for p in (folder / ".studio").iterdir()] == ["state.json"]
+
+
+def test_copy_to_a_full_device_is_a_resource_error(src: Path) -> None:
+    from studio.errors import ResourceError
+    from studio.fsutil import copy_with_sha256
+
+    source = g.encode(SPEECH, src / "sesi.wav", *g.FORMATS["wav"])
+    with pytest.raises(ResourceError, match=r"^no space left on /dev$"):
+        copy_with_sha256(source, Path("/dev/full"))
