@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import re
+import select
+import struct
+import termios
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
 from PIL import Image
 
+import audiogen as g
 from studio.cli import cli
+from studio.progress import SHOW_AFTER_S, Reporter
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -123,3 +132,50 @@ def test_doctor_fails_on_a_broken_ffmpeg(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["--workspace", str(ws), "doctor"])
     assert result.exit_code == 1
     assert "FAIL ffmpeg" in result.output
+
+
+# -- progress -------------------------------------------------------------------
+
+def test_progress_without_a_terminal_is_a_line_per_stage_and_q_silences_it(tmp_path):
+    ws = tmp_path / "ws"
+    invoke("init", ws)
+    invoke("--workspace", ws, "show", "add", "kpu", "--title", "KPU")
+    source = g.encode(g.scale_to(g.speech(3.0), -20.0), tmp_path / "sesi.wav", "-c:a", "pcm_s16le")
+    episode_id = invoke("--workspace", ws, "-q", "ingest", source, "--show", "kpu").stdout.strip()
+
+    quiet = invoke("--workspace", ws, "-q", "process", "--all", "--no-transcribe", "--no-clips")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    (ws / "episodes" / episode_id / "podcast.mp3").unlink()
+
+    # CliRunner's stderr is no terminal, like a cron log or CI
+    result = invoke("--workspace", ws, "process", "--all", "--no-transcribe", "--no-clips")
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert f"{episode_id}: rendering podcast: started" in lines
+    assert any(re.fullmatch(rf"{re.escape(episode_id)}: rendering podcast: done in \d+\.\d s", line)
+               for line in lines), lines
+    assert "\r" not in result.stderr and "|" not in result.stderr
+
+
+def test_progress_on_a_terminal_is_a_bar_shown_only_for_long_work():
+    primary, secondary = os.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    try:
+        with open(secondary, "w", closefd=False) as terminal:
+            reporter = Reporter(stream=terminal)
+            with reporter.bar("kpu/x: short", 10.0) as update:
+                update(10.0)
+            with reporter.bar("kpu/x: rendering", 10.0) as update:
+                update(2.0)
+                time.sleep(SHOW_AFTER_S + 0.2)
+                update(10.0)
+        output = b""
+        while select.select([primary], [], [], 0.5)[0]:
+            output += os.read(primary, 65536)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    text = output.decode()
+    assert "short" not in text  # over before the bar would show
+    assert "kpu/x: rendering" in text and "100%" in text
+    assert "started" not in text and "done in" not in text
