@@ -12,10 +12,12 @@ import termios
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 
 import audiogen as g
+from conftest import need_shared
 from studio.cli import cli
 from studio.progress import SHOW_AFTER_S, Reporter
 
@@ -104,16 +106,34 @@ def test_status_of_empty_workspace(tmp_path):
     assert json.loads(invoke("--workspace", ws, "status", "--json").output) == []
 
 
-def test_doctor_reports_ffmpeg_and_workspace(tmp_path):
+@pytest.mark.slow  # joins and loads the Whisper model
+def test_doctor_reports_ffmpeg_and_workspace(tmp_path, monkeypatch):
     ws = tmp_path / "ws"
     invoke("init", ws)
+    cache = tmp_path / "cache"  # doctor joins the bundled model into the cache: a temporary one, never ~/.cache
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(cache))
     result = invoke("--workspace", ws, "doctor", "--json")
     checks = {c["name"]: c for c in json.loads(result.output)}
     assert checks["ffmpeg"]["ok"] and "imageio-ffmpeg" in checks["ffmpeg"]["detail"]
     assert checks["workspace"]["ok"]
     assert checks["fonts"]["ok"] and "NotoSans" in checks["fonts"]["detail"]
     assert checks["model"]["ok"], checks["model"]
+    assert str(cache) in checks["model"]["detail"] and (cache / "whisper-base" / "model.bin").is_file()
     assert result.exit_code == 0
+
+
+def test_shared_test_data_absent_is_a_skip_here_and_a_failure_in_ci(tmp_path, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        need_shared(tmp_path / "corpus")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(pytest.skip.Exception):
+        need_shared(tmp_path / "empty")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        need_shared(tmp_path / "corpus")
+    (tmp_path / "corpus.wav").write_bytes(b"RIFF")
+    need_shared(tmp_path / "corpus.wav")
 
 
 def test_doctor_fails_on_a_model_that_does_not_load(tmp_path):
