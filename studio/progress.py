@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 import time
 from typing import Callable, Iterator, TextIO
 
@@ -33,8 +34,9 @@ class Reporter:
         """Yield a callback taking the amount done (seconds of `unit`) out of `total`.
 
         On a terminal: a bar, once the work has taken SHOW_AFTER_S. Elsewhere (cron
-        logs, CI) a bar would be noise: one line when the stage starts and one when
-        it is done, with how long it took.
+        logs, CI) a bar would be noise: once the work has taken SHOW_AFTER_S, a line
+        saying it started, and one when it is done, with how long it took. Short
+        work says nothing either way, so a refused input still gets one line.
         """
         if self.quiet:
             yield lambda done: None
@@ -52,10 +54,21 @@ class Reporter:
     @contextlib.contextmanager
     def _stage_lines(self, label: str) -> Iterator[None]:
         started = time.monotonic()
-        self.info(f"{label}: started")
+        announced = threading.Event()
+
+        def announce() -> None:
+            announced.set()
+            self.info(f"{label}: started")
+
+        timer = threading.Timer(SHOW_AFTER_S, announce)  # a thread: a stage that hangs is still announced
+        timer.daemon = True
+        timer.start()
+        outcome = "stopped after"
         try:
             yield
-        except BaseException:
-            self.info(f"{label}: stopped after {time.monotonic() - started:.1f} s")
-            raise
-        self.info(f"{label}: done in {time.monotonic() - started:.1f} s")
+            outcome = "done in"
+        finally:
+            timer.cancel()
+            timer.join()
+            if announced.is_set():
+                self.info(f"{label}: {outcome} {time.monotonic() - started:.1f} s")
