@@ -201,7 +201,7 @@ class Outcome:
     """What processing one episode came to: its report, or why it failed."""
 
     report: EpisodeReport
-    error: str | None = None
+    error: str | None = None  # one line, starting with the episode id
     exit_code: int = 0
 
     def to_dict(self) -> dict:
@@ -220,7 +220,8 @@ def _process(app: App, episodes, options: process_mod.ProcessOptions) -> list[Ou
             if not isinstance(exc, StudioError):
                 app.reporter.debug(traceback.format_exc().rstrip())
             message, code = explain(exc, app.workspace.episode_dir(episode.id))
-            message = message.removeprefix(f"{episode.id}: ")  # the id leads the summary line
+            if not message.startswith(episode.id):  # each failure line starts with its episode, once
+                message = f"{episode.id}: {message}"
             app.reporter.info(f"{episode.id}: failed")
             outcomes.append(Outcome(EpisodeReport(id=episode.id), message, code))
             continue
@@ -234,7 +235,7 @@ def _failure_exit(outcomes: list[Outcome]) -> int:
     """Print one line per failed episode; the exit code: 0, 2 when every failure was bad input, else 1."""
     failed = [o for o in outcomes if o.error is not None]
     for outcome in failed:
-        click.echo(f"error: {outcome.report.id}: {outcome.error}", err=True)
+        click.echo(f"error: {outcome.error}", err=True)
     if len(outcomes) > 1 and failed:
         click.echo(f"error: {len(failed)} of {len(outcomes)} episodes failed", err=True)
     if not failed:
@@ -249,7 +250,7 @@ wait_option = click.option(
 
 
 def transcription_options(command):
-    """--model/--device/--compute-type/--no-transcribe, shared by `process` and `run`."""
+    """--model/--device/--compute-type/--no-transcribe/--no-clips/--wait, shared by `process` and `run`."""
     options = [
         click.option("--model", default=None,
                       help="Whisper model: 'base' (bundled), a faster-whisper name or a local CTranslate2 folder "

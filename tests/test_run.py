@@ -153,6 +153,7 @@ def test_process_waits_up_to_wait_and_names_the_holder(holder):
     assert f"locked by pid {pid}" in result.stderr
     assert result.stderr.count(f"locked by pid {pid}") == 2  # once while waiting, once in the error
     assert error_lines(result) == [line for line in result.stderr.splitlines() if "still locked" in line]
+    assert error_lines(result)[0].startswith(f"error: {a} is still locked by pid {pid}")  # the id once
     assert not (ws / "episodes" / a / "podcast.mp3").exists()
 
 
