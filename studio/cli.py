@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
+import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,18 +39,47 @@ def emit_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def explain(exc: Exception, folder: Path | None = None) -> tuple[str, int]:
+    """The one-line message and exit code of a failure; `folder` is where the work happened, if known."""
+    if isinstance(exc, StudioError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            where = Path(exc.filename).parent if exc.filename else folder
+            return f"no space left on {where or 'device'}", 1
+        reason = exc.strerror or str(exc)
+        if exc.filename and exc.filename2:
+            return f"{exc.filename} -> {exc.filename2}: {reason}", 1
+        if exc.filename:
+            return f"{exc.filename}: {reason}", 1
+        return f"{reason} (in {folder})" if folder else reason, 1
+    message = " ".join(str(exc).split())
+    return f"internal error: {type(exc).__name__}{': ' + message if message else ''} " \
+           "(run with -v for the traceback)", 1
+
+
 class StudioGroup(click.Group):
-    """Turns StudioError into its one-line message and exit code (1 or 2)."""
+    """Turns every failure into one line `error: ...` and an exit code: 2 for bad input, else 1.
+
+    StudioErrors carry their message; a file system fault names its path; anything
+    else is an internal error, whose traceback -v prints.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except StudioError as exc:
-            click.echo(f"error: {exc}", err=True)
-            raise click.exceptions.Exit(exc.exit_code) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except KeyboardInterrupt:
             click.echo("interrupted; run the same command again to finish", err=True)
             raise click.exceptions.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - the safety net: nothing leaves as a bare traceback
+            app = ctx.obj if isinstance(ctx.obj, App) else None
+            if app and app.reporter.verbose and not isinstance(exc, StudioError):
+                click.echo(traceback.format_exc().rstrip(), err=True)
+            message, code = explain(exc, app.workspace.root if app else None)
+            click.echo(f"error: {message}", err=True)
+            raise click.exceptions.Exit(code) from None
 
 
 @click.group(cls=StudioGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,6 +101,7 @@ def cli(ctx: click.Context, workspace_dir: Path, verbose: bool, quiet: bool) -> 
       studio run                    # process everything pending, then publish
 
     Exit codes: 0 success, 1 processing failure, 2 bad usage or bad input.
+    An unexpected fault is one line too; -v adds its traceback.
     """
     ctx.obj = App(Workspace(workspace_dir), Reporter(quiet=quiet, verbose=verbose))
 
@@ -175,20 +207,61 @@ def _select(app: App, episode_ids: tuple[str, ...], all_: bool):
     return [app.workspace.episode(e) for e in episode_ids] if episode_ids else app.workspace.episodes()
 
 
-def _process(app: App, episodes, options: process_mod.ProcessOptions) -> list[EpisodeReport]:
+@dataclass
+class Outcome:
+    """What processing one episode came to: its report, or why it failed."""
+
+    report: EpisodeReport
+    error: str | None = None  # one line, starting with the episode id
+    exit_code: int = 0
+
+    def to_dict(self) -> dict:
+        return {**asdict(self.report), "error": self.error}
+
+
+def _process(app: App, episodes, options: process_mod.ProcessOptions) -> list[Outcome]:
+    """Process each episode in turn; a failed one is recorded and the next one goes on."""
     ffmpeg = app.ffmpeg
     models = process_mod.ModelCache()
-    reports = []
+    outcomes = []
     for episode in episodes:
-        report = process_mod.process_episode(app.workspace, ffmpeg, episode, app.reporter, options, models)
+        try:
+            report = process_mod.process_episode(app.workspace, ffmpeg, episode, app.reporter, options, models)
+        except Exception as exc:  # noqa: BLE001 - one episode's fault, whatever it is, is that episode's alone
+            if not isinstance(exc, StudioError):
+                app.reporter.debug(traceback.format_exc().rstrip())
+            message, code = explain(exc, app.workspace.episode_dir(episode.id))
+            if not message.startswith(episode.id):  # each failure line starts with its episode, once
+                message = f"{episode.id}: {message}"
+            app.reporter.info(f"{episode.id}: failed")
+            outcomes.append(Outcome(EpisodeReport(id=episode.id), message, code))
+            continue
         done = ", ".join(report.done) or "nothing to do"
         app.reporter.info(f"{episode.id}: {done}")
-        reports.append(report)
-    return reports
+        outcomes.append(Outcome(report))
+    return outcomes
+
+
+def _failure_exit(outcomes: list[Outcome]) -> int:
+    """Print one line per failed episode; the exit code: 0, 2 when every failure was bad input, else 1."""
+    failed = [o for o in outcomes if o.error is not None]
+    for outcome in failed:
+        click.echo(f"error: {outcome.error}", err=True)
+    if len(outcomes) > 1 and failed:
+        click.echo(f"error: {len(failed)} of {len(outcomes)} episodes failed", err=True)
+    if not failed:
+        return 0
+    return 2 if all(o.exit_code == 2 for o in failed) else 1
+
+
+wait_option = click.option(
+    "--wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+    help="How long to wait for an episode another process is working on (default: as long as it takes); "
+         "then that episode fails.")
 
 
 def transcription_options(command):
-    """--model/--device/--compute-type/--no-transcribe, shared by `process` and `run`."""
+    """--model/--device/--compute-type/--no-transcribe/--no-clips/--wait, shared by `process` and `run`."""
     options = [
         click.option("--model", default=None,
                       help="Whisper model: 'base' (bundled), a faster-whisper name or a local CTranslate2 folder "
@@ -197,15 +270,16 @@ def transcription_options(command):
         click.option("--compute-type", default=None, help="CTranslate2 compute type (default int8 on CPU, float16 on GPU)."),
         click.option("--no-transcribe", is_flag=True, help="Skip transcription (and so automatic clips)."),
         click.option("--no-clips", is_flag=True, help="Skip video clips."),
+        wait_option,
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _process_options(model, device, compute_type, no_transcribe, no_clips) -> process_mod.ProcessOptions:
+def _process_options(model, device, compute_type, no_transcribe, no_clips, wait) -> process_mod.ProcessOptions:
     return process_mod.ProcessOptions(model=model, device=device, compute_type=compute_type,
-                                      transcribe=not no_transcribe, clips=not no_clips)
+                                      transcribe=not no_transcribe, clips=not no_clips, wait=wait)
 
 
 @cli.command()
@@ -215,33 +289,50 @@ def _process_options(model, device, compute_type, no_transcribe, no_clips) -> pr
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @click.pass_obj
 def process(app: App, episode_ids: tuple[str, ...], all_: bool, model, device, compute_type, no_transcribe,
-            no_clips, as_json: bool) -> None:
+            no_clips, wait: float | None, as_json: bool) -> None:
     """Normalize loudness, make the podcast and broadcast renditions, transcribe and caption.
 
     Incremental: finished work is skipped; changing a show's loudness target
     redoes only what depends on it. A corrected transcript.vtt is kept and
     flows into the SRT, JSON and text files without transcribing again.
+
+    An episode that fails does not stop the others: each failure is one line
+    `error: EPISODE: reason` at the end (and an "error" in --json). Exit 1
+    when any episode failed (2 when every failure was bad input).
     """
-    options = _process_options(model, device, compute_type, no_transcribe, no_clips)
-    reports = _process(app, _select(app, episode_ids, all_), options)
+    options = _process_options(model, device, compute_type, no_transcribe, no_clips, wait)
+    outcomes = _process(app, _select(app, episode_ids, all_), options)
     if as_json:
-        emit_json([asdict(r) for r in reports])
+        emit_json([o.to_dict() for o in outcomes])
+    raise click.exceptions.Exit(_failure_exit(outcomes))
 
 
 @cli.command()
 @transcription_options
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @click.pass_obj
-def run(app: App, model, device, compute_type, no_transcribe, no_clips, as_json: bool) -> None:
-    """The main job: process everything pending, then publish."""
+def run(app: App, model, device, compute_type, no_transcribe, no_clips, wait: float | None, as_json: bool) -> None:
+    """The main job: process everything pending, then publish.
+
+    An episode that fails does not stop the others, and what is ready is
+    published: a failed episode keeps what was published of it before (a new
+    one stays out of the feed). Each failure is one line `error: EPISODE:
+    reason` at the end (and an "error" in --json). Exit 1 when any episode
+    failed (2 when every failure was bad input): safe to run from cron.
+    """
     episodes = app.workspace.episodes()
     if not episodes:
         app.reporter.info("no episodes yet: add one with `studio ingest FILE --show SLUG`")
-    reports = _process(app, episodes, _process_options(model, device, compute_type, no_transcribe, no_clips))
-    published = publish_mod.publish(app.workspace, reporter=app.reporter)
+    outcomes = _process(app, episodes, _process_options(model, device, compute_type, no_transcribe, no_clips, wait))
+    try:
+        published = publish_mod.publish(app.workspace, reporter=app.reporter)
+    except Exception:
+        _failure_exit(outcomes)  # the episodes' failures are said before publish's own
+        raise
     app.reporter.info(published.message)
     if as_json:
-        emit_json({"processed": [asdict(r) for r in reports], "published": asdict(published)})
+        emit_json({"processed": [o.to_dict() for o in outcomes], "published": asdict(published)})
+    raise click.exceptions.Exit(_failure_exit(outcomes))
 
 
 @cli.command()
@@ -325,10 +416,11 @@ class ClockTime(click.ParamType):
 @click.option("--title", default="", help="Title shown on the clip (default: the episode title).")
 @click.option("--format", "formats", type=click.Choice(process_mod.CLIP_FORMATS), multiple=True,
               help="vertical (1080x1920), square (1080x1080) or landscape (1920x1080, videotron); default all.")
+@wait_option
 @click.option("--json", "as_json", is_flag=True, help="Print the clip files as JSON.")
 @click.pass_obj
 def clip(app: App, episode_id: str, start: float, end: float, title: str, formats: tuple[str, ...],
-         as_json: bool) -> None:
+         wait: float | None, as_json: bool) -> None:
     """Make a captioned video clip of EPISODE from --start to --end.
 
     The highlight is kept in episode.toml (so `process` keeps it up to date
@@ -336,7 +428,7 @@ def clip(app: App, episode_id: str, start: float, end: float, title: str, format
     """
     episode = app.workspace.episode(episode_id)
     paths = process_mod.add_clip(app.workspace, app.ffmpeg, episode, start, end, title,
-                                 list(formats or process_mod.CLIP_FORMATS), app.reporter)
+                                 list(formats or process_mod.CLIP_FORMATS), app.reporter, wait)
     if as_json:
         emit_json([str(p) for p in paths])
     else:

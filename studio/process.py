@@ -35,6 +35,7 @@ class ProcessOptions:
     compute_type: str | None = None
     transcribe: bool = True
     clips: bool = True
+    wait: float | None = None  # seconds to wait for an episode another process holds (None: for ever)
 
 
 class ModelCache:
@@ -162,13 +163,15 @@ def make_clips(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show: Sho
 
 
 def add_clip(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, start: float, end: float, title: str,
-             formats: list[str], reporter: Reporter) -> list[Path]:
-    """Record a producer's highlight in episode.toml and render it now; returns the clip files."""
+             formats: list[str], reporter: Reporter, wait: float | None = None) -> list[Path]:
+    """Record a producer's highlight in episode.toml and render it now; returns the clip files.
+
+    Waits for the episode's lock at most `wait` seconds (None: for ever)."""
     from . import highlights
 
     highlights.validate_range(start, end, episode.duration)
     folder = workspace.episode_dir(episode.id)
-    with episode_lock(folder):
+    with episode_lock(folder, wait, reporter.info):
         state = load_state(folder)
         if not (folder / PODCAST_FILE).is_file() or "podcast" not in state:
             raise BadInput(f"{episode.id} has no podcast rendition yet: run `studio process {episode.id}` first")
@@ -192,7 +195,7 @@ def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, repo
     original = folder / episode.original
     if not original.is_file():
         raise ProcessingError(f"{episode.id}: original recording {episode.original} is missing")
-    with episode_lock(folder):
+    with episode_lock(folder, options.wait, reporter.info):
         remove_stale_temps(folder)
         state = load_state(folder)
         make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)

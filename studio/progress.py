@@ -1,23 +1,20 @@
-"""Progress reporting on stderr: a bar for long work, quiet when asked."""
+"""Progress reporting on stderr: a bar on a terminal, a line per stage in logs, quiet when asked."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 import time
 from typing import Callable, Iterator, TextIO
+
+from tqdm import tqdm
 
 SHOW_AFTER_S = 2.0  # short work gets no bar
 
 
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    h, rest = divmod(seconds, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
-
-
 class Reporter:
-    """Messages and progress bars for the user; everything goes to stderr so stdout stays data."""
+    """Messages and progress for the user; everything goes to stderr so stdout stays data."""
 
     def __init__(self, quiet: bool = False, verbose: bool = False, stream: TextIO | None = None):
         self.quiet = quiet
@@ -34,26 +31,44 @@ class Reporter:
 
     @contextlib.contextmanager
     def bar(self, label: str, total: float, unit: str = "audio") -> Iterator[Callable[[float], None]]:
-        """Yield a callback taking the amount done (seconds of `unit`) out of `total`."""
-        if self.quiet or total <= 0:
+        """Yield a callback taking the amount done (seconds of `unit`) out of `total`.
+
+        On a terminal: a bar, once the work has taken SHOW_AFTER_S. Elsewhere (cron
+        logs, CI) a bar would be noise: once the work has taken SHOW_AFTER_S, a line
+        saying it started, and one when it is done, with how long it took. Short
+        work says nothing either way, so a refused input still gets one line.
+        """
+        if self.quiet:
             yield lambda done: None
-            return
+        elif not self.stream.isatty():
+            with self._stage_lines(label):
+                yield lambda done: None
+        elif total <= 0:
+            yield lambda done: None
+        else:
+            with tqdm(total=total, desc=label, file=self.stream, delay=SHOW_AFTER_S, dynamic_ncols=True,
+                      bar_format="{desc} {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s " + unit
+                                 + " [{elapsed}<{remaining}]") as progress:
+                yield lambda done: progress.update(min(max(done, 0.0), total) - progress.n)
+
+    @contextlib.contextmanager
+    def _stage_lines(self, label: str) -> Iterator[None]:
         started = time.monotonic()
-        interactive = self.stream.isatty()
-        shown = False
+        announced = threading.Event()
 
-        def update(done: float) -> None:
-            nonlocal shown
-            elapsed = time.monotonic() - started
-            if elapsed < SHOW_AFTER_S or not interactive:
-                return
-            fraction = min(1.0, max(0.0, done / total))
-            eta = elapsed * (1 - fraction) / fraction if fraction > 0 else 0
-            filled = int(fraction * 30)
-            print(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {_clock(done)}/{_clock(total)} {unit}"
-                  f"  ETA {_clock(eta)} ", end="", file=self.stream, flush=True)
-            shown = True
+        def announce() -> None:
+            announced.set()
+            self.info(f"{label}: started")
 
-        yield update
-        if shown:
-            print(file=self.stream, flush=True)
+        timer = threading.Timer(SHOW_AFTER_S, announce)  # a thread: a stage that hangs is still announced
+        timer.daemon = True
+        timer.start()
+        outcome = "stopped after"
+        try:
+            yield
+            outcome = "done in"
+        finally:
+            timer.cancel()
+            timer.join()
+            if announced.is_set():
+                self.info(f"{label}: {outcome} {time.monotonic() - started:.1f} s")

@@ -19,6 +19,30 @@ from studio.shows import add_show
 from studio.workspace import Episode, Workspace, init_workspace
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+MODEL_CACHE = Path(__file__).resolve().parents[1] / ".studio-cache" / "models"
+
+
+def need_shared(path: Path) -> None:
+    """Skip a test whose shared test data (`path`, under ../shared) is absent or empty.
+
+    In CI (CI=true) the test fails instead: there the data must be present, and a
+    skipped test would hide that it is not.
+    """
+    if path.is_file() or (path.is_dir() and any(path.iterdir())):
+        return
+    message = f"shared test data absent: {path}"
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"{message} (CI=true: the test data must be there)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache():
+    """Every test (and the studio processes tests start) keeps Whisper models in the repository's
+    ignored .studio-cache/, never in the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STUDIO_CACHE_DIR", str(MODEL_CACHE))
+        yield MODEL_CACHE
 
 
 def free_port() -> int:

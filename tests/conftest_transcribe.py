@@ -17,21 +17,18 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-import pytest
-
+from conftest import MODEL_CACHE, need_shared
 from studio.transcribe import TranscribeOptions, Transcript, ffmpeg_exe, load_model, transcribe_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("STUDIO_CORPUS", ROOT.parent / "shared" / "corpus"))
-MODEL_CACHE = ROOT / ".studio-cache" / "models"
 BULLETIN = CORPUS / "id" / "long" / "indsp_news_bulletin_a.wav"
 CLIP_SECONDS = 60.0
 
 
 def need_corpus(*paths: Path) -> None:
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        pytest.skip(f"speech corpus not available: {missing[0]} is absent")
+    for path in paths:
+        need_shared(path)
 
 
 def normalize(text: str) -> str:

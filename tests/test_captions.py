@@ -77,6 +77,7 @@ SPEECH = (
 # Rules on real transcriber output
 
 
+@pytest.mark.slow
 def test_rules_hold_on_real_transcription():
     transcript, _, _ = bulletin_clip()
     cues = build_cues(transcript)
@@ -92,6 +93,7 @@ def test_rules_hold_on_real_transcription():
             next(words)
 
 
+@pytest.mark.slow
 def test_cues_end_on_sentence_boundaries_when_they_can():
     transcript, _, _ = bulletin_clip()
     cues = build_cues(transcript)

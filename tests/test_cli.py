@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import fcntl
+import io
 import json
+import os
+import re
+import select
+import struct
+import termios
+import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+import audiogen as g
+from conftest import need_shared
 from studio.cli import cli
+from studio.progress import SHOW_AFTER_S, Reporter
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -95,16 +107,34 @@ def test_status_of_empty_workspace(tmp_path):
     assert json.loads(invoke("--workspace", ws, "status", "--json").output) == []
 
 
-def test_doctor_reports_ffmpeg_and_workspace(tmp_path):
+@pytest.mark.slow  # joins and loads the Whisper model
+def test_doctor_reports_ffmpeg_and_workspace(tmp_path, monkeypatch):
     ws = tmp_path / "ws"
     invoke("init", ws)
+    cache = tmp_path / "cache"  # doctor joins the bundled model into the cache: a temporary one, never ~/.cache
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(cache))
     result = invoke("--workspace", ws, "doctor", "--json")
     checks = {c["name"]: c for c in json.loads(result.output)}
     assert checks["ffmpeg"]["ok"] and "imageio-ffmpeg" in checks["ffmpeg"]["detail"]
     assert checks["workspace"]["ok"]
     assert checks["fonts"]["ok"] and "NotoSans" in checks["fonts"]["detail"]
     assert checks["model"]["ok"], checks["model"]
+    assert str(cache) in checks["model"]["detail"] and (cache / "whisper-base" / "model.bin").is_file()
     assert result.exit_code == 0
+
+
+def test_shared_test_data_absent_is_a_skip_here_and_a_failure_in_ci(tmp_path, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        need_shared(tmp_path / "corpus")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(pytest.skip.Exception):
+        need_shared(tmp_path / "empty")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        need_shared(tmp_path / "corpus")
+    (tmp_path / "corpus.wav").write_bytes(b"RIFF")
+    need_shared(tmp_path / "corpus.wav")
 
 
 def test_doctor_fails_on_a_model_that_does_not_load(tmp_path):
@@ -123,3 +153,64 @@ def test_doctor_fails_on_a_broken_ffmpeg(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["--workspace", str(ws), "doctor"])
     assert result.exit_code == 1
     assert "FAIL ffmpeg" in result.output
+
+
+# -- progress -------------------------------------------------------------------
+
+def test_progress_without_a_terminal_is_a_line_when_a_stage_starts_and_ends():
+    log = io.StringIO()  # not a terminal, like a cron log or CI
+    reporter = Reporter(stream=log)
+    with reporter.bar("kpu/x: checking", 10.0) as update:
+        update(10.0)
+    assert log.getvalue() == ""  # over before it would be announced: a refused input keeps its one line
+    with reporter.bar("kpu/x: rendering podcast", 10.0) as update:
+        time.sleep(SHOW_AFTER_S + 0.3)  # no update meanwhile, as when ffmpeg hangs: still announced
+        update(10.0)
+    with pytest.raises(KeyboardInterrupt), reporter.bar("kpu/x: transcribing", 10.0):
+        time.sleep(SHOW_AFTER_S + 0.3)
+        raise KeyboardInterrupt
+    lines = log.getvalue().splitlines()
+    assert lines[0] == "kpu/x: rendering podcast: started"
+    assert re.fullmatch(r"kpu/x: rendering podcast: done in 2\.\d s", lines[1]), lines
+    assert lines[2] == "kpu/x: transcribing: started"
+    assert re.fullmatch(r"kpu/x: transcribing: stopped after 2\.\d s", lines[3]), lines
+    assert len(lines) == 4
+
+
+def test_process_progress_in_a_log_and_with_q(tmp_path):
+    ws = tmp_path / "ws"
+    invoke("init", ws)
+    invoke("--workspace", ws, "show", "add", "kpu", "--title", "KPU")
+    source = g.encode(g.scale_to(g.speech(3.0), -20.0), tmp_path / "sesi.wav", "-c:a", "pcm_s16le")
+    episode_id = invoke("--workspace", ws, "-q", "ingest", source, "--show", "kpu").stdout.strip()
+
+    quiet = invoke("--workspace", ws, "-q", "process", "--all", "--no-transcribe", "--no-clips")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    (ws / "episodes" / episode_id / "podcast.mp3").unlink()
+    result = invoke("--workspace", ws, "process", "--all", "--no-transcribe", "--no-clips")
+    assert result.exit_code == 0
+    assert result.stderr == f"{episode_id}: podcast\n"  # short work: no bar, no stage lines, the outcome
+
+
+def test_progress_on_a_terminal_is_a_bar_shown_only_for_long_work():
+    primary, secondary = os.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    try:
+        with open(secondary, "w", closefd=False) as terminal:
+            reporter = Reporter(stream=terminal)
+            with reporter.bar("kpu/x: short", 10.0) as update:
+                update(10.0)
+            with reporter.bar("kpu/x: rendering", 10.0) as update:
+                update(2.0)
+                time.sleep(SHOW_AFTER_S + 0.2)
+                update(10.0)
+        output = b""
+        while select.select([primary], [], [], 0.5)[0]:
+            output += os.read(primary, 65536)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    text = output.decode()
+    assert "short" not in text  # over before the bar would show
+    assert "kpu/x: rendering" in text and "100%" in text
+    assert "started" not in text and "done in" not in text

@@ -110,6 +110,7 @@ def _decoded_audio(path: Path) -> tuple[np.ndarray, int]:
 # -- the rendered files ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(FORMATS))
 def test_video_and_audio_streams(rendered, name):
     results, _ = rendered
@@ -132,6 +133,7 @@ def test_video_and_audio_streams(rendered, name):
         assert abs(float(audio.duration * audio.time_base) - (END - START)) <= 0.1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(FORMATS))
 def test_faststart_puts_moov_before_mdat(rendered, name):
     boxes = _top_level_boxes(rendered[0][name].path)
@@ -139,6 +141,7 @@ def test_faststart_puts_moov_before_mdat(rendered, name):
     assert boxes.index("moov") < boxes.index("mdat")
 
 
+@pytest.mark.slow
 def test_audio_is_at_minus_16_lufs(rendered):
     for result in rendered[0].values():
         data, rate = _decoded_audio(result.path)
@@ -147,6 +150,7 @@ def test_audio_is_at_minus_16_lufs(rendered):
         assert abs(result.loudness - (-16.0)) <= 0.3
 
 
+@pytest.mark.slow
 def test_formats_share_one_decode_and_one_waveform_analysis(rendered):
     results, seen = rendered
     stats = {id(r.stats) for r in results.values()}
@@ -158,11 +162,13 @@ def test_formats_share_one_decode_and_one_waveform_analysis(rendered):
     assert seen and max(seen) <= END - START + 0.5  # progress: seconds of clip written
 
 
+@pytest.mark.slow
 def test_outputs_are_atomic_no_temporaries_left(rendered):
     folder = next(iter(rendered[0].values())).path.parent
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"klip 1 {name}.mp4" for name in FORMATS)
 
 
+@pytest.mark.slow
 def test_captions_are_burned_in(episode, ffmpeg, rendered, tmp_path):
     folder, audio, artwork = episode
     bare = tmp_path / "bare.mp4"
@@ -216,6 +222,7 @@ def test_validate_range():
 # -- audio: gain and limiter -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_loud_peaky_audio_is_limited_to_the_ceiling(ffmpeg, tmp_path):
     # Quiet speech-like audio with sharp clicks: reaching -16 LUFS needs a limiter.
     source = tmp_path / "peaky.wav"
@@ -237,6 +244,7 @@ def test_loud_peaky_audio_is_limited_to_the_ceiling(ffmpeg, tmp_path):
     assert stats.source_decodes == 1
 
 
+@pytest.mark.slow
 def test_clip_audio_lines_up_with_the_episode_timeline(ffmpeg, tmp_path):
     # A tone burst at 25.0 s of an MP3 (encoder delay and seeking included) is at 5.0 s of a clip from 20 s.
     source = tmp_path / "beep.mp3"

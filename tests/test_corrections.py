@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import need_shared
 from studio.cli import cli
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "id" / "tvri" / "a_TVRI_BS_071119_0177.wav"
@@ -20,8 +21,9 @@ def invoke(*args) -> str:
     return result.output
 
 
-@pytest.mark.skipif(not SPEECH.is_file(), reason="../shared/corpus is absent")
+@pytest.mark.slow
 def test_corrected_vtt_is_kept_and_flows_into_every_transcript_file(tmp_path):
+    need_shared(SPEECH)
     ws = tmp_path / "ws"
     invoke("init", ws)
     invoke("--workspace", ws, "show", "add", "kpu", "--title", "KPU")

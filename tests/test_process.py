@@ -147,6 +147,7 @@ def check_final_files(folder: Path, duration: float) -> list[str]:
     return present
 
 
+@pytest.mark.slow
 def test_killed_mid_way_leaves_no_partial_file_and_completes_on_rerun(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws")
     duration = 200.0
@@ -187,6 +188,7 @@ def test_killed_mid_way_leaves_no_partial_file_and_completes_on_rerun(tmp_path: 
 SAMPLES = sorted((ROOT / "episodes").glob("*/*/episode.toml"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SAMPLES, reason="no sample episodes in episodes/ yet")
 def test_bundled_samples(tmp_path: Path) -> None:
     ws = tmp_path / "ws"

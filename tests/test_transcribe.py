@@ -187,6 +187,7 @@ def test_speech_is_packed_in_chunks_the_encoder_can_see_whole():
 # No invented text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "source",
     [
@@ -211,6 +212,7 @@ def _non_speech_files():
     return files or [CORPUS / "noise"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", _non_speech_files(), ids=lambda p: p.name)
 def test_corpus_noise_and_music_give_empty_transcript(model, path):
     need_corpus(path)
@@ -222,6 +224,7 @@ def test_corpus_noise_and_music_give_empty_transcript(model, path):
 # Real speech
 
 
+@pytest.mark.slow
 def test_indonesian_broadcast_speech(model):
     path = CORPUS / "id" / "tvri" / "a_TVRI_BS_071119_0246.wav"
     need_corpus(path)
@@ -241,6 +244,7 @@ def test_indonesian_broadcast_speech(model):
     assert calls[-1][0] == pytest.approx(calls[-1][1], abs=0.1) == pytest.approx(13.44, abs=0.1)
 
 
+@pytest.mark.slow
 def test_long_form_in_windows_loses_and_repeats_nothing(model):
     transcript, reference, clip = bulletin_clip()
     assert wer(reference, transcript.text) < 0.35, transcript.text
@@ -251,6 +255,7 @@ def test_long_form_in_windows_loses_and_repeats_nothing(model):
     assert all(a.end <= b.start + 0.05 for a, b in zip(transcript.words, transcript.words[1:]))
 
 
+@pytest.mark.slow
 def test_auto_language_detection(model):
     # English speech, 44.1 kHz stereo FLAC: the language is found, not assumed.
     path = CORPUS / "en" / "jfk.flac"
@@ -260,6 +265,7 @@ def test_auto_language_detection(model):
     assert wer(path.with_suffix(".txt").read_text(encoding="utf-8"), transcript.text) < 0.2, transcript.text
 
 
+@pytest.mark.slow
 def test_clear_speech_in_another_language_is_kept_as_said(model):
     # The show is Indonesian; a clearly spoken English quote is still transcribed as said
     # (only foreign chunks the model decodes badly, like the corpus's English lyrics over
@@ -270,6 +276,7 @@ def test_clear_speech_in_another_language_is_kept_as_said(model):
     assert wer(path.with_suffix(".txt").read_text(encoding="utf-8"), transcript.text) < 0.2, transcript.text
 
 
+@pytest.mark.slow
 def test_undecodable_input_is_a_one_line_error(tmp_path, model):
     path = tmp_path / "not-audio.mp3"
     path.write_text("this is not audio\n" * 10)
@@ -294,6 +301,7 @@ def test_spelling_repair_keeps_timings_and_rebuilds_text():
     assert [(w.start, w.end) for s in fixed for w in s.words] == [(w.start, w.end) for s in segments for w in s.words]
 
 
+@pytest.mark.slow
 def test_spelling_repair_lowers_the_error_rate_of_real_output(model):
     path = CORPUS / "id" / "indsp_teldialog" / "MBO_U021.wav"
     need_corpus(path)
