@@ -17,6 +17,7 @@ import hashlib
 import html
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path

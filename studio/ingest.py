@@ -71,6 +71,13 @@ def clean_field(text: str) -> str:
     return "".join(ch for ch in text if ch in _JOINERS or unicodedata.category(ch) not in ("Cc", "Cf")).strip()
 
 
+def clean_paragraphs(text: str) -> str:
+    """Metadata that may run over several lines (a description): line breaks stay (as \\n), other control
+    characters go, as in clean_field."""
+    lines = re.split(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]", text)
+    return "\n".join(clean_field(line) for line in lines).strip()
+
+
 def slugify(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
@@ -180,7 +187,7 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
         size=source.stat().st_size,
         duration=round(analysis.duration, 3),
         ingested_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        description=clean_field(request.description),
+        description=clean_paragraphs(request.description),
         recorded_on=recorded_on,
         source=clean_field(request.source),
         source_name=clean_field(source.name),

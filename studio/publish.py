@@ -52,7 +52,6 @@ import io
 import json
 import os
 import shutil
-import stat
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
