@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.transcribe import Transcript
+from studio.transcribe.model import Transcript
 
 VTT_NAME = "transcript.vtt"
 SRT_NAME = "transcript.srt"
