@@ -25,7 +25,7 @@ from pathlib import Path
 from studio.errors import BadInput
 from studio.fsutil import commit, no_space_is_resource_error, temp_path_for, write_text
 from studio.text import ends_sentence
-from studio.transcribe import Transcript
+from studio.transcribe.model import Transcript
 
 VTT_NAME = "transcript.vtt"
 SRT_NAME = "transcript.srt"

@@ -67,8 +67,8 @@ def transcribe_options(workspace: Workspace, show: Show, options: ProcessOptions
     )
 
 
-def make_transcript(workspace: Workspace, episode: Episode, show: Show, options: ProcessOptions, models: ModelCache,
-                    state: dict, reporter: Reporter, report: EpisodeReport) -> None:
+def make_transcript(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show: Show, options: ProcessOptions,
+                    models: ModelCache, state: dict, reporter: Reporter, report: EpisodeReport) -> None:
     """Transcribe once per recording and settings; captions are remade from it (or the producer's edit) each run."""
     from . import captions, transcribe
 
@@ -82,7 +82,7 @@ def make_transcript(workspace: Workspace, episode: Episode, show: Show, options:
     else:
         model = models.get(opts)
         with reporter.bar(f"{episode.id}: transcribing", episode.duration) as progress:
-            transcript = transcribe.transcribe_file(folder / episode.original, opts, model,
+            transcript = transcribe.transcribe_file(ffmpeg, folder / episode.original, opts, model,
                                                     lambda done, total: progress(done))
         write_text(raw_path, transcript.to_json())
         state["transcript"] = {"key": key, "model": opts.model, "language": transcript.language,
@@ -200,7 +200,7 @@ def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, repo
         state = load_state(folder)
         make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
         if options.transcribe:
-            make_transcript(workspace, episode, show, options, models or ModelCache(), state, reporter, report)
+            make_transcript(workspace, ffmpeg, episode, show, options, models or ModelCache(), state, reporter, report)
         if options.clips:
             make_clips(workspace, ffmpeg, episode, show, state, reporter, report)
     return report

@@ -18,7 +18,8 @@ import unicodedata
 from pathlib import Path
 
 from conftest import MODEL_CACHE, need_shared
-from studio.transcribe import TranscribeOptions, Transcript, ffmpeg_exe, load_model, transcribe_file
+from studio.media import FFmpeg, find_ffmpeg
+from studio.transcribe import TranscribeOptions, Transcript, load_model, transcribe_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("STUDIO_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -44,8 +45,21 @@ def wer(reference: str, hypothesis: str) -> float:
     return jiwer.wer(normalize(reference), normalize(hypothesis) or "-")
 
 
+@functools.lru_cache(maxsize=None)
+def studio_ffmpeg() -> FFmpeg:
+    return find_ffmpeg()
+
+
 def ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+    subprocess.run([studio_ffmpeg().path, "-nostdin", "-hide_banner", "-v", "error", "-y", *args], check=True)
+
+
+def said_twice(source: Path, pause_seconds: float, target: Path) -> Path:
+    """source, pause_seconds of silence, source again: one recording at 16 kHz mono."""
+    mono = "aformat=sample_rates=16000:channel_layouts=mono"
+    ffmpeg("-i", str(source), "-f", "lavfi", "-t", f"{pause_seconds}", "-i", "anullsrc=r=16000:cl=mono",
+           "-filter_complex", f"[0:a]{mono},asplit[a][b];[a][1:a][b]concat=n=3:v=0:a=1", str(target))
+    return target
 
 
 @functools.lru_cache(maxsize=None)
@@ -71,5 +85,5 @@ def bulletin_clip() -> tuple[Transcript, str, Path]:
     clip = Path(folder) / "bulletin.wav"
     ffmpeg("-i", str(BULLETIN), "-t", f"{cut:.3f}", str(clip))
     opts = TranscribeOptions(device="cpu", window_seconds=25)
-    transcript = transcribe_file(clip, opts, model=shared_model())
+    transcript = transcribe_file(studio_ffmpeg(), clip, opts, model=shared_model())
     return transcript, " ".join(r[2] for r in kept), clip

@@ -1,8 +1,8 @@
-"""studio.spelling with the real wordfreq lexicon: which words are repaired, which are left alone."""
+"""studio.transcribe.spelling with the real wordfreq lexicon: which words are repaired, which are left alone."""
 
 from __future__ import annotations
 
-from studio.spelling import load_lexicon, respell, respell_words
+from studio.transcribe.spelling import load_lexicon, respell, respell_words
 
 GLOSSARY = ["KPU", "DPTb", "Bawaslu", "coklit", "pemutakhiran data pemilih"]
 

@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import importlib.metadata
+import inspect
 import os
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from conftest_transcribe import CORPUS, bulletin_clip, ffmpeg, need_corpus, normalize, shared_model, wer
-from studio import transcribe as tr
+from conftest_transcribe import (CORPUS, bulletin_clip, ffmpeg, need_corpus, normalize, said_twice, shared_model,
+                                 studio_ffmpeg, wer)
+from studio.errors import BadInput, ProcessingError
 from studio.transcribe import (
+    ModelNotFound,
     Segment,
     TranscribeOptions,
     Transcript,
     TranscriptionError,
+    TranscriptionFailed,
     Word,
-    clean_segments,
     load_model,
     options_key,
-    remove_loops,
     resolve_model,
     transcribe_file,
 )
-from studio.spelling import load_lexicon
+from studio.transcribe import cleanup, decoder, install
+from studio.transcribe.cleanup import clean_segments, remove_loops
+from studio.transcribe.spelling import load_lexicon
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _part_paths() -> list[Path]:
-    return [tr._package_data(pkg) / name for pkg, name in tr._DEFAULT_MODEL_PARTS]
+    return [install.package_data(pkg) / name for pkg, name in install.DEFAULT_MODEL_PARTS]
 
 
 def _sha256(paths: list[Path]) -> str:
@@ -45,7 +57,7 @@ def model():
 
 
 def _transcribe(path: Path, model, **options) -> Transcript:
-    return transcribe_file(path, TranscribeOptions(device="cpu", **options), model=model)
+    return transcribe_file(studio_ffmpeg(), path, TranscribeOptions(device="cpu", **options), model=model)
 
 
 # ---------------------------------------------------------------------------
@@ -60,7 +72,7 @@ def test_default_model_is_joined_once_and_atomically(tmp_path, monkeypatch):
         replaced.append((Path(src), Path(dst)))
         return real_replace(src, dst)
 
-    monkeypatch.setattr(tr.os, "replace", spy)
+    monkeypatch.setattr(os, "replace", spy)
     folder = Path(resolve_model(None, tmp_path / "cache"))
     model_bin = folder / "model.bin"
     parts = _part_paths()
@@ -91,28 +103,177 @@ def test_truncated_model_bin_is_replaced(tmp_path):
     assert (folder / "model.bin").stat().st_size == sum(p.stat().st_size for p in _part_paths())
 
 
+def test_joined_model_of_the_right_size_but_wrong_bytes_is_replaced(tmp_path):
+    folder = Path(resolve_model(None, tmp_path))
+    model_bin = folder / "model.bin"
+    size = model_bin.stat().st_size
+    with open(model_bin, "r+b") as f:  # same size, one byte changed: a size check cannot see it
+        f.seek(size // 2)
+        byte = f.read(1)
+        f.seek(size // 2)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    resolve_model(None, tmp_path)
+    assert _sha256([model_bin]) == install.DEFAULT_MODEL_SHA256 == _sha256(_part_paths())
+
+
+def test_a_join_that_does_not_match_the_pinned_sha256_never_takes_the_final_name(tmp_path):
+    parts = [tmp_path / "part1", tmp_path / "part2"]
+    parts[0].write_bytes(b"not the")
+    parts[1].write_bytes(b" model")
+    target = tmp_path / "models" / "model.bin"
+    with pytest.raises(TranscriptionFailed) as err:
+        install.join_parts(parts, target, install.DEFAULT_MODEL_SHA256)
+    assert isinstance(err.value, ProcessingError)
+    assert "\n" not in str(err.value) and str(target) in str(err.value)
+    assert list(target.parent.iterdir()) == []  # no model.bin, no temp file
+
+
 def test_local_folder_and_other_names_pass_through(tmp_path):
+    (tmp_path / "model.bin").write_bytes(b"")
     assert resolve_model(str(tmp_path), tmp_path / "cache") == str(tmp_path)
     assert resolve_model("small", tmp_path / "cache") == "small"
+    assert resolve_model("Systran/faster-whisper-tiny", tmp_path / "cache") == "Systran/faster-whisper-tiny"
     assert not (tmp_path / "cache").exists()
 
 
 def test_bad_model_names_give_one_line_errors(tmp_path):
-    with pytest.raises(TranscriptionError) as err:
-        load_model("no-such-model", device="cpu", cache_dir=tmp_path, local_files_only=True)
-    message = str(err.value)
-    assert "\n" not in message
-    assert "'no-such-model'" in message and "tried" in message and "faster-whisper name" in message
-
+    # A name that names no model, a folder that is not there or holds no model: bad input.
     empty = tmp_path / "not-a-model"
     empty.mkdir()
-    with pytest.raises(TranscriptionError) as err:
-        load_model(str(empty), device="cpu", cache_dir=tmp_path)
-    assert "\n" not in str(err.value) and str(empty) in str(err.value)
+    for name, shown in [("no-such-model", "'no-such-model'"), (str(tmp_path / "absent"), str(tmp_path / "absent")),
+                        ("./absent", "absent"), (str(empty), str(empty))]:
+        with pytest.raises(ModelNotFound) as err:
+            load_model(name, device="cpu", cache_dir=tmp_path, local_files_only=True)
+        assert isinstance(err.value, BadInput) and isinstance(err.value, TranscriptionError)
+        assert "\n" not in str(err.value) and shown in str(err.value), str(err.value)
+
+    # A model that is there but does not load: a processing failure, saying what was tried.
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model.bin").write_bytes(b"garbage")
+    with pytest.raises(TranscriptionFailed) as err:
+        load_model(str(broken), device="cpu", cache_dir=tmp_path)
+    assert isinstance(err.value, ProcessingError) and not isinstance(err.value, BadInput)
+    assert "\n" not in str(err.value) and f"tried local folder {broken}" in str(err.value)
+
+
+# ---------------------------------------------------------------------------
+# The faster-whisper that decoder.py is written for
+
+
+def _parameters(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def test_installed_faster_whisper_is_the_pinned_one_with_the_internals_decoder_uses(model):
+    """An upgrade past the pin fails here, saying which internal changed, not in every transcription."""
+    import faster_whisper
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
+    from faster_whisper.audio import pad_or_trim
+    from faster_whisper.tokenizer import Tokenizer
+    from faster_whisper.transcribe import Segment as FwSegment
+    from faster_whisper.transcribe import Word as FwWord
+    from faster_whisper.transcribe import get_suppressed_tokens, restore_speech_timestamps
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    from packaging.requirements import Requirement
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pins = [Requirement(d) for d in pyproject["project"]["dependencies"] if Requirement(d).name == "faster-whisper"]
+    assert len(pins) == 1
+    pin = pins[0].specifier
+    assert pin.contains(importlib.metadata.version("faster-whisper")), (pin, faster_whisper.__version__)
+    # 1.1.x's forward reads chunk_metadata["start_time"] where decoder.py passes "offset".
+    assert not pin.contains("1.1.1") and not pin.contains("1.3.0"), pin
+
+    assert _parameters(BatchedInferencePipeline.__init__) == ["self", "model"]
+    assert _parameters(BatchedInferencePipeline.forward) == ["self", "features", "tokenizer", "chunks_metadata", "options"]
+    forward = inspect.getsource(BatchedInferencePipeline.forward)
+    assert 'chunk_metadata["offset"]' in forward and 'chunk_metadata["duration"]' in forward
+    assert _parameters(BatchedInferencePipeline.generate_segment_batched) == ["self", "features", "tokenizer", "options"]
+    assert _parameters(Tokenizer.__init__) == ["self", "tokenizer", "multilingual", "task", "language"]
+    assert _parameters(get_suppressed_tokens) == ["tokenizer", "suppress_tokens"]
+    assert _parameters(restore_speech_timestamps) == ["segments", "speech_chunks", "sampling_rate"]
+    assert _parameters(get_speech_timestamps)[:2] == ["audio", "vad_options"]
+    assert _parameters(pad_or_trim)[:2] == ["array", "length"]
+    assert {"features"} <= set(_parameters(WhisperModel.detect_language))
+    assert {"threshold", "min_silence_duration_ms", "speech_pad_ms", "max_speech_duration_s"} <= {
+        f.name for f in dataclasses.fields(VadOptions)}
+    assert [f.name for f in dataclasses.fields(FwWord)] == ["start", "end", "word", "probability"]
+    assert [f.name for f in dataclasses.fields(FwSegment)] == [
+        "id", "seek", "start", "end", "text", "tokens", "avg_logprob", "compression_ratio", "no_speech_prob", "words",
+        "temperature"]  # fmt: skip
+    assert {"language", "beam_size", "temperature", "max_new_tokens", "word_timestamps", "vad_filter",
+            "condition_on_previous_text", "repetition_penalty", "log_prob_threshold", "no_speech_threshold",
+            "compression_ratio_threshold"} <= set(_parameters(WhisperModel.transcribe))  # fmt: skip
+    # What decoder.py reads on a loaded model, and the options it builds for the batched decoder.
+    extractor = model.feature_extractor
+    assert (extractor.chunk_length, extractor.nb_max_frames, model.frames_per_second) == (30, 3000, 100)
+    assert callable(model.model.detect_language) and isinstance(model.model.is_multilingual, bool)
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="id")
+    options = decoder.Decoder(model, TranscribeOptions(), "id", "Sosialisasi pemilu.", None).options(tokenizer)
+    assert options.without_timestamps and options.word_timestamps and options.temperatures == [0.0]
+
+
+# ---------------------------------------------------------------------------
+# Errors through the command line's exit codes
+
+
+def _process_with_model(processed_workspace, tmp_path, model: str):
+    """`studio process EPISODE --model MODEL` on a copy of a workspace with real, ingested episodes."""
+    from click.testing import CliRunner
+
+    from studio.cli import cli
+
+    ws = tmp_path / "ws"
+    shutil.copytree(processed_workspace.root, ws, symlinks=True)
+    episode = processed_workspace.episodes()[0].id
+    return CliRunner().invoke(cli, ["--workspace", str(ws), "-q", "process", episode, "--model", model, "--no-clips"])
+
+
+def _one_error_line(result) -> str:
+    # An exception other than click's exit would be a traceback for the user.
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and result.output.strip() == errors[0], result.output
+    return errors[0]
+
+
+def test_unknown_model_name_is_bad_input_on_the_command_line(processed_workspace, tmp_path):
+    result = _process_with_model(processed_workspace, tmp_path, "typo")
+    line = _one_error_line(result)
+    assert result.exit_code == 2, result.output
+    assert "'typo'" in line
+
+
+def test_missing_model_folder_is_bad_input_on_the_command_line(processed_workspace, tmp_path):
+    result = _process_with_model(processed_workspace, tmp_path, str(tmp_path / "models" / "absent"))
+    line = _one_error_line(result)
+    assert result.exit_code == 2, result.output
+    assert "absent" in line
+
+
+def test_model_that_fails_to_load_is_a_processing_failure(processed_workspace, tmp_path):
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text("{}")
+    (broken / "model.bin").write_bytes(b"not a CTranslate2 model" * 100)
+    result = _process_with_model(processed_workspace, tmp_path, str(broken))
+    line = _one_error_line(result)
+    assert result.exit_code == 1, result.output
+    assert "broken-model" in line
 
 
 # ---------------------------------------------------------------------------
 # Data and options
+
+
+def test_importing_the_package_loads_neither_faster_whisper_nor_numpy():
+    # status, feeds and captions import it: they must stay fast.
+    code = ("import sys, studio.transcribe, studio.captions; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'faster_whisper', 'ctranslate2', 'numpy', 'av'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 def test_transcript_json_round_trip():
@@ -172,11 +333,75 @@ def test_clean_segments_across_segments_and_hallucination_phrases():
     assert all(s.start == s.words[0].start and s.end == s.words[-1].end for s in cleaned)
 
 
+ANNOUNCEMENT = (
+    "Pemilih pemula wajib datang ke TPS pada hari Rabu dengan membawa surat undangan dan KTP elektronik, "
+    "lalu mencoblos surat suara di bilik yang sudah disediakan oleh petugas KPPS."
+)
+
+
+def test_a_sentence_said_again_in_another_speech_span_is_kept():
+    # A radio spot played twice with a pause between: two speech spans, the same words.
+    spot = "Pemilih pemula wajib datang ke TPS membawa surat undangan dan KTP elektronik."  # 12 words: 3.6 s
+    first, second = _words(spot, 0.0), _words(spot, 6.0)
+    spans = [(0.0, 3.8), (5.8, 9.8)]
+    segments = [Segment(0.0, 3.55, "", first), Segment(6.0, 9.55, "", second)]
+    assert [s.text for s in clean_segments(segments, spans)] == [spot, spot]
+    # Loops within each span still collapse; only the repetition from span to span is kept.
+    looped = [Segment(0.0, 1.2, "", _words("ya ya ya ya", 0.0)), Segment(11.0, 12.2, "", _words("ya ya ya ya", 11.0))]
+    assert [s.text for s in clean_segments(looped, [(0.0, 2.0), (10.8, 13.0)])] == ["ya", "ya"]
+    # The same sentence twice within one span is a decoding loop: collapsed, as without spans.
+    in_one_span = [Segment(0.0, 7.2, "", first + _words(spot, 3.6))]
+    assert [s.text for s in clean_segments(in_one_span, [(0.0, 7.5)])] == [spot]
+    assert [s.text for s in clean_segments(in_one_span)] == [spot]
+
+
+def _decoded(text: str, start: float, spacing: float) -> "object":
+    """A faster-whisper segment as the batched decoder gives it, its words spacing s apart from start."""
+    from faster_whisper.transcribe import Segment as FwSegment
+    from faster_whisper.transcribe import Word as FwWord
+
+    words = [FwWord(start + i * spacing, start + i * spacing + 0.25, " " + w, 0.9) for i, w in enumerate(text.split())]
+    return FwSegment(id=0, seek=0, start=words[0].start, end=words[-1].end, text=" " + text, tokens=[],
+                     avg_logprob=-0.3, compression_ratio=2.0, no_speech_prob=0.05, words=words, temperature=0.0)
+
+
+def test_a_chunk_that_repeats_itself_only_from_span_to_span_is_kept():
+    opts = TranscribeOptions()
+    twice = _decoded(ANNOUNCEMENT + " " + ANNOUNCEMENT, 0.0, 0.3)  # 28 words a copy: 0-8.4 s, 8.4-16.8 s
+    # Each copy in a speech span of its own (the chunk packed both spans): speech.
+    assert cleanup.keep_segment(twice, opts, [(0.0, 8.4), (8.4, 17.0)])
+    # The whole chunk in one span: the decoder looped.
+    assert not cleanup.keep_segment(twice, opts, [(0.0, 17.0)])
+    assert not cleanup.keep_segment(twice, opts)
+    # A loop inside one of the spans is still a loop.
+    looped = _decoded("ya " * 30 + ANNOUNCEMENT, 0.0, 0.3)
+    assert not cleanup.keep_segment(looped, opts, [(0.0, 9.0), (9.0, 17.4)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["a_TVRI_BS_071119_0383", "a_TVRI_BS_071119_0177"])
+def test_a_recording_said_twice_with_a_pause_is_transcribed_twice(tmp_path, model, name):
+    source = CORPUS / "id" / "tvri" / f"{name}.wav"
+    need_corpus(source)
+    recording = said_twice(source, 2.0, tmp_path / "twice.wav")
+    transcript = _transcribe(recording, model)
+    seconds = transcript.duration / 2 - 1.0  # each copy's length
+    first = [w for w in transcript.words if w.end <= seconds + 0.5]
+    second = [w for w in transcript.words if w.start >= seconds + 1.5]
+    assert len(first) + len(second) == len(transcript.words), transcript.text
+    reference = normalize(source.with_suffix(".txt").read_text(encoding="utf-8")).split()
+    texts = [" ".join(w.word for w in half) for half in (first, second)]
+    for text in texts:
+        assert len(normalize(text).split()) >= 0.6 * len(reference), texts
+    # Both halves are the same audio: the same words, give or take a few.
+    assert wer(texts[0], texts[1]) < 0.25, texts
+
+
 def test_speech_is_packed_in_chunks_the_encoder_can_see_whole():
     second = 16000
     clips = [{"start": 0, "end": 12 * second}, {"start": 13 * second, "end": 25 * second},
              {"start": 26 * second, "end": 100 * second}]  # fmt: skip
-    chunks = tr._speech_chunks(clips, 30 * second)
+    chunks = decoder.speech_chunks(clips, 30 * second)
     assert all(sum(c["end"] - c["start"] for c in chunk) <= 30 * second for chunk in chunks)
     pieces = [c for chunk in chunks for c in chunk]
     assert sum(c["end"] - c["start"] for c in pieces) == 98 * second
@@ -230,7 +455,8 @@ def test_indonesian_broadcast_speech(model):
     need_corpus(path)
     calls = []
     transcript = transcribe_file(
-        path, TranscribeOptions(device="cpu"), model=model, progress=lambda done, total: calls.append((done, total))
+        studio_ffmpeg(), path, TranscribeOptions(device="cpu"), model=model,
+        progress=lambda done, total: calls.append((done, total)),
     )
     reference = path.with_suffix(".txt").read_text(encoding="utf-8")
     assert wer(reference, transcript.text) < 0.5, transcript.text
@@ -280,23 +506,24 @@ def test_clear_speech_in_another_language_is_kept_as_said(model):
 def test_undecodable_input_is_a_one_line_error(tmp_path, model):
     path = tmp_path / "not-audio.mp3"
     path.write_text("this is not audio\n" * 10)
-    with pytest.raises(TranscriptionError) as err:
+    with pytest.raises(TranscriptionFailed) as err:
         _transcribe(path, model)
     assert "\n" not in str(err.value) and str(path) in str(err.value)
-    with pytest.raises(TranscriptionError):
+    assert err.value.exit_code == 1
+    with pytest.raises(TranscriptionFailed):
         _transcribe(tmp_path / "missing.wav", model)
 
 
 def test_glossary_spelling_is_applied_to_words():
     segments = [Segment(0.0, 1.0, "", _words("data dpt dari kpu, bawaslu dan Tps."))]
-    fixed = tr.apply_glossary(segments, ["KPU", "DPT", "Bawaslu", "TPS", "pemilih pemula"])
+    fixed = cleanup.apply_glossary(segments, ["KPU", "DPT", "Bawaslu", "TPS", "pemilih pemula"])
     assert fixed[0].text == "data DPT dari KPU, Bawaslu dan TPS."
     assert [w.word for w in fixed[0].words][-1] == "TPS."
 
 
 def test_spelling_repair_keeps_timings_and_rebuilds_text():
     segments = [Segment(0.0, 1.5, "", _words("harga tikatnya naik.")), Segment(2.0, 3.0, "", _words("Tertib", 2.0))]
-    fixed = tr.correct_spelling(segments, load_lexicon("id"))
+    fixed = cleanup.correct_spelling(segments, load_lexicon("id"))
     assert [s.text for s in fixed] == ["harga tiketnya naik.", "Tertib"]
     assert [(w.start, w.end) for s in fixed for w in s.words] == [(w.start, w.end) for s in segments for w in s.words]
 
@@ -314,9 +541,9 @@ def test_spelling_repair_lowers_the_error_rate_of_real_output(model):
 def test_a_chunk_decoded_into_far_too_little_text_is_decoded_again():
     opts = TranscribeOptions()
     # A loop inside one word, then end of text: 27 s of speech came out as one word.
-    assert tr._needs_fallback([{"text": " Dari Parta Republik, kongkongkong"}], 27.0, opts)
-    assert tr._needs_fallback([{"text": " ya " * 40}], 20.0, opts)  # a loop of words
+    assert decoder.needs_fallback([{"text": " Dari Parta Republik, kongkongkong"}], 27.0, opts)
+    assert decoder.needs_fallback([{"text": " ya " * 40}], 20.0, opts)  # a loop of words
     speech = " Pemutakhiran data pemilih dilakukan oleh petugas di setiap TPS bersama KPPS."
-    assert not tr._needs_fallback([{"text": speech}], 6.0, opts)
-    assert not tr._needs_fallback([{"text": " Ya."}], 2.0, opts)  # short chunk, short answer
-    assert not tr._needs_fallback([], 25.0, opts)  # nothing decoded: nothing to redo
+    assert not decoder.needs_fallback([{"text": speech}], 6.0, opts)
+    assert not decoder.needs_fallback([{"text": " Ya."}], 2.0, opts)  # short chunk, short answer
+    assert not decoder.needs_fallback([], 25.0, opts)  # nothing decoded: nothing to redo

