@@ -233,7 +233,8 @@ def _process(app: App, episodes, options: process_mod.ProcessOptions) -> list[Ou
             message, code = explain(exc, app.workspace.episode_dir(episode.id))
             if not message.startswith(episode.id):  # each failure line starts with its episode, once
                 message = f"{episode.id}: {message}"
-            app.reporter.info(f"{episode.id}: failed")
+            if len(episodes) > 1:  # the reasons come together at the end; say now that this one failed
+                app.reporter.info(f"{episode.id}: failed")
             outcomes.append(Outcome(EpisodeReport(id=episode.id), message, code))
             continue
         done = ", ".join(report.done) or "nothing to do"

@@ -79,4 +79,5 @@ def test_malformed_timing_in_the_producers_vtt_is_one_line_of_bad_input(tmp_path
     result = CliRunner().invoke(cli, ["--workspace", str(ws), "-q", "process", episode_id, "--no-clips"],
                                 catch_exceptions=False)
     assert result.exit_code == 2, result.output
-    assert result.stderr == f"error: {folder / 'transcript.vtt'}:4: cannot read cue timing '00:00.500 --> 00:01.4OO'\n"
+    assert result.stderr == (f"error: {episode_id}: {folder / 'transcript.vtt'}:4: "
+                             "cannot read cue timing '00:00.500 --> 00:01.4OO'\n")

@@ -453,10 +453,12 @@ def small_disk(tmp_path: Path):
         subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
-def _full_disk_error(result) -> str:
+def _full_disk_error(result, episode_id: str = "") -> str:
+    """The one error line; `process` names the episode first."""
     assert result.exit_code == 1, result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: no space left on "), result.stderr
+    prefix = f"error: {episode_id}: " if episode_id else "error: "
+    assert len(lines) == 1 and lines[0].startswith(f"{prefix}no space left on "), result.stderr
     assert "Traceback" not in result.output
     return lines[0]
 
@@ -479,7 +481,7 @@ def test_full_disk_while_rendering(small_disk: Path, src: Path) -> None:
     source = g.encode(g.concat(SPEECH, SPEECH[: 2 * g.RATE]), src / "sesi.wav", *g.FORMATS["wav"], rate=44100)
     data = ingest_ok(ws, source)  # 0.7 MB; its 48 kHz 24-bit stereo broadcast rendition would need 2.3 MB
     result = studio(ws, "process", data["id"], "--no-transcribe", "--no-clips")
-    message = _full_disk_error(result)
+    message = _full_disk_error(result, data["id"])
     assert str(ws.resolve() / "episodes") in message
     folder = ws / "episodes" / data["id"]
     assert not [p.name for p in folder.rglob("*.tmp*")]
