@@ -204,7 +204,7 @@ def _select(app: App, episode_ids: tuple[str, ...], all_: bool):
         raise click.UsageError("name episodes or use --all, not both")
     if not episode_ids and not all_:
         raise click.UsageError("name one or more episodes (show/YYYY-MM-DD-slug) or use --all")
-    return [app.workspace.episode(e) for e in episode_ids] if episode_ids else app.workspace.episodes()
+    return [e.strip("/") for e in episode_ids] if episode_ids else app.workspace.episode_ids()
 
 
 @dataclass
@@ -219,26 +219,28 @@ class Outcome:
         return {**asdict(self.report), "error": self.error}
 
 
-def _process(app: App, episodes, options: process_mod.ProcessOptions) -> list[Outcome]:
-    """Process each episode in turn; a failed one is recorded and the next one goes on."""
+def _process(app: App, episode_ids: list[str], options: process_mod.ProcessOptions) -> list[Outcome]:
+    """Process each episode in turn; a failed one (even an unreadable episode.toml) is recorded and the next
+    one goes on."""
     ffmpeg = app.ffmpeg
     models = process_mod.ModelCache()
     outcomes = []
-    for episode in episodes:
+    for episode_id in episode_ids:
         try:
+            episode = app.workspace.episode(episode_id)
             report = process_mod.process_episode(app.workspace, ffmpeg, episode, app.reporter, options, models)
         except Exception as exc:  # noqa: BLE001 - one episode's fault, whatever it is, is that episode's alone
             if not isinstance(exc, StudioError):
                 app.reporter.debug(traceback.format_exc().rstrip())
-            message, code = explain(exc, app.workspace.episode_dir(episode.id))
-            if not message.startswith(episode.id):  # each failure line starts with its episode, once
-                message = f"{episode.id}: {message}"
-            if len(episodes) > 1:  # the reasons come together at the end; say now that this one failed
-                app.reporter.info(f"{episode.id}: failed")
-            outcomes.append(Outcome(EpisodeReport(id=episode.id), message, code))
+            message, code = explain(exc, app.workspace.episode_dir(episode_id))
+            if not message.startswith(episode_id):  # each failure line starts with its episode, once
+                message = f"{episode_id}: {message}"
+            if len(episode_ids) > 1:  # the reasons come together at the end; say now that this one failed
+                app.reporter.info(f"{episode_id}: failed")
+            outcomes.append(Outcome(EpisodeReport(id=episode_id), message, code))
             continue
         done = ", ".join(report.done) or "nothing to do"
-        app.reporter.info(f"{episode.id}: {done}")
+        app.reporter.info(f"{episode_id}: {done}")
         outcomes.append(Outcome(report))
     return outcomes
 
@@ -321,10 +323,10 @@ def run(app: App, model, device, compute_type, no_transcribe, no_clips, wait: fl
     reason` at the end (and an "error" in --json). Exit 1 when any episode
     failed (2 when every failure was bad input): safe to run from cron.
     """
-    episodes = app.workspace.episodes()
-    if not episodes:
+    episode_ids = app.workspace.episode_ids()
+    if not episode_ids:
         app.reporter.info("no episodes yet: add one with `studio ingest FILE --show SLUG`")
-    outcomes = _process(app, episodes, _process_options(model, device, compute_type, no_transcribe, no_clips, wait))
+    outcomes = _process(app, episode_ids, _process_options(model, device, compute_type, no_transcribe, no_clips, wait))
     try:
         published = publish_mod.publish(app.workspace, reporter=app.reporter)
     except Exception:

@@ -87,13 +87,17 @@ class Workspace:
         config.save_show(self.feeds_dir / f"{show.slug}.toml", show)
 
     # -- episodes -------------------------------------------------------
-    def episodes(self, show: str | None = None) -> list[Episode]:
+    def episode_ids(self, show: str | None = None) -> list[str]:
+        """Every episode's id, without reading its episode.toml (so one broken file does not hide the rest)."""
         pattern = f"{show}/*/{EPISODE_FILE}" if show else f"*/*/{EPISODE_FILE}"
         if not self.episodes_dir.is_dir():
             return []
         paths = sorted(self.episodes_dir.glob(pattern))
         # Hidden folders are ingests or replacements in progress.
-        return [self._load_episode(p) for p in paths if not p.parent.name.startswith(".")]
+        return [f"{p.parent.parent.name}/{p.parent.name}" for p in paths if not p.parent.name.startswith(".")]
+
+    def episodes(self, show: str | None = None) -> list[Episode]:
+        return [self._load_episode(self.episode_dir(i) / EPISODE_FILE) for i in self.episode_ids(show)]
 
     def episode(self, episode_id: str) -> Episode:
         path = self.episode_dir(episode_id.strip("/")) / EPISODE_FILE

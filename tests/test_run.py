@@ -62,6 +62,20 @@ def feed_titles(ws: Path) -> list[str]:
 
 # -- one broken episode -------------------------------------------------------------
 
+def test_process_all_goes_on_past_an_unreadable_episode_toml(three):
+    ws, (a, b, c) = three
+    (ws / "episodes" / b / "episode.toml").write_text('title = "Sesi 1\n', encoding="utf-8")  # a hand edit gone wrong
+
+    result = studio(ws, "process", "--all", *FAST)
+
+    assert result.exit_code == 2, result.output  # the only failure is bad input
+    for episode_id in (a, c):
+        assert (ws / "episodes" / episode_id / "podcast.mp3").is_file()
+    errors = error_lines(result)
+    assert errors[0].startswith(f"error: {b}: ") and "invalid episode file" in errors[0], errors
+    assert errors[-1] == "error: 1 of 3 episodes failed"
+
+
 def test_run_processes_and_publishes_the_others_and_names_the_broken_one(three):
     ws, (a, b, c) = three
     break_original(ws, b)
