@@ -190,12 +190,12 @@ def add_clip(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, start: floa
 def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, reporter: Reporter,
                     options: ProcessOptions = ProcessOptions(), models: ModelCache | None = None) -> EpisodeReport:
     folder = workspace.episode_dir(episode.id)
-    show = workspace.show(episode.show)
     report = EpisodeReport(id=episode.id)
-    original = folder / episode.original
-    if not original.is_file():
-        raise ProcessingError(f"{episode.id}: original recording {episode.original} is missing")
     with episode_lock(folder, options.wait, reporter.info):
+        episode = workspace.episode(episode.id)  # as it is now: it may have been edited or replaced while we waited
+        show = workspace.show(episode.show)
+        if not (folder / episode.original).is_file():
+            raise ProcessingError(f"{episode.id}: original recording {episode.original} is missing")
         remove_stale_temps(folder)
         state = load_state(folder)
         make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)

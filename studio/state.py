@@ -80,33 +80,51 @@ def episode_lock(folder: Path, wait: float | None = None,
     While another process holds it, `on_wait` is told once who that is, and we
     wait: for ever when `wait` is None, else at most `wait` seconds, after
     which EpisodeBusy is raised. The lock is the kernel's (flock), so it is
-    released when its holder exits, however it exits.
+    released when its holder exits, however it exits. If the folder was
+    replaced while we waited (`ingest --replace` swaps in a new one), the lock
+    we got is the old folder's: it is dropped and the new folder's is taken.
     """
-    (folder / STATE_DIR).mkdir(parents=True, exist_ok=True)
-    with open(folder / STATE_DIR / LOCK_FILE, "a+", encoding="utf-8") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            holder = lock_holder(folder)
-            if on_wait:
-                on_wait(f"{folder.parent.name}/{folder.name} is locked by {holder}; waiting"
-                        + (f" up to {wait:g} s" if wait is not None else ""))
-            _wait_for(lock, wait, f"{folder.parent.name}/{folder.name} is still locked by {holder} "
-                                  f"after {wait} s; try again later" if wait is not None else "")
-        lock.seek(0)
-        lock.truncate()
-        lock.write(_holder_text())
-        lock.flush()
-        yield
+    deadline = None if wait is None else time.monotonic() + wait
+    told = False
+    while True:
+        (folder / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        with open(folder / STATE_DIR / LOCK_FILE, "a+", encoding="utf-8") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                holder = lock_holder(folder)
+                if on_wait and not told:
+                    on_wait(f"{folder.parent.name}/{folder.name} is locked by {holder}; waiting"
+                            + (f" up to {wait:g} s" if wait is not None else ""))
+                    told = True
+                _wait_for(lock, deadline, f"{folder.parent.name}/{folder.name} is still locked by {holder} "
+                                          f"after {wait} s; try again later")
+            if not _is_current(lock, folder / STATE_DIR / LOCK_FILE):
+                continue  # the folder was swapped while we waited
+            lock.seek(0)
+            lock.truncate()
+            lock.write(_holder_text())
+            lock.flush()
+            yield
+            return
 
 
-def _wait_for(lock, wait: float | None, message: str) -> None:
-    if wait is None:
+def _is_current(lock, path: Path) -> bool:
+    """Whether the open lock file is still the one at `path`."""
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(lock.fileno())
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
+
+
+def _wait_for(lock, deadline: float | None, message: str) -> None:
+    if deadline is None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         return
-    deadline = time.monotonic() + wait
     while True:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,0 +1,73 @@
+"""The episode lock: one process per episode, and a waiter never ends up holding a replaced folder's lock."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from studio.state import LOCK_FILE, STATE_DIR, EpisodeBusy, episode_lock
+
+
+def locked_by_someone(folder: Path) -> bool:
+    with open(folder / STATE_DIR / LOCK_FILE, "a+") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        return False
+
+
+def test_a_waiter_gives_up_after_wait_seconds_naming_the_holder(tmp_path):
+    folder = tmp_path / "kpu" / "2026-01-01-dpt"
+    told = []
+    with episode_lock(folder):
+        started = time.monotonic()
+        with pytest.raises(EpisodeBusy, match=r"kpu/2026-01-01-dpt is still locked by pid \d+"):
+            with episode_lock(folder, wait=0.5, on_wait=told.append):
+                pass
+        assert 0.4 < time.monotonic() - started < 3
+    assert len(told) == 1 and "waiting up to 0.5 s" in told[0]
+
+
+def test_a_waiter_takes_the_new_folders_lock_after_a_replace(tmp_path):
+    """`ingest --replace` swaps the episode folder while `process` waits on the old one's lock."""
+    folder = tmp_path / "kpu" / "2026-01-01-dpt"
+    holding = threading.Event()
+    release = threading.Event()
+    waiter_has_it = threading.Event()
+    waiter_done = threading.Event()
+
+    def replacer() -> None:
+        with episode_lock(folder):
+            holding.set()
+            release.wait(10)
+            old = folder.with_name(".old")
+            folder.rename(old)  # the swap, under the lock as ingest does it
+            (folder / STATE_DIR).mkdir(parents=True)
+            shutil.rmtree(old)
+
+    def waiter() -> None:
+        with episode_lock(folder):
+            waiter_has_it.set()
+            waiter_done.wait(10)
+
+    first = threading.Thread(target=replacer)
+    first.start()
+    holding.wait(10)
+    second = threading.Thread(target=waiter)
+    second.start()
+    time.sleep(0.3)  # the waiter is now blocked on the old folder's lock file
+    release.set()
+    first.join(10)
+    assert waiter_has_it.wait(10)
+    try:
+        assert locked_by_someone(folder), "the waiter holds the lock of a folder that no longer exists"
+    finally:
+        waiter_done.set()
+        second.join(10)
