@@ -201,6 +201,7 @@ _OUT_TIME = re.compile(r"^out_time_us=(\d+)")
 _PROGRESS_LINE = re.compile(r"^[a-z_0-9]+=\S*$")
 _PR_SET_PDEATHSIG = 1
 _NO_SPACE = "No space left on device"
+_CLOSING_LINE = re.compile(r"^(Exiting with exit code -?\d+|Conversion failed!)$")  # say nothing of why
 
 
 @functools.cache
@@ -281,7 +282,7 @@ class _Child:
         self._reader.join()
         if self.proc.returncode == 0:
             return
-        log = [line.strip() for line in self.tail if line.strip()]
+        log = [line.strip() for line in self.tail if line.strip() and not _CLOSING_LINE.match(line.strip())]
         if any(_NO_SPACE in line for line in log):
             raise ResourceError(f"no space left on {Path(self.cmd[-1]).resolve().parent}")
         raise ProcessingError(f"ffmpeg failed (exit {self.proc.returncode}): {(log or ['no message'])[-1]}")

@@ -104,3 +104,11 @@ def test_cli_stops_a_hung_ingest_and_releases_everything(tmp_path, workspace, mo
     assert "Traceback" not in result.output
     assert gone(int((tmp_path / "hung.pid").read_text()))
     assert not list(workspace.episodes_dir.rglob("episode.toml"))
+
+
+def test_a_failure_says_why_not_how_ffmpeg_exited(tmp_path):
+    garbage = tmp_path / "rusak.wav"
+    garbage.write_bytes(b"\x00garbage" * 1000)
+    with pytest.raises(ProcessingError) as error:
+        run_ffmpeg(find_ffmpeg(), ["-v", "verbose", "-i", str(garbage), "-f", "null", "-"])
+    assert "Invalid data found when processing input" in str(error.value)
