@@ -83,9 +83,11 @@ def test_default_model_is_joined_once_and_atomically(tmp_path, monkeypatch):
     for name in ("config.json", "tokenizer.json", "vocabulary.json"):
         assert (folder / name).is_file()
     # Every file arrived through a temp file in the same folder, renamed into place.
-    assert {dst.name for _, dst in replaced} == {"model.bin", "config.json", "tokenizer.json", "vocabulary.json"}
+    assert {dst.name for _, dst in replaced} == {"model.bin", "config.json", "tokenizer.json", "vocabulary.json",
+                                                 ".model.bin.verified"}
     assert all(src.parent == dst.parent == folder and src != dst for src, dst in replaced)
-    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.bin", "tokenizer.json", "vocabulary.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [".model.bin.verified", "config.json", "model.bin",
+                                                        "tokenizer.json", "vocabulary.json"]
 
     before = model_bin.stat()
     replaced.clear()
@@ -547,3 +549,14 @@ def test_a_chunk_decoded_into_far_too_little_text_is_decoded_again():
     assert not decoder.needs_fallback([{"text": speech}], 6.0, opts)
     assert not decoder.needs_fallback([{"text": " Ya."}], 2.0, opts)  # short chunk, short answer
     assert not decoder.needs_fallback([], 25.0, opts)  # nothing decoded: nothing to redo
+
+
+def test_a_verified_model_is_not_hashed_again_until_it_changes(tmp_path, monkeypatch):
+    folder = Path(resolve_model(None, tmp_path))
+    hashed = []
+    monkeypatch.setattr(install, "sha256_file", lambda path: hashed.append(path) or install.DEFAULT_MODEL_SHA256)
+    resolve_model(None, tmp_path)
+    assert hashed == []
+    os.utime(folder / "model.bin")  # touched: checked again
+    resolve_model(None, tmp_path)
+    assert hashed == [folder / "model.bin"]

@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ..fsutil import atomic_path, sha256_file
+from ..fsutil import atomic_path, read_json, sha256_file, write_json
 from .model import ModelNotFound, TranscriptionFailed
 from .options import DEFAULT_MODEL
 
@@ -67,6 +67,24 @@ def _same_bytes(a: Path, b: Path) -> bool:
     return a.is_file() and b.is_file() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
 
 
+def _stamp_path(model_bin: Path) -> Path:
+    return model_bin.with_name(".model.bin.verified")
+
+
+def _stat_key(path: Path) -> dict:
+    info = path.stat()
+    return {"sha256": DEFAULT_MODEL_SHA256, "size": info.st_size, "mtime_ns": info.st_mtime_ns, "ino": info.st_ino}
+
+
+def _verified(model_bin: Path) -> bool:
+    """Whether model.bin was hashed against the pin and has not been touched since (hashing 145 MB at
+    every model load would cost half a second)."""
+    try:
+        return read_json(_stamp_path(model_bin)) == _stat_key(model_bin)
+    except OSError:
+        return False
+
+
 def install_default_model(cache_dir: Path) -> Path:
     """cache_dir/whisper-base with the default model's files, (re)made where any is missing or differs."""
     parts = [package_data(pkg) / name for pkg, name in DEFAULT_MODEL_PARTS]
@@ -80,8 +98,10 @@ def install_default_model(cache_dir: Path) -> Path:
                 with atomic_path(target) as temp:
                     shutil.copyfile(source, temp)
         model_bin = folder / "model.bin"
-        if not model_bin.is_file() or sha256_file(model_bin) != DEFAULT_MODEL_SHA256:
-            join_parts(parts, model_bin, DEFAULT_MODEL_SHA256)
+        if not _verified(model_bin):
+            if not model_bin.is_file() or sha256_file(model_bin) != DEFAULT_MODEL_SHA256:
+                join_parts(parts, model_bin, DEFAULT_MODEL_SHA256)
+            write_json(_stamp_path(model_bin), _stat_key(model_bin))
     except OSError as e:
         raise TranscriptionFailed(f"cannot install the default Whisper model in {folder}: {e}") from e
     return folder
