@@ -42,6 +42,10 @@ class Settings:
     ffmpeg_stall_timeout: float = 300.0
     # longest recording ingest accepts: longer ones are refused before (or while) they are decoded
     max_duration_hours: float = 6.0
+    # language of the producer web app's pages: "id" (Bahasa Indonesia) or "en"
+    lang: str = "id"
+    # Celery broker (redis://host:6379/0); empty: every stage runs in this process or in local workers
+    broker_url: str = ""
     stations: tuple[Station, ...] = ()
 
 
@@ -62,6 +66,8 @@ class Show:
     model: str = ""
     glossary: tuple[str, ...] = ()
     spelling: bool = True  # repair one-letter misspellings of the transcript (Indonesian)
+    itn: bool = True  # write numbers, dates, times and money as digits ("2024", "pukul 07.00")
+    require_approval: bool = False  # publish an episode only after a second producer approved it
     loudness: LoudnessTargets = field(default_factory=LoudnessTargets)
 
 

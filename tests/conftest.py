@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,6 +23,20 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 MODEL_CACHE = Path(__file__).resolve().parents[1] / ".studio-cache" / "models"
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def need_program(path: str, how_to_get: str) -> None:
+    """Skip a test whose server or browser program is absent (fail under CI=true, where .ci/run installs it)."""
+    if Path(path).exists() or shutil.which(path):
+        return
+    message = f"{path} not found: {how_to_get}"
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: .ci/run installs it)", pytrace=False)
+    pytest.skip(message)
+
+
 def need_shared(path: Path) -> None:
     """Skip a test whose shared test data (`path`, under ../shared) is absent or empty.
 
@@ -31,7 +46,7 @@ def need_shared(path: Path) -> None:
     if path.is_file() or (path.is_dir() and any(path.iterdir())):
         return
     message = f"shared test data absent: {path}"
-    if os.environ.get("CI", "").lower() in ("true", "1"):
+    if in_ci():
         pytest.fail(f"{message} (CI=true: the test data must be there)", pytrace=False)
     pytest.skip(message)
 
@@ -71,6 +86,45 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never Playwright's own browser download)."""
+    need_program(CHROMIUM, "install Debian's chromium (apt-get install chromium), as .ci/run does")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context and page per test (desktop width; tests resize for 360 px)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    yield context.new_page()
+    context.close()
+
+
+def axe_serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
 
 
 # -- workspaces ---------------------------------------------------------------
