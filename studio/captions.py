@@ -65,6 +65,7 @@ class Cue:
     end: float
     lines: list[str]
     speaker: str | None = None
+    spoken: str | None = None  # the cue's words as said, where text normalization rewrote some ("2024")
 
     @property
     def text(self) -> str:
@@ -88,6 +89,7 @@ class _Token:
     start: int  # milliseconds
     end: int
     text: str
+    spoken: str
 
 
 def _tokens(transcript: Transcript, max_chars: int) -> list[_Token]:
@@ -96,11 +98,13 @@ def _tokens(transcript: Transcript, max_chars: int) -> list[_Token]:
         text = " ".join(w.word.split()).replace("-->", "->")  # "-->" would end a VTT cue's text
         if not text:
             continue
+        spoken = " ".join((w.spoken or w.word).split())
         start = int(round(w.start * 1000))
         end = int(round(w.end * 1000))
         if tokens and not any(ch.isalnum() for ch in text):
             # Stray punctuation belongs to the word before it.
             tokens[-1].text += text
+            tokens[-1].spoken += spoken
             tokens[-1].end = max(tokens[-1].end, end)
             continue
         if tokens:
@@ -111,7 +115,8 @@ def _tokens(transcript: Transcript, max_chars: int) -> list[_Token]:
         for k, piece in enumerate(pieces):
             a = start + (end - start) * k // len(pieces)
             b = start + (end - start) * (k + 1) // len(pieces)
-            tokens.append(_Token(a, b, piece))
+            said = piece if w.spoken is None else spoken if k == 0 else ""
+            tokens.append(_Token(a, b, piece, said))
     return tokens
 
 
@@ -306,7 +311,12 @@ def build_cues(transcript: Transcript, rules: CaptionRules = CaptionRules()) -> 
         groups += [(first + i, first + j, lines) for i, j, lines in best[1]]
     spans = [(tokens[i].start, tokens[j - 1].end, len(" ".join(lines))) for i, j, lines in groups]
     times = _time_cues(spans, end_limit, rules)
-    return [Cue(a / 1000, b / 1000, lines) for (a, b), (_, _, lines) in zip(times, groups)]
+    cues = []
+    for (a, b), (i, j, lines) in zip(times, groups):
+        said = [t for t in tokens[i:j] if t.spoken != t.text]
+        spoken = " ".join(t.spoken for t in tokens[i:j] if t.spoken) if said else None
+        cues.append(Cue(a / 1000, b / 1000, lines, spoken=spoken))
+    return cues
 
 
 # ---------------------------------------------------------------------------
@@ -358,6 +368,8 @@ def render_json(cues: list[Cue]) -> str:
         segment = {"startTime": round(cue.start, 3), "endTime": round(cue.end, 3), "body": cue.body}
         if cue.speaker:
             segment["speaker"] = cue.speaker
+        if cue.spoken and cue.spoken != cue.body:
+            segment["spoken"] = cue.spoken  # for search: "dua ribu dua puluh empat" finds "2024"
         segments.append(segment)
     return json.dumps({"version": "1.0.0", "segments": segments}, ensure_ascii=False, indent=1) + "\n"
 

@@ -89,7 +89,18 @@ def make_transcript(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show
                                "segments": len(transcript.segments)}
         save_state(folder, state)
         report.done.append("transcript")
-    captions.write_transcript_files(folder, transcript)
+    captions.write_transcript_files(folder, format_transcript(transcript, show))
+
+
+def format_transcript(transcript, show: Show):
+    """The raw transcript as the transcript files show it: numbers, dates and times as digits (show.itn).
+
+    Applied each run to the stored raw transcript, not stored in it: changing these
+    rules or the setting remakes the captions without transcribing again.
+    """
+    from .transcribe import itn
+
+    return itn.normalize_transcript(transcript) if show.itn and transcript.language == "id" else transcript
 
 
 CLIP_FORMATS = ("vertical", "square", "landscape")

@@ -30,6 +30,7 @@ class Word:
     end: float
     word: str
     probability: float
+    spoken: str | None = None  # what was said, where text normalization rewrote it ("dua ribu" for "2000")
 
 
 @dataclass
@@ -55,7 +56,12 @@ class Transcript:
         return [w for s in self.segments for w in s.words]
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, separators=(",", ":"))
+        data = dataclasses.asdict(self)
+        for segment in data["segments"]:
+            for word in segment["words"]:
+                if word["spoken"] is None:
+                    del word["spoken"]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, data: str | bytes) -> "Transcript":
