@@ -37,3 +37,33 @@ def test_only_indonesian_has_a_lexicon():
     assert load_lexicon("id") is not None
     assert load_lexicon("en") is None
     assert load_lexicon(None) is None
+
+
+def test_affixed_forms_that_no_list_holds_are_known_by_their_stem():
+    lexicon = load_lexicon("id")
+    # me-N- + tangkap + -i: not in wordfreq's list, one letter from "menanggapi".
+    for word in ("menangkapi", "Menangkapi,", "dipukulinya", "pertanggungjawabannya"):
+        assert respell(word, lexicon, sentence_start=True) == word
+    # A stem too short to vouch for the word: "tertip" stems to "tip".
+    assert respell("tertip", lexicon, sentence_start=False) == "tertib"
+
+
+def test_a_letter_too_many_is_repaired_now():
+    lexicon = load_lexicon("id")
+    # The base model's misses on the corpus: an extra letter, which a deletion repairs.
+    assert respell_words("ibu tidak memberiksa isinya".split(), lexicon) == "ibu tidak memeriksa isinya".split()
+    assert respell("pemilihh", lexicon, sentence_start=False) == "pemilih"
+
+
+def test_glossary_names_are_protected_at_a_sentences_start_too():
+    show = load_lexicon("id", GLOSSARY + ["Hasbalah", "Sujah"])
+    # A rare name at a sentence's start is not "repaired" into a common word...
+    assert respell_words("Hasbalah menilai. Sujah tersenyum.".split(), show) == (
+        "Hasbalah menilai. Sujah tersenyum.".split()
+    )
+    plain = load_lexicon("id")
+    assert respell("Sujah", plain, sentence_start=True) == "Sudah"  # what the glossary prevents
+    # ...and a near miss of one becomes the name, spelled the glossary's way.
+    assert respell_words("Baswaslu menilai. Hasballah tersenyum.".split(), show) == (
+        "Bawaslu menilai. Hasbalah tersenyum.".split()
+    )

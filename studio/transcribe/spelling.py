@@ -1,30 +1,37 @@
-"""Spelling repair of transcribed words against a word-frequency lexicon.
+"""Spelling repair of transcribed words against an Indonesian lexicon.
 
 Whisper's smaller models often miss one letter of an Indonesian word: "tertip" for
-"tertib", "merosod" for "merosot", "tikatnya" for "tiketnya". A word that is in no
-Indonesian word list but is one edit away from a common word is most likely such a
-miss, and is replaced by the most frequent such word. The lexicon is wordfreq's word
-frequencies for the transcript's language, plus the show's glossary (whose terms are
-also candidates, spelled the glossary's way).
+"tertib", "merosod" for "merosot", "tikatnya" for "tiketnya", "memberiksa" for
+"memeriksa". A word that the lexicon does not know but is one edit away from a common
+word is most likely such a miss, and is replaced by the most frequent such word.
+
+The lexicon: wordfreq's word frequencies for the transcript's language (the candidates,
+and their order), Sastrawi's 30,000 root words, and Sastrawi's stemmer for affixed forms
+no list holds ("menangkapi" is me-N- + tangkap + -i), plus the show's glossary (whose
+terms are also candidates, spelled the glossary's way). A word is known when a list has
+it or when its stem is a common root word (of STEM_MIN_LETTERS letters or more, at least
+MIN_ZIPF common): "tertip" stems to "tip", too short to vouch for it.
 
 Left alone: words of fewer than MIN_LETTERS letters, words with digits or inner
 punctuation, capitalized words inside a sentence (names, which no word list covers)
-unless the fix is a glossary term, and words the lexicon knows. Deleting a letter is
-only tried towards glossary terms: the small lexicon lacks many affixed forms
-("menangkapi"), and a deletion would turn them into their stem.
+unless the fix is a glossary term, glossary terms wherever they stand, and known words.
+A letter heard wrong is tried first, then a letter missing, then one too many.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 # Transcript languages with a lexicon here. Tuned on Indonesian only.
 LANGUAGES = ("id",)
 # A candidate must be at least this common: 3.0 on the Zipf scale is once per million words.
 MIN_ZIPF = 3.0
 MIN_LETTERS = 4
+STEM_MIN_LETTERS = 4
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD_RE = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
 
@@ -33,6 +40,31 @@ _WORD_RE = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
 class Lexicon:
     zipf: dict[str, float]  # lower-case word -> Zipf frequency
     spelling: dict[str, str]  # lower-case glossary word -> its spelling
+    roots: frozenset[str] = frozenset()  # root words (Sastrawi's kata dasar)
+    stem: Callable[[str], str] | None = None  # a lower-case word's root (Sastrawi's stemmer)
+    _known: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    def knows(self, key: str) -> bool:
+        """Whether a lower-case word is a word: listed, or an affixed form of a common root."""
+        if key in self.zipf or key in self.roots:
+            return True
+        if self.stem is None:
+            return False
+        if key not in self._known:
+            root = self.stem(key)
+            self._known[key] = (
+                root != key and root in self.roots and len(root) >= STEM_MIN_LETTERS
+                and self.zipf.get(root, 0.0) >= MIN_ZIPF
+            )  # fmt: skip
+        return self._known[key]
+
+
+def sastrawi_roots() -> frozenset[str]:
+    """Sastrawi's root-word dictionary (kata dasar), as its stemmer uses it."""
+    import Sastrawi
+
+    path = Path(Sastrawi.__file__).parent / "Stemmer" / "data" / "kata-dasar.txt"
+    return frozenset(path.read_text(encoding="utf-8").split())
 
 
 def load_lexicon(language: str | None, glossary: list[str] | tuple[str, ...] = ()) -> Lexicon | None:
@@ -40,6 +72,7 @@ def load_lexicon(language: str | None, glossary: list[str] | tuple[str, ...] = (
     if language not in LANGUAGES:
         return None
     import wordfreq
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
     zipf = {w: math.log10(f) + 9 for w, f in wordfreq.get_frequency_dict(language).items() if f > 0}
     spelling = {}
@@ -49,7 +82,7 @@ def load_lexicon(language: str | None, glossary: list[str] | tuple[str, ...] = (
             if key.isalpha():
                 zipf.setdefault(key, 0.0)  # known, however rare
                 spelling[key] = word
-    return Lexicon(zipf, spelling)
+    return Lexicon(zipf, spelling, sastrawi_roots(), StemmerFactory().create_stemmer().stem)
 
 
 def _one_edit(word: str) -> tuple[set[str], set[str], set[str]]:
@@ -69,20 +102,24 @@ def respell(word: str, lexicon: Lexicon, sentence_start: bool) -> str:
         return word
     prefix, core, suffix = match.groups()
     key = core.lower()
-    if len(key) < MIN_LETTERS or key in lexicon.zipf or core.isupper() or not key.isascii():
+    if len(key) < MIN_LETTERS or key in lexicon.spelling or core.isupper() or not key.isascii():
+        return word
+    if key in lexicon.zipf or key in lexicon.roots:
         return word
     same_length, longer, shorter = _one_edit(key)
     terms = [c for c in same_length | longer | shorter if c in lexicon.spelling]
-    if terms:  # a near miss of a glossary term, even a name's
+    if terms:  # a near miss of a glossary term, even a name's, even at a sentence's start
         candidates = terms
-    elif core[0].isupper() and not sentence_start:
-        return word  # a name: no word list has it
+    elif core[0].isupper() and not sentence_start or lexicon.knows(key):
+        return word  # a name (no word list has it), or a known affixed form
     else:
         # Same length first: a letter heard wrong (final "b" heard as "p": "tertip") is
         # the commonest miss, and a longer word is often another word ("tertipu").
-        candidates = [c for c in same_length if lexicon.zipf.get(c, 0.0) >= MIN_ZIPF]
-        candidates = candidates or [c for c in longer if lexicon.zipf.get(c, 0.0) >= MIN_ZIPF]
-        if not candidates:
+        for edits in (same_length, longer, shorter):
+            candidates = [c for c in edits if lexicon.zipf.get(c, 0.0) >= MIN_ZIPF]
+            if candidates:
+                break
+        else:
             return word
     best = max(candidates, key=lambda c: (lexicon.zipf[c], c))
     fixed = lexicon.spelling.get(best) or (best.capitalize() if core[0].isupper() else best)
