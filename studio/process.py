@@ -89,18 +89,22 @@ def make_transcript(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show
                                "segments": len(transcript.segments)}
         save_state(folder, state)
         report.done.append("transcript")
-    captions.write_transcript_files(folder, format_transcript(transcript, show))
+    captions.write_transcript_files(folder, format_transcript(transcript, show, opts.glossary))
 
 
-def format_transcript(transcript, show: Show):
-    """The raw transcript as the transcript files show it: numbers, dates and times as digits (show.itn).
+def format_transcript(transcript, show: Show, glossary: list[str]):
+    """The raw transcript as the transcript files show it (Indonesian): one casing per word form,
+    then numbers, dates, times and money as digits (show.itn).
 
     Applied each run to the stored raw transcript, not stored in it: changing these
     rules or the setting remakes the captions without transcribing again.
     """
-    from .transcribe import itn
+    from .transcribe import casing, itn
 
-    return itn.normalize_transcript(transcript) if show.itn and transcript.language == "id" else transcript
+    if transcript.language != "id":
+        return transcript
+    transcript = casing.recase_transcript(transcript, glossary)
+    return itn.normalize_transcript(transcript) if show.itn else transcript
 
 
 CLIP_FORMATS = ("vertical", "square", "landscape")

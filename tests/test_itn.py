@@ -198,4 +198,4 @@ def test_process_applies_itn_to_the_stored_raw_transcript_unless_the_show_turns_
                             state, Reporter(quiet=True), report)
     assert report.skipped == ["transcript"]  # not transcribed again
     text = (folder / "transcript.txt").read_text(encoding="utf-8")
-    assert text == ("serentak 2024.\n" if itn else "serentak dua ribu dua puluh empat.\n")
+    assert text == ("Serentak 2024.\n" if itn else "Serentak dua ribu dua puluh empat.\n")
