@@ -67,3 +67,21 @@ def test_glossary_names_are_protected_at_a_sentences_start_too():
     assert respell_words("Baswaslu menilai. Hasballah tersenyum.".split(), show) == (
         "Bawaslu menilai. Hasbalah tersenyum.".split()
     )
+
+
+def test_two_common_words_run_together_are_split_and_share_the_time():
+    from studio.transcribe.cleanup import correct_spelling
+    from studio.transcribe.model import Segment, Word
+
+    lexicon = load_lexicon("id")
+    # The base model's run-together words on the corpus's news bulletin.
+    assert respell_words("menambah gol bagitimnya.".split(), lexicon) == ["menambah", "gol", "bagi timnya."]
+    assert respell("Pemiliklahan", lexicon, sentence_start=True) == "Pemilik lahan"
+    # A clitic is not a word of its own; a name's syllables are not words.
+    for word in ("rumahnya", "Mugabe", "muarif", "burupia."):
+        assert respell(word, lexicon, sentence_start=True) == word
+    words = [Word(0.0, 0.5, "lagu", 0.9), Word(0.5, 1.5, "berisidukungan", 0.8)]
+    (segment,) = correct_spelling([Segment(0.0, 1.5, "lagu berisidukungan", words)], lexicon)
+    assert segment.text == "lagu berisi dukungan"
+    assert [(w.word, w.start, w.end) for w in segment.words] == [
+        ("lagu", 0.0, 0.5), ("berisi", 0.5, 0.929), ("dukungan", 0.929, 1.5)]

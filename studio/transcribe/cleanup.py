@@ -177,9 +177,25 @@ def apply_glossary(segments: list[Segment], glossary: list[str]) -> list[Segment
     return _replace_words(segments, lambda words: [spell(w) for w in words])
 
 
+def _split_word(word: Word) -> list[Word]:
+    """A word whose text became several ("bagi timnya"), as words sharing its time by letters."""
+    parts = word.word.split()
+    if len(parts) < 2:
+        return [word]
+    total = sum(len(p) for p in parts)
+    out, start, done = [], word.start, 0
+    for part in parts:
+        done += len(part)
+        end = round(word.start + (word.end - word.start) * done / total, 3)
+        out.append(dataclasses.replace(word, start=start, end=end, word=part))
+        start = end
+    return out
+
+
 def correct_spelling(segments: list[Segment], lexicon: Lexicon) -> list[Segment]:
-    """Words repaired by spelling.respell_words, timings kept."""
-    return _replace_words(segments, lambda words: respell_words(words, lexicon))
+    """Words repaired by spelling.respell_words, timings kept (shared when a word is split in two)."""
+    fixed = _replace_words(segments, lambda words: respell_words(words, lexicon))
+    return [dataclasses.replace(s, words=[p for w in s.words for p in _split_word(w)]) for s in fixed]
 
 
 # ---------------------------------------------------------------------------

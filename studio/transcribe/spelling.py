@@ -12,6 +12,9 @@ terms are also candidates, spelled the glossary's way). A word is known when a l
 it or when its stem is a common root word (of STEM_MIN_LETTERS letters or more, at least
 MIN_ZIPF common): "tertip" stems to "tip", too short to vouch for it.
 
+A word that is one edit from no common word, but is two common words run together
+("bagitimnya", "pemiliklahan"), is split in two.
+
 Left alone: words of fewer than MIN_LETTERS letters, words with digits or inner
 punctuation, capitalized words inside a sentence (names, which no word list covers)
 unless the fix is a glossary term, glossary terms wherever they stand, and known words.
@@ -32,6 +35,8 @@ LANGUAGES = ("id",)
 MIN_ZIPF = 3.0
 MIN_LETTERS = 4
 STEM_MIN_LETTERS = 4
+SPLIT_MIN_LETTERS = 4
+SPLIT_MIN_ZIPF = 3.5
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD_RE = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
 
@@ -120,10 +125,36 @@ def respell(word: str, lexicon: Lexicon, sentence_start: bool) -> str:
             if candidates:
                 break
         else:
-            return word
+            parts = split_in_two(key, lexicon)
+            if parts is None:
+                return word
+            first = parts[0].capitalize() if core[0].isupper() else parts[0]
+            return f"{prefix}{first} {parts[1]}{suffix}"
     best = max(candidates, key=lambda c: (lexicon.zipf[c], c))
     fixed = lexicon.spelling.get(best) or (best.capitalize() if core[0].isupper() else best)
     return prefix + fixed + suffix
+
+
+# Clitics written together with the word before them ("timnya", "dialah"): never split off.
+_CLITICS = frozenset(["nya", "lah", "kah", "tah", "mu", "ku"])
+
+
+def split_in_two(key: str, lexicon: Lexicon) -> tuple[str, str] | None:
+    """Two common words that a lower-case word is run together from ("bagitimnya" -> "bagi timnya").
+
+    Each part has SPLIT_MIN_LETTERS letters or more and is at least SPLIT_MIN_ZIPF common
+    (the second may be an affixed form the lexicon knows); of several splits, the one
+    whose rarer part is commonest. Short parts are too often a name's syllables ("Mug abe").
+    """
+    best, best_score = None, SPLIT_MIN_ZIPF
+    for k in range(SPLIT_MIN_LETTERS, len(key) - SPLIT_MIN_LETTERS + 1):
+        a, b = key[:k], key[k:]
+        if b in _CLITICS:
+            continue
+        score = min(lexicon.zipf.get(a, 0.0), lexicon.zipf.get(b, SPLIT_MIN_ZIPF if lexicon.knows(b) else 0.0))
+        if score >= best_score:
+            best, best_score = (a, b), score
+    return best
 
 
 def respell_words(words: list[str], lexicon: Lexicon) -> list[str]:
