@@ -42,6 +42,7 @@ def test_sentences_start_with_a_capital_and_digits_and_punctuation_stay():
         "Formulir C1 diisi. (Nomor 12) dibuka pukul 07.00."
     )
     assert recase("ya? ini dia!", []) == "Ya? Ini dia!"
+    assert recase("hingga bulan september", []) == "Hingga bulan September"
 
 
 def test_transcript_casing_spans_segments_and_keeps_timings():

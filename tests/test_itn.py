@@ -102,6 +102,7 @@ def test_percentages_and_decimals():
     assert normalize_text("hanya lima persen") == "hanya 5 persen"
     assert normalize_text("tumbuh tiga koma lima persen") == "tumbuh 3,5 persen"
     assert normalize_text("inflasi dua koma nol lima persen") == "inflasi 2,05 persen"
+    assert normalize_text("selisih nol koma lima persen") == "selisih 0,5 persen"
 
 
 def test_rupiah():
@@ -113,6 +114,7 @@ def test_rupiah():
     assert normalize_text("dana dua koma lima miliar rupiah") == "dana Rp 2,5 miliar"
     # Whisper's own digits with a spoken scale.
     assert normalize_text("harga tiketnya 1 juta 750 ribu rupiah") == "harga tiketnya Rp 1.750.000"
+    assert normalize_text("hanya 75.000 rupiah.") == "hanya Rp 75.000."
 
 
 def test_digits_said_one_by_one():

@@ -7,6 +7,7 @@ Whisper's casing jumps within one transcript ("KOTA depok" next to "kota depok",
   any other is cased like the rest of its form's occurrences, else lower case;
 - every other form takes the casing most of its occurrences inside sentences have
   (capitalized or lower case; a tie goes to the capital, as a name's would);
+- month names are capitalized ("oktober" -> "Oktober");
 - the first word of a sentence starts with a capital.
 Words with digits ("C1", "07.00") and a word's punctuation are left as they are.
 """
@@ -18,6 +19,7 @@ import re
 from collections import Counter
 
 from ..text import ends_sentence
+from .itn import MONTHS
 from .model import Transcript
 
 # Acronyms of national institutions and common terms, known without a glossary.
@@ -58,6 +60,8 @@ def recase_words(words: list[str], glossary: list[str] | tuple[str, ...] = ()) -
         key = core.lower()
         if key in spelled:
             return spelled[key]
+        if key in MONTHS:
+            return key.capitalize()
         if key in acronyms and _shape(core) == "upper":
             return acronyms[key]
         count = votes.get(key, Counter())

@@ -62,6 +62,7 @@ _ZONE_WORDS = {"barat": "WIB", "tengah": "WITA", "timur": "WIT"}
 
 _WORD_RE = re.compile(r"^(\W*)(.*?)(\W*)$")
 _DIGITS_RE = re.compile(r"^\d+$")
+_GROUPED_RE = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d+$")
 
 
 @dataclass
@@ -207,6 +208,8 @@ class _Parser:
         card = self.cardinal(i)
         if run and (card is None or run.end > card.end):
             return run
+        if card is None and self.word(i) == "nol" and self.next_word(i + 1) == "koma":
+            return _Number(0, i + 1, 1)  # "nol koma lima"
         return card
 
 
@@ -354,6 +357,8 @@ class _Rules:
 
     # -- numbers and what follows them ----------------------------------------
     def number(self, i: int, w: str) -> Change | None:
+        if _GROUPED_RE.match(w) and self.p.next_word(i + 1) == "rupiah":
+            return Change(i, i + 2, f"Rp {w}")  # Whisper's "75.000 rupiah"
         number = self.p.number(i)
         if number is None:
             return None
