@@ -130,6 +130,14 @@ def test_election_numbers():
     assert normalize_text("model C satu plano") == "model C1 plano"
 
 
+def test_what_is_already_written_so_is_left_alone():
+    from studio.transcribe.itn import find_changes
+
+    for text in ("naik 10 persen", "sebanyak 5 juta pemilih", "pukul 07.00 WIB", "tahun 2024", "ke-3"):
+        assert find_changes(text.split()) == []
+    assert normalize_text("2 ribu pemilih") == "2.000 pemilih"
+
+
 def test_punctuation_stops_a_number_and_is_kept():
     assert normalize_text("sebanyak dua puluh, tiga puluh orang") == "sebanyak 20, 30 orang"
     assert normalize_text("(dua puluh persen)") == "(20 persen)"

@@ -47,7 +47,7 @@ MONTHS = [
 # Nouns after which a number is written in digits even below ten ("lantai 7", "TPS 12").
 COUNTED_NOUNS = frozenset(
     """lantai nomor no urut tps rt rw pasal ayat dapil kelas halaman jalur peron gerbang pintu
-    kamar gedung blok tahap gelombang putaran zona sesi babak episode bab""".split()
+    kamar blok tahap gelombang putaran zona sesi babak episode bab""".split()
 )
 # Words after "ke N" that make "ke" the preposition: "ke tiga kota" is to three cities.
 _PLACE_NOUNS = frozenset(
@@ -418,7 +418,8 @@ def find_changes(words: list[str]) -> list[Change]:
     while i < len(toks):
         change = rules.at(i) if toks[i].core else None
         if change and change.end > change.start:
-            changes.append(change)
+            if change.text != " ".join(t.original for t in toks[change.start : change.end]):
+                changes.append(change)  # not "5 juta" for "5 juta"
             i = change.end
         else:
             i += 1
