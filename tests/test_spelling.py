@@ -85,3 +85,18 @@ def test_two_common_words_run_together_are_split_and_share_the_time():
     assert segment.text == "lagu berisi dukungan"
     assert [(w.word, w.start, w.end) for w in segment.words] == [
         ("lagu", 0.0, 0.5), ("berisi", 0.5, 0.929), ("dukungan", 0.929, 1.5)]
+
+
+def test_a_word_cut_in_two_is_joined_over_both_words_time():
+    from studio.transcribe.cleanup import correct_spelling
+    from studio.transcribe.model import Segment, Word
+
+    lexicon = load_lexicon("id")
+    words = [Word(0.0, 0.5, "Diramaikan", 0.9), Word(0.5, 0.9, "atrak", 0.7), Word(0.9, 1.1, "si", 0.8),
+             Word(1.1, 1.5, "mahasiswa.", 0.9)]
+    (segment,) = correct_spelling([Segment(0.0, 1.5, "", words)], lexicon)
+    assert segment.text == "Diramaikan atraksi mahasiswa."
+    assert [(w.word, w.start, w.end, w.probability) for w in segment.words][1] == ("atraksi", 0.5, 1.1, 0.7)
+    # Two words that are words stay two ("di rumah"), and punctuation between keeps them apart.
+    assert correct_spelling([Segment(0.0, 1.0, "", [Word(0.0, 0.4, "di", 0.9), Word(0.4, 1.0, "rumah", 0.9)])],
+                            lexicon)[0].text == "di rumah"

@@ -16,7 +16,7 @@ from typing import Callable
 
 from .model import Segment, Word
 from .options import TranscribeOptions
-from .spelling import Lexicon, respell_words
+from .spelling import Lexicon, join_words, respell_words
 
 Span = tuple[float, float]  # (start, end) seconds of one stretch of speech
 
@@ -192,8 +192,23 @@ def _split_word(word: Word) -> list[Word]:
     return out
 
 
+def _join_words(segment: Segment, lexicon: Lexicon) -> Segment:
+    """The segment with spelling.join_words applied: a joined word spans both words' time."""
+    joined = join_words([w.word for w in segment.words], lexicon)
+    if "" not in joined:
+        return segment
+    words: list[Word] = []
+    for word, text in zip(segment.words, joined):
+        if text:
+            words.append(dataclasses.replace(word, word=text))
+        else:
+            words[-1] = dataclasses.replace(words[-1], end=word.end, probability=min(words[-1].probability, word.probability))
+    return dataclasses.replace(segment, text=" ".join(w.word for w in words), words=words)
+
+
 def correct_spelling(segments: list[Segment], lexicon: Lexicon) -> list[Segment]:
-    """Words repaired by spelling.respell_words, timings kept (shared when a word is split in two)."""
+    """Words repaired by spelling.join_words and respell_words, timings kept (shared when a word is split in two)."""
+    segments = [_join_words(s, lexicon) for s in segments]
     fixed = _replace_words(segments, lambda words: respell_words(words, lexicon))
     return [dataclasses.replace(s, words=[p for w in s.words for p in _split_word(w)]) for s in fixed]
 

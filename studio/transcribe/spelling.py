@@ -13,7 +13,8 @@ it or when its stem is a common root word (of STEM_MIN_LETTERS letters or more, 
 MIN_ZIPF common): "tertip" stems to "tip", too short to vouch for it.
 
 A word that is one edit from no common word, but is two common words run together
-("bagitimnya", "pemiliklahan"), is split in two.
+("bagitimnya", "pemiliklahan"), is split in two; two words of which one is no word but
+which together are a common one ("atrak si", "ke hormatan") are joined.
 
 Left alone: words of fewer than MIN_LETTERS letters, words with digits or inner
 punctuation, capitalized words inside a sentence (names, which no word list covers)
@@ -155,6 +156,30 @@ def split_in_two(key: str, lexicon: Lexicon) -> tuple[str, str] | None:
         if score >= best_score:
             best, best_score = (a, b), score
     return best
+
+
+def join_words(words: list[str], lexicon: Lexicon) -> list[str]:
+    """Two words that are one common word cut in two ("atrak si" -> "atraksi"), joined.
+
+    A pair is joined when one of its halves is not a word the lexicon knows and the two
+    together are at least SPLIT_MIN_ZIPF common. The second word's place is left "" so
+    that the list keeps its length (the caller merges the timings).
+    """
+    out = list(words)
+    i = 0
+    while i + 1 < len(out):
+        first, second = _WORD_RE.match(out[i]), _WORD_RE.match(out[i + 1])
+        if first and second and not first.group(3) and not second.group(1) and not second.group(2)[0].isupper():
+            a, b = first.group(2).lower(), second.group(2).lower()
+            joined = a + b
+            unknown = not (lexicon.knows(a) and lexicon.knows(b))
+            if unknown and len(joined) >= 6 and lexicon.zipf.get(joined, 0.0) >= SPLIT_MIN_ZIPF:
+                core = joined.capitalize() if first.group(2)[0].isupper() else joined
+                out[i], out[i + 1] = first.group(1) + core + second.group(3), ""
+                i += 2
+                continue
+        i += 1
+    return out
 
 
 def respell_words(words: list[str], lexicon: Lexicon) -> list[str]:
