@@ -24,6 +24,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/pip install --quiet -e '.[bench]'
 	$(VENV)/bin/python scripts/bench-transcribe
+	$(VENV)/bin/python scripts/bench-wer
 	$(VENV)/bin/python scripts/bench-loudness
 	$(VENV)/bin/python scripts/bench-feed
 	$(VENV)/bin/python scripts/bench-clips
