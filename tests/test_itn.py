@@ -209,3 +209,14 @@ def test_process_applies_itn_to_the_stored_raw_transcript_unless_the_show_turns_
     assert report.skipped == ["transcript"]  # not transcribed again
     text = (folder / "transcript.txt").read_text(encoding="utf-8")
     assert text == ("Serentak 2024.\n" if itn else "Serentak dua ribu dua puluh empat.\n")
+
+
+def test_only_indonesian_transcripts_are_formatted(workspace):
+    from studio import process
+
+    show = workspace.show("kpu")
+    english = Transcript("en", 2.0, [Segment(0.0, 1.0, "SEVEN dua puluh", [
+        Word(0.0, 0.3, "SEVEN", 0.9), Word(0.3, 0.6, "dua", 0.9), Word(0.6, 1.0, "puluh", 0.9)])])
+    assert process.format_transcript(english, show, []) == english
+    indonesian = Transcript("id", 2.0, english.segments)
+    assert process.format_transcript(indonesian, show, []).text == "Seven 20"
