@@ -44,6 +44,9 @@ def test_one_to_nine_as_one_word_stay_words():
         "sebuah kotak suara dan seorang saksi",
         "debat ketiga calon gubernur",
         "dua-duanya hadir",
+        "hasilnya sebelas dua belas",
+        "ada seribu satu alasan",
+        "satu dua orang datang",
     ],
 )
 def test_idioms_are_left_alone(said):

@@ -23,7 +23,8 @@ The rules, in the order they are tried at each word:
 - any other number of ten or more, or of more than one word -> digits ("2.500",
   "3 juta"; a year-like 1900-2100 without the thousands dot). One to nine said as one
   word stay words ("empat ruangan", "salah satu", "satu per satu"), as do hyphenated
-  words ("satu-satunya") and "se-" words other than sepuluh, sebelas, seratus, seribu.
+  words ("satu-satunya"), "se-" words other than sepuluh, sebelas, seratus, seribu,
+  and the sayings in IDIOMS ("sebelas dua belas").
 """
 
 from __future__ import annotations
@@ -410,12 +411,28 @@ class _Rules:
         return self.toks[k].original
 
 
+# Sayings made of number words, left as they are: "sebelas dua belas" (much the same),
+# "seribu satu" (all kinds of).
+IDIOMS = (("sebelas", "dua", "belas"), ("seribu", "satu"))
+
+
+def _idiom_at(toks: list[_Tok], i: int) -> int:
+    """How many words an idiom starting at word i takes (0: none)."""
+    for idiom in IDIOMS:
+        if tuple(t.core for t in toks[i : i + len(idiom)]) == idiom:
+            return len(idiom)
+    return 0
+
+
 def find_changes(words: list[str]) -> list[Change]:
     """The rewrites of a run of words (each a word with its punctuation), left to right, not overlapping."""
     toks = _tokens(words)
     rules = _Rules(toks)
     changes, i = [], 0
     while i < len(toks):
+        if skip := _idiom_at(toks, i):
+            i += skip
+            continue
         change = rules.at(i) if toks[i].core else None
         if change and change.end > change.start:
             if change.text != " ".join(t.original for t in toks[change.start : change.end]):
