@@ -63,7 +63,9 @@ def test_glossary_names_are_protected_at_a_sentences_start_too():
     )
     plain = load_lexicon("id")
     assert respell("Sujah", plain, sentence_start=True) == "Sudah"  # what the glossary prevents
-    # ...and a near miss of one becomes the name, spelled the glossary's way.
+    # ...and a near miss of one becomes the name, spelled the glossary's way, even in capitals.
+    named = load_lexicon("id", ["Yusril Ihza Mahendra"])
+    assert respell_words("kata USRIL Ihza".split(), named) == ["kata", "Yusril", "Ihza"]
     assert respell_words("Baswaslu menilai. Hasballah tersenyum.".split(), show) == (
         "Bawaslu menilai. Hasbalah tersenyum.".split()
     )

@@ -17,8 +17,9 @@ A word that is one edit from no common word, but is two common words run togethe
 which together are a common one ("atrak si", "ke hormatan") are joined.
 
 Left alone: words of fewer than MIN_LETTERS letters, words with digits or inner
-punctuation, capitalized words inside a sentence (names, which no word list covers)
-unless the fix is a glossary term, glossary terms wherever they stand, and known words.
+punctuation, words in capitals (acronyms) and capitalized words inside a sentence
+(names, which no word list covers) unless the fix is a glossary term, glossary terms
+wherever they stand, and known words.
 A letter heard wrong is tried first, then a letter missing, then one too many.
 """
 
@@ -108,14 +109,16 @@ def respell(word: str, lexicon: Lexicon, sentence_start: bool) -> str:
         return word
     prefix, core, suffix = match.groups()
     key = core.lower()
-    if len(key) < MIN_LETTERS or key in lexicon.spelling or core.isupper() or not key.isascii():
+    if len(key) < MIN_LETTERS or key in lexicon.spelling or not key.isascii():
         return word
     if key in lexicon.zipf or key in lexicon.roots:
         return word
     same_length, longer, shorter = _one_edit(key)
     terms = [c for c in same_length | longer | shorter if c in lexicon.spelling]
-    if terms:  # a near miss of a glossary term, even a name's, even at a sentence's start
+    if terms:  # a near miss of a glossary term, even a name's, even at a sentence's start or in capitals
         candidates = terms
+    elif core.isupper():
+        return word  # an acronym
     elif core[0].isupper() and not sentence_start or lexicon.knows(key):
         return word  # a name (no word list has it), or a known affixed form
     else:
