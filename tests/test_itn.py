@@ -124,6 +124,11 @@ def test_digits_said_one_by_one():
     assert normalize_text("hubungi saya di dua kosong satu dua dua empat lima") == "hubungi saya di 2012245"
     assert normalize_text("satu satu sembilan selamat malam") == "119 selamat malam"
     assert normalize_text("TPS nol nol satu") == "TPS 001"
+    # The same, as Whisper writes such digits.
+    assert normalize_text("hubungi saya di 2,1,2,2,4,5.") == "hubungi saya di 212245."
+    assert normalize_text("1-1-9 selamat malam") == "119 selamat malam"
+    assert normalize_text("1 1 9 selamat malam") == "119 selamat malam"
+    assert normalize_text("naik 2,5 persen, 2 3 orang") == "naik 2,5 persen, 2 3 orang"
 
 
 def test_election_numbers():

@@ -63,6 +63,8 @@ _ZONE_WORDS = {"barat": "WIB", "tengah": "WITA", "timur": "WIT"}
 
 _WORD_RE = re.compile(r"^(\W*)(.*?)(\W*)$")
 _DIGITS_RE = re.compile(r"^\d+$")
+_DIGIT_RE = re.compile(r"^\d$")
+_SPELLED_DIGITS_RE = re.compile(r"^\d([,-]\d){2,}$")  # digits said one by one, as Whisper writes them
 _GROUPED_RE = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d+$")
 
 
@@ -181,9 +183,12 @@ class _Parser:
 
     def digit_run(self, i: int, least: int) -> _Number | None:
         """At least `least` digits said one by one: "dua kosong satu dua" -> "2012"."""
+        if _SPELLED_DIGITS_RE.match(self.word(i)):
+            digits = re.sub(r"[,-]", "", self.word(i))  # Whisper's "2,1,2,2,4,5" or "1-1-9"
+            return _Number(int(digits), i + 1, 1, digits=digits) if len(digits) >= least else None
         digits, j = "", i
-        while (j == i or self.joined(j)) and (self.word(j) in DIGITS or self.word(j) in ZERO):
-            digits += str(DIGITS.get(self.word(j), 0))
+        while (j == i or self.joined(j)) and (self.word(j) in DIGITS or self.word(j) in ZERO or _DIGIT_RE.match(self.word(j))):
+            digits += self.word(j) if _DIGIT_RE.match(self.word(j)) else str(DIGITS.get(self.word(j), 0))
             j += 1
         # "satu dua puluh" is not the digits 1, 2: the run stops before a number word's scale.
         if self.next_word(j) in ("puluh", "belas", "ratus") or self.next_word(j) in SCALES:
@@ -384,7 +389,7 @@ class _Rules:
             return Change(i, j + 1, f"Rp {money}")
         if j == i + 1 and (number.value < 10 and number.digits is None or _DIGITS_RE.match(w)):
             return None  # one to nine said as one word stay words; digits stay as they are
-        if not _spelled_out(number, self.toks, i) and j == number.end:
+        if not _spelled_out(number, self.toks, i) and j == number.end and number.digits is None:
             return None
         return Change(i, j, text)
 
