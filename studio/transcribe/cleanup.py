@@ -202,7 +202,8 @@ def _join_words(segment: Segment, lexicon: Lexicon) -> Segment:
         if text:
             words.append(dataclasses.replace(word, word=text))
         else:
-            words[-1] = dataclasses.replace(words[-1], end=word.end, probability=min(words[-1].probability, word.probability))
+            last = words[-1]
+            words[-1] = dataclasses.replace(last, end=word.end, probability=min(last.probability, word.probability))
     return dataclasses.replace(segment, text=" ".join(w.word for w in words), words=words)
 
 

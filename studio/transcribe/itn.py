@@ -187,8 +187,8 @@ class _Parser:
             digits = re.sub(r"[,-]", "", self.word(i))  # Whisper's "2,1,2,2,4,5" or "1-1-9"
             return _Number(int(digits), i + 1, 1, digits=digits) if len(digits) >= least else None
         digits, j = "", i
-        while (j == i or self.joined(j)) and (self.word(j) in DIGITS or self.word(j) in ZERO or _DIGIT_RE.match(self.word(j))):
-            digits += self.word(j) if _DIGIT_RE.match(self.word(j)) else str(DIGITS.get(self.word(j), 0))
+        while (j == i or self.joined(j)) and (w := self.word(j)) and (w in DIGITS or w in ZERO or _DIGIT_RE.match(w)):
+            digits += w if _DIGIT_RE.match(w) else str(DIGITS.get(w, 0))
             j += 1
         # "satu dua puluh" is not the digits 1, 2: the run stops before a number word's scale.
         if self.next_word(j) in ("puluh", "belas", "ratus") or self.next_word(j) in SCALES:
