@@ -169,7 +169,7 @@ class _Parser:
             if j == i:
                 top = scale
             elif value:
-                top = 1 if scale < top else top
+                top = 1  # "dua juta lima ratus ribu" is no round number of millions
             total += value * scale
             j = k
             if scale == 1:
@@ -177,8 +177,6 @@ class _Parser:
             last_scale = scale
         if j == i:
             return None
-        if total % top:
-            top = 1
         return _Number(total, j, j - i, top)
 
     def digit_run(self, i: int, least: int) -> _Number | None:
