@@ -101,20 +101,21 @@ def depth_scores(sentences: Sequence[Sentence]) -> list[float]:
     return depths
 
 
-def chapter_count_range(duration: float, min_chapter_s: float = MIN_CHAPTER_S) -> tuple[int, int]:
+def chapter_count_range(duration: float, min_chapter_s: float = MIN_CHAPTER_S,
+                        per_hour: tuple[float, float] = CHAPTERS_PER_HOUR) -> tuple[int, int]:
     """How many chapters an episode of `duration` seconds gets: 3 to 12 an hour, each `min_chapter_s` long."""
     fitting = max(1, int(duration // min_chapter_s))
-    low = min(fitting, max(1, math.ceil(CHAPTERS_PER_HOUR[0] * duration / 3600)))
-    high = min(fitting, max(1, math.floor(CHAPTERS_PER_HOUR[1] * duration / 3600)))
+    low = min(fitting, max(1, math.ceil(per_hour[0] * duration / 3600)))
+    high = min(fitting, max(1, math.floor(per_hour[1] * duration / 3600)))
     return low, max(low, high)
 
 
-def find_boundaries(sentences: Sequence[Sentence], duration: float,
-                    min_chapter_s: float = MIN_CHAPTER_S) -> list[float]:
+def find_boundaries(sentences: Sequence[Sentence], duration: float, min_chapter_s: float = MIN_CHAPTER_S,
+                    per_hour: tuple[float, float] = CHAPTERS_PER_HOUR) -> list[float]:
     """Chapter start times after 0 at the deepest topic changes, within the count and length limits."""
     if len(sentences) < 2:
         return []
-    low, high = chapter_count_range(duration, min_chapter_s)
+    low, high = chapter_count_range(duration, min_chapter_s, per_hour)
     depths = depth_scores(sentences)
     scored = [d for d in depths[1:] if d > 0]
     cutoff = (sum(scored) / len(scored) if scored else 0.0)
