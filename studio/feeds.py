@@ -87,6 +87,12 @@ MIME_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".png": "image/png",
+    # the listener site (studio.site) and its Pagefind search index
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".svg": "image/svg+xml",
 }
 CHAPTERS_MIME = "application/json+chapters"  # the type podcast:chapters asks for
 # XML 1.0 forbids these characters even escaped; lxml refuses them, so they are dropped.
@@ -94,6 +100,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def mime_type(name: str) -> str:
+    if name.endswith("sitemap.xml"):  # the site's, not a feed
+        return "application/xml"
     return MIME_TYPES.get(os.path.splitext(name)[1].lower(), "application/octet-stream")
 
 

@@ -10,7 +10,8 @@ Two targets, each a folder or an S3 bucket and key prefix:
 
 Publishing runs in phases, each finished before the next starts:
 
-    1. content:         media, transcripts, chapters, clips, artwork   (public)
+    1. content:         media, transcripts, chapters, clips, artwork,  (public)
+                        the listener site and its search index (studio.site)
     2. radio:           broadcast WAVs                                 (radio)
     3. radio manifest:  manifest.json                                  (radio)
     4. feeds:           feeds/<show>.xml                               (public)
@@ -58,7 +59,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-from . import feeds, radio
+from . import feeds, radio, site
 from .errors import BadInput, ProcessingError
 from .fsutil import append_line, atomic_path, read_json, sha256_file, write_bytes, write_json
 from .progress import Reporter
@@ -74,6 +75,8 @@ MIN_PART_SIZE = 5 * 1024 * 1024  # S3's smallest multipart part (but the last)
 FEED_CACHE = "public, max-age=300"
 MEDIA_CACHE = "public, max-age=86400"  # names are per episode, not per content: no `immutable`
 TEXT_CACHE = "public, max-age=3600"  # transcripts and chapters get corrected
+SITE_CACHE = "public, max-age=300"  # site pages and the search index: they change with every episode
+SITE_DIR = "site"  # the site as last built, in the workspace's cache folder
 MANIFEST_CACHE = "no-cache"
 RADIO_CACHE = "private, max-age=86400"
 RADIO_MANIFEST_CACHE = "private, max-age=60"
@@ -176,6 +179,23 @@ def _cache_control(key: str) -> str:
     return MEDIA_CACHE
 
 
+def _site_uploads(folder: Path, hashes: HashCache) -> list[Upload]:
+    """Every file of the built site (pages, static files, search index), published with the media."""
+    uploads = []
+    for parent, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            source = Path(parent) / name
+            info = source.stat()
+            key = source.relative_to(folder).as_posix()
+            uploads.append(Upload(key=key, mime=feeds.mime_type(key), cache_control=SITE_CACHE,
+                                  sha256=hashes.sha256(source, info.st_size, info.st_mtime_ns), size=info.st_size,
+                                  phase=CONTENT, source=source, mtime_ns=info.st_mtime_ns))
+    return uploads
+
+
 def _file_upload(asset: feeds.Asset, hashes: HashCache) -> Upload:
     return Upload(key=asset.key, mime=asset.mime, cache_control=_cache_control(asset.key),
                   sha256=hashes.sha256(asset.source, asset.size, asset.mtime_ns), size=asset.size,
@@ -213,8 +233,9 @@ def input_fingerprint(workspace: Workspace, base_url: str) -> str:
     import lxml
 
     code = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.rglob("*.py")):
-        code.update(source.read_bytes())
+    for source in sorted(Path(__file__).parent.rglob("*")):
+        if source.suffix in (".py", ".html", ".xml", ".css", ".js", ".txt") and "__pycache__" not in source.parts:
+            code.update(source.read_bytes())
     lines = [f"{PLAN_VERSION}", code.hexdigest(), feedgen.version.version_str, lxml.__version__, base_url]
 
     def add(folder: str, depth: int) -> None:
@@ -287,15 +308,24 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
     uploads: list[Upload] = []
     feed_urls = []
     count = 0
+    site_items: dict[str, list[feeds.FeedEpisode]] = {}
+    artworks: dict[str, feeds.Asset | None] = {}
     for show in shows.values():
         items = feeds.collect_show(workspace, by_show.get(show.slug, []))
         artwork = feeds.artwork_asset(workspace, show)
+        site_items[show.slug], artworks[show.slug] = items, artwork
         assets = ([artwork] if artwork else []) + [a for item in items for a in item.assets]
         uploads += [_file_upload(asset, hashes) for asset in assets]
         key = feeds.feed_key(show.slug)
         uploads.append(_data_upload(key, feeds.render_feed(show, items, base_url, artwork), FEEDS))
         feed_urls.append(feeds.url(base_url, key))
         count += len(items)
+    site_dir = workspace.cache_dir / SITE_DIR
+    built = site.build_site(workspace, shows, site_items, artworks, base_url, site_dir)
+    if built.changed or built.removed:
+        reporter.info(f"site: {len(built.changed)} page(s) written, {len(built.removed)} removed "
+                      f"of {built.pages}" + ("; search index rebuilt" if built.indexed else ""))
+    uploads += _site_uploads(site_dir, hashes)
     uploads += _radio_uploads(workspace, hashes)
     uploads.append(_data_upload(feeds.OPML_KEY, feeds.build_opml(shows.values(), base_url), INDEX))
     hashes.save()

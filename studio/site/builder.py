@@ -1,0 +1,341 @@
+"""Build the listener site: static pages into a folder, rewriting only the pages whose bytes changed.
+
+Pages (all links relative, so the tree works in a folder, under an S3 prefix or from
+`studio serve`; only OpenGraph, canonical and sitemap addresses are absolute):
+
+    index.html                            shows, newest episodes, subscribe links
+    <show>/index.html, <show>/page/N/     a show's episodes, newest first, PAGE_SIZE a page
+    <show>/<episode>/index.html           player, chapters, transcript, clips, downloads, share
+    <show>/<episode>/clip-NN.vtt          a clip's captions (the transcript's cues in the clip)
+    embed/<show>/<episode>.html           compact player for an <iframe>
+    search/index.html                     Pagefind search over every transcript
+    static/...                            site.css, player.js, search.js, artwork thumbnails
+    sitemap.xml, robots.txt
+    pagefind/                             the search index, rebuilt when a page changed
+
+The media the pages name (media/, transcripts/, chapters/, clips/, artwork/, feeds/) are
+laid out by studio.feeds and published beside the pages.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .. import feeds
+from ..captions import parse_vtt
+from ..chapters import Chapter, read_chapters
+from ..config import Show
+from ..errors import ProcessingError
+from ..fsutil import write_bytes
+from ..state import load_state
+from ..text import Sentence, sentences_from_cues
+from . import strings
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+TEMPLATES_DIR = HERE / "templates"
+PAGE_SIZE = 20
+NEWEST_ON_INDEX = 10
+THUMB_PX = 400
+PARAGRAPH_PAUSE_S = 2.0
+PARAGRAPH_CHARS = 600
+SEARCH_DIR = "pagefind"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    start: float
+    anchor: str
+    sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
+class Clip:
+    number: int
+    title: str
+    start: float
+    end: float
+    video: str  # key of the MP4 shown
+    captions: str  # key of its VTT
+
+
+@dataclass
+class SiteResult:
+    pages: int = 0
+    changed: list[str] = field(default_factory=list)  # written now (new or different bytes)
+    removed: list[str] = field(default_factory=list)
+    indexed: bool = False  # Pagefind ran
+
+
+def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = ()) -> list[Paragraph]:
+    """Sentences in paragraphs: a new one after a pause, at a chapter start, or when one grows long."""
+    groups: list[list[Sentence]] = []
+    starts = sorted(chapter_starts)
+    for sentence in sentences:
+        current = groups[-1] if groups else None
+        crosses = current and any(current[0].start < c <= sentence.start for c in starts)
+        if (current is None or crosses or sentence.start - current[-1].end >= PARAGRAPH_PAUSE_S
+                or sum(len(s.text) + 1 for s in current) >= PARAGRAPH_CHARS):
+            groups.append([sentence])
+        else:
+            current.append(sentence)
+    found, seen = [], set()
+    for group in groups:
+        anchor = f"t{int(group[0].start)}"
+        while anchor in seen:
+            anchor += "x"
+        seen.add(anchor)
+        found.append(Paragraph(group[0].start, anchor, tuple(group)))
+    return found
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "xml"]),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["clock"] = strings.clock
+    env.filters["seconds"] = lambda value: f"{value:.2f}".rstrip("0").rstrip(".")
+    env.filters["paras"] = lambda text: [p.strip() for p in text.split("\n\n") if p.strip()]
+    env.filters["json"] = _json_script
+    return env
+
+
+def _json_script(data: object) -> str:
+    """JSON for a <script type="application/ld+json"> block: '<' escaped so no text can close the element."""
+    from markupsafe import Markup
+
+    text = json.dumps(data, ensure_ascii=False, indent=1).replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(text.replace("&", "\\u0026"))
+
+
+def _iso_duration(seconds: float) -> str:
+    total = int(round(seconds))
+    return f"PT{total // 3600}H{total % 3600 // 60}M{total % 60}S"
+
+
+def _clips(workspace, item: feeds.FeedEpisode) -> list[Clip]:
+    """One clip per highlight: its landscape rendering when there is one (else the first format)."""
+    assets = {Path(a.key).name: a for a in item.clips}
+    found = []
+    for number, entry in enumerate(load_state(workspace.episode_dir(item.episode.id)).get("clips", []), start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict):
+            continue
+        files = entry["files"]
+        name = next((Path(files[f]).name for f in ("landscape", "square", "vertical") if f in files), None)
+        if name not in assets:
+            continue
+        try:
+            start, end = float(entry["start"]), float(entry["end"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        title = str(entry.get("title") or item.episode.title)
+        found.append(Clip(number, title, start, end, assets[name].key,
+                          f"{item.episode.show}/{item.episode.slug}/clip-{number:02d}.vtt"))
+    return found
+
+
+def _clip_vtt(cues, clip: Clip) -> bytes:
+    lines = ["WEBVTT", ""]
+    for cue in cues:
+        if cue.end <= clip.start or cue.start >= clip.end:
+            continue
+        start, end = max(0.0, cue.start - clip.start), min(clip.end, cue.end) - clip.start
+        lines += [f"{_vtt_time(start)} --> {_vtt_time(end)}", cue.text, ""]
+    return "\n".join(lines).encode()
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = int(round(seconds * 1000))
+    return f"{ms // 3600000:02d}:{ms % 3600000 // 60000:02d}:{ms % 60000 // 1000:02d}.{ms % 1000:03d}"
+
+
+def _thumbnail(source: Path) -> bytes:
+    """A small JPEG of the show's artwork for the pages (the full artwork is for podcast apps)."""
+    from PIL import Image
+
+    with Image.open(source) as image:
+        image = image.convert("RGB")
+        image.thumbnail((THUMB_PX, THUMB_PX))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=82, optimize=True)
+    return out.getvalue()
+
+
+class SiteBuilder:
+    """Renders every page of the site for the published shows and their episodes."""
+
+    def __init__(self, workspace, shows: dict[str, Show], items: dict[str, list[feeds.FeedEpisode]],
+                 artwork: dict[str, feeds.Asset | None], base_url: str):
+        self.workspace = workspace
+        self.shows = shows
+        self.items = items
+        self.artwork = artwork
+        self.base_url = feeds.check_base_url(base_url)
+        self.env = _environment()
+        self.site_lang = strings.lang_code(workspace.settings.lang)
+        self.pages: dict[str, bytes] = {}
+        self.sitemap: list[tuple[str, str]] = []  # (key, lastmod)
+
+    def absolute(self, key: str) -> str:
+        return f"{self.base_url}/{key}".removesuffix("index.html")
+
+    def render(self, key: str, template: str, lang: str, **context) -> None:
+        depth = key.count("/")
+        root = "../" * depth
+        text = self.env.get_template(template).render(
+            root=root, key=key, url=self.absolute(key), lang=strings.lang_code(lang), t=strings.catalogue(lang),
+            site_t=strings.catalogue(self.site_lang), base_url=self.base_url, shows=self.shows, **context)
+        self.pages[key] = text.encode("utf-8")
+
+    def thumb_key(self, slug: str) -> str | None:
+        return f"static/art/{slug}.jpg" if self.artwork.get(slug) else None
+
+    def build(self) -> dict[str, bytes]:
+        for name in sorted(os.listdir(STATIC_DIR)):
+            self.pages[f"static/{name}"] = (STATIC_DIR / name).read_bytes()
+        for slug, asset in self.artwork.items():
+            if asset:
+                self.pages[f"static/art/{slug}.jpg"] = _thumbnail(asset.source)
+        newest = sorted((i for items in self.items.values() for i in items),
+                        key=lambda i: i.published.timestamp(), reverse=True)[:NEWEST_ON_INDEX]
+        self.render("index.html", "index.html", self.site_lang, newest=newest, thumbs=self.thumb_key,
+                    opml=feeds.OPML_KEY)
+        self.sitemap.append(("index.html", newest[0].published.date().isoformat() if newest else ""))
+        self.render("search/index.html", "search.html", self.site_lang, thumbs=self.thumb_key)
+        for slug, show in self.shows.items():
+            self.show_pages(show, self.items.get(slug, []))
+            for item in self.items.get(slug, []):
+                self.episode_pages(show, item)
+        self.pages["sitemap.xml"] = self.env.get_template("sitemap.xml").render(
+            entries=[(self.absolute(k), day) for k, day in self.sitemap]).encode()
+        self.pages["robots.txt"] = (f"User-agent: *\nAllow: /\nDisallow: /{SEARCH_DIR}/\n\n"
+                                    f"Sitemap: {self.base_url}/sitemap.xml\n").encode()
+        return self.pages
+
+    def show_pages(self, show: Show, items: list[feeds.FeedEpisode]) -> None:
+        feed_url = feeds.url(self.base_url, feeds.feed_key(show.slug))
+        count = max(1, -(-len(items) // PAGE_SIZE))
+        for number in range(1, count + 1):
+            key = f"{show.slug}/index.html" if number == 1 else f"{show.slug}/page/{number}/index.html"
+            page_items = items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+            self.render(key, "show.html", show.language, show=show, items=page_items, number=number, count=count,
+                        feed_url=feed_url, app_url="podcast://" + feed_url.split("://", 1)[1],
+                        thumb=self.thumb_key(show.slug), opml=feeds.OPML_KEY,
+                        artwork=self.artwork.get(show.slug))
+            self.sitemap.append((key, page_items[0].published.date().isoformat() if page_items else ""))
+
+    def episode_pages(self, show: Show, item: feeds.FeedEpisode) -> None:
+        episode = item.episode
+        folder = self.workspace.episode_dir(episode.id)
+        cues = []
+        if vtt := item.transcripts.get("vtt"):
+            try:
+                cues = parse_vtt(vtt.source.read_text(encoding="utf-8-sig", errors="replace"), str(vtt.source))
+            except Exception:  # noqa: BLE001 - a broken producer edit: the page goes out without its transcript
+                cues = []
+        sentences = sentences_from_cues((c.start, c.end, c.body) for c in cues)
+        chapters: list[Chapter] = read_chapters(folder) if item.chapters else []
+        clips = _clips(self.workspace, item)
+        for clip in clips:
+            self.pages[clip.captions] = _clip_vtt(cues, clip)
+        key = f"{episode.show}/{episode.slug}/index.html"
+        embed_key = f"embed/{episode.show}/{episode.slug}.html"
+        artwork = self.artwork.get(show.slug)
+        artwork_url = feeds.url(self.base_url, artwork.key) if artwork else ""
+        page_url = self.absolute(key)
+        audio_url = feeds.url(self.base_url, item.audio.key)
+        day = item.published.date()
+        description = episode.description or show.description or episode.title
+        ld = {
+            "@context": "https://schema.org", "@type": "PodcastEpisode", "name": episode.title,
+            "url": page_url, "datePublished": day.isoformat(), "description": description,
+            "timeRequired": _iso_duration(episode.duration),
+            "associatedMedia": {"@type": "MediaObject", "contentUrl": audio_url,
+                                "encodingFormat": item.audio.mime, "duration": _iso_duration(episode.duration)},
+            "partOfSeries": {"@type": "PodcastSeries", "name": show.title,
+                             "url": self.absolute(f"{show.slug}/index.html"),
+                             "webFeed": feeds.url(self.base_url, feeds.feed_key(show.slug))},
+            "inLanguage": show.language,
+        }
+        if artwork_url:
+            ld["image"] = artwork_url
+        if item.transcripts.get("txt"):
+            ld["transcript"] = feeds.url(self.base_url, item.transcripts["txt"].key)
+        share_text = quote(f"{episode.title} {page_url}")
+        share = {
+            "whatsapp": f"https://wa.me/?text={share_text}",
+            "x": f"https://twitter.com/intent/tweet?text={quote(episode.title)}&url={quote(page_url, safe='')}",
+            "facebook": f"https://www.facebook.com/sharer/sharer.php?u={quote(page_url, safe='')}",
+        }
+        embed_url = self.absolute(embed_key)
+        iframe = (f'<iframe src="{embed_url}" title="{_attr(episode.title)}" width="100%" height="180" '
+                  f'style="border:0;max-width:40rem" loading="lazy"></iframe>')
+        context = dict(show=show, item=item, episode=episode, day=strings.long_date(day, show.language),
+                       iso_day=day.isoformat(), description=description, paragraphs=paragraphs(
+                           sentences, [c.start for c in chapters]), chapters=chapters, clips=clips,
+                       artwork_url=artwork_url, audio_url=audio_url, page_url=page_url, ld=ld, share=share,
+                       iframe=iframe, thumb=self.thumb_key(show.slug), embed_key=embed_key)
+        self.render(key, "episode.html", show.language, **context)
+        self.render(embed_key, "embed.html", show.language, **context)
+        self.sitemap.append((key, day.isoformat()))
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def write_site(pages: dict[str, bytes], out: Path) -> SiteResult:
+    """Write `pages` under `out`, each only when its bytes differ; remove pages no longer made."""
+    result = SiteResult(pages=len(pages))
+    out.mkdir(parents=True, exist_ok=True)
+    for key, data in pages.items():
+        path = out / key
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        write_bytes(path, data)
+        result.changed.append(key)
+    for path in sorted(out.rglob("*")):
+        key = path.relative_to(out).as_posix()
+        if path.is_file() and key not in pages and not key.startswith(f"{SEARCH_DIR}/"):
+            path.unlink()
+            result.removed.append(key)
+    return result
+
+
+def build_search_index(out: Path) -> None:
+    """Pagefind's index of every episode page (the parts marked data-pagefind-body) into out/pagefind/."""
+    index = out / SEARCH_DIR
+    if index.exists():
+        shutil.rmtree(index)
+    command = [sys.executable, "-m", "pagefind", "--site", str(out), "--output-subdir", SEARCH_DIR]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ProcessingError(f"the site's search index could not be built: {exc}") from None
+    if done.returncode != 0:
+        reason = (done.stderr or done.stdout).strip().splitlines()
+        raise ProcessingError(f"the site's search index could not be built: {reason[-1] if reason else done.returncode}")
+
+
+def build_site(workspace, shows: dict[str, Show], items: dict[str, list[feeds.FeedEpisode]],
+               artwork: dict[str, feeds.Asset | None], base_url: str, out: Path) -> SiteResult:
+    """Render the site into `out` (only changed pages written) and rebuild the search index when needed."""
+    pages = SiteBuilder(workspace, shows, items, artwork, base_url).build()
+    result = write_site(pages, out)
+    if result.changed or result.removed or not (out / SEARCH_DIR / "pagefind.js").is_file():
+        build_search_index(out)
+        result.indexed = True
+    return result

@@ -1,0 +1,52 @@
+// Search over every transcript with Pagefind; each result opens its episode at the moment the words are said.
+"use strict";
+(function () {
+  function clock(seconds) {
+    var s = Math.max(0, Math.floor(seconds)), h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60);
+    var mm = (m < 10 ? "0" : "") + m, ss = (s % 60 < 10 ? "0" : "") + (s % 60);
+    return h ? h + ":" + mm + ":" + ss : mm + ":" + ss;
+  }
+
+  // The transcript paragraph (id "t<seconds>") where the first matched word is.
+  function moment(data) {
+    var first = (data.locations || [])[0], best = null;
+    (data.anchors || []).forEach(function (anchor) {
+      if (/^t\d+x*$/.test(anchor.id) && anchor.location <= first) best = anchor;
+    });
+    return best ? parseInt(best.id.slice(1), 10) : null;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var list = document.getElementById("results"), status = document.getElementById("search-status");
+    var query = new URLSearchParams(location.search).get("q") || "";
+    var input = document.getElementById("q");
+    if (input) input.value = query;
+    if (!list || !query.trim()) return;
+    var root = new URL(list.getAttribute("data-root"), location.href);
+    import(new URL(list.getAttribute("data-pagefind"), location.href).href).then(function (pagefind) {
+      pagefind.options({ baseUrl: root.pathname });
+      return pagefind.search(query);
+    }).then(function (search) {
+      return Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
+    }).then(function (results) {
+      status.textContent = results.length ? results.length + " " + status.getAttribute("data-results")
+                                          : status.getAttribute("data-none");
+      results.forEach(function (data) {
+        var at = moment(data), item = document.createElement("li"), link = document.createElement("a");
+        link.href = data.url + (at === null ? "" : "#t=" + clock(at));
+        link.textContent = (data.meta && data.meta.title) || data.url;
+        var excerpt = document.createElement("p");
+        excerpt.innerHTML = data.excerpt;  // Pagefind's excerpt: page text, escaped, with <mark> around matches
+        item.appendChild(link);
+        if (at !== null) {
+          var time = document.createElement("span");
+          time.className = "meta";
+          time.textContent = " " + clock(at);
+          item.appendChild(time);
+        }
+        item.appendChild(excerpt);
+        list.appendChild(item);
+      });
+    }).catch(function (error) { status.textContent = String(error); });
+  });
+})();
