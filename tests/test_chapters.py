@@ -13,7 +13,7 @@ from studio.feeds import build_feed
 from studio.process import make_chapters
 from studio.state import EpisodeReport, load_state
 from studio.text import Sentence, sentences_from_cues
-from tests.conftest import add_fake_episode
+from conftest import add_fake_episode
 
 TOPICS = {
     "pemilu": "pemilih daftar tetap kpu tps kpps surat suara coblos pemungutan rekapitulasi saksi kotak bilik "
