@@ -260,3 +260,113 @@ def test_unchanged_publish_rewrites_nothing_and_one_change_rewrites_its_pages(tm
                         "kpu/index.html"]
     assert "feeds/kpu.xml" in report.uploaded_keys
     assert "Tahapan pilkada 2024" in (ws.root / "public/kpu/2024-02-01-pilkada/index.html").read_text()
+
+
+# -- in the browser (Debian's Chromium through Playwright) -----------------------
+
+EPISODE = "/kpu/2024-03-01-daftar-pemilih/index.html"
+
+
+def _current_time(page) -> float:
+    return page.evaluate("document.getElementById('player').currentTime")
+
+
+def test_clicking_a_sentence_plays_from_it_and_highlights_it(page, server: Server):
+    page.goto(server.url + EPISODE)
+    sentence = page.locator("#sentences .s", has_text="Bawaslu mengawasi")
+    sentence.click()
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
+    assert "current" in sentence.get_attribute("class")
+    assert page.locator(".s.current").count() == 1
+
+
+def test_the_highlight_follows_playback(page, server: Server):
+    page.goto(server.url + EPISODE)
+    page.locator("#sentences .s").first.click()
+    page.evaluate("document.getElementById('player').currentTime = 9.3")
+    page.wait_for_function("document.getElementById('player').currentTime > 10.2", timeout=10000)
+    assert "Hari ini" in page.locator(".s.current").inner_text()
+
+
+def test_keyboard_moves_between_sentences_and_plays(page, server: Server):
+    page.goto(server.url + EPISODE)
+    first = page.locator("#sentences .s").first
+    first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 20) < 1.5")
+    assert "Pemilih pindahan" in page.locator(".s.current").inner_text()
+
+
+def test_a_shared_time_link_and_a_chapter_seek(page, server: Server):
+    page.goto(server.url + EPISODE + "#t=00:40")
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 40) < 1.5")
+    page.locator(".chapters a", has_text="TPS dan KPPS").click()
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
+
+
+def test_search_finds_a_word_and_opens_the_episode_at_that_moment(page, server: Server):
+    page.goto(server.url + "/index.html")
+    page.fill("#q", "Bawaslu")
+    page.press("#q", "Enter")
+    result = page.locator("#results a").first
+    result.wait_for(timeout=15000)
+    href = result.get_attribute("href")
+    assert href.endswith("/kpu/2024-03-01-daftar-pemilih/#t=00:30"), href
+    result.click()
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
+
+
+def test_the_embed_page_plays_and_shows_the_caption_line(page, server: Server):
+    page.goto(server.url + "/embed/kpu/2024-03-01-daftar-pemilih.html")
+    page.evaluate("document.getElementById('player').currentTime = 10.5; document.getElementById('player').play()")
+    page.wait_for_function("document.getElementById('caption').textContent.indexOf('Hari ini') >= 0",
+                           timeout=10000)
+    assert not page.evaluate("document.getElementById('player').paused")
+
+
+def test_pages_read_without_javascript(browser, server: Server):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        page.goto(server.url + EPISODE)
+        assert page.locator("#sentences").inner_text().count("Bawaslu mengawasi") == 1
+        assert page.locator("audio#player").count() == 1
+        assert not page.locator("[data-copy-time]").is_visible()  # a JS-only button stays hidden
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the page is {width} px wide at 360 px"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/index.html", "/kpu/index.html", EPISODE,
+                                  "/embed/kpu/2024-03-01-daftar-pemilih.html", "/search/index.html?q=pemilih"])
+def test_no_serious_accessibility_violations(page, server: Server, path: str):
+    from conftest import axe_serious_violations
+
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(server.url + path)
+        page.wait_for_load_state("networkidle")
+        assert axe_serious_violations(page) == [], f"{path} at {width} px"
+
+
+def test_episode_page_budget(page, server: Server):
+    """Under 300 KB before media, first contentful paint under 1 s on loopback."""
+    page.goto(server.url + EPISODE)
+    page.wait_for_load_state("load")
+    sizes = page.evaluate("""() => {
+        const entries = performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'));
+        return entries.filter(e => !['audio', 'video', 'img'].includes(e.initiatorType) && !/\\.(mp3|mp4)$/.test(e.name))
+                      .map(e => e.decodedBodySize || e.transferSize);
+    }""")
+    fcp = page.evaluate("""() => new Promise(resolve => {
+        new PerformanceObserver(list => {
+            const entry = list.getEntries().find(e => e.name === 'first-contentful-paint');
+            if (entry) resolve(entry.startTime);
+        }).observe({type: 'paint', buffered: true});
+        setTimeout(() => resolve(null), 5000);
+    })""")
+    assert sum(sizes) < 300_000, sizes
+    assert fcp is not None and fcp < 1000, fcp
