@@ -162,6 +162,7 @@ def test_episode_page_reads_without_javascript(published: Path):
         assert sentence in text
     assert '<audio id="player" controls' in text and "<track kind=\"captions\"" in text
     assert 'href="#t=00:30"' in text and "TPS dan KPPS" in text  # chapters
+    assert ">Salin</button>" in text
     assert "wa.me/?text=" in text and "twitter.com/intent/tweet" in text and "facebook.com/sharer" in text
     assert "&lt;iframe src=&#34;https://podcast.example.go.id/kpu-site/embed/kpu/2024-03-01-daftar-pemilih.html" in text
     clip_vtt = (published / "kpu" / "2024-03-01-daftar-pemilih" / "clip-01.vtt").read_text()
@@ -370,3 +371,10 @@ def test_episode_page_budget(page, server: Server):
     })""")
     assert sum(sizes) < 300_000, sizes
     assert fcp is not None and fcp < 1000, fcp
+
+
+def test_a_word_in_the_description_and_the_transcript_links_to_the_transcript(page, server: Server):
+    page.goto(server.url + "/search/index.html?q=memeriksa")  # the description, then the paragraph from 00:30
+    result = page.locator("#results a").first
+    result.wait_for(timeout=15000)
+    assert result.get_attribute("href").endswith("/kpu/2024-03-01-daftar-pemilih/#t=00:30")

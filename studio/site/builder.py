@@ -107,6 +107,7 @@ def _environment() -> Environment:
     env.filters["seconds"] = lambda value: f"{value:.2f}".rstrip("0").rstrip(".")
     env.filters["paras"] = lambda text: [p.strip() for p in text.split("\n\n") if p.strip()]
     env.filters["json"] = _json_script
+    env.filters["longdate"] = lambda when, lang: strings.long_date(when.date(), lang)
     return env
 
 

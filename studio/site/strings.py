@@ -21,7 +21,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "episodes": "Episode",
         "subscribe": "Berlangganan",
         "rss": "Alamat RSS",
-        "copy": "Salin",
+        "copy_button": "Salin",
         "copied": "Disalin",
         "open_app": "Buka di aplikasi podcast",
         "opml": "Semua acara (OPML)",
@@ -63,7 +63,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "episodes": "Episodes",
         "subscribe": "Subscribe",
         "rss": "RSS address",
-        "copy": "Copy",
+        "copy_button": "Copy",
         "copied": "Copied",
         "open_app": "Open in a podcast app",
         "opml": "All shows (OPML)",
@@ -110,10 +110,7 @@ def lang_code(language: str) -> str:
 
 
 def long_date(day: dt.date, language: str) -> str:
-    months = MONTHS[lang_code(language)]
-    if lang_code(language) == "en":
-        return f"{day.day} {months[day.month - 1]} {day.year}"
-    return f"{day.day} {months[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[lang_code(language)][day.month - 1]} {day.year}"
 
 
 def clock(seconds: float) -> str:

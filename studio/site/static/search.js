@@ -7,13 +7,17 @@
     return h ? h + ":" + mm + ":" + ss : mm + ":" + ss;
   }
 
-  // The transcript paragraph (id "t<seconds>") where the first matched word is.
+  // The transcript paragraph (id "t<seconds>") holding the first matched word that is in the transcript
+  // (a match in the title or description comes before the first paragraph and has no moment).
   function moment(data) {
-    var first = (data.locations || [])[0], best = null;
-    (data.anchors || []).forEach(function (anchor) {
-      if (/^t\d+x*$/.test(anchor.id) && anchor.location <= first) best = anchor;
-    });
-    return best ? parseInt(best.id.slice(1), 10) : null;
+    var paragraphs = (data.anchors || []).filter(function (a) { return /^t\d+x*$/.test(a.id); });
+    var locations = (data.locations || []).slice().sort(function (a, b) { return a - b; });
+    for (var i = 0; i < locations.length; i++) {
+      var best = null;
+      paragraphs.forEach(function (a) { if (a.location <= locations[i]) best = a; });
+      if (best) return parseInt(best.id.slice(1), 10);
+    }
+    return null;
   }
 
   document.addEventListener("DOMContentLoaded", function () {
