@@ -320,12 +320,13 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
         uploads.append(_data_upload(key, feeds.render_feed(show, items, base_url, artwork), FEEDS))
         feed_urls.append(feeds.url(base_url, key))
         count += len(items)
-    site_dir = workspace.cache_dir / SITE_DIR
-    built = site.build_site(workspace, shows, site_items, artworks, base_url, site_dir)
-    if built.changed or built.removed:
-        reporter.info(f"site: {len(built.changed)} page(s) written, {len(built.removed)} removed "
-                      f"of {built.pages}" + ("; search index rebuilt" if built.indexed else ""))
-    uploads += _site_uploads(site_dir, hashes)
+    if workspace.settings.site:
+        site_dir = workspace.cache_dir / SITE_DIR
+        built = site.build_site(workspace, shows, site_items, artworks, base_url, site_dir)
+        if built.changed or built.removed:
+            reporter.info(f"site: {len(built.changed)} page(s) written, {len(built.removed)} removed "
+                          f"of {built.pages}" + ("; search index rebuilt" if built.indexed else ""))
+        uploads += _site_uploads(site_dir, hashes)
     uploads += _radio_uploads(workspace, hashes)
     uploads.append(_data_upload(feeds.OPML_KEY, feeds.build_opml(shows.values(), base_url), INDEX))
     hashes.save()

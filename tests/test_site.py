@@ -378,3 +378,33 @@ def test_a_word_in_the_description_and_the_transcript_links_to_the_transcript(pa
     result = page.locator("#results a").first
     result.wait_for(timeout=15000)
     assert result.get_attribute("href").endswith("/kpu/2024-03-01-daftar-pemilih/#t=00:30")
+
+
+def test_site_goes_up_to_s3_before_the_feeds(tmp_path: Path, audio_mp3: bytes, s3_bucket):
+    ws = make_site_workspace(tmp_path / "ws", audio_mp3)
+    report = publish.publish(ws, f"s3://{s3_bucket.name}/pub", base_url="https://cdn.example.go.id/p",
+                             endpoint_url=s3_bucket.endpoint)
+    assert "kpu/2024-03-01-daftar-pemilih/index.html" in report.uploaded_keys
+    puts = [path.split("/pub/", 1)[1].split("?")[0] for method, path in s3_bucket.server.requests(s3_bucket.name)
+            if method == "PUT" and "/pub/" in path]
+    feeds_at = min(i for i, k in enumerate(puts) if k.startswith("feeds/"))
+    site_at = [i for i, k in enumerate(puts) if k.endswith(".html") or k.startswith(("pagefind/", "static/"))]
+    assert site_at and max(site_at) < feeds_at
+    head = s3_bucket.client.head_object(Bucket=s3_bucket.name, Key="pub/kpu/2024-03-01-daftar-pemilih/index.html")
+    assert head["ContentType"] == "text/html; charset=utf-8" and "max-age=300" in head["CacheControl"]
+    assert s3_bucket.client.head_object(Bucket=s3_bucket.name, Key="pub/static/player.js")["ContentType"].startswith(
+        "text/javascript")
+    again = publish.publish(ws, f"s3://{s3_bucket.name}/pub", base_url="https://cdn.example.go.id/p",
+                            endpoint_url=s3_bucket.endpoint)
+    assert again.uploaded == 0
+
+
+def test_a_workspace_can_publish_without_the_site(tmp_path: Path, audio_mp3: bytes):
+    from dataclasses import replace
+
+    from studio.config import save_settings
+
+    ws = make_site_workspace(tmp_path / "ws", audio_mp3)
+    save_settings(ws.settings_path, replace(ws.settings, site=False))
+    report = publish.publish(ws)
+    assert not [k for k in report.uploaded_keys if k.endswith(".html")] and "feeds/kpu.xml" in report.uploaded_keys
