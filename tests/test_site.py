@@ -75,6 +75,9 @@ def make_site_workspace(root: Path, audio: bytes) -> Workspace:
                                                "files": {"landscape": "clips/01-landscape.mp4"}, "key": "k"}])
     add_fake_episode(ws, "kpu", "2024-02-01-pilkada", title="Tahapan pilkada", audio=audio, duration=60.0,
                      files={"transcript.vtt": _vtt(["Tahapan pilkada dimulai dengan pemutakhiran data."])})
+    add_show(ws, "radio", title="Radio Abdi Persada", language="id")
+    add_fake_episode(ws, "radio", "2024-01-15-siaran", title="Siaran dari Tanjung", audio=audio, duration=60.0,
+                     files={"transcript.vtt": _vtt(["Salam dari studio.", "Kami siaran dari Tanjung hari ini."])})
     return ws
 
 
@@ -255,7 +258,10 @@ def test_unchanged_publish_rewrites_nothing_and_one_change_rewrites_its_pages(tm
     episode = ws.episode("kpu/2024-02-01-pilkada")
     episode.title = "Tahapan pilkada 2024"
     ws.save_episode(episode)
+    other_index = site_dir / "pagefind" / "radio" / "pagefind-entry.json"
+    other_indexed = other_index.stat().st_mtime_ns
     report = publish.publish(ws)
+    assert other_index.stat().st_mtime_ns == other_indexed  # only the changed show is indexed again
     pages_up = sorted(k for k in report.uploaded_keys if k.endswith(".html") and not k.startswith("pagefind/"))
     assert pages_up == ["embed/kpu/2024-02-01-pilkada.html", "index.html", "kpu/2024-02-01-pilkada/index.html",
                         "kpu/index.html"]
@@ -317,6 +323,13 @@ def test_search_finds_a_word_and_opens_the_episode_at_that_moment(page, server: 
     assert href.endswith("/kpu/2024-03-01-daftar-pemilih/#t=00:30"), href
     result.click()
     page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
+
+
+def test_search_merges_every_shows_index(page, server: Server):
+    page.goto(server.url + "/search/index.html?q=Tanjung")
+    result = page.locator("#results a").first
+    result.wait_for(timeout=15000)
+    assert result.get_attribute("href").endswith("/show-radio/2024-01-15-siaran/#t=00:00")  # "radio" is reserved
 
 
 def test_the_embed_page_plays_and_shows_the_caption_line(page, server: Server):

@@ -19,15 +19,16 @@ laid out by studio.feeds and published beside the pages.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -37,7 +38,7 @@ from ..captions import parse_vtt
 from ..chapters import Chapter, read_chapters
 from ..config import Show
 from ..errors import ProcessingError
-from ..fsutil import write_bytes
+from ..fsutil import read_json, write_bytes, write_json
 from ..state import load_state
 from ..text import Sentence, sentences_from_cues
 from . import strings
@@ -50,7 +51,12 @@ NEWEST_ON_INDEX = 10
 THUMB_PX = 400
 PARAGRAPH_PAUSE_S = 2.0
 PARAGRAPH_CHARS = 600
-SEARCH_DIR = "pagefind"
+# Top-level names the published tree already uses (studio.feeds, studio serve's /radio/, the site's own):
+# a show with one of these slugs gets its pages under show-<slug>/ instead.
+RESERVED = frozenset({"feeds", "media", "transcripts", "chapters", "clips", "artwork", "radio", "embed", "search",
+                      "static", "pagefind", "index.html", "sitemap.xml", "robots.txt"})
+SEARCH_DIR = "pagefind"  # one Pagefind index per show: pagefind/<show>/, merged by search.js
+CACHE_FILE = ".site-cache.json"  # in the site folder: per episode, the key its pages were made from
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,11 @@ class SiteResult:
     indexed: bool = False  # Pagefind ran
 
 
+def page_dir(show: str) -> str:
+    """The folder of a show's pages: its slug, unless that is a name the tree already uses."""
+    return f"show-{show}" if show in RESERVED else show
+
+
 def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = ()) -> list[Paragraph]:
     """Sentences in paragraphs: a new one after a pause, at a chapter start, or when one grows long."""
     groups: list[list[Sentence]] = []
@@ -103,6 +114,7 @@ def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = 
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "xml"]),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals["page_dir"] = page_dir
     env.filters["clock"] = strings.clock
     env.filters["seconds"] = lambda value: f"{value:.2f}".rstrip("0").rstrip(".")
     env.filters["paras"] = lambda text: [p.strip() for p in text.split("\n\n") if p.strip()]
@@ -141,7 +153,7 @@ def _clips(workspace, item: feeds.FeedEpisode) -> list[Clip]:
             continue
         title = str(entry.get("title") or item.episode.title)
         found.append(Clip(number, title, start, end, assets[name].key,
-                          f"{item.episode.show}/{item.episode.slug}/clip-{number:02d}.vtt"))
+                          f"{page_dir(item.episode.show)}/{item.episode.slug}/clip-{number:02d}.vtt"))
     return found
 
 
@@ -176,7 +188,7 @@ class SiteBuilder:
     """Renders every page of the site for the published shows and their episodes."""
 
     def __init__(self, workspace, shows: dict[str, Show], items: dict[str, list[feeds.FeedEpisode]],
-                 artwork: dict[str, feeds.Asset | None], base_url: str):
+                 artwork: dict[str, feeds.Asset | None], base_url: str, out: Path | None = None):
         self.workspace = workspace
         self.shows = shows
         self.items = items
@@ -186,6 +198,13 @@ class SiteBuilder:
         self.site_lang = strings.lang_code(workspace.settings.lang)
         self.pages: dict[str, bytes] = {}
         self.sitemap: list[tuple[str, str]] = []  # (key, lastmod)
+        # Episodes whose inputs are unchanged keep the pages made last time (not rendered again).
+        self.out = out
+        cached = read_json(out / CACHE_FILE, default={}) if out else {}
+        self.cached: dict[str, dict] = cached if isinstance(cached, dict) else {}
+        self.made: dict[str, dict] = {}  # episode id -> {"key", "files"}
+        self.kept: set[str] = set()
+        self.code = _code_key()
 
     def absolute(self, key: str) -> str:
         return f"{self.base_url}/{key}".removesuffix("index.html")
@@ -212,7 +231,8 @@ class SiteBuilder:
         self.render("index.html", "index.html", self.site_lang, newest=newest, thumbs=self.thumb_key,
                     opml=feeds.OPML_KEY)
         self.sitemap.append(("index.html", newest[0].published.date().isoformat() if newest else ""))
-        self.render("search/index.html", "search.html", self.site_lang, thumbs=self.thumb_key)
+        self.render("search/index.html", "search.html", self.site_lang, thumbs=self.thumb_key,
+                    indexes=[slug for slug in self.shows if self.items.get(slug)])
         for slug, show in self.shows.items():
             self.show_pages(show, self.items.get(slug, []))
             for item in self.items.get(slug, []):
@@ -227,7 +247,8 @@ class SiteBuilder:
         feed_url = feeds.url(self.base_url, feeds.feed_key(show.slug))
         count = max(1, -(-len(items) // PAGE_SIZE))
         for number in range(1, count + 1):
-            key = f"{show.slug}/index.html" if number == 1 else f"{show.slug}/page/{number}/index.html"
+            folder = page_dir(show.slug)
+            key = f"{folder}/index.html" if number == 1 else f"{folder}/page/{number}/index.html"
             page_items = items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
             self.render(key, "show.html", show.language, show=show, items=page_items, number=number, count=count,
                         feed_url=feed_url, app_url="podcast://" + feed_url.split("://", 1)[1],
@@ -235,7 +256,35 @@ class SiteBuilder:
                         artwork=self.artwork.get(show.slug))
             self.sitemap.append((key, page_items[0].published.date().isoformat() if page_items else ""))
 
+    def episode_key(self, show: Show, item: feeds.FeedEpisode) -> str:
+        """A hash of everything an episode's pages are made from (file sizes and times, not contents)."""
+        state = self.workspace.episode_dir(item.episode.id) / ".studio" / "state.json"
+        try:
+            info = state.stat()
+            state_stat = [info.st_size, info.st_mtime_ns]
+        except OSError:
+            state_stat = None
+        artwork = self.artwork.get(show.slug)
+        data = [self.code, self.base_url, asdict(item.episode), asdict(show), artwork.key if artwork else None,
+                state_stat, item.published.isoformat(),
+                [[a.key, a.size, a.mtime_ns] for a in item.assets]]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
     def episode_pages(self, show: Show, item: feeds.FeedEpisode) -> None:
+        episode = item.episode
+        key = self.episode_key(show, item)
+        before = self.cached.get(episode.id)
+        if (self.out and isinstance(before, dict) and before.get("key") == key
+                and all((self.out / f).is_file() for f in before.get("files", []))):
+            self.kept.update(before["files"])
+            self.made[episode.id] = before
+            self.sitemap.append((f"{page_dir(episode.show)}/{episode.slug}/index.html", item.published.date().isoformat()))
+            return
+        rendered = set(self.pages)
+        self.render_episode(show, item)
+        self.made[episode.id] = {"key": key, "files": sorted(set(self.pages) - rendered)}
+
+    def render_episode(self, show: Show, item: feeds.FeedEpisode) -> None:
         episode = item.episode
         folder = self.workspace.episode_dir(episode.id)
         cues = []
@@ -249,7 +298,7 @@ class SiteBuilder:
         clips = _clips(self.workspace, item)
         for clip in clips:
             self.pages[clip.captions] = _clip_vtt(cues, clip)
-        key = f"{episode.show}/{episode.slug}/index.html"
+        key = f"{page_dir(episode.show)}/{episode.slug}/index.html"
         embed_key = f"embed/{episode.show}/{episode.slug}.html"
         artwork = self.artwork.get(show.slug)
         artwork_url = feeds.url(self.base_url, artwork.key) if artwork else ""
@@ -264,7 +313,7 @@ class SiteBuilder:
             "associatedMedia": {"@type": "MediaObject", "contentUrl": audio_url,
                                 "encodingFormat": item.audio.mime, "duration": _iso_duration(episode.duration)},
             "partOfSeries": {"@type": "PodcastSeries", "name": show.title,
-                             "url": self.absolute(f"{show.slug}/index.html"),
+                             "url": self.absolute(f"{page_dir(show.slug)}/index.html"),
                              "webFeed": feeds.url(self.base_url, feeds.feed_key(show.slug))},
             "inLanguage": show.language,
         }
@@ -291,13 +340,22 @@ class SiteBuilder:
         self.sitemap.append((key, day.isoformat()))
 
 
+def _code_key() -> str:
+    """A hash of the code and templates pages are made with: another Studio renders every page again."""
+    digest = hashlib.sha256()
+    for path in sorted([*HERE.glob("*.py"), *TEMPLATES_DIR.iterdir()]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_site(pages: dict[str, bytes], out: Path) -> SiteResult:
-    """Write `pages` under `out`, each only when its bytes differ; remove pages no longer made."""
-    result = SiteResult(pages=len(pages))
+def write_site(pages: dict[str, bytes], out: Path, kept: set[str] = frozenset()) -> SiteResult:
+    """Write `pages` under `out`, each only when its bytes differ; remove files that are neither
+    in `pages` nor `kept` (pages of unchanged episodes, left as they are)."""
+    result = SiteResult(pages=len(pages) + len(kept))
     out.mkdir(parents=True, exist_ok=True)
     for key, data in pages.items():
         path = out / key
@@ -310,18 +368,31 @@ def write_site(pages: dict[str, bytes], out: Path) -> SiteResult:
         result.changed.append(key)
     for path in sorted(out.rglob("*")):
         key = path.relative_to(out).as_posix()
-        if path.is_file() and key not in pages and not key.startswith(f"{SEARCH_DIR}/"):
+        if (path.is_file() and key not in pages and key not in kept and not key.startswith(f"{SEARCH_DIR}/")
+                and not path.name.startswith(".")):
             path.unlink()
             result.removed.append(key)
     return result
 
 
-def build_search_index(out: Path) -> None:
-    """Pagefind's index of every episode page (the parts marked data-pagefind-body) into out/pagefind/."""
-    index = out / SEARCH_DIR
+def _show_of(key: str, shows: Iterable[str]) -> str | None:
+    """The show whose search index a changed site file belongs to (an episode page), else None."""
+    parts = key.split("/")
+    if len(parts) == 3 and parts[2] == "index.html" and parts[1][:1].isdigit():
+        return next((slug for slug in shows if page_dir(slug) == parts[0]), None)
+    return None
+
+
+def build_search_index(out: Path, show: str) -> None:
+    """Pagefind's index of one show's episode pages (the parts marked data-pagefind-body) in pagefind/<show>/.
+
+    One index per show keeps a change cheap: only that show's pages are indexed again;
+    search.js merges the shows' indexes in the browser."""
+    index = out / SEARCH_DIR / show
     if index.exists():
         shutil.rmtree(index)
-    command = [sys.executable, "-m", "pagefind", "--site", str(out), "--output-subdir", SEARCH_DIR]
+    command = [sys.executable, "-m", "pagefind", "--site", str(out), "--glob", f"{page_dir(show)}/[0-9]*/index.html",
+               "--output-path", str(index)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -333,10 +404,20 @@ def build_search_index(out: Path) -> None:
 
 def build_site(workspace, shows: dict[str, Show], items: dict[str, list[feeds.FeedEpisode]],
                artwork: dict[str, feeds.Asset | None], base_url: str, out: Path) -> SiteResult:
-    """Render the site into `out` (only changed pages written) and rebuild the search index when needed."""
-    pages = SiteBuilder(workspace, shows, items, artwork, base_url).build()
-    result = write_site(pages, out)
-    if result.changed or result.removed or not (out / SEARCH_DIR / "pagefind.js").is_file():
-        build_search_index(out)
-        result.indexed = True
+    """Render the site into `out` (only changed pages written) and rebuild the search index of each show
+    whose episode pages changed."""
+    builder = SiteBuilder(workspace, shows, items, artwork, base_url, out)
+    pages = builder.build()
+    result = write_site(pages, out, builder.kept)
+    write_json(out / CACHE_FILE, builder.made)
+    searched = {slug for slug in shows if items.get(slug)}
+    redo = {s for key in result.changed + result.removed if (s := _show_of(key, searched))}
+    redo |= {s for s in searched if not (out / SEARCH_DIR / s / "pagefind.js").is_file()}
+    for slug in sorted(redo):
+        build_search_index(out, slug)
+    if (out / SEARCH_DIR).is_dir():
+        for stale in (out / SEARCH_DIR).iterdir():  # shows gone, or without episodes now
+            if stale.name not in searched:
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    result.indexed = bool(redo)
     return result

@@ -27,9 +27,17 @@
     if (input) input.value = query;
     if (!list || !query.trim()) return;
     var root = new URL(list.getAttribute("data-root"), location.href);
-    import(new URL(list.getAttribute("data-pagefind"), location.href).href).then(function (pagefind) {
-      pagefind.options({ baseUrl: root.pathname });
-      return pagefind.search(query);
+    var indexes = list.getAttribute("data-indexes").split(" ").filter(Boolean).map(function (path) {
+      return new URL(path, location.href).href;
+    });
+    if (!indexes.length) { status.textContent = status.getAttribute("data-none"); return; }
+    // One index per show (so a change re-indexes one show): the first is loaded, the others merged in.
+    import(indexes[0] + "pagefind.js").then(function (pagefind) {
+      return Promise.resolve(pagefind.options({ baseUrl: root.pathname })).then(function () {
+        return Promise.all(indexes.slice(1).map(function (url) {
+          return pagefind.mergeIndex(url, { baseUrl: root.pathname });
+        }));
+      }).then(function () { return pagefind.search(query); });
     }).then(function (search) {
       return Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
     }).then(function (results) {
