@@ -168,6 +168,9 @@ def test_episode_page_reads_without_javascript(published: Path):
     assert ">Salin</button>" in text
     assert "wa.me/?text=" in text and "twitter.com/intent/tweet" in text and "facebook.com/sharer" in text
     assert "&lt;iframe src=&#34;https://podcast.example.go.id/kpu-site/embed/kpu/2024-03-01-daftar-pemilih.html" in text
+    clip_page = parse(published / "kpu" / "2024-03-01-daftar-pemilih" / "clip-01" / "index.html")
+    assert clip_page.meta["og:video"].endswith("/clips/kpu/2024-03-01-daftar-pemilih/01-landscape.mp4")
+    assert clip_page.meta["og:title"] == "Pemilih pindahan"
     clip_vtt = (published / "kpu" / "2024-03-01-daftar-pemilih" / "clip-01.vtt").read_text()
     assert clip_vtt.startswith("WEBVTT") and "00:00:00.000 --> 00:00:09.000\nPemilih pindahan" in clip_vtt
 
@@ -354,7 +357,7 @@ def test_pages_read_without_javascript(browser, server: Server):
         context.close()
 
 
-@pytest.mark.parametrize("path", ["/index.html", "/kpu/index.html", EPISODE,
+@pytest.mark.parametrize("path", ["/index.html", "/kpu/index.html", EPISODE, "/kpu/2024-03-01-daftar-pemilih/clip-01/",
                                   "/embed/kpu/2024-03-01-daftar-pemilih.html", "/search/index.html?q=pemilih"])
 def test_no_serious_accessibility_violations(page, server: Server, path: str):
     from conftest import axe_serious_violations

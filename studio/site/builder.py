@@ -74,6 +74,7 @@ class Clip:
     end: float
     video: str  # key of the MP4 shown
     captions: str  # key of its VTT
+    page: str  # key of its own page (its preview, when shared, is the clip itself)
 
 
 @dataclass
@@ -152,8 +153,9 @@ def _clips(workspace, item: feeds.FeedEpisode) -> list[Clip]:
         except (KeyError, TypeError, ValueError):
             continue
         title = str(entry.get("title") or item.episode.title)
-        found.append(Clip(number, title, start, end, assets[name].key,
-                          f"{page_dir(item.episode.show)}/{item.episode.slug}/clip-{number:02d}.vtt"))
+        folder = f"{page_dir(item.episode.show)}/{item.episode.slug}"
+        found.append(Clip(number, title, start, end, assets[name].key, f"{folder}/clip-{number:02d}.vtt",
+                          f"{folder}/clip-{number:02d}/index.html"))
     return found
 
 
@@ -336,6 +338,9 @@ class SiteBuilder:
                        artwork_url=artwork_url, audio_url=audio_url, page_url=page_url, ld=ld, share=share,
                        iframe=iframe, thumb=self.thumb_key(show.slug), embed_key=embed_key)
         self.render(key, "episode.html", show.language, **context)
+        for clip in clips:
+            self.render(clip.page, "clip.html", show.language, clip=clip, clip_url=self.absolute(clip.page),
+                        episode_key=key, **context)
         self.render(embed_key, "embed.html", show.language, **context)
         self.sitemap.append((key, day.isoformat()))
 
