@@ -153,12 +153,15 @@ class HashCache:
 
     def __init__(self, path: Path, root: Path):
         self.path, self.root = path, root
+        self.prefix = str(root).rstrip("/") + "/"
         entries = read_json(path, default={})
         self.entries: dict[str, list] = entries if isinstance(entries, dict) else {}
         self.used: dict[str, list] = {}
 
     def sha256(self, source: Path, size: int, mtime_ns: int) -> str:
-        name = str(source.relative_to(self.root)) if source.is_relative_to(self.root) else str(source)
+        name = str(source)
+        if name.startswith(self.prefix):  # plain string work: this runs for every published file
+            name = name[len(self.prefix):]
         entry = self.entries.get(name)
         if not (entry and entry[0] == size and entry[1] == mtime_ns):
             try:
@@ -182,14 +185,17 @@ def _cache_control(key: str) -> str:
 def _site_uploads(folder: Path, hashes: HashCache) -> list[Upload]:
     """Every file of the built site (pages, static files, search index), published with the media."""
     uploads = []
-    for parent, dirs, names in os.walk(folder):
+    root = str(folder)
+    for parent, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel = os.path.relpath(parent, root)
         for name in sorted(names):
             if name.startswith("."):
                 continue
-            source = Path(parent) / name
-            info = source.stat()
-            key = source.relative_to(folder).as_posix()
+            path = os.path.join(parent, name)
+            info = os.stat(path)
+            key = name if rel == "." else f"{rel}/{name}"
+            source = Path(path)
             uploads.append(Upload(key=key, mime=feeds.mime_type(key), cache_control=SITE_CACHE,
                                   sha256=hashes.sha256(source, info.st_size, info.st_mtime_ns), size=info.st_size,
                                   phase=CONTENT, source=source, mtime_ns=info.st_mtime_ns))

@@ -207,6 +207,7 @@ class SiteBuilder:
         self.made: dict[str, dict] = {}  # episode id -> {"key", "files"}
         self.kept: set[str] = set()
         self.code = _code_key()
+        self.show_keys: dict[str, str] = {}
 
     def absolute(self, key: str) -> str:
         return f"{self.base_url}/{key}".removesuffix("index.html")
@@ -260,15 +261,17 @@ class SiteBuilder:
 
     def episode_key(self, show: Show, item: feeds.FeedEpisode) -> str:
         """A hash of everything an episode's pages are made from (file sizes and times, not contents)."""
-        state = self.workspace.episode_dir(item.episode.id) / ".studio" / "state.json"
         try:
-            info = state.stat()
-            state_stat = [info.st_size, info.st_mtime_ns]
+            info = os.stat(os.path.join(self.workspace.episodes_dir, item.episode.show, item.episode.slug,
+                                        ".studio", "state.json"))
+            state = [info.st_size, info.st_mtime_ns]
         except OSError:
-            state_stat = None
-        artwork = self.artwork.get(show.slug)
-        data = [self.code, self.base_url, asdict(item.episode), asdict(show), artwork.key if artwork else None,
-                state_stat, item.published.isoformat(),
+            state = None
+        if show.slug not in self.show_keys:
+            artwork = self.artwork.get(show.slug)
+            self.show_keys[show.slug] = json.dumps([self.code, self.base_url, asdict(show),
+                                                    artwork.key if artwork else None], sort_keys=True)
+        data = [self.show_keys[show.slug], vars(item.episode), state, item.published.isoformat(),
                 [[a.key, a.size, a.mtime_ns] for a in item.assets]]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -277,7 +280,7 @@ class SiteBuilder:
         key = self.episode_key(show, item)
         before = self.cached.get(episode.id)
         if (self.out and isinstance(before, dict) and before.get("key") == key
-                and all((self.out / f).is_file() for f in before.get("files", []))):
+                and all(os.path.isfile(os.path.join(self.out, f)) for f in before.get("files", []))):
             self.kept.update(before["files"])
             self.made[episode.id] = before
             self.sitemap.append((f"{page_dir(episode.show)}/{episode.slug}/index.html", item.published.date().isoformat()))
@@ -371,12 +374,17 @@ def write_site(pages: dict[str, bytes], out: Path, kept: set[str] = frozenset())
             pass
         write_bytes(path, data)
         result.changed.append(key)
-    for path in sorted(out.rglob("*")):
-        key = path.relative_to(out).as_posix()
-        if (path.is_file() and key not in pages and key not in kept and not key.startswith(f"{SEARCH_DIR}/")
-                and not path.name.startswith(".")):
-            path.unlink()
-            result.removed.append(key)
+    root = str(out)
+    for parent, dirs, names in os.walk(root):
+        rel = os.path.relpath(parent, root)
+        if rel == SEARCH_DIR:
+            dirs.clear()
+            continue
+        for name in names:
+            key = name if rel == "." else f"{rel}/{name}"
+            if key not in pages and key not in kept and not name.startswith("."):
+                os.unlink(os.path.join(parent, name))
+                result.removed.append(key)
     return result
 
 
@@ -414,7 +422,8 @@ def build_site(workspace, shows: dict[str, Show], items: dict[str, list[feeds.Fe
     builder = SiteBuilder(workspace, shows, items, artwork, base_url, out)
     pages = builder.build()
     result = write_site(pages, out, builder.kept)
-    write_json(out / CACHE_FILE, builder.made)
+    if builder.made != builder.cached:
+        write_json(out / CACHE_FILE, builder.made)
     searched = {slug for slug in shows if items.get(slug)}
     redo = {s for key in result.changed + result.removed if (s := _show_of(key, searched))}
     redo |= {s for s in searched if not (out / SEARCH_DIR / s / "pagefind.js").is_file()}
