@@ -61,7 +61,7 @@ from typing import Callable, Iterator, Protocol
 
 from . import feeds, radio, site
 from .errors import BadInput, ProcessingError
-from .fsutil import append_line, atomic_path, read_json, sha256_file, write_bytes, write_json
+from .fsutil import append_line, atomic_path, read_json, sha256_file, write_bytes
 from .progress import Reporter
 from .workspace import Workspace
 
@@ -173,7 +173,12 @@ class HashCache:
 
     def save(self) -> None:
         if self.used != self.entries:
-            write_json(self.path, self.used)
+            _write_cache(self.path, self.used)
+
+
+def _write_cache(path: Path, data: object) -> None:
+    """A cache file: compact JSON (json's fast encoder; indented output takes its slow path)."""
+    write_bytes(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def _cache_control(key: str) -> str:
@@ -799,5 +804,5 @@ def _publish(workspace: Workspace, targets: dict[str, Target], base_url: str, re
             raise ProcessingError(f"publish to {remote.target.name}: files are up but the manifest could not be "
                                   f"saved ({exc}); run publish again to finish") from None
     if planned_now:
-        write_json(workspace.cache_dir / PLAN_CACHE_FILE, plan.to_json(fingerprint))
+        _write_cache(workspace.cache_dir / PLAN_CACHE_FILE, plan.to_json(fingerprint))
     return report

@@ -31,14 +31,14 @@ from pathlib import Path
 from typing import Iterable, Sequence
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
 
 from .. import feeds
 from ..captions import parse_vtt
 from ..chapters import Chapter, read_chapters
 from ..config import Show
 from ..errors import ProcessingError
-from ..fsutil import read_json, write_bytes, write_json
+from ..fsutil import read_json, write_bytes
 from ..state import load_state
 from ..text import Sentence, sentences_from_cues
 from . import strings
@@ -112,9 +112,15 @@ def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = 
     return found
 
 
-def _environment() -> Environment:
+def _environment(cache: Path | None = None) -> Environment:
+    """Jinja with the site's filters; compiled templates are kept in `cache` (compiling costs more than an
+    incremental build's rendering)."""
+    bytecode = None
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        bytecode = FileSystemBytecodeCache(str(cache))
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html", "xml"]),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=bytecode)
     env.globals["page_dir"] = page_dir
     env.filters["clock"] = strings.clock
     env.filters["seconds"] = lambda value: f"{value:.2f}".rstrip("0").rstrip(".")
@@ -196,7 +202,7 @@ class SiteBuilder:
         self.items = items
         self.artwork = artwork
         self.base_url = feeds.check_base_url(base_url)
-        self.env = _environment()
+        self.env = _environment(Path(workspace.cache_dir) / "site-templates")
         self.site_lang = strings.lang_code(workspace.settings.lang)
         self.pages: dict[str, bytes] = {}
         self.sitemap: list[tuple[str, str]] = []  # (key, lastmod)
@@ -423,7 +429,7 @@ def build_site(workspace, shows: dict[str, Show], items: dict[str, list[feeds.Fe
     pages = builder.build()
     result = write_site(pages, out, builder.kept)
     if builder.made != builder.cached:
-        write_json(out / CACHE_FILE, builder.made)
+        write_bytes(out / CACHE_FILE, json.dumps(builder.made, separators=(",", ":")).encode())
     searched = {slug for slug in shows if items.get(slug)}
     redo = {s for key in result.changed + result.removed if (s := _show_of(key, searched))}
     redo |= {s for s in searched if not (out / SEARCH_DIR / s / "pagefind.js").is_file()}
