@@ -224,10 +224,13 @@ def _seconds(value: object) -> float | None:
     return total if total is not None and math.isfinite(total) else None
 
 
-def highlights(workspace: Workspace, episode: Episode) -> list[Soundbite]:
-    """The episode's rendered clips as soundbites (start, end, title), as `process` recorded them."""
+def highlights(workspace: Workspace, episode: Episode, state: dict | None = None) -> list[Soundbite]:
+    """The episode's rendered clips as soundbites (start, end, title), as `process` recorded them
+    (in `state`, its state.json when the caller has read it already)."""
     bites = []
-    for entry in load_state(workspace.episode_dir(episode.id)).get("clips", []):
+    if state is None:
+        state = load_state(workspace.episode_dir(episode.id))
+    for entry in state.get("clips", []):
         if not isinstance(entry, dict):
             continue
         start, end = _seconds(entry.get("start")), _seconds(entry.get("end"))
@@ -265,11 +268,13 @@ def collect_episode(workspace: Workspace, episode: Episode) -> FeedEpisode | Non
     return _collect(os.path.join(workspace.episodes_dir, episode.show, episode.slug), workspace, episode)
 
 
-def _collect(folder: str, workspace: Workspace, episode: Episode) -> FeedEpisode | None:
+def _collect(folder: str, workspace: Workspace, episode: Episode, state: dict | None = None) -> FeedEpisode | None:
     # Plain strings and one directory listing per episode rather than pathlib and a stat per
     # possible file: this runs for every episode on every publish.
-    state = read_json(os.path.join(folder, STATE_FILE), default={})
-    entry = state.get("podcast") if isinstance(state, dict) else None
+    if state is None:
+        state = read_json(os.path.join(folder, STATE_FILE), default={})
+        state = state if isinstance(state, dict) else {}
+    entry = state.get("podcast")
     if not isinstance(entry, dict) or not entry.get("file"):
         return None
     files = _listing(folder)
@@ -291,14 +296,17 @@ def _collect(folder: str, workspace: Workspace, episode: Episode) -> FeedEpisode
         )
     return FeedEpisode(
         episode=episode, published=published_at(episode), audio=audio, transcripts=transcripts,
-        chapters=chapters, clips=clips, soundbites=tuple(highlights(workspace, episode)),
+        chapters=chapters, clips=clips, soundbites=tuple(highlights(workspace, episode, state)),
     )
 
 
-def collect_show(workspace: Workspace, episodes: Iterable[Episode]) -> list[FeedEpisode]:
-    """The publishable episodes, newest first."""
+def collect_show(workspace: Workspace, episodes: Iterable[Episode],
+                 states: dict[str, dict] | None = None) -> list[FeedEpisode]:
+    """The publishable episodes, newest first (`states`: their state.json by episode id, when already read)."""
     root = str(workspace.episodes_dir)
-    items = [item for e in episodes if (item := _collect(os.path.join(root, e.show, e.slug), workspace, e))]
+    states = states or {}
+    items = [item for e in episodes
+             if (item := _collect(os.path.join(root, e.show, e.slug), workspace, e, states.get(e.id)))]
     items.sort(key=lambda i: (i.published.timestamp(), i.episode.ingested_at, i.episode.slug), reverse=True)
     return items
 

@@ -196,7 +196,8 @@ class SiteBuilder:
     """Renders every page of the site for the published shows and their episodes."""
 
     def __init__(self, workspace, shows: dict[str, Show], items: dict[str, list[feeds.FeedEpisode]],
-                 artwork: dict[str, feeds.Asset | None], base_url: str, out: Path | None = None):
+                 artwork: dict[str, feeds.Asset | None], base_url: str, out: Path | None = None,
+                 input_keys: dict[str, str] | None = None):
         self.workspace = workspace
         self.shows = shows
         self.items = items
@@ -214,6 +215,7 @@ class SiteBuilder:
         self.kept: set[str] = set()
         self.code = _code_key()
         self.show_keys: dict[str, str] = {}
+        self.input_keys = input_keys or {}  # episode id -> key of its episode.toml and state.json (publish's)
 
     def absolute(self, key: str) -> str:
         return f"{self.base_url}/{key}".removesuffix("index.html")
@@ -267,16 +269,21 @@ class SiteBuilder:
 
     def episode_key(self, show: Show, item: feeds.FeedEpisode) -> str:
         """A hash of everything an episode's pages are made from (file sizes and times, not contents)."""
+        if show.slug not in self.show_keys:
+            artwork = self.artwork.get(show.slug)
+            self.show_keys[show.slug] = json.dumps([self.code, self.base_url, asdict(show),
+                                                    artwork.key if artwork else None], sort_keys=True)
+        if inputs := self.input_keys.get(item.episode.id):  # episode.toml and state.json stat'ed already
+            digest = hashlib.sha256(f"{self.show_keys[show.slug]}\n{inputs}".encode())
+            for asset in item.assets:
+                digest.update(f" {asset.key} {asset.size} {asset.mtime_ns}".encode())
+            return digest.hexdigest()
         try:
             info = os.stat(os.path.join(self.workspace.episodes_dir, item.episode.show, item.episode.slug,
                                         ".studio", "state.json"))
             state = [info.st_size, info.st_mtime_ns]
         except OSError:
             state = None
-        if show.slug not in self.show_keys:
-            artwork = self.artwork.get(show.slug)
-            self.show_keys[show.slug] = json.dumps([self.code, self.base_url, asdict(show),
-                                                    artwork.key if artwork else None], sort_keys=True)
         data = [self.show_keys[show.slug], vars(item.episode), state, item.published.isoformat(),
                 [[a.key, a.size, a.mtime_ns] for a in item.assets]]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -422,10 +429,11 @@ def build_search_index(out: Path, show: str) -> None:
 
 
 def build_site(workspace, shows: dict[str, Show], items: dict[str, list[feeds.FeedEpisode]],
-               artwork: dict[str, feeds.Asset | None], base_url: str, out: Path) -> SiteResult:
+               artwork: dict[str, feeds.Asset | None], base_url: str, out: Path,
+               input_keys: dict[str, str] | None = None) -> SiteResult:
     """Render the site into `out` (only changed pages written) and rebuild the search index of each show
     whose episode pages changed."""
-    builder = SiteBuilder(workspace, shows, items, artwork, base_url, out)
+    builder = SiteBuilder(workspace, shows, items, artwork, base_url, out, input_keys)
     pages = builder.build()
     result = write_site(pages, out, builder.kept)
     if builder.made != builder.cached:
