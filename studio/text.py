@@ -8,6 +8,7 @@ from typing import Iterable
 
 # . ! ? or … (so also "?!" and "..."), then any closing quotes or brackets: `benar.”` `(ya.)` `itu.’`
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_END_CHARS = frozenset(".!?…\"'”’)]")  # a word ending a sentence ends in one of these
 
 
 def ends_sentence(text: str) -> bool:
@@ -42,7 +43,7 @@ def sentences_from_cues(cues: Iterable[tuple[float, float, str]]) -> list[Senten
                 start = at
             words.append(word)
             end = cue_start + (cue_end - cue_start) * done / total
-            if ends_sentence(word):
+            if word[-1] in _END_CHARS and ends_sentence(word):
                 found.append(Sentence(round(start, 3), round(end, 3), " ".join(words)))
                 words = []
     if words:

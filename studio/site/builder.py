@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -123,11 +124,25 @@ def _environment(cache: Path | None = None) -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=bytecode)
     env.globals["page_dir"] = page_dir
     env.filters["clock"] = strings.clock
-    env.filters["seconds"] = lambda value: f"{value:.2f}".rstrip("0").rstrip(".")
+    env.filters["seconds"] = _seconds
+    env.filters["spans"] = _spans
     env.filters["paras"] = lambda text: [p.strip() for p in text.split("\n\n") if p.strip()]
     env.filters["json"] = _json_script
     env.filters["longdate"] = lambda when, lang: strings.long_date(when.date(), lang)
     return env
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _spans(sentences: Sequence[Sentence]) -> str:
+    """A paragraph's sentences as <span>s with their times: built here, not in the template, because an
+    episode has hundreds and Jinja's loop costs several times more per sentence."""
+    from markupsafe import Markup, escape
+
+    return Markup(" ".join(f'<span class="s" data-start="{_seconds(s.start)}" data-end="{_seconds(s.end)}">'
+                           f'{escape(s.text)}</span>' for s in sentences))
 
 
 def _json_script(data: object) -> str:
@@ -385,7 +400,7 @@ def write_site(pages: dict[str, bytes], out: Path, kept: set[str] = frozenset())
                 continue
         except OSError:
             pass
-        write_bytes(path, data)
+        write_bytes(path, data, durable=False)
         result.changed.append(key)
     root = str(out)
     for parent, dirs, names in os.walk(root):
@@ -409,7 +424,17 @@ def _show_of(key: str, shows: Iterable[str]) -> str | None:
     return None
 
 
-def build_search_index(out: Path, show: str) -> None:
+def _pagefind_command() -> list[str]:
+    """The Pagefind binary itself when its package says where it is (no Python start per show), else its module."""
+    try:
+        from pagefind.service import _must_get_executable
+
+        return [str(_must_get_executable().resolve())]
+    except Exception:  # noqa: BLE001 - another pagefind release: run it as a module
+        return [sys.executable, "-m", "pagefind"]
+
+
+def build_search_index(out: Path, show: str, pagefind: Sequence[str] = ()) -> None:
     """Pagefind's index of one show's episode pages (the parts marked data-pagefind-body) in pagefind/<show>/.
 
     One index per show keeps a change cheap: only that show's pages are indexed again;
@@ -417,7 +442,7 @@ def build_search_index(out: Path, show: str) -> None:
     index = out / SEARCH_DIR / show
     if index.exists():
         shutil.rmtree(index)
-    command = [sys.executable, "-m", "pagefind", "--site", str(out), "--glob", f"{page_dir(show)}/[0-9]*/index.html",
+    command = [*(pagefind or _pagefind_command()), "--site", str(out), "--glob", f"{page_dir(show)}/[0-9]*/index.html",
                "--output-path", str(index)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -441,8 +466,10 @@ def build_site(workspace, shows: dict[str, Show], items: dict[str, list[feeds.Fe
     searched = {slug for slug in shows if items.get(slug)}
     redo = {s for key in result.changed + result.removed if (s := _show_of(key, searched))}
     redo |= {s for s in searched if not (out / SEARCH_DIR / s / "pagefind.js").is_file()}
-    for slug in sorted(redo):
-        build_search_index(out, slug)
+    if redo:  # shows side by side: each run spends much of its time starting and reading pages
+        pagefind = _pagefind_command()
+        with ThreadPoolExecutor(max_workers=min(len(redo), os.cpu_count() or 1, 4)) as pool:
+            list(pool.map(lambda slug: build_search_index(out, slug, pagefind), sorted(redo)))
     if (out / SEARCH_DIR).is_dir():
         for stale in (out / SEARCH_DIR).iterdir():  # shows gone, or without episodes now
             if stale.name not in searched:
