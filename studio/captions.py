@@ -451,10 +451,12 @@ def parse_vtt(text: str, name: str = VTT_NAME) -> list[Cue]:
         speaker = None
         clean = []
         for line in body:
-            voice = _VOICE_RE.search(line)
-            if voice and speaker is None:
-                speaker = voice.group(1).strip() or None
-            line = html.unescape(_TAG_RE.sub("", line)).strip()
+            if "<" in line or "&" in line:  # most lines have no tags or entities: skip the regexes
+                voice = _VOICE_RE.search(line)
+                if voice and speaker is None:
+                    speaker = voice.group(1).strip() or None
+                line = html.unescape(_TAG_RE.sub("", line))
+            line = line.strip()
             if line:
                 clean.append(" ".join(line.split()))
         cues.append(Cue(start, max(start, end), clean, speaker))

@@ -46,6 +46,8 @@ class Settings:
     lang: str = "id"
     # Celery broker (redis://host:6379/0); empty: every stage runs in this process or in local workers
     broker_url: str = ""
+    # publish writes the listener site (pages, search) beside the feeds; false: feeds and media only
+    site: bool = True
     stations: tuple[Station, ...] = ()
 
 

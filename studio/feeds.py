@@ -87,6 +87,12 @@ MIME_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".png": "image/png",
+    # the listener site (studio.site) and its Pagefind search index
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".svg": "image/svg+xml",
 }
 CHAPTERS_MIME = "application/json+chapters"  # the type podcast:chapters asks for
 # XML 1.0 forbids these characters even escaped; lxml refuses them, so they are dropped.
@@ -94,6 +100,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def mime_type(name: str) -> str:
+    if name.endswith("sitemap.xml"):  # the site's, not a feed
+        return "application/xml"
     return MIME_TYPES.get(os.path.splitext(name)[1].lower(), "application/octet-stream")
 
 
@@ -216,10 +224,13 @@ def _seconds(value: object) -> float | None:
     return total if total is not None and math.isfinite(total) else None
 
 
-def highlights(workspace: Workspace, episode: Episode) -> list[Soundbite]:
-    """The episode's rendered clips as soundbites (start, end, title), as `process` recorded them."""
+def highlights(workspace: Workspace, episode: Episode, state: dict | None = None) -> list[Soundbite]:
+    """The episode's rendered clips as soundbites (start, end, title), as `process` recorded them
+    (in `state`, its state.json when the caller has read it already)."""
     bites = []
-    for entry in load_state(workspace.episode_dir(episode.id)).get("clips", []):
+    if state is None:
+        state = load_state(workspace.episode_dir(episode.id))
+    for entry in state.get("clips", []):
         if not isinstance(entry, dict):
             continue
         start, end = _seconds(entry.get("start")), _seconds(entry.get("end"))
@@ -257,11 +268,13 @@ def collect_episode(workspace: Workspace, episode: Episode) -> FeedEpisode | Non
     return _collect(os.path.join(workspace.episodes_dir, episode.show, episode.slug), workspace, episode)
 
 
-def _collect(folder: str, workspace: Workspace, episode: Episode) -> FeedEpisode | None:
+def _collect(folder: str, workspace: Workspace, episode: Episode, state: dict | None = None) -> FeedEpisode | None:
     # Plain strings and one directory listing per episode rather than pathlib and a stat per
     # possible file: this runs for every episode on every publish.
-    state = read_json(os.path.join(folder, STATE_FILE), default={})
-    entry = state.get("podcast") if isinstance(state, dict) else None
+    if state is None:
+        state = read_json(os.path.join(folder, STATE_FILE), default={})
+        state = state if isinstance(state, dict) else {}
+    entry = state.get("podcast")
     if not isinstance(entry, dict) or not entry.get("file"):
         return None
     files = _listing(folder)
@@ -283,14 +296,17 @@ def _collect(folder: str, workspace: Workspace, episode: Episode) -> FeedEpisode
         )
     return FeedEpisode(
         episode=episode, published=published_at(episode), audio=audio, transcripts=transcripts,
-        chapters=chapters, clips=clips, soundbites=tuple(highlights(workspace, episode)),
+        chapters=chapters, clips=clips, soundbites=tuple(highlights(workspace, episode, state)),
     )
 
 
-def collect_show(workspace: Workspace, episodes: Iterable[Episode]) -> list[FeedEpisode]:
-    """The publishable episodes, newest first."""
+def collect_show(workspace: Workspace, episodes: Iterable[Episode],
+                 states: dict[str, dict] | None = None) -> list[FeedEpisode]:
+    """The publishable episodes, newest first (`states`: their state.json by episode id, when already read)."""
     root = str(workspace.episodes_dir)
-    items = [item for e in episodes if (item := _collect(os.path.join(root, e.show, e.slug), workspace, e))]
+    states = states or {}
+    items = [item for e in episodes
+             if (item := _collect(os.path.join(root, e.show, e.slug), workspace, e, states.get(e.id)))]
     items.sort(key=lambda i: (i.published.timestamp(), i.episode.ingested_at, i.episode.slug), reverse=True)
     return items
 

@@ -88,8 +88,11 @@ def make_temp_dir(final: Path) -> Path:
     return folder
 
 
-def commit(temp: Path, final: Path) -> None:
-    """fsync `temp` and rename it to `final` atomically."""
+def commit(temp: Path, final: Path, durable: bool = True) -> None:
+    """fsync `temp` and rename it to `final` atomically (`durable=False`: rename only, no fsync)."""
+    if not durable:
+        os.replace(temp, final)
+        return
     with open(temp, "rb+") as f:
         os.fsync(f.fileno())
     os.replace(temp, final)
@@ -102,22 +105,24 @@ def commit(temp: Path, final: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(final: Path) -> Iterator[Path]:
+def atomic_path(final: Path, durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path; on success it is renamed to `final`, on error removed."""
     with no_space_is_resource_error(final.parent):
         final.parent.mkdir(parents=True, exist_ok=True)
         temp = temp_path_for(final)
         try:
             yield temp
-            commit(temp, final)
+            commit(temp, final, durable)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
             raise
 
 
-def write_bytes(final: Path, data: bytes) -> None:
-    with atomic_path(final) as temp:
+def write_bytes(final: Path, data: bytes, durable: bool = True) -> None:
+    """`data` under `final`, atomically; `durable=False` skips the fsyncs (derived files that are cheap to
+    make again, written by the thousand: a page of the site's build folder)."""
+    with atomic_path(final, durable) as temp:
         temp.write_bytes(data)
 
 

@@ -107,6 +107,35 @@ def format_transcript(transcript, show: Show, glossary: list[str]):
     return itn.normalize_transcript(transcript) if show.itn else transcript
 
 
+def make_chapters(workspace: Workspace, episode: Episode, show: Show, state: dict, report: EpisodeReport) -> None:
+    """chapters.json from the producer's [[chapters]], else from the transcript's topic changes."""
+    from . import captions, chapters
+    from .text import sentences_from_cues
+
+    folder = workspace.episode_dir(episode.id)
+    vtt = folder / captions.VTT_NAME
+    path = folder / chapters.CHAPTERS_FILE
+    if not episode.chapters and not vtt.is_file():
+        return
+    key = stage_key({"version": 1, "producer": episode.chapters, "duration": episode.duration,
+                     "glossary": list(show.glossary), "vtt": sha256_file(vtt) if vtt.is_file() else None})
+    if state.get("chapters", {}).get("key") == key and path.is_file():
+        report.skipped.append("chapters")
+        return
+    if episode.chapters:
+        found = chapters.producer_chapters(episode.chapters, episode.duration, episode.id)
+    else:
+        cues = [(c.start, c.end, c.body) for c in captions.read_cues(folder)]
+        found = chapters.auto_chapters(sentences_from_cues(cues), episode.duration, show.glossary)
+    if found:
+        write_text(path, chapters.render_json(found))
+    else:
+        path.unlink(missing_ok=True)
+    state["chapters"] = {"key": key, "count": len(found), "source": "producer" if episode.chapters else "auto"}
+    save_state(folder, state)
+    report.done.append("chapters")
+
+
 CLIP_FORMATS = ("vertical", "square", "landscape")
 FALLBACK_CLIP_S = 45.0
 
@@ -216,6 +245,7 @@ def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, repo
         make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
         if options.transcribe:
             make_transcript(workspace, ffmpeg, episode, show, options, models or ModelCache(), state, reporter, report)
+        make_chapters(workspace, episode, show, state, report)
         if options.clips:
             make_clips(workspace, ffmpeg, episode, show, state, reporter, report)
     return report

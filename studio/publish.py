@@ -10,7 +10,8 @@ Two targets, each a folder or an S3 bucket and key prefix:
 
 Publishing runs in phases, each finished before the next starts:
 
-    1. content:         media, transcripts, chapters, clips, artwork   (public)
+    1. content:         media, transcripts, chapters, clips, artwork,  (public)
+                        the listener site and its search index (studio.site)
     2. radio:           broadcast WAVs                                 (radio)
     3. radio manifest:  manifest.json                                  (radio)
     4. feeds:           feeds/<show>.xml                               (public)
@@ -47,26 +48,30 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import io
 import json
 import os
 import shutil
+import tomllib
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-from . import feeds, radio
+from . import feeds, radio, site
 from .errors import BadInput, ProcessingError
-from .fsutil import append_line, atomic_path, read_json, sha256_file, write_bytes, write_json
+from .fsutil import append_line, atomic_path, read_json, sha256_file, write_bytes
 from .progress import Reporter
-from .workspace import Workspace
+from .workspace import EPISODE_FILE, Episode, Workspace
 
 MANIFEST_KEY = ".studio-publish.json"
 HASH_CACHE_FILE = "publish-hashes.json"
 PLAN_CACHE_FILE = "publish-plan.json"
+EPISODE_CACHE_FILE = "publish-episodes.json"  # parsed episode.toml files by size and modification time
+FEED_CACHE_DIR = "publish-feeds"  # the feeds last rendered, <show>.xml, and the key of their inputs (keys.json)
 JOURNAL_DIR = "publish-journal"  # one <hash of the target's name>.jsonl per target: uploads not yet in its manifest
 PLAN_VERSION = 2  # bump when the plan or the feeds change for the same inputs
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
@@ -74,6 +79,8 @@ MIN_PART_SIZE = 5 * 1024 * 1024  # S3's smallest multipart part (but the last)
 FEED_CACHE = "public, max-age=300"
 MEDIA_CACHE = "public, max-age=86400"  # names are per episode, not per content: no `immutable`
 TEXT_CACHE = "public, max-age=3600"  # transcripts and chapters get corrected
+SITE_CACHE = "public, max-age=300"  # site pages and the search index: they change with every episode
+SITE_DIR = "site"  # the site as last built, in the workspace's cache folder
 MANIFEST_CACHE = "no-cache"
 RADIO_CACHE = "private, max-age=86400"
 RADIO_MANIFEST_CACHE = "private, max-age=60"
@@ -94,7 +101,7 @@ class Upload:
     sha256: str
     size: int
     phase: int
-    source: Path | None = None
+    source: Path | str | None = None  # a str for the site's many files (pathlib costs more than the rest)
     data: bytes | None = None
     mtime_ns: int = 0
 
@@ -150,12 +157,15 @@ class HashCache:
 
     def __init__(self, path: Path, root: Path):
         self.path, self.root = path, root
+        self.prefix = str(root).rstrip("/") + "/"
         entries = read_json(path, default={})
         self.entries: dict[str, list] = entries if isinstance(entries, dict) else {}
         self.used: dict[str, list] = {}
 
-    def sha256(self, source: Path, size: int, mtime_ns: int) -> str:
-        name = str(source.relative_to(self.root)) if source.is_relative_to(self.root) else str(source)
+    def sha256(self, source: Path | str, size: int, mtime_ns: int) -> str:
+        name = str(source)
+        if name.startswith(self.prefix):  # plain string work: this runs for every published file
+            name = name[len(self.prefix):]
         entry = self.entries.get(name)
         if not (entry and entry[0] == size and entry[1] == mtime_ns):
             try:
@@ -167,13 +177,37 @@ class HashCache:
 
     def save(self) -> None:
         if self.used != self.entries:
-            write_json(self.path, self.used)
+            _write_cache(self.path, self.used)
+
+
+def _write_cache(path: Path, data: object) -> None:
+    """A cache file: compact JSON (json's fast encoder; indented output takes its slow path)."""
+    write_bytes(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def _cache_control(key: str) -> str:
     if key.startswith(("transcripts/", "chapters/")):
         return TEXT_CACHE
     return MEDIA_CACHE
+
+
+def _site_uploads(folder: Path, hashes: HashCache) -> list[Upload]:
+    """Every file of the built site (pages, static files, search index), published with the media."""
+    uploads = []
+    root = str(folder)
+    for parent, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel = os.path.relpath(parent, root)
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            path = os.path.join(parent, name)
+            info = os.stat(path)
+            key = name if rel == "." else f"{rel}/{name}"
+            uploads.append(Upload(key=key, mime=feeds.mime_type(key), cache_control=SITE_CACHE,
+                                  sha256=hashes.sha256(path, info.st_size, info.st_mtime_ns), size=info.st_size,
+                                  phase=CONTENT, source=path, mtime_ns=info.st_mtime_ns))
+    return uploads
 
 
 def _file_upload(asset: feeds.Asset, hashes: HashCache) -> Upload:
@@ -209,13 +243,7 @@ def input_fingerprint(workspace: Workspace, base_url: str) -> str:
     file changes it, as does another base URL or another Studio (its source is hashed too:
     a changed feed format must not be skipped as "unchanged").
     """
-    import feedgen.version
-    import lxml
-
-    code = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.rglob("*.py")):
-        code.update(source.read_bytes())
-    lines = [f"{PLAN_VERSION}", code.hexdigest(), feedgen.version.version_str, lxml.__version__, base_url]
+    lines = [f"{PLAN_VERSION}", _code_digest(), _feed_versions(), base_url]
 
     def add(folder: str, depth: int) -> None:
         try:
@@ -245,6 +273,23 @@ def input_fingerprint(workspace: Workspace, base_url: str) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def _feed_versions() -> str:
+    import feedgen.version
+    import lxml
+
+    return f"{feedgen.version.version_str} {lxml.__version__}"
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A hash of Studio's source, templates and data: another Studio plans and renders everything again."""
+    code = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.rglob("*")):
+        if source.suffix in (".py", ".html", ".xml", ".css", ".js", ".txt") and "__pycache__" not in source.parts:
+            code.update(source.read_bytes())
+    return code.hexdigest()
+
+
 def cached_plan(workspace: Workspace, fingerprint: str) -> Plan | None:
     """The last plan if it was made from exactly these inputs (uploads without their data)."""
     data = read_json(workspace.cache_dir / PLAN_CACHE_FILE, default=None)
@@ -257,9 +302,9 @@ def cached_plan(workspace: Workspace, fingerprint: str) -> Plan | None:
         return None
 
 
-def _radio_uploads(workspace: Workspace, hashes: HashCache) -> list[Upload]:
+def _radio_uploads(workspace: Workspace, hashes: HashCache, inputs: EpisodeInputs) -> list[Upload]:
     """Broadcast files, then their manifest: both for the radio target only, never the public one."""
-    delivery = radio.radio_delivery(workspace)
+    delivery = radio.radio_delivery(workspace, episodes=inputs.episodes, states=inputs.states)
     uploads = []
     for source, key in delivery.files:
         info = source.stat()
@@ -273,13 +318,129 @@ def _radio_uploads(workspace: Workspace, hashes: HashCache) -> list[Upload]:
     return uploads
 
 
+@dataclass
+class EpisodeInputs:
+    """Every episode read once for the whole plan (feeds, site, radio manifest): its episode.toml, its
+    state.json, and a key of both files' sizes and modification times."""
+
+    episodes: list[Episode]
+    states: dict[str, dict]  # episode id -> state.json
+    keys: dict[str, str]  # episode id -> "toml size mtime state size mtime"
+
+
+def read_episodes(workspace: Workspace) -> EpisodeInputs:
+    """The episodes as `Workspace.episodes()` lists them (same order, same errors), episode.toml parsed only
+    when its size or modification time changed since the last publish (tomllib is slow for thousands)."""
+    cache_path = workspace.cache_dir / EPISODE_CACHE_FILE
+    cached = read_json(cache_path, default={})
+    cached = cached if isinstance(cached, dict) else {}
+    used: dict[str, list] = {}
+    found = EpisodeInputs([], {}, {})
+    root = str(workspace.episodes_dir)
+    for show in sorted(_names(root)):
+        for slug in sorted(_names(os.path.join(root, show))):
+            folder = os.path.join(root, show, slug)
+            path = os.path.join(folder, EPISODE_FILE)
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            episode_id = f"{show}/{slug}"
+            entry = cached.get(episode_id)
+            if not (isinstance(entry, list) and len(entry) == 3 and entry[:2] == [info.st_size, info.st_mtime_ns]):
+                try:
+                    with open(path, "rb") as f:
+                        entry = [info.st_size, info.st_mtime_ns, tomllib.load(f)]
+                except tomllib.TOMLDecodeError as exc:
+                    raise BadInput(f"{path}: invalid episode file: {exc}") from None
+                if not _plain(entry[2]):  # a TOML date or time: JSON would bring it back as something else
+                    entry = [-1, -1, entry[2]]
+            try:
+                episode = Episode(**entry[2])
+            except TypeError as exc:
+                raise BadInput(f"{path}: invalid episode file: {exc}") from None
+            if entry[0] != -1:
+                used[episode_id] = entry
+            state_file = os.path.join(folder, feeds.STATE_FILE)
+            try:
+                state_info = os.stat(state_file)
+                state = read_json(Path(state_file), default={})
+                state_key = f"{state_info.st_size} {state_info.st_mtime_ns}"
+            except OSError:
+                state, state_key = {}, "-"
+            found.episodes.append(episode)
+            found.states[episode.id] = state if isinstance(state, dict) else {}
+            found.keys[episode.id] = f"{info.st_size} {info.st_mtime_ns} {state_key}"
+    if used != cached:
+        with contextlib.suppress(OSError):  # a read-only workspace still publishes, only slower
+            _write_cache(cache_path, used)
+    return found
+
+
+def _plain(value: object) -> bool:
+    if isinstance(value, dict):
+        return all(_plain(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return isinstance(value, (str, int, float, bool))
+
+
+def _names(folder: str) -> list[str]:
+    """Sub-folders, hidden ones left out (ingests or replacements in progress), as Workspace.episode_ids does."""
+    try:
+        with os.scandir(folder) as entries:
+            return [e.name for e in entries if not e.name.startswith(".") and e.is_dir()]
+    except OSError:
+        return []
+
+
+def _feed_key(show_key: str, items: list[feeds.FeedEpisode], keys: dict[str, str]) -> str:
+    """What a show's feed is made from: the show, the base URL and code (show_key), and per episode its
+    files' keys and the sizes and times of the files published with it."""
+    digest = hashlib.sha256(show_key.encode())
+    for item in items:
+        digest.update(f"\n{item.episode.id} {keys.get(item.episode.id)}".encode())
+        for asset in item.assets:
+            digest.update(f" {asset.key} {asset.size} {asset.mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+class FeedCache:
+    """The feeds rendered last time, reused while the key of their inputs is the same."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        keys = read_json(folder / "keys.json", default={})
+        self.keys: dict[str, str] = keys if isinstance(keys, dict) else {}
+        self.used: dict[str, str] = {}
+
+    def feed(self, slug: str, key: str, render: Callable[[], bytes]) -> bytes:
+        path = self.folder / f"{slug}.xml"
+        if self.keys.get(slug) == key:
+            with contextlib.suppress(OSError):
+                data = path.read_bytes()
+                self.used[slug] = key
+                return data
+        data = render()
+        with contextlib.suppress(OSError):
+            write_bytes(path, data)
+            self.used[slug] = key
+        return data
+
+    def save(self) -> None:
+        if self.used != self.keys:
+            with contextlib.suppress(OSError):
+                _write_cache(self.folder / "keys.json", self.used)
+
+
 def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None = None) -> Plan:
     """Every object of both targets, with its phase, type and sha256."""
     reporter = reporter or Reporter(quiet=True)
     base_url = feeds.check_base_url(base_url)
     shows = workspace.shows()
+    inputs = read_episodes(workspace)
     by_show: dict[str, list] = defaultdict(list)
-    for episode in workspace.episodes():
+    for episode in inputs.episodes:
         by_show[episode.show].append(episode)
     for slug in sorted(set(by_show) - set(shows)):
         reporter.info(f"skipping episodes/{slug}/: no show {slug!r} in feeds/ (add it with `studio show add`)")
@@ -287,18 +448,37 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
     uploads: list[Upload] = []
     feed_urls = []
     count = 0
+    site_items: dict[str, list[feeds.FeedEpisode]] = {}
+    artworks: dict[str, feeds.Asset | None] = {}
+    feed_cache = FeedCache(workspace.cache_dir / FEED_CACHE_DIR)
+    code = _code_digest()
+    feed_versions = _feed_versions()
     for show in shows.values():
-        items = feeds.collect_show(workspace, by_show.get(show.slug, []))
+        items = feeds.collect_show(workspace, by_show.get(show.slug, []), inputs.states)
         artwork = feeds.artwork_asset(workspace, show)
+        site_items[show.slug], artworks[show.slug] = items, artwork
         assets = ([artwork] if artwork else []) + [a for item in items for a in item.assets]
         uploads += [_file_upload(asset, hashes) for asset in assets]
         key = feeds.feed_key(show.slug)
-        uploads.append(_data_upload(key, feeds.render_feed(show, items, base_url, artwork), FEEDS))
+        show_key = json.dumps([code, feed_versions, base_url, asdict(show), [artwork.key, artwork.size, artwork.mtime_ns]
+                               if artwork else None], sort_keys=True, default=str)
+        feed = feed_cache.feed(show.slug, _feed_key(show_key, items, inputs.keys),
+                               lambda: feeds.render_feed(show, items, base_url, artwork))
+        uploads.append(_data_upload(key, feed, FEEDS))
         feed_urls.append(feeds.url(base_url, key))
         count += len(items)
-    uploads += _radio_uploads(workspace, hashes)
+    if workspace.settings.site:
+        site_dir = workspace.cache_dir / SITE_DIR
+        built = site.build_site(workspace, shows, site_items, artworks, base_url, site_dir,
+                                input_keys=inputs.keys)
+        if built.changed or built.removed:
+            reporter.info(f"site: {len(built.changed)} page(s) written, {len(built.removed)} removed "
+                          f"of {built.pages}" + ("; search index rebuilt" if built.indexed else ""))
+        uploads += _site_uploads(site_dir, hashes)
+    uploads += _radio_uploads(workspace, hashes, inputs)
     uploads.append(_data_upload(feeds.OPML_KEY, feeds.build_opml(shows.values(), base_url), INDEX))
     hashes.save()
+    feed_cache.save()
     return Plan(uploads=uploads, feeds=feed_urls, opml=feeds.url(base_url, feeds.OPML_KEY), episodes=count)
 
 
@@ -331,7 +511,7 @@ def _changed(upload: Upload) -> str | None:
     if upload.source is None:
         return None
     try:
-        info = upload.source.stat()
+        info = os.stat(upload.source)
     except OSError as exc:
         return f"cannot read {upload.source}: {exc.strerror or exc}"
     if info.st_size != upload.size or info.st_mtime_ns != upload.mtime_ns:
@@ -340,7 +520,8 @@ def _changed(upload: Upload) -> str | None:
 
 
 def _manifest_bytes(manifest: dict[str, dict]) -> bytes:
-    return (json.dumps({"version": 1, "objects": manifest}, indent=1, sort_keys=True) + "\n").encode()
+    # One line: indenting takes json's slow encoder, and this is written on every publish.
+    return (json.dumps({"version": 1, "objects": manifest}, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
 def _parse_manifest(data: object) -> dict[str, dict]:
@@ -762,5 +943,5 @@ def _publish(workspace: Workspace, targets: dict[str, Target], base_url: str, re
             raise ProcessingError(f"publish to {remote.target.name}: files are up but the manifest could not be "
                                   f"saved ({exc}); run publish again to finish") from None
     if planned_now:
-        write_json(workspace.cache_dir / PLAN_CACHE_FILE, plan.to_json(fingerprint))
+        _write_cache(workspace.cache_dir / PLAN_CACHE_FILE, plan.to_json(fingerprint))
     return report

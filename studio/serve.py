@@ -18,6 +18,9 @@ A Range header that is not one valid byte range (`bytes=abc`, several ranges)
 is ignored and the whole file is sent (200), as RFC 9110 allows; a valid range
 past the end is still 416.
 
+A folder's address serves its index.html (the listener site's pages); without the
+trailing slash it redirects to it, so the pages' relative links resolve.
+
 Only regular files inside a folder are served: paths with `..`, absolute
 paths, hidden names (the publish manifest, temporary files) and symlinks that
 lead outside the folder all answer 404.
@@ -36,7 +39,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.http import parse_range_header
 from werkzeug.routing import Map, Rule
 from werkzeug.security import safe_join
-from werkzeug.utils import send_file
+from werkzeug.utils import redirect, send_file
 from werkzeug.wrappers import Request, Response
 
 from .config import Station
@@ -101,6 +104,11 @@ class StudioApp:
     def file(self, request: Request, path: str) -> Response:
         if request.method not in ("GET", "HEAD"):
             return Response("method not allowed\n", status=405, headers={"Allow": "GET, HEAD"})
+        if path == "" or path.endswith("/"):
+            path += "index.html"  # the listener site's pages
+        elif (not any(p.startswith(".") for p in path.split("/")) and (self.folder / path).is_dir()
+              and (self.folder / path / "index.html").is_file()):
+            return redirect(f"/{path}/", code=301)
         real = self.resolve(self.folder, path)
         private = [self.folder / RADIO_DIR] + ([self.radio_folder] if self.radio_folder else [])
         if any(real.is_relative_to(p) for p in private):  # e.g. reached through a symlink: radio is token-only
@@ -150,7 +158,7 @@ def _without_unusable_range(environ: dict) -> dict:
 
 
 def _max_age(path: str) -> int:
-    if path.endswith((".xml", ".opml")):
+    if path.endswith((".xml", ".opml", ".html", ".css", ".js", ".txt")) and not path.startswith("transcripts/"):
         return FEED_MAX_AGE
     if path.startswith(("transcripts/", "chapters/")):
         return TEXT_MAX_AGE

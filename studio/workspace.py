@@ -36,6 +36,7 @@ class Episode:
     air_from: str = ""
     air_until: str = ""
     highlights: list[dict] = field(default_factory=list)
+    chapters: list[dict] = field(default_factory=list)  # the producer's [[chapters]]: start, title
 
     @property
     def id(self) -> str:

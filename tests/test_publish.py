@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import feedparser
@@ -21,6 +22,7 @@ from PIL import Image
 
 from conftest import S3Bucket, add_fake_episode, free_port
 from studio import feeds, publish
+from studio.config import save_settings
 from studio.errors import BadInput, ProcessingError
 from studio.shows import add_show
 from studio.workspace import Workspace
@@ -29,9 +31,16 @@ BASE = "https://cdn.example.go.id/podcast"
 MB = 1024 * 1024
 
 
+def without_site(workspace: Workspace) -> Workspace:
+    """These tests are about the feeds and what they name; the listener site has its own (test_site.py)."""
+    settings = workspace.settings
+    save_settings(workspace.settings_path, replace(settings, site=False))
+    return workspace
+
+
 def copy_workspace(source: Workspace, tmp_path: Path) -> Workspace:
     shutil.copytree(source.root, tmp_path / "copy", symlinks=True)
-    return Workspace(tmp_path / "copy")
+    return without_site(Workspace(tmp_path / "copy"))
 
 
 @pytest.fixture
@@ -47,7 +56,7 @@ def full(workspace: Workspace, tmp_path: Path) -> Workspace:
         "chapters.json": b'{"version": "1.2.0", "chapters": []}', "clips/dpt-square.mp4": b"\0\0\0\x18ftypmp42"})
     add_fake_episode(workspace, "kpu", "2024-02-05-tps", title="TPS")
     add_fake_episode(workspace, "radio", "2024-03-01-pilkada", title="Pilkada")
-    return workspace
+    return without_site(workspace)
 
 
 KINDS = {

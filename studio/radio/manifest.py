@@ -50,9 +50,10 @@ def _file_facts(folder: Path, path: Path) -> dict:
     return facts
 
 
-def _entry(workspace: Workspace, episode: Episode, base_path: str) -> tuple[Path, dict] | None:
+def _entry(workspace: Workspace, episode: Episode, base_path: str,
+           state: dict | None = None) -> tuple[Path, dict] | None:
     folder = workspace.episode_dir(episode.id)
-    broadcast = load_state(folder).get("broadcast") or {}
+    broadcast = (load_state(folder) if state is None else state).get("broadcast") or {}
     path = folder / broadcast.get("file", BROADCAST_FILE)
     loudness = broadcast.get("loudness")
     if not loudness or not path.is_file():
@@ -94,10 +95,14 @@ class RadioDelivery:
         return (json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def radio_delivery(workspace: Workspace, base_path: str = "") -> RadioDelivery:
-    """Files and manifest from one look at the workspace, so the two agree."""
+def radio_delivery(workspace: Workspace, base_path: str = "", episodes: list[Episode] | None = None,
+                   states: dict[str, dict] | None = None) -> RadioDelivery:
+    """Files and manifest from one look at the workspace, so the two agree (`episodes` and their
+    `states` by id, when the caller has read them already: publish reads every episode once)."""
     base = _normal_base(base_path)
-    found = [e for e in (_entry(workspace, ep, base) for ep in workspace.episodes()) if e]
+    episodes = workspace.episodes() if episodes is None else episodes
+    states = states or {}
+    found = [e for e in (_entry(workspace, ep, base, states.get(ep.id)) for ep in episodes) if e]
     found.sort(key=lambda e: e[1]["path"])
     return RadioDelivery(files=[(source, entry["path"]) for source, entry in found],
                          manifest={"version": MANIFEST_VERSION, "files": [entry for _, entry in found]})

@@ -1,0 +1,64 @@
+// Search over every transcript with Pagefind; each result opens its episode at the moment the words are said.
+"use strict";
+(function () {
+  function clock(seconds) {
+    var s = Math.max(0, Math.floor(seconds)), h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60);
+    var mm = (m < 10 ? "0" : "") + m, ss = (s % 60 < 10 ? "0" : "") + (s % 60);
+    return h ? h + ":" + mm + ":" + ss : mm + ":" + ss;
+  }
+
+  // The transcript paragraph (id "t<seconds>") holding the first matched word that is in the transcript
+  // (a match in the title or description comes before the first paragraph and has no moment).
+  function moment(data) {
+    var paragraphs = (data.anchors || []).filter(function (a) { return /^t\d+x*$/.test(a.id); });
+    var locations = (data.locations || []).slice().sort(function (a, b) { return a - b; });
+    for (var i = 0; i < locations.length; i++) {
+      var best = null;
+      paragraphs.forEach(function (a) { if (a.location <= locations[i]) best = a; });
+      if (best) return parseInt(best.id.slice(1), 10);
+    }
+    return null;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var list = document.getElementById("results"), status = document.getElementById("search-status");
+    var query = new URLSearchParams(location.search).get("q") || "";
+    var input = document.getElementById("q");
+    if (input) input.value = query;
+    if (!list || !query.trim()) return;
+    var root = new URL(list.getAttribute("data-root"), location.href);
+    var indexes = list.getAttribute("data-indexes").split(" ").filter(Boolean).map(function (path) {
+      return new URL(path, location.href).href;
+    });
+    if (!indexes.length) { status.textContent = status.getAttribute("data-none"); return; }
+    // One index per show (so a change re-indexes one show): the first is loaded, the others merged in.
+    import(indexes[0] + "pagefind.js").then(function (pagefind) {
+      return Promise.resolve(pagefind.options({ baseUrl: root.pathname })).then(function () {
+        return Promise.all(indexes.slice(1).map(function (url) {
+          return pagefind.mergeIndex(url, { baseUrl: root.pathname });
+        }));
+      }).then(function () { return pagefind.search(query); });
+    }).then(function (search) {
+      return Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
+    }).then(function (results) {
+      status.textContent = results.length ? results.length + " " + status.getAttribute("data-results")
+                                          : status.getAttribute("data-none");
+      results.forEach(function (data) {
+        var at = moment(data), item = document.createElement("li"), link = document.createElement("a");
+        link.href = data.url + (at === null ? "" : "#t=" + clock(at));
+        link.textContent = (data.meta && data.meta.title) || data.url;
+        var excerpt = document.createElement("p");
+        excerpt.innerHTML = data.excerpt;  // Pagefind's excerpt: page text, escaped, with <mark> around matches
+        item.appendChild(link);
+        if (at !== null) {
+          var time = document.createElement("span");
+          time.className = "meta";
+          time.textContent = " " + clock(at);
+          item.appendChild(time);
+        }
+        item.appendChild(excerpt);
+        list.appendChild(item);
+      });
+    }).catch(function (error) { status.textContent = String(error); });
+  });
+})();
