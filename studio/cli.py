@@ -233,11 +233,7 @@ def _process_on_workers(app: App, episode_ids: list[str], options: process_mod.P
     if options.wait is not None:
         params["wait"] = options.wait
     chains = {}
-    for episode_id in episode_ids:
-        try:
-            app.workspace.episode(episode_id)
-        except Exception:  # noqa: BLE001 - a broken episode.toml is that episode's failure, said by its job
-            pass
+    for episode_id in episode_ids:  # an unknown or broken episode fails in its job, with the same line
         chains[episode_id] = queue.enqueue_stages(episode_id, process_mod.stages_for(options), params)
     finished = _wait_for_jobs(app, queue, [(e, j.id) for e, jobs in chains.items() for j in jobs])
     by_id = {j.id: j for j in finished}

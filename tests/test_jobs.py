@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -137,3 +138,36 @@ def test_a_worker_stopped_mid_job_leaves_it_queued(workspace, tmp_path):
     assert done.state == "done", done
     assert (workspace.episode_dir(a) / "podcast.mp3").is_file()
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the in-process worker gave its handlers back
+
+
+def test_one_queue_shared_by_threads_and_processes_claims_each_job_once(workspace):
+    """A web app's threads share one LocalQueue; workers in other processes claim: every job exactly once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queue = LocalQueue(workspace)
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda i: queue.enqueue("renditions", f"kpu/e{i % 20}"), range(40)))
+    assert len({j.id for j in made}) == 20  # the same episode's second enqueue got the first job
+    others = [LocalQueue(workspace) for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        claimed = list(pool.map(lambda q: [j.id for j in iter(lambda: q.claim("w"), None)], others))
+    assert sorted(sum(claimed, [])) == sorted({j.id for j in made})
+
+
+def test_studio_worker_and_jobs_commands_on_the_local_queue(workspace, tmp_path):
+    a = add_episode(workspace, tmp_path, "satu", seed=1)
+    queue = LocalQueue(workspace)
+    job = queue.enqueue("renditions", a)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    worker = subprocess.Popen([sys.executable, "-m", "studio", "--workspace", str(workspace.root), "worker"], env=env)
+    try:
+        wait_for(queue, [job.id])
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=20) == 0
+    listed = subprocess.run([sys.executable, "-m", "studio", "--workspace", str(workspace.root), "jobs", "--json"],
+                            env=env, capture_output=True, text=True, check=True)
+    assert [(j["id"], j["state"]) for j in json.loads(listed.stdout)] == [(job.id, "done")]
+    status = subprocess.run([sys.executable, "-m", "studio", "--workspace", str(workspace.root), "status"],
+                            env=env, capture_output=True, text=True, check=True)
+    assert a in status.stdout
