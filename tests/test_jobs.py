@@ -171,3 +171,18 @@ def test_studio_worker_and_jobs_commands_on_the_local_queue(workspace, tmp_path)
     status = subprocess.run([sys.executable, "-m", "studio", "--workspace", str(workspace.root), "status"],
                             env=env, capture_output=True, text=True, check=True)
     assert a in status.stdout
+
+
+def test_only_failures_of_the_machine_are_retried_on_celery_workers():
+    import errno as errno_mod
+
+    import redis
+
+    from studio.errors import BadInput, ProcessingError, ResourceError
+    from studio.jobs.celery_app import is_transient
+    from studio.state import EpisodeBusy
+
+    assert is_transient(ResourceError("ffmpeg hung")) and is_transient(EpisodeBusy("locked"))
+    assert is_transient(redis.ConnectionError("away")) and is_transient(OSError(errno_mod.EIO, "I/O error"))
+    assert not is_transient(BadInput("not audio")) and not is_transient(ProcessingError("ffmpeg failed"))
+    assert not is_transient(ValueError("a bug"))

@@ -86,6 +86,12 @@ class LocalQueue:
     def close(self) -> None:
         self._db.close()
 
+    def __enter__(self) -> "LocalQueue":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- the interface shared with the Celery queue ------------------------
     def enqueue(self, stage: str, episode: str | None = None, params: dict | None = None) -> Job:
         params = check_job(stage, episode, params)
