@@ -263,6 +263,7 @@ def _wait_for_jobs(app: App, queue, wanted: list[tuple[str, str]], poll_s: float
     if any(job_id == "publish" for _, job_id in wanted):
         wanted = [(label, queue.enqueue("publish").id if job_id == "publish" else job_id) for label, job_id in wanted]
     seen: dict[str, tuple] = {}
+    hint_at = time.monotonic() + 10.0  # nothing started by then: perhaps no worker runs
     while True:
         try:
             jobs = [queue.get(job_id) for _, job_id in wanted]
@@ -280,6 +281,10 @@ def _wait_for_jobs(app: App, queue, wanted: list[tuple[str, str]], poll_s: float
                 app.reporter.info(f"{job.episode or 'publish'}: {job.stage} {job.state}{where}")
         if all(job is not None and job.finished for job in jobs):
             return jobs
+        if hint_at and time.monotonic() > hint_at:
+            hint_at = 0.0
+            if all(job is not None and job.state == "queued" for job in jobs):
+                app.reporter.info("no job has started yet: is a worker running (`studio worker`)?")
         time.sleep(poll_s)
 
 
