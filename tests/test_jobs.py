@@ -121,15 +121,17 @@ def test_workers_run_stages_like_the_cli(workspace, tmp_path):
 
 
 def test_a_worker_stopped_mid_job_leaves_it_queued(workspace, tmp_path):
-    """SIGTERM while a job runs: it goes back to the queue and the next worker finishes it."""
+    """Progress is written back while a job runs; SIGTERM then: the job goes back to the queue and the next
+    worker finishes it."""
     a = add_episode(workspace, tmp_path, "panjang", seconds=60.0)
     queue = LocalQueue(workspace)
     job = queue.enqueue("renditions", a)
     workers = start_local_workers(workspace, count=1)
     deadline = time.monotonic() + 60
-    while queue.get(job.id).state != "running" and time.monotonic() < deadline:
+    while not queue.get(job.id).progress and time.monotonic() < deadline:  # progress is written back
         time.sleep(0.05)
-    time.sleep(0.5)
+    running = queue.get(job.id)
+    assert running.state == "running" and 0 < running.progress < 1, running
     workers.stop()
     assert queue.get(job.id).state == "queued"
     assert not (workspace.episode_dir(a) / "podcast.mp3").exists()
