@@ -274,10 +274,12 @@ def _wait_for_jobs(app: App, queue, wanted: list[tuple[str, str]], poll_s: float
         for job in jobs:
             if job is None:
                 continue
-            now = (job.state, job.worker)
+            tenths = int(job.progress * 10) if job.state == "running" and job.progress is not None else None
+            now = (job.state, job.worker, tenths)
             if seen.get(job.id) != now:
                 seen[job.id] = now
                 where = f" on {job.worker}" if job.state == "running" and job.worker else ""
+                where += f" {tenths * 10}%" if tenths is not None else ""
                 app.reporter.info(f"{job.episode or 'publish'}: {job.stage} {job.state}{where}")
         if all(job is not None and job.finished for job in jobs):
             return jobs
