@@ -14,6 +14,7 @@ from . import __version__, doctor as doctor_mod, ingest as ingest_mod, process a
 from . import publish as publish_mod, radio as radio_mod, serve as serve_mod
 from . import jobs as jobs_mod, status as status_mod
 from .errors import BadInput, StudioError, explain
+from .jobs.wait import wait_for_jobs
 from .media import FFmpeg, find_ffmpeg
 from .progress import Reporter
 from .radio import deliveries as deliveries_mod, stations as stations_mod
@@ -235,7 +236,7 @@ def _process_on_workers(app: App, episode_ids: list[str], options: process_mod.P
     chains = {}
     for episode_id in episode_ids:  # an unknown or broken episode fails in its job, with the same line
         chains[episode_id] = queue.enqueue_stages(episode_id, process_mod.stages_for(options), params)
-    finished = _wait_for_jobs(app, queue, [(e, j.id) for e, jobs in chains.items() for j in jobs])
+    finished = wait_for_jobs(queue, [j.id for jobs in chains.values() for j in jobs], app.reporter.info)
     by_id = {j.id: j for j in finished}
     outcomes = []
     for episode_id, jobs in chains.items():
@@ -250,44 +251,6 @@ def _process_on_workers(app: App, episode_ids: list[str], options: process_mod.P
             app.reporter.info(f"{episode_id}: {', '.join(report.done)} (on workers)")
             outcomes.append(Outcome(report))
     return outcomes
-
-
-def _wait_for_jobs(app: App, queue, wanted: list[tuple[str, str]], poll_s: float = 0.2):
-    """Wait until every (label, job id) has finished, saying what changes; `publish` in `wanted` is enqueued here.
-
-    Tolerates the broker being away for a while: the jobs are in Redis, not here."""
-    import time
-
-    import redis
-
-    if any(job_id == "publish" for _, job_id in wanted):
-        wanted = [(label, queue.enqueue("publish").id if job_id == "publish" else job_id) for label, job_id in wanted]
-    seen: dict[str, tuple] = {}
-    hint_at = time.monotonic() + 10.0  # nothing started by then: perhaps no worker runs
-    while True:
-        try:
-            jobs = [queue.get(job_id) for _, job_id in wanted]
-        except redis.ConnectionError:
-            app.reporter.info("broker unreachable; waiting for it")
-            time.sleep(2.0)
-            continue
-        for job in jobs:
-            if job is None:
-                continue
-            tenths = int(job.progress * 10) if job.state == "running" and job.progress is not None else None
-            now = (job.state, job.worker, tenths)
-            if seen.get(job.id) != now:
-                seen[job.id] = now
-                where = f" on {job.worker}" if job.state == "running" and job.worker else ""
-                where += f" {tenths * 10}%" if tenths is not None else ""
-                app.reporter.info(f"{job.episode or 'publish'}: {job.stage} {job.state}{where}")
-        if all(job is not None and job.finished for job in jobs):
-            return jobs
-        if hint_at and time.monotonic() > hint_at:
-            hint_at = 0.0
-            if all(job is not None and job.state == "queued" for job in jobs):
-                app.reporter.info("no job has started yet: is a worker running (`studio worker`)?")
-        time.sleep(poll_s)
 
 
 def _failure_exit(outcomes: list[Outcome]) -> int:
@@ -377,7 +340,8 @@ def run(app: App, model, device, compute_type, no_transcribe, no_clips, wait: fl
     options = _process_options(model, device, compute_type, no_transcribe, no_clips, wait)
     if app.workspace.settings.broker_url:
         outcomes = _process_on_workers(app, episode_ids, options)
-        publish_job = _wait_for_jobs(app, jobs_mod.open_queue(app.workspace), [("publish", "publish")])[0]
+        queue = jobs_mod.open_queue(app.workspace)
+        publish_job = wait_for_jobs(queue, [queue.enqueue("publish").id], app.reporter.info)[0]
         if publish_job.state == "failed":
             _failure_exit(outcomes)
             raise StudioError(publish_job.error)
