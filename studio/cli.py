@@ -535,18 +535,7 @@ def worker(app: App, concurrency: int, queues: str | None) -> None:
     if queues:
         raise BadInput("--queues needs broker_url in studio.toml (the local queue has one queue)")
     app.reporter.info(f"{concurrency} local worker(s) on {workspace.root}; Ctrl-C to stop")
-    if concurrency == 1:
-        jobs_mod.local.work(workspace)
-        return
-    import signal
-
-    workers = jobs_mod.start_local_workers(workspace, concurrency)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        for process in workers.processes:
-            process.wait()
-    finally:
-        workers.stop()
+    jobs_mod.local.run_workers(workspace, concurrency)
 
 
 @cli.command()

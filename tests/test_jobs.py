@@ -161,7 +161,8 @@ def test_studio_worker_and_jobs_commands_on_the_local_queue(workspace, tmp_path)
     queue = LocalQueue(workspace)
     job = queue.enqueue("renditions", a)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    worker = subprocess.Popen([sys.executable, "-m", "studio", "--workspace", str(workspace.root), "worker"], env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "studio", "--workspace", str(workspace.root), "worker",
+                               "--concurrency", "2"], env=env)
     try:
         wait_for(queue, [job.id])
     finally:
@@ -188,3 +189,26 @@ def test_only_failures_of_the_machine_are_retried_on_celery_workers():
     assert is_transient(redis.ConnectionError("away")) and is_transient(OSError(errno_mod.EIO, "I/O error"))
     assert not is_transient(BadInput("not audio")) and not is_transient(ProcessingError("ffmpeg failed"))
     assert not is_transient(ValueError("a bug"))
+
+
+def test_local_workers_end_when_the_process_that_started_them_dies(workspace):
+    """A web app killed with SIGKILL leaves no worker processes behind."""
+    code = ("import sys, time; from studio.jobs import start_local_workers; from studio.workspace import Workspace; "
+            "w = start_local_workers(Workspace(sys.argv[1]), 2); print(' '.join(str(p.pid) for p in w.processes), "
+            "flush=True); time.sleep(60)")
+    app = subprocess.Popen([sys.executable, "-c", code, str(workspace.root)], stdout=subprocess.PIPE, text=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    pids = [int(p) for p in app.stdout.readline().split()]
+    app.kill()
+    app.wait()
+    deadline = time.monotonic() + 20
+
+    def running(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has exited
+        except FileNotFoundError:
+            return False
+
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert time.monotonic() < deadline, "workers outlived their parent"

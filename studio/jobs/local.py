@@ -206,8 +206,11 @@ def failure_line(job: Job, exc: BaseException, workspace: Workspace) -> tuple[st
     return message, code
 
 
-def work(workspace: Workspace, once: bool = False) -> None:
-    """Take jobs from the local queue and run them until SIGTERM/SIGINT (or, with `once`, until it is empty)."""
+def work(workspace: Workspace, once: bool = False, parent: int | None = None) -> None:
+    """Take jobs from the local queue and run them until SIGTERM/SIGINT (or, with `once`, until it is empty).
+
+    With `parent` (the pid of the web app that started it), stop when idle and that process is gone: a
+    killed web app leaves no workers behind."""
     from ..process import ModelCache
     from .runner import run_stage, worker_name
 
@@ -232,7 +235,7 @@ def work(workspace: Workspace, once: bool = False) -> None:
                 last_recover = time.monotonic()
             current = queue.claim(name)
             if current is None:
-                if once:
+                if once or (parent is not None and os.getppid() != parent):
                     return
                 time.sleep(POLL_S)
                 continue
@@ -277,10 +280,32 @@ def start_local_workers(workspace: Workspace, count: int = 1) -> LocalWorkers:
     LocalQueue(workspace).close()  # create the file before the workers race to
     root = str(Path(__file__).resolve().parents[2])  # where this studio package is, for the children
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-c", "from studio.jobs.local import main; main()", str(workspace.root)]
+    command = [sys.executable, "-c", "from studio.jobs.local import main; main()", str(workspace.root),
+               str(os.getpid())]
     return LocalWorkers([subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL) for _ in range(count)])
 
 
+def run_workers(workspace: Workspace, count: int = 1) -> None:
+    """`studio worker` without a broker: `count` workers on the local queue until SIGTERM or Ctrl-C."""
+    if count == 1:
+        work(workspace)
+        return
+    workers = start_local_workers(workspace, count)
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        for process in workers.processes:
+            process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        workers.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main() -> None:
-    """Entry of a worker process started by start_local_workers: `python -c ... WORKSPACE`."""
-    work(Workspace(Path(sys.argv[1])))
+    """Entry of a worker process started by start_local_workers: `python -c ... WORKSPACE PARENT_PID`."""
+    work(Workspace(Path(sys.argv[1])), parent=int(sys.argv[2]))
