@@ -73,8 +73,11 @@ def _register(app, workspace: Workspace, broker_url: str, job_time_limit: float)
     @app.task(name="studio.run_job", bind=True, acks_late=True, reject_on_worker_lost=True)
     def run_job(task, job_id: str) -> None:
         job = records.get(job_id)
-        if job is None or job.state == "done":
-            return  # delivered again after it finished: nothing to do
+        if job is None:
+            return
+        if job.state == "done":  # delivered again after it finished: at most its next stage is still to send
+            _send_next(app, records, job_id, job_time_limit)
+            return
         worker = f"{socket.gethostname()}:{os.getpid()}"
         records.update_surely(job_id, state="running", worker=worker, started_at=now_iso(), progress=None)
 
@@ -98,11 +101,18 @@ def _register(app, workspace: Workspace, broker_url: str, job_time_limit: float)
             _fail(records, job, message, code)
             return
         records.update_surely(job_id, state="done", finished_at=now_iso(), progress=1.0, error="")
-        following = records.chain(job_id)
-        if following:
-            send(app, records.get(following[0]), job_time_limit)
-        else:
-            records.release(job_id)
+        _send_next(app, records, job_id, job_time_limit)
+
+
+def _send_next(app, records: JobRecords, job_id: str, job_time_limit: float) -> None:
+    """Send the chain's next stage (if it has not started yet), or end the chain."""
+    following = records.chain(job_id)
+    if not following:
+        records.release(job_id)
+        return
+    after = records.get(following[0])
+    if after is not None and after.state == "queued" and not after.started_at:
+        send(app, after, job_time_limit)
 
 
 def _fail(records: JobRecords, job, message: str, code: int) -> None:
