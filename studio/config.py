@@ -48,6 +48,9 @@ class Settings:
     broker_url: str = ""
     # publish writes the listener site (pages, search) beside the feeds; false: feeds and media only
     site: bool = True
+    # longest a job may run on a Celery worker, seconds (transcription; other stages get a share of it); the
+    # broker hands a task whose worker died to another one after 1.25 times this
+    job_time_limit: float = 14400.0
     stations: tuple[Station, ...] = ()
 
 
