@@ -31,7 +31,7 @@ from .config import LoudnessTargets
 from .errors import BadInput
 from .fsutil import read_json, write_json
 from .media import FFmpeg, Progress, run_ffmpeg
-from .state import PODCAST_FILE, STATE_DIR, load_state, stage_key
+from .state import ANALYSIS_FILE, PODCAST_FILE, STATE_DIR, load_state, stage_key
 from .workspace import Episode, Workspace
 
 REPORT_VERSION = 1
@@ -147,6 +147,18 @@ def loudness_report(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode,
     if report_key(episode, load_state(folder)) == key:
         write_json(folder / REPORT_FILE, report.to_dict())
     return report
+
+
+def known_figures(workspace: Workspace, episode: Episode) -> tuple[Loudness | None, Loudness | None]:
+    """Integrated loudness, range and peaks of the original and the podcast rendition as processing
+    measured them (analysis.json, state.json): the report's figures, without running ffmpeg."""
+    folder = workspace.episode_dir(episode.id)
+    analysis = read_json(folder / ANALYSIS_FILE, default={})
+    before = None
+    if isinstance(analysis, dict) and analysis.get("sha256") == episode.sha256 and "loudness" in analysis:
+        before = Loudness(**analysis["loudness"])
+    measured = load_state(folder).get("podcast", {}).get("loudness")
+    return before, Loudness(**measured) if isinstance(measured, dict) else None
 
 
 def report_key(episode: Episode, state: dict) -> str | None:

@@ -88,6 +88,11 @@ def test_report_gives_before_and_after_and_the_curve_over_time(ws: Workspace) ->
     assert gain > 3.0
     assert at(report.podcast_curve, 15.5) - at(report.original_curve, 15.5) == pytest.approx(gain, abs=1.5)
 
+    before, after = loudness_report.known_figures(ws, episode)  # what processing measured: the same
+    assert before.integrated == pytest.approx(report.original.integrated, abs=0.1)
+    assert after.integrated == pytest.approx(report.podcast.integrated, abs=0.1)
+    assert after.true_peak == pytest.approx(report.podcast.true_peak, abs=0.1)
+
     verdict = loudness_report.verdict(report, ws.show("kpu").loudness)
     assert verdict.ok and verdict.integrated_ok and verdict.true_peak_ok
     strict = loudness_report.verdict(report, LoudnessTargets(podcast_lufs=-14.0, true_peak_dbtp=-20.0))
