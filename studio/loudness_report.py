@@ -76,12 +76,13 @@ class Verdict:
         return self.integrated_ok and self.true_peak_ok
 
 
-def verdict(report: LoudnessReport, targets: LoudnessTargets) -> Verdict:
+def verdict(podcast: Loudness, targets: LoudnessTargets) -> Verdict:
+    """The podcast rendition's loudness against the show's targets."""
     return Verdict(
         target_lufs=targets.podcast_lufs,
         ceiling_dbtp=targets.true_peak_dbtp,
-        integrated_ok=abs(report.podcast.integrated - targets.podcast_lufs) <= TOLERANCE_LU,
-        true_peak_ok=report.podcast.true_peak <= targets.true_peak_dbtp,
+        integrated_ok=abs(podcast.integrated - targets.podcast_lufs) <= TOLERANCE_LU,
+        true_peak_ok=podcast.true_peak <= targets.true_peak_dbtp,
     )
 
 
@@ -307,7 +308,7 @@ def render_sheet(report: LoudnessReport, targets: LoudnessTargets, heading: str,
     draw = ImageDraw.Draw(image)
     draw.text((60, 40), heading, font=_font(36), fill=INK)
     image.paste(plot, (0, 110))
-    check = verdict(report, targets)
+    check = verdict(report.podcast, targets)
     columns = [60, 560, 860, 1160]
     head_font, cell_font = _font(24), _font(24)
     for x, text in zip(columns, [labels.measure, labels.before, labels.after, labels.goal]):

@@ -93,9 +93,9 @@ def test_report_gives_before_and_after_and_the_curve_over_time(ws: Workspace) ->
     assert after.integrated == pytest.approx(report.podcast.integrated, abs=0.1)
     assert after.true_peak == pytest.approx(report.podcast.true_peak, abs=0.1)
 
-    verdict = loudness_report.verdict(report, ws.show("kpu").loudness)
+    verdict = loudness_report.verdict(report.podcast, ws.show("kpu").loudness)
     assert verdict.ok and verdict.integrated_ok and verdict.true_peak_ok
-    strict = loudness_report.verdict(report, LoudnessTargets(podcast_lufs=-14.0, true_peak_dbtp=-20.0))
+    strict = loudness_report.verdict(report.podcast, LoudnessTargets(podcast_lufs=-14.0, true_peak_dbtp=-20.0))
     assert not strict.integrated_ok and not strict.true_peak_ok
 
 
