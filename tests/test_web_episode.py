@@ -304,18 +304,19 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web) 
     page.on("pageerror", lambda e: errors.append(str(e)))
     sign_in(page, server)
     page.goto(f"{server}{url(web)}")
-    page.wait_for_function("document.querySelector('#waveform').shadowRoot !== null"
-                           " && document.querySelector('#waveform').shadowRoot.querySelector('canvas') !== null"
-                           " || document.querySelector('#waveform div') !== null", timeout=15000)
+    # (functions, not expressions: Playwright evals an expression, which the page's CSP forbids)
+    page.wait_for_function("() => { const host = document.querySelector('#waveform > div');"
+                           " return !!(host && host.shadowRoot && host.shadowRoot.querySelector('canvas')); }",
+                           timeout=15000)
 
     # Click the third cue's time: the audio jumps there and that cue is highlighted.
     third = page.locator("#cue-2")
     start = float(third.get_attribute("data-start"))
     third.locator(".cue-time").click()
-    page.wait_for_function("Math.abs(document.getElementById('episode-audio').currentTime - %f) < 1.0"
-                           " && document.getElementById('episode-audio').currentTime > 0" % start, timeout=10000)
+    page.wait_for_function("(start) => { const t = document.getElementById('episode-audio').currentTime;"
+                           " return t > 0 && Math.abs(t - start) < 1.0; }", arg=start, timeout=10000)
     page.wait_for_selector("#cue-2.is-playing", timeout=10000)
-    page.evaluate("document.getElementById('episode-audio').pause()")
+    page.evaluate("() => document.getElementById('episode-audio').pause()")
 
     # Edit the second cue in place and save.
     page.locator("#cue-1 .cue-edit").click()
@@ -334,8 +335,9 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web) 
     page.wait_for_selector("#cue-3 .saved")
     assert "KTP-el." in (folder / "transcript.vtt").read_text(encoding="utf-8")
 
+    # The page itself breaks no CSP rule (checked before axe, which injects a script of its own).
+    assert not [e for e in errors if "Content Security Policy" in e], errors
     assert axe_serious_violations(page) == []
-    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -345,5 +347,5 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web) 
     page.set_viewport_size({"width": 360, "height": 780})
     page.wait_for_timeout(500)
     page.screenshot(path=str(SCREENSHOTS / "episode-360.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 361  # nothing wider than the phone
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 361  # nothing wider than the phone
     assert axe_serious_violations(page) == []
