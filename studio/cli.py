@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import sys
 import traceback
@@ -15,7 +14,7 @@ from . import __version__, doctor as doctor_mod, ingest as ingest_mod, process a
 from . import approval as approval_mod, audit as audit_mod, publish as publish_mod, radio as radio_mod
 from . import serve as serve_mod, users as users_mod
 from . import status as status_mod
-from .errors import BadInput, StudioError
+from .errors import BadInput, StudioError, explain
 from .media import FFmpeg, find_ffmpeg
 from .progress import Reporter
 from .radio import deliveries as deliveries_mod, stations as stations_mod
@@ -38,25 +37,6 @@ class App:
 
 def emit_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def explain(exc: Exception, folder: Path | None = None) -> tuple[str, int]:
-    """The one-line message and exit code of a failure; `folder` is where the work happened, if known."""
-    if isinstance(exc, StudioError):
-        return str(exc), exc.exit_code
-    if isinstance(exc, OSError):
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            where = Path(exc.filename).parent if exc.filename else folder
-            return f"no space left on {where or 'device'}", 1
-        reason = exc.strerror or str(exc)
-        if exc.filename and exc.filename2:
-            return f"{exc.filename} -> {exc.filename2}: {reason}", 1
-        if exc.filename:
-            return f"{exc.filename}: {reason}", 1
-        return f"{reason} (in {folder})" if folder else reason, 1
-    message = " ".join(str(exc).split())
-    return f"internal error: {type(exc).__name__}{': ' + message if message else ''} " \
-           "(run with -v for the traceback)", 1
 
 
 class StudioGroup(click.Group):
