@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import current_app
 
 from ..workspace import Workspace
@@ -21,13 +23,12 @@ def t(key: str) -> str:
 
 
 def job_queue():
-    """The workspace's job queue (studio.jobs), opened once per app; None while studio.jobs is not there."""
+    """The workspace's job queue (studio.jobs), opened once per app and server thread (one SQLite
+    connection each)."""
+    from ..jobs import open_queue
+
     studio = current_app.extensions["studio"]
-    if "queue" not in studio:
-        try:
-            from ..jobs import open_queue
-        except ImportError:
-            studio["queue"] = None
-        else:
-            studio["queue"] = open_queue(studio["workspace"])
-    return studio["queue"]
+    local = studio.setdefault("queues", threading.local())
+    if getattr(local, "queue", None) is None:
+        local.queue = open_queue(studio["workspace"])
+    return local.queue
