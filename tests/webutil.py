@@ -54,7 +54,7 @@ class Web:
     @staticmethod
     def csrf(client, path: str = "/login") -> str:
         """A CSRF token of `client`'s session (read from a page's meta tag)."""
-        page = client.get(path)
+        page = client.get(path, follow_redirects=True)
         found = CSRF_RE.search(page.get_data(as_text=True))
         assert found, f"no csrf-token on {path} ({page.status_code})"
         return found.group(1)
