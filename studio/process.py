@@ -69,27 +69,36 @@ def transcribe_options(workspace: Workspace, show: Show, options: ProcessOptions
 
 def make_transcript(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show: Show, options: ProcessOptions,
                     models: ModelCache, state: dict, reporter: Reporter, report: EpisodeReport) -> None:
-    """Transcribe once per recording and settings; captions are remade from it (or the producer's edit) each run."""
-    from . import captions, transcribe
+    """Transcribe once per recording and settings (the raw transcript); captions are made from it by make_captions."""
+    from . import transcribe
 
     folder = workspace.episode_dir(episode.id)
     opts = transcribe_options(workspace, show, options)
     key = stage_key({"sha256": episode.sha256, "options": transcribe.options_key(opts)})
     raw_path = folder / RAW_TRANSCRIPT_FILE
     if state.get("transcript", {}).get("key") == key and raw_path.is_file():
-        transcript = transcribe.Transcript.from_json(raw_path.read_bytes())
         report.skipped.append("transcript")
-    else:
-        model = models.get(opts)
-        with reporter.bar(f"{episode.id}: transcribing", episode.duration) as progress:
-            transcript = transcribe.transcribe_file(ffmpeg, folder / episode.original, opts, model,
-                                                    lambda done, total: progress(done))
-        write_text(raw_path, transcript.to_json())
-        state["transcript"] = {"key": key, "model": opts.model, "language": transcript.language,
-                               "segments": len(transcript.segments)}
-        save_state(folder, state)
-        report.done.append("transcript")
-    captions.write_transcript_files(folder, transcript)
+        return
+    model = models.get(opts)
+    with reporter.bar(f"{episode.id}: transcribing", episode.duration) as progress:
+        transcript = transcribe.transcribe_file(ffmpeg, folder / episode.original, opts, model,
+                                                lambda done, total: progress(done))
+    write_text(raw_path, transcript.to_json())
+    state["transcript"] = {"key": key, "model": opts.model, "language": transcript.language,
+                           "segments": len(transcript.segments)}
+    save_state(folder, state)
+    report.done.append("transcript")
+
+
+def make_captions(workspace: Workspace, episode: Episode, report: EpisodeReport) -> None:
+    """The caption and transcript files, from the raw transcript or the producer's edit; remade each run (cheap)."""
+    from . import captions, transcribe
+
+    folder = workspace.episode_dir(episode.id)
+    raw_path = folder / RAW_TRANSCRIPT_FILE
+    if not raw_path.is_file():
+        raise ProcessingError(f"{episode.id} has no transcript yet: its transcript stage has not run")
+    captions.write_transcript_files(folder, transcribe.Transcript.from_json(raw_path.read_bytes()))
 
 
 CLIP_FORMATS = ("vertical", "square", "landscape")
@@ -187,20 +196,46 @@ def add_clip(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, start: floa
         return [folder / name for name in clip_files(index, entry.get("formats", CLIP_FORMATS)).values()]
 
 
-def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, reporter: Reporter,
-                    options: ProcessOptions = ProcessOptions(), models: ModelCache | None = None) -> EpisodeReport:
-    folder = workspace.episode_dir(episode.id)
-    report = EpisodeReport(id=episode.id)
+STAGES = ("renditions", "transcript", "captions", "clips")  # in the order they must run
+
+
+def stages_for(options: ProcessOptions) -> list[str]:
+    """The stages a run with `options` makes, in order."""
+    return [stage for stage in STAGES
+            if (stage not in ("transcript", "captions") or options.transcribe) and (stage != "clips" or options.clips)]
+
+
+def process_stage(workspace: Workspace, ffmpeg: FFmpeg, episode_id: str, stage: str, reporter: Reporter,
+                  options: ProcessOptions = ProcessOptions(), models: ModelCache | None = None,
+                  report: EpisodeReport | None = None) -> EpisodeReport:
+    """Run one stage of one episode under the episode's lock (one job of a worker, one step of `process`)."""
+    if stage not in STAGES:
+        raise BadInput(f"unknown stage {stage!r} (stages: {', '.join(STAGES)})")
+    folder = workspace.episode_dir(episode_id)
+    report = report or EpisodeReport(id=episode_id)
     with episode_lock(folder, options.wait, reporter.info):
-        episode = workspace.episode(episode.id)  # as it is now: it may have been edited or replaced while we waited
+        episode = workspace.episode(episode_id)  # as it is now: it may have been edited or replaced while we waited
         show = workspace.show(episode.show)
         if not (folder / episode.original).is_file():
             raise ProcessingError(f"{episode.id}: original recording {episode.original} is missing")
         remove_stale_temps(folder)
         state = load_state(folder)
-        make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
-        if options.transcribe:
+        if stage == "renditions":
+            make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
+        elif stage == "transcript":
             make_transcript(workspace, ffmpeg, episode, show, options, models or ModelCache(), state, reporter, report)
-        if options.clips:
+        elif stage == "captions":
+            make_captions(workspace, episode, report)
+        else:
             make_clips(workspace, ffmpeg, episode, show, state, reporter, report)
+    return report
+
+
+def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, reporter: Reporter,
+                    options: ProcessOptions = ProcessOptions(), models: ModelCache | None = None) -> EpisodeReport:
+    """Run an episode's stages in order, in this process, each under the episode's lock."""
+    report = EpisodeReport(id=episode.id)
+    models = models or ModelCache()
+    for stage in stages_for(options):
+        process_stage(workspace, ffmpeg, episode.id, stage, reporter, options, models, report)
     return report

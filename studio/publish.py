@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-from . import feeds, radio
+from . import approval, feeds, radio
 from .errors import BadInput, ProcessingError
 from .fsutil import append_line, atomic_path, read_json, sha256_file, write_bytes, write_json
 from .progress import Reporter
@@ -257,9 +257,9 @@ def cached_plan(workspace: Workspace, fingerprint: str) -> Plan | None:
         return None
 
 
-def _radio_uploads(workspace: Workspace, hashes: HashCache) -> list[Upload]:
+def _radio_uploads(workspace: Workspace, hashes: HashCache, episodes: list) -> list[Upload]:
     """Broadcast files, then their manifest: both for the radio target only, never the public one."""
-    delivery = radio.radio_delivery(workspace)
+    delivery = radio.radio_delivery(workspace, episodes=episodes)
     uploads = []
     for source, key in delivery.files:
         info = source.stat()
@@ -279,7 +279,8 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
     base_url = feeds.check_base_url(base_url)
     shows = workspace.shows()
     by_show: dict[str, list] = defaultdict(list)
-    for episode in workspace.episodes():
+    ready = approval.publishable(workspace, workspace.episodes(), shows, reporter)  # four eyes where required
+    for episode in ready:
         by_show[episode.show].append(episode)
     for slug in sorted(set(by_show) - set(shows)):
         reporter.info(f"skipping episodes/{slug}/: no show {slug!r} in feeds/ (add it with `studio show add`)")
@@ -296,7 +297,7 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
         uploads.append(_data_upload(key, feeds.render_feed(show, items, base_url, artwork), FEEDS))
         feed_urls.append(feeds.url(base_url, key))
         count += len(items)
-    uploads += _radio_uploads(workspace, hashes)
+    uploads += _radio_uploads(workspace, hashes, ready)
     uploads.append(_data_upload(feeds.OPML_KEY, feeds.build_opml(shows.values(), base_url), INDEX))
     hashes.save()
     return Plan(uploads=uploads, feeds=feed_urls, opml=feeds.url(base_url, feeds.OPML_KEY), episodes=count)

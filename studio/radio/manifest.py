@@ -94,10 +94,11 @@ class RadioDelivery:
         return (json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def radio_delivery(workspace: Workspace, base_path: str = "") -> RadioDelivery:
-    """Files and manifest from one look at the workspace, so the two agree."""
+def radio_delivery(workspace: Workspace, base_path: str = "", episodes: list[Episode] | None = None) -> RadioDelivery:
+    """Files and manifest from one look at the workspace (or at `episodes`), so the two agree."""
     base = _normal_base(base_path)
-    found = [e for e in (_entry(workspace, ep, base) for ep in workspace.episodes()) if e]
+    episodes = workspace.episodes() if episodes is None else episodes
+    found = [e for e in (_entry(workspace, ep, base) for ep in episodes) if e]
     found.sort(key=lambda e: e[1]["path"])
     return RadioDelivery(files=[(source, entry["path"]) for source, entry in found],
                          manifest={"version": MANIFEST_VERSION, "files": [entry for _, entry in found]})

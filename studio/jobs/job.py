@@ -1,0 +1,74 @@
+"""A job: one stage of one episode (or a publish), as every runner records it."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+from ..errors import BadInput
+
+STAGES = ("process", "renditions", "transcript", "captions", "clips", "clip", "publish")
+STATES = ("queued", "running", "done", "failed")
+
+
+@dataclass
+class Job:
+    id: str
+    stage: str  # "process" | "renditions" | "transcript" | "captions" | "clips" | "clip" | "publish"
+    episode: str | None  # episode id, None for "publish"
+    params: dict = field(default_factory=dict)  # clip: {"start", "end", "title", "formats"}
+    state: str = "queued"  # queued | running | done | failed
+    worker: str = ""  # host:pid of the worker running it (or that ran it)
+    progress: float | None = None  # 0..1 while running, when known
+    error: str = ""  # the one-line reason of a failure (the text the CLI prints)
+    created_at: str = ""
+    started_at: str = ""
+    finished_at: str = ""
+    exit_code: int = 0  # of a failure: 2 bad input, 1 anything else
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    def line(self) -> str:
+        """One line for `studio jobs`."""
+        what = f"{self.stage} {self.episode}" if self.episode else self.stage
+        detail = {"queued": "", "done": "",
+                  "running": f"on {self.worker}" + (f" {self.progress:.0%}" if self.progress is not None else ""),
+                  "failed": self.error}[self.state]
+        return f"{self.id[:12]:<12} {self.state:<8} {what:<60} {detail}".rstrip()
+
+
+class JobQueue(Protocol):
+    def enqueue(self, stage: str, episode: str | None = None, params: dict | None = None) -> Job: ...
+    def enqueue_stages(self, episode: str, stages: list[str], params: dict | None = None) -> list[Job]: ...
+    def jobs(self, state: str | None = None, limit: int = 200) -> list[Job]: ...
+    def get(self, job_id: str) -> Job | None: ...
+    def retry(self, job_id: str) -> Job: ...
+
+
+def now_iso() -> str:
+    """The current time in ISO 8601 UTC, to the millisecond."""
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"
+
+
+def check_job(stage: str, episode: str | None, params: dict | None) -> dict:
+    """Refuse a job that could never run; returns its params."""
+    if stage not in STAGES:
+        raise BadInput(f"unknown stage {stage!r} (stages: {', '.join(STAGES)})")
+    if (stage == "publish") != (episode is None):
+        raise BadInput("publish takes no episode" if episode else f"stage {stage} needs an episode")
+    params = dict(params or {})
+    json.dumps(params)  # params travel as JSON
+    return params
+
+
+def dedupe_key(stage: str, episode: str | None, params: dict) -> str:
+    """Jobs with the same key are the same work: enqueueing one while another is queued or running returns it."""
+    return json.dumps([stage, episode, params], sort_keys=True)

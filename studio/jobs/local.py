@@ -1,0 +1,266 @@
+"""The local job queue: a SQLite file in the workspace, run by worker processes on this machine.
+
+No server: the web app (or `studio worker` without a broker) starts worker
+processes that take jobs from `.studio/jobs.sqlite3`. A job is claimed by one
+UPDATE (SQLite's write lock makes it atomic), in order: a job waits while an
+earlier job of the same episode is queued or running, and a publish waits for
+every earlier job. A worker that dies leaves its job "running"; the next
+worker on this host to look puts it back in the queue.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from ..errors import BadInput, explain
+from ..workspace import Workspace
+from .job import Job, check_job, dedupe_key, now_iso
+
+QUEUE_FILE = ".studio/jobs.sqlite3"
+POLL_S = 0.1  # how often an idle worker looks for a job
+RECOVER_EVERY_S = 5.0  # how often a worker looks for jobs of dead workers
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    stage TEXT NOT NULL,
+    episode TEXT,
+    params TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT 'queued',
+    worker TEXT NOT NULL DEFAULT '',
+    progress REAL,
+    error TEXT NOT NULL DEFAULT '',
+    exit_code INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT '',
+    started_at TEXT NOT NULL DEFAULT '',
+    finished_at TEXT NOT NULL DEFAULT '',
+    dedupe TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, seq);
+"""
+
+# The first queued job with no earlier unfinished job of its episode (a publish: of any episode).
+CLAIM = """
+UPDATE jobs SET state = 'running', worker = ?, started_at = ?, progress = NULL
+WHERE seq = (
+    SELECT j.seq FROM jobs j WHERE j.state = 'queued' AND NOT EXISTS (
+        SELECT 1 FROM jobs e WHERE e.seq < j.seq AND e.state IN ('queued', 'running')
+        AND (e.episode = j.episode OR j.episode IS NULL OR e.episode IS NULL))
+    ORDER BY j.seq LIMIT 1)
+RETURNING *
+"""
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(id=row["id"], stage=row["stage"], episode=row["episode"], params=json.loads(row["params"]),
+               state=row["state"], worker=row["worker"], progress=row["progress"], error=row["error"],
+               created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
+               exit_code=row["exit_code"])
+
+
+class LocalQueue:
+    """The job queue in a workspace's SQLite file (WAL mode: readers never wait for the workers)."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self.path = workspace.root / QUEUE_FILE
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- the interface shared with the Celery queue ------------------------
+    def enqueue(self, stage: str, episode: str | None = None, params: dict | None = None) -> Job:
+        params = check_job(stage, episode, params)
+        key = dedupe_key(stage, episode, params)
+        with self._transaction():
+            row = self._db.execute("SELECT * FROM jobs WHERE dedupe = ? AND state IN ('queued', 'running') "
+                                   "ORDER BY seq LIMIT 1", (key,)).fetchone()
+            if row:
+                return _job(row)
+            row = self._db.execute(
+                "INSERT INTO jobs (id, stage, episode, params, created_at, dedupe) VALUES (?, ?, ?, ?, ?, ?) "
+                "RETURNING *", (uuid.uuid4().hex, stage, episode, json.dumps(params), now_iso(), key)).fetchone()
+            return _job(row)
+
+    def enqueue_stages(self, episode: str, stages: list[str], params: dict | None = None) -> list[Job]:
+        """One job per stage; they run in this order (a job waits for the episode's earlier ones)."""
+        return [self.enqueue(stage, episode, params) for stage in stages]
+
+    def jobs(self, state: str | None = None, limit: int = 200) -> list[Job]:
+        if state:
+            rows = self._db.execute("SELECT * FROM jobs WHERE state = ? ORDER BY seq DESC LIMIT ?", (state, limit))
+        else:
+            rows = self._db.execute("SELECT * FROM jobs ORDER BY seq DESC LIMIT ?", (limit,))
+        return [_job(r) for r in rows.fetchall()]
+
+    def get(self, job_id: str) -> Job | None:
+        row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def retry(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        if job is None:
+            raise BadInput(f"no job {job_id}")
+        if job.state != "failed":
+            raise BadInput(f"job {job_id} is {job.state}, not failed: only a failed job can be retried")
+        return self.enqueue(job.stage, job.episode, job.params)
+
+    # -- what workers do ---------------------------------------------------
+    def claim(self, worker: str) -> Job | None:
+        with self._transaction():
+            row = self._db.execute(CLAIM, (worker, now_iso())).fetchone()
+        return _job(row) if row else None
+
+    def set_progress(self, job_id: str, progress: float) -> None:
+        self._db.execute("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'running'", (progress, job_id))
+
+    def finish(self, job_id: str, error: str = "", exit_code: int = 0) -> None:
+        self._db.execute("UPDATE jobs SET state = ?, error = ?, exit_code = ?, finished_at = ?, progress = ? "
+                         "WHERE id = ?", ("failed" if error else "done", error, exit_code, now_iso(),
+                                          None if error else 1.0, job_id))
+
+    def requeue(self, job_id: str) -> None:
+        """Put a job whose worker stopped before finishing it back in the queue, in its place."""
+        self._db.execute("UPDATE jobs SET state = 'queued', worker = '', started_at = '', progress = NULL "
+                         "WHERE id = ? AND state = 'running'", (job_id,))
+
+    def recover(self) -> list[str]:
+        """Requeue the running jobs of workers on this host that are gone; returns their ids."""
+        host = socket.gethostname()
+        lost = []
+        for row in self._db.execute("SELECT id, worker FROM jobs WHERE state = 'running'").fetchall():
+            name, _, pid = row["worker"].rpartition(":")
+            if name == host and pid.isdigit() and not _alive(int(pid)):
+                self.requeue(row["id"])
+                lost.append(row["id"])
+        return lost
+
+    def _transaction(self):
+        return _Immediate(self._db)
+
+
+class _Immediate:
+    """BEGIN IMMEDIATE ... COMMIT: takes the write lock at once, so a read-then-write is atomic."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, value, tb):
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def failure_line(job: Job, exc: BaseException, workspace: Workspace) -> tuple[str, int]:
+    """The one line (and exit code) the CLI prints for a failed job: it starts with its episode."""
+    message, code = explain(exc, workspace.episode_dir(job.episode) if job.episode else workspace.root)
+    if job.episode and not message.startswith(job.episode):
+        message = f"{job.episode}: {message}"
+    return message, code
+
+
+def work(workspace: Workspace, once: bool = False) -> None:
+    """Take jobs from the local queue and run them until SIGTERM/SIGINT (or, with `once`, until it is empty)."""
+    from ..process import ModelCache
+    from .runner import run_stage, worker_name
+
+    queue = LocalQueue(workspace)
+    name = worker_name()
+    models = ModelCache()
+    stopping = []
+
+    def stop(signum, frame):
+        if stopping:
+            return
+        stopping.append(signum)
+        raise SystemExit(0)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    last_recover = 0.0
+    current = None
+    try:
+        while True:
+            if time.monotonic() - last_recover >= RECOVER_EVERY_S:
+                queue.recover()
+                last_recover = time.monotonic()
+            current = queue.claim(name)
+            if current is None:
+                if once:
+                    return
+                time.sleep(POLL_S)
+                continue
+            job = current
+            try:
+                run_stage(workspace, job.stage, job.episode, job.params,
+                          progress=lambda share: queue.set_progress(job.id, share), models=models)
+            except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, the worker goes on
+                queue.finish(job.id, *failure_line(job, exc, workspace))
+            else:
+                queue.finish(job.id)
+            current = None
+    finally:
+        if current is not None:  # stopped in the middle of a job: it runs again later, from its start
+            queue.requeue(current.id)
+        queue.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class LocalWorkers:
+    """Worker processes started by start_local_workers; stop() ends them (a job cut short is requeued)."""
+
+    def __init__(self, processes: list[subprocess.Popen]):
+        self.processes = processes
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in self.processes:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def start_local_workers(workspace: Workspace, count: int = 1) -> LocalWorkers:
+    """Start `count` background worker processes on the workspace's local queue."""
+    LocalQueue(workspace).close()  # create the file before the workers race to
+    root = str(Path(__file__).resolve().parents[2])  # where this studio package is, for the children
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-c", "from studio.jobs.local import main; main()", str(workspace.root)]
+    return LocalWorkers([subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL) for _ in range(count)])
+
+
+def main() -> None:
+    """Entry of a worker process started by start_local_workers: `python -c ... WORKSPACE`."""
+    work(Workspace(Path(sys.argv[1])))
