@@ -33,7 +33,8 @@ def routes(app):
         if roles is None:
             continue
         path = (rule.rule.replace("<path:episode_id>", EPISODE).replace("<upload_id>", "x" * 24)
-                .replace("<job_id>", "1").replace("<name>", "nobody"))
+                .replace("<job_id>", "1").replace("<name>", "nobody").replace("<int:index>", "0")
+                .replace("<kind>", "pdf"))
         for method in sorted(rule.methods - {"OPTIONS"}):
             found.append((path, method, roles))
     return found

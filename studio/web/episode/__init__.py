@@ -182,6 +182,8 @@ def waveform_peaks(episode_id: str):
         return jsonify(peaks.episode_peaks(workspace(), find_ffmpeg(), episode))
     except BadInput:
         abort(404)
+    except StudioError as exc:  # an unreadable rendition: the one line, not a traceback
+        return _failure(exc)
 
 
 @bp.get("/clips/<name>")
@@ -199,11 +201,17 @@ def clip_file(episode_id: str, name: str):
 # -- loudness report ---------------------------------------------------------------------------
 
 
+def _failure(exc: StudioError) -> Response:
+    return Response(f"{exc}\n", status=500, mimetype="text/plain")
+
+
 def _report(episode: Episode) -> loudness_report.LoudnessReport:
     try:
         return loudness_report.loudness_report(workspace(), find_ffmpeg(), episode)
     except BadInput:
         abort(404)
+    except StudioError as exc:  # an unreadable rendition or original: the one line, not a traceback
+        abort(_failure(exc))
 
 
 @bp.get("/loudness.png")
