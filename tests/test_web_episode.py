@@ -332,6 +332,7 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web) 
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     sign_in(page, server)
     page.goto(f"{server}{url(web)}")
     # (functions, not expressions: Playwright evals an expression, which the page's CSP forbids)
@@ -347,6 +348,18 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web) 
                            " return t > 0 && Math.abs(t - start) < 1.0; }", arg=start, timeout=10000)
     page.wait_for_selector("#cue-2.is-playing", timeout=10000)
     page.evaluate("() => document.getElementById('episode-audio').pause()")
+
+    # Drag a range on the waveform: it fills the highlight form, kept within 15-90 s.
+    box = page.locator("#waveform").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.10, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.25, y, steps=8)
+    page.mouse.move(box["x"] + box["width"] * 0.30, y, steps=4)  # 20% of 32 s: shorter than 15 s
+    page.mouse.up()
+    page.wait_for_function("() => document.getElementById('highlight-end').value !== ''", timeout=5000)
+    start_s, end_s = float(page.input_value("#highlight-start")), float(page.input_value("#highlight-end"))
+    assert start_s == pytest.approx(3.2, abs=1.0) and end_s - start_s == pytest.approx(15.0, abs=0.15)
 
     # Edit the second cue in place and save.
     page.locator("#cue-1 .cue-edit").click()
@@ -375,7 +388,6 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web) 
     page.wait_for_timeout(800)
     page.screenshot(path=str(SCREENSHOTS / "episode-1280.png"), full_page=True)
     page.set_viewport_size({"width": 360, "height": 780})
-    page.wait_for_timeout(500)
     page.screenshot(path=str(SCREENSHOTS / "episode-360.png"), full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 361  # nothing wider than the phone
     assert axe_serious_violations(page) == []

@@ -38,7 +38,6 @@
       cursorColor: "#b3261e",
       cursorWidth: 2,
       normalize: true,
-      dragToSeek: true,
       cspNonce: player.dataset.nonce || undefined
     });
     if (window.WaveSurfer.Regions && startInput && endInput) {
