@@ -148,6 +148,18 @@ def test_page_shows_player_cues_report_and_forms(web) -> None:
     assert f'data-nonce="{nonce}"' in html
 
 
+def test_the_cue_editor_works_without_javascript(web) -> None:
+    client = web.client("producer")
+    folder = web.workspace.episode_dir(episode_of(web).id)
+    html = client.get(url(web, "cues/2/edit")).get_data(as_text=True)
+    assert "<!doctype html>" in html.lower() and 'name="based_on"' in html and "<textarea" in html
+    based_on = html.split('name="based_on" value="')[1].split('"')[0]
+    answer = client.post(url(web, "cues/2"), data={"text": "Cek nama Anda di DPT.", "based_on": based_on,
+                                                   "csrf_token": web.csrf(client, "/episodes")})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("#cue-2")
+    assert "Cek nama Anda di DPT." in (folder / "transcript.srt").read_text(encoding="utf-8")
+
+
 def test_english_page(processed: Workspace, tmp_path: Path) -> None:
     shutil.copytree(processed.root, tmp_path / "ws")
     web = make_web(Workspace(tmp_path / "ws"), lang="en")
@@ -388,6 +400,7 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web) 
     page.wait_for_timeout(800)
     page.screenshot(path=str(SCREENSHOTS / "episode-1280.png"), full_page=True)
     page.set_viewport_size({"width": 360, "height": 780})
+    page.wait_for_timeout(500)
     page.screenshot(path=str(SCREENSHOTS / "episode-360.png"), full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 361  # nothing wider than the phone
     assert axe_serious_violations(page) == []
