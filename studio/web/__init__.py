@@ -80,6 +80,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
         RATELIMIT_HEADERS_ENABLED=True,
         STUDIO_UPLOAD_LIMIT=MAX_UPLOAD_BYTES,
         STUDIO_PAGE_SIZE=50,
+        STUDIO_CATALOG_MAX_AGE=2.0,  # seconds the episodes list may lag changes made outside the app
     )
     app.config.update({k: v for k, v in overrides.items() if k not in settings_names})
     app.session_interface = SessionInterface()

@@ -165,6 +165,9 @@ def _finish(folder: Path, meta: dict):
     if result.created:
         approval_mod.record_uploader(ws, episode, current_user.name)
     audit(current_user.name, "upload", episode.id)
+    from .episodes import catalog
+
+    catalog().refresh_episode(episode.id)
     job = job_queue().enqueue("process", episode=episode.id, params={})
     return jsonify(episode=episode.id, created=result.created, job=job.id,
                    url=f"/episodes/{episode.id}/"), 201
