@@ -133,8 +133,9 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 8080, threads: int = 
     X-Forwarded-Proto makes cookies Secure."""
     from waitress.server import create_server
 
+    # An upload chunk (8 MB from upload.js) stays in memory instead of going through a temporary file first.
     options = {"threads": threads, "max_request_body_size": 80 * 1024**2, "channel_timeout": 300,
-               "ident": "studio"}
+               "inbuf_overflow": 16 * 1024**2, "ident": "studio"}
     if trusted_proxy:
         options.update(trusted_proxy=trusted_proxy, trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for"})
     server = create_server(app, host=host, port=port, **options)
