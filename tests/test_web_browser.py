@@ -83,3 +83,46 @@ def test_every_page_has_no_serious_accessibility_violation(live, page):
             assert axe_serious_violations(tab) == [], label
             shoot(tab, label)
         context.close()
+
+
+def test_an_upload_cut_at_half_resumes_and_the_stored_file_is_the_source(workspace, browser, tmp_path):
+    """The connection drops at 50%: upload.js asks the server for its offset and sends the rest."""
+    import hashlib
+
+    from waitress.server import create_server
+
+    web = make_web(workspace)
+    app = create_app(workspace, {"STUDIO_CATALOG_MAX_AGE": 0, "STUDIO_UPLOAD_CHUNK": 64 * 1024})
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    source = g.encode(g.speech(6.0), tmp_path / "Debat kandidat.wav")
+    size = source.stat().st_size
+    cut = []
+
+    def drop_once_at_half(route):
+        offset = int(route.request.headers.get("upload-offset", "0"))
+        if route.request.method == "PATCH" and offset >= size // 2 and not cut:
+            cut.append(offset)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    try:
+        page = context.new_page()
+        sign_in(page, base, "prod")
+        page.route("**/uploads/*", drop_once_at_half)
+        page.goto(f"{base}/upload")
+        page.fill("#title", "Debat kandidat")
+        page.fill("#recorded_on", "2024-06-01")
+        page.set_input_files("#file", str(source))
+        page.click("#upload-button")
+        page.wait_for_selector("#upload-status a", timeout=90_000)
+        assert cut, "the connection was never cut"
+        episode = web.workspace.episode("kpu/2024-06-01-debat-kandidat")
+        stored = web.workspace.episode_dir(episode.id) / episode.original
+        assert hashlib.sha256(stored.read_bytes()).hexdigest() == hashlib.sha256(source.read_bytes()).hexdigest()
+    finally:
+        context.close()
+        server.close()

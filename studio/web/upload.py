@@ -76,7 +76,8 @@ def _offset(folder: Path, meta: dict) -> int:
 @role_required("producer")
 def index():
     return render_template("upload.html", shows=workspace().shows(),
-                           limit=current_app.config["STUDIO_UPLOAD_LIMIT"])
+                           limit=current_app.config["STUDIO_UPLOAD_LIMIT"],
+                           chunk=current_app.config["STUDIO_UPLOAD_CHUNK"])
 
 
 @bp.route("/uploads", methods=["POST"])
