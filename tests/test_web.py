@@ -273,3 +273,54 @@ def test_user_add_prints_a_password_or_reads_one(workspace):
     assert given.exit_code == 0 and authenticate(workspace, "budi", "kata-sandi-budi").role == "admin"
     bad = runner.invoke(cli, [*base, "user", "add", "cici", "--role", "boss"])
     assert bad.exit_code == 2
+
+
+# -- jobs, radio, users pages ---------------------------------------------------------------------
+
+def test_episodes_show_live_progress_and_failures_and_jobs_can_be_retried(web):
+    first = add_fake_episode(web.workspace, "kpu", "2024-01-10-dpt", title="DPT")
+    second = add_fake_episode(web.workspace, "kpu", "2024-02-01-tps", title="TPS")
+    queue = open_queue(web.workspace)
+    running = queue.enqueue("process", episode=first.id)
+    failed = queue.enqueue("process", episode=second.id)
+    assert queue.claim("test:1").id == running.id
+    queue.set_progress(running.id, 0.42)
+    assert queue.claim("test:1").id == failed.id
+    queue.finish(failed.id, error=f"{second.id}: original recording original.wav is missing", exit_code=1)
+    client = web.client("producer")
+    html = client.get("/episodes").get_data(as_text=True)
+    assert 'value="0.42"' in html and "hx-trigger=\"every 2s\"" in html
+    assert "original recording original.wav is missing" in html
+    failed_only = client.get("/episodes?state=failed").get_data(as_text=True)
+    assert "TPS" in failed_only and ">DPT<" not in failed_only
+    cell = client.get(f"/episodes/state/{first.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert cell.startswith("<td") and "diproses" in cell
+    jobs_page = client.get("/jobs").get_data(as_text=True)
+    assert "original recording original.wav is missing" in jobs_page and "test:1" in jobs_page
+    answer = client.post(f"/jobs/{failed.id}/retry", data={"csrf_token": web.csrf(client)})
+    assert answer.status_code == 302
+    assert [j.episode for j in queue.jobs(state="queued")] == [second.id]
+    assert client.post(f"/jobs/{running.id}/retry", data={"csrf_token": web.csrf(client)}).status_code == 404
+
+
+def test_radio_page_adds_a_station_token_once_and_revokes_it(web):
+    client = web.client("scheduler")
+    answer = client.post("/radio/stations", data={"name": "abdi-persada", "csrf_token": web.csrf(client)})
+    html = answer.get_data(as_text=True)
+    token = re.search(r'<code class="secret">([^<]+)</code>', html).group(1)
+    from studio.radio.stations import hash_token
+    assert [s.token_sha256 for s in web.workspace.settings.stations] == [hash_token(token)]
+    assert token not in client.get("/radio").get_data(as_text=True)
+    client.post("/radio/stations/abdi-persada/revoke", data={"csrf_token": web.csrf(client)})
+    assert web.workspace.settings.stations == ()
+    assert ("sched", "station.revoke", "abdi-persada") in [(e.user, e.action, e.target)
+                                                           for e in audit.read(web.workspace)]
+
+
+def test_users_page_adds_a_user_with_a_one_time_password(web):
+    client = web.client("admin")
+    html = client.post("/users", data={"name": "dewi", "role": "scheduler",
+                                       "csrf_token": web.csrf(client)}).get_data(as_text=True)
+    password = re.search(r'<code class="secret">([^<]+)</code>', html).group(1)
+    assert authenticate(web.workspace, "dewi", password).role == "scheduler"
+    assert client.post("/users/admin/remove", data={"csrf_token": web.csrf(client)}).status_code == 400

@@ -63,7 +63,7 @@ class Web:
 def make_web(workspace: Workspace, **overrides) -> Web:
     for name, role in ROLES.items():
         add_user(workspace, name, role, PASSWORDS[name])
-    app = create_app(workspace, {"TESTING": True, **overrides})
+    app = create_app(workspace, {"TESTING": True, "STUDIO_CATALOG_MAX_AGE": 0, **overrides})
     return Web(workspace=workspace, app=app)
 
 

@@ -79,7 +79,9 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         STUDIO_UPLOAD_LIMIT=MAX_UPLOAD_BYTES,
+        STUDIO_UPLOAD_CHUNK=8 * 1024**2,  # bytes upload.js sends per PATCH
         STUDIO_PAGE_SIZE=50,
+        STUDIO_CATALOG_MAX_AGE=2.0,  # seconds the episodes list may lag changes made outside the app
     )
     app.config.update({k: v for k, v in overrides.items() if k not in settings_names})
     app.session_interface = SessionInterface()
@@ -132,8 +134,9 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 8080, threads: int = 
     X-Forwarded-Proto makes cookies Secure."""
     from waitress.server import create_server
 
+    # An upload chunk (8 MB from upload.js) stays in memory instead of going through a temporary file first.
     options = {"threads": threads, "max_request_body_size": 80 * 1024**2, "channel_timeout": 300,
-               "ident": "studio"}
+               "inbuf_overflow": 16 * 1024**2, "recv_bytes": 256 * 1024, "ident": "studio"}
     if trusted_proxy:
         options.update(trusted_proxy=trusted_proxy, trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for"})
     server = create_server(app, host=host, port=port, **options)

@@ -43,6 +43,10 @@ def catalog() -> Catalog:
     return studio["catalog"]
 
 
+def rows_now() -> list[EpisodeRow]:
+    return catalog().rows(current_app.config["STUDIO_CATALOG_MAX_AGE"])
+
+
 def newest_jobs() -> dict[str, object]:
     """The newest job of each episode among the recent ones (running and queued ones always included)."""
     queue = job_queue()
@@ -96,13 +100,14 @@ def index():
     if state not in STATES:
         state = ""
     jobs = newest_jobs()
-    items = [listed(r, jobs.get(r.id)) for r in catalog().rows() if not show or r.show == show]
-    if state:
-        items = [i for i in items if i.state == state]
+    rows = [r for r in rows_now() if not show or r.show == show]
+    if state:  # a state filter needs every row's state; otherwise only the page's rows get one
+        rows = [r for r in rows if listed(r, jobs.get(r.id)).state == state]
     size = current_app.config["STUDIO_PAGE_SIZE"]
-    pages = max(1, math.ceil(len(items) / size))
+    pages = max(1, math.ceil(len(rows) / size))
     page = min(page_number(request.args.get("page")), pages)
-    return render_template("episodes.html", items=items[(page - 1) * size:page * size], total=len(items),
+    items = [listed(r, jobs.get(r.id)) for r in rows[(page - 1) * size:page * size]]
+    return render_template("episodes.html", items=items, total=len(rows),
                            page=page, pages=pages, shows=shows, show=show, state=state, states=STATES)
 
 
@@ -111,7 +116,8 @@ def index():
 def state_cell(episode_id: str):
     """One episode's state cell: htmx polls it while a job runs."""
     load_episode(episode_id)
-    row = next((r for r in catalog().rows() if r.id == episode_id), None)
+    catalog().refresh_episode(episode_id)
+    row = next((r for r in rows_now() if r.id == episode_id), None)
     if row is None:
         abort(404)
     return render_template("_state.html", item=listed(row, newest_jobs().get(episode_id)))
@@ -127,6 +133,7 @@ def approve(episode_id: str):
         flash(str(exc), "error")
     else:
         audit(current_user.name, "approve", episode.id)
+        catalog().refresh_episode(episode.id)
         flash(t("approve.done"))
     return redirect(request.referrer if _same_site(request.referrer) else url_for("episodes.index"))
 
@@ -144,7 +151,7 @@ def publish():
         return redirect(url_for("episodes.publish"))
     jobs = [j for j in queue.jobs(limit=200) if j.stage == "publish"][:10] if queue else []
     needs_approval = {slug for slug, show in workspace().shows().items() if show.require_approval}
-    waiting = [r for r in catalog().rows() if r.processed and not r.approved_by and r.show in needs_approval]
+    waiting = [r for r in rows_now() if r.processed and not r.approved_by and r.show in needs_approval]
     return render_template("publish.html", jobs=jobs, waiting=waiting[:50], queue_ok=queue is not None)
 
 

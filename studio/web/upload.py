@@ -76,7 +76,8 @@ def _offset(folder: Path, meta: dict) -> int:
 @role_required("producer")
 def index():
     return render_template("upload.html", shows=workspace().shows(),
-                           limit=current_app.config["STUDIO_UPLOAD_LIMIT"])
+                           limit=current_app.config["STUDIO_UPLOAD_LIMIT"],
+                           chunk=current_app.config["STUDIO_UPLOAD_CHUNK"])
 
 
 @bp.route("/uploads", methods=["POST"])
@@ -141,8 +142,9 @@ def append(upload_id: str):
         while written < room and (block := request.stream.read(min(BLOCK, room - written))):
             out.write(block)
             written += len(block)
-        out.flush()
-        os.fsync(out.fileno())
+        if stored + written == meta["size"]:
+            out.flush()
+            os.fsync(out.fileno())  # once, when complete: ingest reads it next
     stored += written
     if stored < meta["size"]:
         return "", 204, {"Upload-Offset": str(stored)}
@@ -165,6 +167,9 @@ def _finish(folder: Path, meta: dict):
     if result.created:
         approval_mod.record_uploader(ws, episode, current_user.name)
     audit(current_user.name, "upload", episode.id)
+    from .episodes import catalog
+
+    catalog().refresh_episode(episode.id)
     job = job_queue().enqueue("process", episode=episode.id, params={})
     return jsonify(episode=episode.id, created=result.created, job=job.id,
                    url=f"/episodes/{episode.id}/"), 201

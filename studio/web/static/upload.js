@@ -2,7 +2,7 @@
 // dropped connection HEAD says how much the server has and the rest is sent. Nothing inline (CSP).
 (function () {
   "use strict";
-  var CHUNK = 8 * 1024 * 1024;
+  var CHUNK = 8 * 1024 * 1024;  // the page's data-chunk overrides it
   var form, fileInput, bar, statusLine, dropped = null;
 
   function csrf() { return document.querySelector('meta[name="csrf-token"]').content; }
@@ -77,6 +77,7 @@
   function init() {
     form = document.getElementById("upload-form");
     if (!form) { return; }
+    CHUNK = parseInt(form.dataset.chunk, 10) || CHUNK;
     fileInput = document.getElementById("file");
     bar = document.getElementById("upload-progress");
     statusLine = document.getElementById("upload-status");
