@@ -26,6 +26,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+# The meter chain and frame pattern of audio.py itself: the report hears the original exactly as the analysis does.
 from .audio import _COMMON_CHAIN, _FRAME, SILENT, Loudness, MeterLog, meter_filter
 from .config import LoudnessTargets
 from .errors import BadInput
