@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from . import __version__, doctor as doctor_mod, ingest as ingest_mod, process as process_mod, shows
-from . import publish as publish_mod, radio as radio_mod, serve as serve_mod
+from . import approval as approval_mod, audit as audit_mod, publish as publish_mod, radio as radio_mod
+from . import serve as serve_mod, users as users_mod
 from . import jobs as jobs_mod, status as status_mod
 from .errors import BadInput, StudioError, explain
 from .jobs.wait import wait_for_jobs
@@ -672,6 +673,112 @@ def radio_log(app: App, station: str | None, as_json: bool) -> None:
         app.reporter.info("no deliveries logged yet" + (f" for station {station}" if station else ""))
     for delivery in found:
         click.echo(delivery.line())
+
+
+# -- web app, users, approval -------------------------------------------------
+
+@cli.group()
+def user() -> None:
+    """Users of the web app (roles: producer, scheduler, admin)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(users_mod.ROLES), required=True, help="What the user may do.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of making one.")
+@click.pass_obj
+def user_add(app: App, name: str, role: str, password_stdin: bool) -> None:
+    """Add user NAME; prints a new one-time password (only its argon2 hash is stored)."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    made = users_mod.add_user(app.workspace, name, role, password)
+    audit_mod.record(app.workspace, _os_user(), "user.add", f"{name} ({role})")
+    if password is None:
+        click.echo(made)
+        app.reporter.info(f"user {name} ({role}) added: hand this password over now, it cannot be shown again")
+    else:
+        app.reporter.info(f"user {name} ({role}) added")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def user_list(app: App, as_json: bool) -> None:
+    """List the web app's users and their roles."""
+    found = users_mod.list_users(app.workspace)
+    if as_json:
+        emit_json([asdict(u) for u in found])
+    else:
+        for u in found:
+            click.echo(f"{u.name:<24} {u.role}")
+
+
+@user.command("remove")
+@click.argument("name")
+@click.pass_obj
+def user_remove(app: App, name: str) -> None:
+    """Remove user NAME (their sessions end at the next request)."""
+    users_mod.remove_user(app.workspace, name)
+    audit_mod.record(app.workspace, _os_user(), "user.remove", name)
+    app.reporter.info(f"user {name} removed")
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@cli.command()
+@click.argument("episode_id")
+@click.option("--by", "by", envvar="STUDIO_USER", required=True, show_envvar=True,
+              help="The approving producer (a web app user, not the one who uploaded the episode).")
+@click.pass_obj
+def approve(app: App, episode_id: str, by: str) -> None:
+    """Approve EPISODE for publishing (shows with require_approval = true: four eyes)."""
+    episode = app.workspace.episode(episode_id)
+    approved = approval_mod.approve(app.workspace, episode, by)
+    audit_mod.record(app.workspace, by, "approve", episode.id)
+    app.reporter.info(f"{episode.id} approved by {approved.approved_by}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8080, show_default=True, help="0 picks a free port.")
+@click.option("--workers", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Local worker processes taking jobs from the workspace queue (ignored with broker_url).")
+@click.option("--trusted-proxy", default=None, metavar="ADDR",
+              help="Address of an HTTPS reverse proxy whose X-Forwarded-Proto to trust (cookies become Secure).")
+@click.pass_obj
+def web(app: App, host: str, port: int, workers: int, trusted_proxy: str | None) -> None:
+    """The producer web app: episodes, upload, review, approve, publish, radio, jobs.
+
+    Add users first with `studio user add NAME --role producer`. Work started
+    from the web (process, clips, publish) runs in local worker processes
+    (or Celery workers when broker_url is set in studio.toml).
+    """
+    from . import web as web_mod
+
+    workspace = app.workspace
+    if not workspace.settings_path.is_file():
+        raise BadInput(f"{workspace.root} is not a Studio workspace (no studio.toml); run `studio init` first")
+    flask_app = web_mod.create_app(workspace)
+    runners = None
+    if workers and not workspace.settings.broker_url:
+        try:
+            from .jobs import start_local_workers
+        except ImportError:
+            app.reporter.info("no job queue in this Studio (studio.jobs): uploads are kept but not processed")
+        else:
+            runners = start_local_workers(workspace, count=workers)
+    try:
+        web_mod.serve(flask_app, host, port, trusted_proxy=trusted_proxy,
+                      ready=lambda url: click.echo(f"studio web on {url}/ (Ctrl-C to stop)"))
+    finally:
+        if runners is not None:
+            runners.stop()
 
 
 def main() -> None:

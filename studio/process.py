@@ -156,7 +156,7 @@ def choose_highlights(workspace: Workspace, episode: Episode, show: Show) -> lis
     """The producer's highlights (episode.toml), else up to three picked from the transcript."""
     from . import captions, highlights
 
-    if episode.highlights:
+    if episode.highlights or episode.highlights_from == "producer":
         return [dict(h) for h in episode.highlights]
     folder = workspace.episode_dir(episode.id)
     cues = [(c.start, c.end, c.text) for c in captions.read_cues(folder)] if (folder / "transcript.vtt").is_file() else []

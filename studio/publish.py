@@ -61,7 +61,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-from . import feeds, radio, site
+from . import approval, feeds, radio, site
 from .errors import BadInput, ProcessingError
 from .fsutil import append_line, atomic_path, read_json, sha256_file, write_bytes
 from .progress import Reporter
@@ -302,9 +302,9 @@ def cached_plan(workspace: Workspace, fingerprint: str) -> Plan | None:
         return None
 
 
-def _radio_uploads(workspace: Workspace, hashes: HashCache, inputs: EpisodeInputs) -> list[Upload]:
-    """Broadcast files, then their manifest: both for the radio target only, never the public one."""
-    delivery = radio.radio_delivery(workspace, episodes=inputs.episodes, states=inputs.states)
+def _radio_uploads(workspace: Workspace, hashes: HashCache, inputs: EpisodeInputs, episodes: list[Episode]) -> list[Upload]:
+    """Broadcast files of `episodes`, then their manifest: both for the radio target only, never the public one."""
+    delivery = radio.radio_delivery(workspace, episodes=episodes, states=inputs.states)
     uploads = []
     for source, key in delivery.files:
         info = source.stat()
@@ -440,7 +440,8 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
     shows = workspace.shows()
     inputs = read_episodes(workspace)
     by_show: dict[str, list] = defaultdict(list)
-    for episode in inputs.episodes:
+    ready = approval.publishable(workspace, inputs.episodes, shows, reporter)  # four eyes where required
+    for episode in ready:
         by_show[episode.show].append(episode)
     for slug in sorted(set(by_show) - set(shows)):
         reporter.info(f"skipping episodes/{slug}/: no show {slug!r} in feeds/ (add it with `studio show add`)")
@@ -475,7 +476,7 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
             reporter.info(f"site: {len(built.changed)} page(s) written, {len(built.removed)} removed "
                           f"of {built.pages}" + ("; search index rebuilt" if built.indexed else ""))
         uploads += _site_uploads(site_dir, hashes)
-    uploads += _radio_uploads(workspace, hashes, inputs)
+    uploads += _radio_uploads(workspace, hashes, inputs, ready)
     uploads.append(_data_upload(feeds.OPML_KEY, feeds.build_opml(shows.values(), base_url), INDEX))
     hashes.save()
     feed_cache.save()

@@ -37,6 +37,9 @@ class Episode:
     air_until: str = ""
     highlights: list[dict] = field(default_factory=list)
     chapters: list[dict] = field(default_factory=list)  # the producer's [[chapters]]: start, title
+    # "": highlights are picked automatically while there are none; "producer": only `highlights`
+    # (the producer removed a pick, so an empty list stays empty)
+    highlights_from: str = ""
 
     @property
     def id(self) -> str:

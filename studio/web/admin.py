@@ -1,0 +1,55 @@
+"""The users page (admin): add users (one-time password shown once), change roles, remove; the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, render_template, request
+from flask_login import current_user
+
+from .. import audit as audit_mod, users as users_mod
+from ..errors import BadInput
+from .auth import audit, role_required
+from .context import t, workspace
+
+bp = Blueprint("admin", __name__)
+
+
+def _page(password: str = "", new_user: str = "", status: int = 200):
+    ws = workspace()
+    return render_template("users.html", users=users_mod.list_users(ws), roles=users_mod.ROLES,
+                           password=password, new_user=new_user, entries=audit_mod.read(ws, 100)), status
+
+
+@bp.route("/users")
+@role_required("admin")
+def index():
+    return _page()
+
+
+@bp.route("/users", methods=["POST"])
+@role_required("admin")
+def add():
+    name = request.form.get("name", "").strip().lower()
+    role = request.form.get("role", "")
+    try:
+        password = users_mod.add_user(workspace(), name, role)
+    except BadInput as exc:
+        flash(str(exc), "error")
+        return _page(status=400)
+    audit(current_user.name, "user.add", f"{name} ({role})")
+    return _page(password=password, new_user=name)
+
+
+@bp.route("/users/<name>/remove", methods=["POST"])
+@role_required("admin")
+def remove(name: str):
+    if name == current_user.name:
+        flash(t("error.forbidden"), "error")
+        return _page(status=400)
+    try:
+        users_mod.remove_user(workspace(), name)
+    except BadInput as exc:
+        flash(str(exc), "error")
+        return _page(status=404)
+    audit(current_user.name, "user.remove", name)
+    flash(t("users.removed"))
+    return _page()

@@ -1,0 +1,404 @@
+"""The episode page (`/episodes/<show>/<episode>/`): metadata and air window, the podcast rendition in a
+waveform player, the loudness report, the transcript as cues beside the player (edited in place), the
+clips and the highlights, and the approval (studio.approval).
+
+Views only parse the request and call the library (studio.episode_edit, studio.transcript_edit,
+studio.loudness_report, studio.peaks, studio.process) or enqueue a job (studio.jobs); they hold no
+logic of their own. htmx requests get a fragment; the same forms work without JavaScript (a redirect
+back to the page, the message flashed). Every route is for producers; every POST carries the CSRF token.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from ... import approval as approval_mod
+from ... import captions, episode_edit, loudness_report, peaks, transcript_edit
+from ...errors import BadInput, StudioError
+from ...highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
+from ...media import find_ffmpeg
+from ...process import CLIP_FORMATS, choose_highlights
+from ...state import CLIPS_DIR, PODCAST_FILE, load_state
+from ...status import episode_status
+from ...workspace import Episode
+from .. import CSP
+from ..auth import audit, role_required
+from ..context import job_queue, t, workspace
+
+bp = Blueprint("episode", __name__, template_folder="templates")
+
+CLIP_NAME_RE = re.compile(r"^[0-9]{2}-(vertical|square|landscape)\.mp4$")
+JOB_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+# The report's words, from the catalogue, in the UI language.
+REPORT_LABELS = {name: f"loudness.plot.{name}" for name in loudness_report.ReportLabels.__dataclass_fields__}
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def load_episode(episode_id: str) -> Episode:
+    """The episode named in the URL, or 404 (an id is show/slug; nothing outside episodes/ can be named)."""
+    parts = episode_id.split("/")
+    if len(parts) != 2 or any(not p or p.startswith(".") or "\\" in p for p in parts):
+        abort(404)
+    try:
+        return workspace().episode(episode_id)
+    except BadInput:
+        abort(404)
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _message(exc: StudioError) -> str:
+    return str(exc)
+
+
+def _back(episode: Episode, anchor: str = "") -> Response:
+    return redirect(url_for("episode.page", episode_id=episode.id) + (f"#{anchor}" if anchor else ""))
+
+
+def _report_labels() -> loudness_report.ReportLabels:
+    return loudness_report.ReportLabels(**{field: t(key) for field, key in REPORT_LABELS.items()})
+
+
+def _float(name: str) -> float | None:
+    value = request.form.get(name, "").strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadInput(t("episode.error.number").format(field=name, value=value)) from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise BadInput(t("episode.error.number").format(field=name, value=value))
+    return number
+
+
+def _cues(episode: Episode) -> tuple[list[captions.Cue], str | None]:
+    folder = workspace().episode_dir(episode.id)
+    if not (folder / captions.VTT_NAME).is_file():
+        return [], None
+    return captions.read_cues(folder), transcript_edit.vtt_sha256(folder)
+
+
+def _clips(episode: Episode) -> list[dict]:
+    """The highlights the clips are made from, each with its rendered clip files (when current)."""
+    ws = workspace()
+    folder = ws.episode_dir(episode.id)
+    rendered = {(round(c["start"], 3), round(c["end"], 3)): c for c in load_state(folder).get("clips", [])}
+    items = []
+    for index, highlight in enumerate(choose_highlights(ws, episode, ws.show(episode.show))):
+        start, end = float(highlight["start"]), float(highlight["end"])
+        clip = rendered.get((round(start, 3), round(end, 3)))
+        files = {fmt: Path(name).name for fmt, name in (clip or {}).get("files", {}).items()
+                 if (folder / name).is_file()}
+        items.append({"index": index, "start": start, "end": end, "title": highlight.get("title", ""),
+                      "automatic": not episode.highlights and episode.highlights_from != "producer",
+                      "files": files})
+    return items
+
+
+def _episode_jobs(episode: Episode, stages: tuple[str, ...]) -> list:
+    queue = job_queue()
+    if queue is None:
+        return []
+    jobs = [*queue.jobs(state="running"), *queue.jobs(state="queued")]
+    return [j for j in jobs if j.episode == episode.id and j.stage in stages and j.state in ("queued", "running")]
+
+
+def _enqueue(stage: str, episode: Episode, params: dict | None = None):
+    queue = job_queue()
+    if queue is None:
+        raise BadInput(t("jobs.unavailable"))
+    return queue.enqueue(stage, episode=episode.id, params=params or {})
+
+
+def _follow_up(stage: str, episode: Episode) -> None:
+    """Enqueue the stage that brings the outputs up to date after a change (nothing without a queue:
+    the next `studio process` does it)."""
+    if job_queue() is not None:
+        _enqueue(stage, episode)
+
+
+def _audit(action: str, episode: Episode) -> None:
+    audit(current_user.name, action, episode.id)
+
+
+# -- the page ----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@role_required("producer")
+def page(episode_id: str):
+    episode = load_episode(episode_id)
+    ws = workspace()
+    show = ws.show(episode.show)
+    folder = ws.episode_dir(episode.id)
+    cues, vtt_sha = _cues(episode)
+    before, after = loudness_report.known_figures(ws, episode)
+    report = None
+    if after is not None:
+        report = {"before": before, "after": after, "verdict": loudness_report.verdict(after, show.loudness),
+                  "tolerance": loudness_report.TOLERANCE_LU}
+    jobs = _episode_jobs(episode, ("process", "renditions", "transcript", "captions", "clips", "clip"))
+    # wavesurfer.js puts a <style> into its shadow DOM: this page lets exactly that one in (a nonce);
+    # scripts stay as the app's CSP has them (no inline script).
+    nonce = secrets.token_urlsafe(16)
+    html = render_template(
+        "episode/page.html", episode=episode, show=show, status=episode_status(ws, episode),
+        approval=approval_mod.read_approval(ws, episode.id),
+        has_audio=(folder / PODCAST_FILE).is_file() and "podcast" in load_state(folder),
+        cues=cues, vtt_sha=vtt_sha, report=report, clips=_clips(episode), formats=CLIP_FORMATS,
+        jobs=[j for j in jobs if j.stage == "clip"], busy=[j for j in jobs if j.stage != "clip"],
+        min_clip=MIN_CLIP_S, max_clip=MAX_CLIP_S, style_nonce=nonce,
+    )
+    response = Response(html)
+    response.headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
+    return response
+
+
+@bp.get("/audio.mp3")
+@role_required("producer")
+def audio(episode_id: str):
+    episode = load_episode(episode_id)
+    path = workspace().episode_dir(episode.id) / PODCAST_FILE
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="audio/mpeg", conditional=True, max_age=0)
+
+
+@bp.get("/peaks.json")
+@role_required("producer")
+def waveform_peaks(episode_id: str):
+    episode = load_episode(episode_id)
+    try:
+        return jsonify(peaks.episode_peaks(workspace(), find_ffmpeg(), episode))
+    except BadInput:
+        abort(404)
+    except StudioError as exc:  # an unreadable rendition: the one line, not a traceback
+        return _failure(exc)
+
+
+@bp.get("/clips/<name>")
+@role_required("producer")
+def clip_file(episode_id: str, name: str):
+    episode = load_episode(episode_id)
+    if not CLIP_NAME_RE.match(name):
+        abort(404)
+    path = workspace().episode_dir(episode.id) / CLIPS_DIR / name
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
+
+
+# -- loudness report ---------------------------------------------------------------------------
+
+
+def _failure(exc: StudioError) -> Response:
+    return Response(f"{exc}\n", status=500, mimetype="text/plain")
+
+
+def _report(episode: Episode) -> loudness_report.LoudnessReport:
+    try:
+        return loudness_report.loudness_report(workspace(), find_ffmpeg(), episode)
+    except BadInput:
+        abort(404)
+    except StudioError as exc:  # an unreadable rendition or original: the one line, not a traceback
+        abort(_failure(exc))
+
+
+@bp.get("/loudness.png")
+@role_required("producer")
+def loudness_plot(episode_id: str):
+    episode = load_episode(episode_id)
+    report = _report(episode)
+    image = loudness_report.render_plot(report, workspace().show(episode.show).loudness, _report_labels())
+    return Response(loudness_report.png_bytes(image), mimetype="image/png", headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/loudness-report.<kind>")
+@role_required("producer")
+def loudness_sheet(episode_id: str, kind: str):
+    if kind not in ("png", "pdf"):
+        abort(404)
+    episode = load_episode(episode_id)
+    report = _report(episode)
+    show_settings = workspace().show(episode.show)
+    heading = f"{show_settings.title}: {episode.title}"
+    image = loudness_report.render_sheet(report, show_settings.loudness, heading, _report_labels())
+    data = loudness_report.png_bytes(image) if kind == "png" else loudness_report.pdf_bytes(image, heading)
+    name = f"{episode.slug}-{t('loudness.file_name')}.{kind}"
+    return Response(data, mimetype="image/png" if kind == "png" else "application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-cache"})
+
+
+# -- metadata ----------------------------------------------------------------------------------
+
+
+@bp.post("/metadata")
+@role_required("producer")
+def metadata(episode_id: str):
+    episode = load_episode(episode_id)
+    form = request.form
+    try:
+        saved = episode_edit.update_metadata(workspace(), episode.id, episode_edit.Metadata(
+            title=form.get("title", ""), description=form.get("description", ""), source=form.get("source", ""),
+            air_from=form.get("air_from", ""), air_until=form.get("air_until", "")))
+    except StudioError as exc:
+        if _is_htmx():
+            return render_template("episode/_metadata.html", episode=episode, form=form, error=_message(exc))
+        flash(_message(exc), "error")
+        return _back(episode, "metadata")
+    _audit("episode.metadata", saved)
+    if (saved.title, saved.description, saved.air_from, saved.air_until) != (
+            episode.title, episode.description, episode.air_from, episode.air_until):
+        _follow_up("process", saved)  # new tags, cart dates and clip titles
+    if _is_htmx():
+        return render_template("episode/_metadata.html", episode=saved, form=None, saved=True)
+    flash(t("episode.metadata.saved"), "success")
+    return _back(saved, "metadata")
+
+
+# -- transcript --------------------------------------------------------------------------------
+
+
+def _cue_or_404(episode: Episode, index: int) -> tuple[captions.Cue, str]:
+    cues, sha = _cues(episode)
+    if not 0 <= index < len(cues):
+        abort(404)
+    return cues[index], sha
+
+
+@bp.get("/cues/<int:index>")
+@role_required("producer")
+def cue(episode_id: str, index: int):
+    episode = load_episode(episode_id)
+    item, _ = _cue_or_404(episode, index)
+    return render_template("episode/_cue.html", episode=episode, cue=item, index=index)
+
+
+@bp.get("/cues/<int:index>/edit")
+@role_required("producer")
+def cue_editor(episode_id: str, index: int):
+    episode = load_episode(episode_id)
+    item, sha = _cue_or_404(episode, index)
+    fragment = render_template("episode/_cue_edit.html", episode=episode, cue=item, index=index,
+                               text=item.text, start=item.start, end=item.end, vtt_sha=sha,
+                               standalone=not _is_htmx())
+    if _is_htmx():
+        return fragment
+    return render_template("episode/cue_page.html", episode=episode, editor=fragment, index=index)
+
+
+@bp.post("/cues/<int:index>")
+@role_required("producer")
+def save_cue(episode_id: str, index: int):
+    episode = load_episode(episode_id)
+    folder = workspace().episode_dir(episode.id)
+    try:
+        edit = transcript_edit.CueEdit(request.form.get("text", ""), _float("start"), _float("end"))
+        saved = transcript_edit.save_cue_edits(folder, {index: edit}, request.form.get("based_on") or None,
+                                               episode.duration)
+    except StudioError as exc:
+        if not _is_htmx():
+            flash(_message(exc), "error")
+            return _back(episode, f"cue-{index}")
+        item, _ = _cue_or_404(episode, index)
+        return render_template("episode/_cue_edit.html", episode=episode, cue=item, index=index,
+                               text=request.form.get("text", ""), start=request.form.get("start", item.start),
+                               end=request.form.get("end", item.end), error=_message(exc))
+    if saved.changed:
+        _audit("transcript.edit", episode)
+        if load_state(folder).get("clips"):
+            _follow_up("clips", episode)  # clips burn the captions in: they follow the correction
+    if not _is_htmx():
+        flash(t("episode.transcript.saved"), "success")
+        return _back(episode, f"cue-{index}")
+    return render_template("episode/_cue.html", episode=episode, cue=saved.cues[index], index=index,
+                           vtt_sha=saved.sha256, saved=bool(saved.changed))
+
+
+# -- highlights --------------------------------------------------------------------------------
+
+
+@bp.post("/highlights")
+@role_required("producer")
+def add_highlight(episode_id: str):
+    episode = load_episode(episode_id)
+    formats = [f for f in request.form.getlist("formats") if f in CLIP_FORMATS]
+    try:
+        start, end = _float("start"), _float("end")
+        if start is None or end is None:
+            raise BadInput(t("episode.highlights.need_range"))
+        if not formats:
+            raise BadInput(t("episode.highlights.need_format"))
+        validate_range(start, end, episode.duration)
+        title = request.form.get("title", "").strip()
+        job = _enqueue("clip", episode, {"start": round(start, 3), "end": round(end, 3), "title": title,
+                                         "formats": formats})
+    except StudioError as exc:
+        if _is_htmx():
+            return render_template("episode/_job.html", episode=episode, job=None, error=_message(exc))
+        flash(_message(exc), "error")
+        return _back(episode, "highlights")
+    _audit("highlight.render", episode)
+    if _is_htmx():
+        return render_template("episode/_job.html", episode=episode, job=job)
+    flash(t("episode.highlights.queued"), "success")
+    return _back(episode, "highlights")
+
+
+@bp.get("/jobs/<job_id>")
+@role_required("producer")
+def job_status(episode_id: str, job_id: str):
+    episode = load_episode(episode_id)
+    queue = job_queue()
+    job = queue.get(job_id) if queue is not None and JOB_ID_RE.match(job_id) else None
+    if job is None or job.episode != episode.id:
+        abort(404)
+    clips = _clips(episode) if job.state == "done" else None
+    return render_template("episode/_job.html", episode=episode, job=job, clips=clips)
+
+
+@bp.post("/highlights/<int:index>/remove")
+@role_required("producer")
+def remove_highlight(episode_id: str, index: int):
+    episode = load_episode(episode_id)
+    try:
+        saved = episode_edit.remove_highlight(workspace(), episode.id, index)
+    except StudioError as exc:
+        if _is_htmx():
+            return render_template("episode/_clips.html", episode=episode, clips=_clips(episode), error=_message(exc))
+        flash(_message(exc), "error")
+        return _back(episode, "highlights")
+    _audit("highlight.remove", saved)
+    _follow_up("clips", saved)
+    if _is_htmx():
+        return render_template("episode/_clips.html", episode=saved, clips=_clips(saved), oob=False)
+    flash(t("episode.highlights.removed"), "success")
+    return _back(saved, "highlights")
+
+
+# -- template filters --------------------------------------------------------------------------
+
+
+@bp.app_template_filter("clock")
+def clock(seconds: float) -> str:
+    """1:02:03, 2:03: a time in the episode."""
+    total = int(max(0.0, float(seconds)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@bp.app_template_filter("lu")
+def level(value: float, unit: str) -> str:
+    """-16.0 LUFS; a dash for silence (-inf)."""
+    return "–" if value is None or value <= -120 else f"{value:.1f} {unit}"

@@ -1,0 +1,159 @@
+"""The episodes page: every episode with its state (live while a job runs), filters and paging;
+approving (four eyes) and publishing."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import approval as approval_mod
+from ..catalog import Catalog, EpisodeRow
+from ..errors import BadInput
+from .auth import audit, role_required
+from .context import job_queue, t, workspace
+from .episode import load_episode
+
+bp = Blueprint("episodes", __name__)
+
+STATES = ("ingested", "queued", "processing", "ready", "approved", "published", "failed")
+
+
+@dataclass
+class Listed:
+    """An episode row as the page shows it: the catalogue's row and the state its newest job gives it."""
+
+    row: EpisodeRow
+    state: str
+    progress: float | None = None
+    error: str = ""
+    job_id: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("queued", "processing")
+
+
+def catalog() -> Catalog:
+    studio = current_app.extensions["studio"]
+    if "catalog" not in studio:
+        studio["catalog"] = Catalog(studio["workspace"])
+    return studio["catalog"]
+
+
+def rows_now() -> list[EpisodeRow]:
+    return catalog().rows(current_app.config["STUDIO_CATALOG_MAX_AGE"])
+
+
+def newest_jobs() -> dict[str, object]:
+    """The newest job of each episode among the recent ones (running and queued ones always included)."""
+    queue = job_queue()
+    if queue is None:
+        return {}
+    found: dict[str, object] = {}
+    for job in [*queue.jobs(state="running"), *queue.jobs(state="queued"), *queue.jobs(limit=500)]:
+        if job.episode and job.stage != "publish":
+            known = found.get(job.episode)
+            if known is None or job.created_at > known.created_at:
+                found[job.episode] = job
+    return found
+
+
+def listed(row: EpisodeRow, job) -> Listed:
+    if job is not None and job.state == "running":
+        return Listed(row, "processing", job.progress, job_id=job.id)
+    if job is not None and job.state == "queued":
+        return Listed(row, "queued", job_id=job.id)
+    if job is not None and job.state == "failed":
+        return Listed(row, "failed", error=job.error, job_id=job.id)
+    if row.broken:
+        return Listed(row, "failed", error=row.broken)
+    if row.published:
+        return Listed(row, "published")
+    if row.approved_by:
+        return Listed(row, "approved")
+    return Listed(row, "ready" if row.processed else "ingested")
+
+
+def page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+@bp.route("/")
+def root():
+    return redirect(url_for("episodes.index"))
+
+
+@bp.route("/episodes")
+@role_required("producer")
+def index():
+    shows = workspace().shows()
+    show = request.args.get("show", "")
+    state = request.args.get("state", "")
+    if show and show not in shows:
+        show = ""
+    if state not in STATES:
+        state = ""
+    jobs = newest_jobs()
+    rows = [r for r in rows_now() if not show or r.show == show]
+    if state:  # a state filter needs every row's state; otherwise only the page's rows get one
+        rows = [r for r in rows if listed(r, jobs.get(r.id)).state == state]
+    size = current_app.config["STUDIO_PAGE_SIZE"]
+    pages = max(1, math.ceil(len(rows) / size))
+    page = min(page_number(request.args.get("page")), pages)
+    items = [listed(r, jobs.get(r.id)) for r in rows[(page - 1) * size:page * size]]
+    return render_template("episodes.html", items=items, total=len(rows),
+                           page=page, pages=pages, shows=shows, show=show, state=state, states=STATES)
+
+
+@bp.route("/episodes/state/<path:episode_id>")
+@role_required("producer")
+def state_cell(episode_id: str):
+    """One episode's state cell: htmx polls it while a job runs."""
+    load_episode(episode_id)
+    catalog().refresh_episode(episode_id)
+    row = next((r for r in rows_now() if r.id == episode_id), None)
+    if row is None:
+        abort(404)
+    return render_template("_state.html", item=listed(row, newest_jobs().get(episode_id)))
+
+
+@bp.route("/episodes/approve/<path:episode_id>", methods=["POST"])
+@role_required("producer")
+def approve(episode_id: str):
+    episode = load_episode(episode_id)
+    try:
+        approval_mod.approve(workspace(), episode, current_user.name)
+    except BadInput as exc:
+        flash(str(exc), "error")
+    else:
+        audit(current_user.name, "approve", episode.id)
+        catalog().refresh_episode(episode.id)
+        flash(t("approve.done"))
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("episodes.index"))
+
+
+@bp.route("/publish", methods=["GET", "POST"])
+@role_required("producer")
+def publish():
+    queue = job_queue()
+    if request.method == "POST":
+        if queue is None:
+            abort(503)
+        job = queue.enqueue("publish", episode=None, params={})
+        audit(current_user.name, "publish", job.id)
+        flash(t("publish.queued"))
+        return redirect(url_for("episodes.publish"))
+    jobs = [j for j in queue.jobs(limit=200) if j.stage == "publish"][:10] if queue else []
+    needs_approval = {slug for slug, show in workspace().shows().items() if show.require_approval}
+    waiting = [r for r in rows_now() if r.processed and not r.approved_by and r.show in needs_approval]
+    return render_template("publish.html", jobs=jobs, waiting=waiting[:50], queue_ok=queue is not None)
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)

@@ -1,0 +1,119 @@
+// Resumable upload: POST /uploads makes an upload id; PATCH sends chunks with their Upload-Offset; after a
+// dropped connection HEAD says how much the server has and the rest is sent. Nothing inline (CSP).
+(function () {
+  "use strict";
+  var CHUNK = 8 * 1024 * 1024;  // the page's data-chunk overrides it
+  var form, fileInput, bar, statusLine, dropped = null;
+
+  function csrf() { return document.querySelector('meta[name="csrf-token"]').content; }
+  function say(text, isError) {
+    statusLine.textContent = text;
+    statusLine.setAttribute("role", isError ? "alert" : "status");
+  }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+  function chosen() { return dropped || (fileInput.files && fileInput.files[0]); }
+  function key(file) { return "studio-upload:" + file.name + ":" + file.size + ":" + file.lastModified; }
+  function showProgress(done, total) {
+    var pct = total ? Math.floor(done * 100 / total) : 0;
+    bar.value = pct; bar.textContent = pct + "%";
+  }
+
+  async function currentOffset(id) {
+    var answer = await fetch("/uploads/" + id, { method: "HEAD", headers: { "X-CSRFToken": csrf() } });
+    if (!answer.ok) { return null; }
+    return parseInt(answer.headers.get("Upload-Offset"), 10);
+  }
+
+  async function start(file) {
+    var saved = localStorage.getItem(key(file));
+    if (saved) {
+      var offset = await currentOffset(saved);
+      if (offset !== null) { return { id: saved, offset: offset }; }
+    }
+    var body = { name: file.name, size: file.size, show: form.show.value, title: form.title.value,
+                 description: form.description.value, recorded_on: form.recorded_on.value };
+    var answer = await fetch("/uploads", { method: "POST", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() } });
+    var data = await answer.json();
+    if (!answer.ok) { throw new Error(data.error || answer.statusText); }
+    localStorage.setItem(key(file), data.id);
+    return { id: data.id, offset: 0 };
+  }
+
+  async function send(file) {
+    var upload = await start(file);
+    var offset = upload.offset, failures = 0;
+    while (true) {
+      showProgress(offset, file.size);
+      var end = Math.min(offset + CHUNK, file.size);
+      var answer;
+      try {
+        if (end === file.size) { say(form.dataset.checking, false); }
+        answer = await fetch("/uploads/" + upload.id, { method: "PATCH", body: file.slice(offset, end),
+          headers: { "Upload-Offset": String(offset), "Content-Type": "application/offset+octet-stream",
+                     "X-CSRFToken": csrf() } });
+      } catch (err) {  // the connection dropped: ask the server what it has, then go on from there
+        failures += 1;
+        if (failures > 30) { throw err; }
+        say(form.dataset.resuming, false);
+        await sleep(Math.min(1000 * failures, 10000));
+        var known = await currentOffset(upload.id).catch(function () { return null; });
+        if (known !== null) { offset = known; }
+        continue;
+      }
+      if (answer.status === 204) {
+        offset = parseInt(answer.headers.get("Upload-Offset"), 10); failures = 0; continue;
+      }
+      if (answer.status === 409) {
+        offset = parseInt(answer.headers.get("Upload-Offset"), 10); continue;
+      }
+      var data = await answer.json().catch(function () { return {}; });
+      localStorage.removeItem(key(file));
+      if (answer.status === 201) { return data; }
+      throw new Error(data.error || answer.statusText);
+    }
+  }
+
+  function init() {
+    form = document.getElementById("upload-form");
+    if (!form) { return; }
+    CHUNK = parseInt(form.dataset.chunk, 10) || CHUNK;
+    fileInput = document.getElementById("file");
+    bar = document.getElementById("upload-progress");
+    statusLine = document.getElementById("upload-status");
+    var drop = document.getElementById("drop");
+    drop.addEventListener("dragover", function (e) { e.preventDefault(); drop.classList.add("over"); });
+    drop.addEventListener("dragleave", function () { drop.classList.remove("over"); });
+    drop.addEventListener("drop", function (e) {
+      e.preventDefault(); drop.classList.remove("over");
+      if (e.dataTransfer.files.length) {
+        dropped = e.dataTransfer.files[0];
+        document.getElementById("file-hint").textContent = dropped.name;
+        fileInput.required = false;
+      }
+    });
+    fileInput.addEventListener("change", function () { dropped = null; });
+    form.addEventListener("submit", async function (e) {
+      e.preventDefault();
+      var file = chosen();
+      if (!file) { return; }
+      if (file.size > parseInt(form.dataset.limit, 10)) { say(form.dataset.tooBig, true); return; }
+      var button = document.getElementById("upload-button");
+      button.disabled = true;
+      try {
+        var done = await send(file);
+        showProgress(1, 1);
+        statusLine.textContent = "";
+        var link = document.createElement("a");
+        link.href = done.url; link.textContent = done.episode;
+        statusLine.append(form.dataset.done + " ", link);
+        statusLine.setAttribute("role", "status");
+      } catch (err) {
+        say(form.dataset.failed + ": " + err.message, true);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", init);
+})();

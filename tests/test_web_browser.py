@@ -1,0 +1,128 @@
+"""The web app in a real browser (Debian's Chromium via Playwright): sign in, upload, the episodes page,
+accessibility (axe-core) and screenshots of each page at 360 px and 1280 px (docs/screenshots/)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+import audiogen as g
+from conftest import add_fake_episode, axe_serious_violations
+from studio.web import create_app
+from webutil import PASSWORDS, make_web
+
+SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def live(workspace, browser):
+    """`studio web`'s app under Waitress in a thread on a free port: (web, base URL)."""
+    from waitress.server import create_server
+
+    web = make_web(workspace)
+    app = create_app(workspace, {"STUDIO_CATALOG_MAX_AGE": 0})
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield web, f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+def sign_in(page, base: str, name: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORDS[name])
+    page.click("button[type=submit]")
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_sign_in_upload_and_see_the_episode(live, page, tmp_path):
+    web, base = live
+    page.goto(f"{base}/episodes")
+    assert "/login" in page.url
+    assert axe_serious_violations(page) == []
+    shoot(page, "login")
+    sign_in(page, base, "prod")
+    assert page.url.endswith("/episodes")
+    source = g.encode(g.speech(3.0), tmp_path / "Rapat pleno KPU.wav")
+    page.goto(f"{base}/upload")
+    assert axe_serious_violations(page) == []
+    page.fill("#title", "Rapat pleno KPU")
+    page.fill("#recorded_on", "2024-05-02")
+    page.set_input_files("#file", str(source))
+    page.click("#upload-button")
+    page.wait_for_selector("#upload-status a", timeout=60_000)
+    assert "kpu/2024-05-02-rapat-pleno-kpu" in page.inner_text("#upload-status")
+    shoot(page, "upload")
+    page.goto(f"{base}/episodes")
+    assert "Rapat pleno KPU" in page.inner_text("table.episodes")
+    assert "menunggu" in page.inner_text("table.episodes")  # the process job waits (no worker in this test)
+
+
+def test_every_page_has_no_serious_accessibility_violation(live, page):
+    web, base = live
+    add_fake_episode(web.workspace, "kpu", "2024-01-10-dpt-dan-pemilih-pindahan", title="DPT dan pemilih pindahan")
+    add_fake_episode(web.workspace, "kpu", "2024-02-01-tps-baru", title="TPS baru dan KPPS")
+    pages = {"prod": [("episodes", "/episodes"), ("publish", "/publish"), ("jobs", "/jobs")],
+             "sched": [("radio", "/radio")], "admin": [("users", "/users")]}
+    for name, paths in pages.items():
+        context = page.context.browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+        tab = context.new_page()
+        sign_in(tab, base, name)
+        for label, path in paths:
+            tab.goto(f"{base}{path}")
+            assert axe_serious_violations(tab) == [], label
+            shoot(tab, label)
+        context.close()
+
+
+def test_an_upload_cut_at_half_resumes_and_the_stored_file_is_the_source(workspace, browser, tmp_path):
+    """The connection drops at 50%: upload.js asks the server for its offset and sends the rest."""
+    import hashlib
+
+    from waitress.server import create_server
+
+    web = make_web(workspace)
+    app = create_app(workspace, {"STUDIO_CATALOG_MAX_AGE": 0, "STUDIO_UPLOAD_CHUNK": 64 * 1024})
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    source = g.encode(g.speech(6.0), tmp_path / "Debat kandidat.wav")
+    size = source.stat().st_size
+    cut = []
+
+    def drop_once_at_half(route):
+        offset = int(route.request.headers.get("upload-offset", "0"))
+        if route.request.method == "PATCH" and offset >= size // 2 and not cut:
+            cut.append(offset)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    try:
+        page = context.new_page()
+        sign_in(page, base, "prod")
+        page.route("**/uploads/*", drop_once_at_half)
+        page.goto(f"{base}/upload")
+        page.fill("#title", "Debat kandidat")
+        page.fill("#recorded_on", "2024-06-01")
+        page.set_input_files("#file", str(source))
+        page.click("#upload-button")
+        page.wait_for_selector("#upload-status a", timeout=90_000)
+        assert cut, "the connection was never cut"
+        episode = web.workspace.episode("kpu/2024-06-01-debat-kandidat")
+        stored = web.workspace.episode_dir(episode.id) / episode.original
+        assert hashlib.sha256(stored.read_bytes()).hexdigest() == hashlib.sha256(source.read_bytes()).hexdigest()
+    finally:
+        context.close()
+        server.close()

@@ -1,0 +1,74 @@
+"""Web app test helpers: a workspace with one user per role, an app, and signed-in test clients.
+
+    pytest_plugins = ["webutil"]  # in the test module: the `web` fixture
+
+    def test_x(web):
+        client = web.client("producer")        # signed in as producer `prod`
+        client.post(url, data={..., "csrf_token": web.csrf(client)})
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from studio.users import add_user
+from studio.web import create_app
+from studio.workspace import Workspace
+
+PASSWORDS = {"prod": "produser-rahasia-1", "prod2": "produser-rahasia-2", "sched": "penjadwal-rahasia",
+             "admin": "admin-rahasia-123"}
+ROLES = {"prod": "producer", "prod2": "producer", "sched": "scheduler", "admin": "admin"}
+BY_ROLE = {"producer": "prod", "scheduler": "sched", "admin": "admin"}
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+@dataclass
+class Web:
+    workspace: Workspace
+    app: object
+    clients: dict = field(default_factory=dict)
+
+    def anonymous(self):
+        return self.app.test_client()
+
+    def login(self, name: str, password: str | None = None):
+        """A new client signed in as `name` (asserts it worked)."""
+        client = self.app.test_client()
+        page = client.get("/login")
+        token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+        answer = client.post("/login", data={"name": name, "password": password or PASSWORDS[name],
+                                             "csrf_token": token})
+        assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+        return client
+
+    def client(self, role: str):
+        """A client signed in with `role` (producer, scheduler, admin); `prod2` is a second producer."""
+        name = BY_ROLE.get(role, role)
+        if name not in self.clients:
+            self.clients[name] = self.login(name)
+        return self.clients[name]
+
+    @staticmethod
+    def csrf(client, path: str = "/login") -> str:
+        """A CSRF token of `client`'s session (read from a page's meta tag)."""
+        page = client.get(path, follow_redirects=True)
+        found = CSRF_RE.search(page.get_data(as_text=True))
+        assert found, f"no csrf-token on {path} ({page.status_code})"
+        return found.group(1)
+
+
+def make_web(workspace: Workspace, **overrides) -> Web:
+    for name, role in ROLES.items():
+        add_user(workspace, name, role, PASSWORDS[name])
+    app = create_app(workspace, {"TESTING": True, "STUDIO_CATALOG_MAX_AGE": 0, **overrides})
+    return Web(workspace=workspace, app=app)
+
+
+@pytest.fixture
+def web(workspace) -> Web:
+    """The `workspace` fixture (show `kpu`) with users prod, prod2 (producers), sched (scheduler), admin;
+    an app in testing mode with CSRF on."""
+    return make_web(workspace)
