@@ -12,6 +12,7 @@ leaves no partial file under a final name and is completed by running again.
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,9 +199,20 @@ def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, repo
             raise ProcessingError(f"{episode.id}: original recording {episode.original} is missing")
         remove_stale_temps(folder)
         state = load_state(folder)
-        make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
-        if options.transcribe:
-            make_transcript(workspace, ffmpeg, episode, show, options, models or ModelCache(), state, reporter, report)
+        # The renditions are ffmpeg processes: they run while the model decodes (the two
+        # stages write different keys of the state, which save_state writes whole under a
+        # lock). Both are done before any clip starts, so what goes on air never waits on video.
+        audio_report, text_report = EpisodeReport(id=episode.id), EpisodeReport(id=episode.id)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the renditions
+            renditions = pool.submit(make_renditions, workspace, ffmpeg, episode, show, state, reporter, audio_report)
+            if options.transcribe:
+                make_transcript(workspace, ffmpeg, episode, show, options, models or ModelCache(), state, reporter,
+                                text_report)
+            renditions.result()
+        for part in (audio_report, text_report):
+            report.done += part.done
+            report.skipped += part.skipped
+            report.decodes += part.decodes
         if options.clips:
             make_clips(workspace, ffmpeg, episode, show, state, reporter, report)
     return report
