@@ -560,3 +560,48 @@ def test_a_verified_model_is_not_hashed_again_until_it_changes(tmp_path, monkeyp
     os.utime(folder / "model.bin")  # touched: checked again
     resolve_model(None, tmp_path)
     assert hashed == [folder / "model.bin"]
+
+
+# ---------------------------------------------------------------------------
+# CUDA: the same decoder on a GPU (runs only where CTranslate2 sees one)
+
+
+def _cuda_devices() -> int:
+    import ctranslate2
+
+    try:
+        return ctranslate2.get_cuda_device_count()
+    except Exception:  # a CPU-only build or a broken driver
+        return 0
+
+
+@pytest.mark.slow
+def test_cuda_decodes_the_bulletin_like_the_cpu(tmp_path):
+    if not _cuda_devices():
+        pytest.skip("no CUDA device visible to CTranslate2 (the --device cuda path runs on GPU machines)")
+    path = CORPUS / "id" / "long" / "indsp_news_bulletin_a.wav"
+    need_corpus(path)
+    gpu = load_model(None, device="cuda", cache_dir=install.default_cache_dir())
+    assert gpu.model.device == "cuda"
+    transcript = transcribe_file(studio_ffmpeg(), path, TranscribeOptions(device="cuda"), model=gpu)
+    reference = path.with_suffix(".txt").read_text(encoding="utf-8")
+    assert wer(reference, transcript.text) < 0.35, transcript.text
+    words = transcript.words
+    assert words and all(a.start <= b.start for a, b in zip(words, words[1:]))
+    # And through the command line: `studio process --device cuda` on a real workspace.
+    from click.testing import CliRunner
+
+    from studio.cli import cli
+
+    ws = tmp_path / "ws"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--workspace", str(ws), "-q", "init", str(ws)]).exit_code == 0
+    assert runner.invoke(cli, ["--workspace", str(ws), "-q", "show", "add", "kpu", "--title", "KPU"]).exit_code == 0
+    shutil.copy(path, tmp_path / "bulletin.wav")
+    result = runner.invoke(cli, ["--workspace", str(ws), "-q", "ingest", str(tmp_path / "bulletin.wav"),
+                                 "--show", "kpu", "--json"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["--workspace", str(ws), "-q", "process", "--all", "--no-clips", "--device", "cuda"])
+    assert result.exit_code == 0, result.output
+    text = next((ws / "episodes").rglob("transcript.txt")).read_text(encoding="utf-8")
+    assert wer(reference, text) < 0.35, text
