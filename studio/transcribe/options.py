@@ -49,9 +49,6 @@ class TranscribeOptions:
     condition_on_previous_text: bool = False
     context_chars: int = 300
     batch_size: int = 4
-    # Chunks are decoded greedily first and kept where the result's average log-probability
-    # is at least this (and it is no loop); the rest with beam search. None: beam search for all.
-    greedy_min_logprob: float | None = None
     vad_threshold: float = 0.5
     vad_min_silence_ms: int = 160
     vad_speech_pad_ms: int = 400
