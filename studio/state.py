@@ -15,6 +15,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ RAW_TRANSCRIPT_FILE = f"{STATE_DIR}/transcript.raw.json"
 TRANSCRIPT_FILES = {"vtt": "transcript.vtt", "srt": "transcript.srt", "json": "transcript.json",
                     "txt": "transcript.txt"}
 LOCK_POLL_S = 0.2
+_SAVE_LOCK = threading.Lock()  # one writer of state.json at a time within a process
 
 
 class EpisodeBusy(ProcessingError):
@@ -50,7 +52,10 @@ def load_state(folder: Path) -> dict:
 
 
 def save_state(folder: Path, state: dict) -> None:
-    write_json(state_path(folder), state)
+    """Write the state whole. Stages running at once in threads (renditions beside the
+    transcript) share one dict: the lock makes the last write carry every stage's entry."""
+    with _SAVE_LOCK:
+        write_json(state_path(folder), dict(state))
 
 
 def _holder_text() -> str:

@@ -214,3 +214,40 @@ def test_bundled_samples(tmp_path: Path) -> None:
         assert (fmt.rate, fmt.bits) == (48000, 24)
         assert g.parse_mp3(folder / "podcast.mp3").bitrates == {128}
         assert status[episode_id]["state"] == "processed"
+
+
+# -- order: what goes on air never waits on video --------------------------------------------
+
+def test_renditions_and_transcript_are_written_before_any_clip(tmp_path: Path) -> None:
+    """The renditions run beside transcription, yet every audio and text deliverable is final
+    before the first clip is started, and state.json keeps every stage's entry."""
+    from studio.workspace import Workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    x = g.stereo(g.scale_to(g.speech(20.0, seed=7), -20.0))
+    episode_id, folder = ingest(ws, g.encode(x, tmp_path / "urutan.wav", "-c:a", "pcm_s16le"))
+    workspace = Workspace(ws)
+    episode = workspace.episode(episode_id)
+    episode.highlights.append({"start": 1.0, "end": 16.5, "title": "Urutan", "formats": ["square"]})
+    workspace.save_episode(episode)
+
+    deliverables = [folder / name for name in (*RENDITIONS, "transcript.vtt", "transcript.srt",
+                                                ".studio/transcript.raw.json")]
+    proc = subprocess.Popen(studio_command(ws, "-q", "process", "--json", episode_id), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    seen_at_clip_start = None
+    while proc.poll() is None and seen_at_clip_start is None:
+        if (folder / "clips").is_dir() and any((folder / "clips").iterdir()):  # a clip's temporary or final file
+            seen_at_clip_start = [p.name for p in deliverables if p.is_file()]
+        time.sleep(0.01)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    report = json.loads(out)[0]
+    assert report["done"][:3] == ["podcast", "broadcast", "transcript"] and "clip 1" in report["done"]
+    if seen_at_clip_start is not None:  # caught the clip being rendered (else it was too quick to see)
+        assert seen_at_clip_start == [p.name for p in deliverables]
+    clips = sorted((folder / "clips").glob("*.mp4"))
+    assert clips and all(p.is_file() for p in deliverables)
+    assert max(p.stat().st_mtime_ns for p in deliverables) < min(p.stat().st_mtime_ns for p in clips)
+    state = json.loads((folder / ".studio" / "state.json").read_text(encoding="utf-8"))
+    assert {"podcast", "broadcast", "transcript", "clips"} <= set(state)

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import importlib.metadata
 import inspect
+import json
 import os
 import shutil
 import subprocess
@@ -560,3 +561,93 @@ def test_a_verified_model_is_not_hashed_again_until_it_changes(tmp_path, monkeyp
     os.utime(folder / "model.bin")  # touched: checked again
     resolve_model(None, tmp_path)
     assert hashed == [folder / "model.bin"]
+
+
+# ---------------------------------------------------------------------------
+# CUDA: the same decoder on a GPU (runs only where CTranslate2 sees one)
+
+
+def _cuda_devices() -> int:
+    import ctranslate2
+
+    try:
+        return ctranslate2.get_cuda_device_count()
+    except Exception:  # a CPU-only build or a broken driver
+        return 0
+
+
+@pytest.mark.slow
+def test_cuda_decodes_the_bulletin_like_the_cpu(tmp_path):
+    if not _cuda_devices():
+        pytest.skip("no CUDA device visible to CTranslate2 (the --device cuda path runs on GPU machines)")
+    path = CORPUS / "id" / "long" / "indsp_news_bulletin_a.wav"
+    need_corpus(path)
+    gpu = load_model(None, device="cuda", cache_dir=install.default_cache_dir())
+    assert gpu.model.device == "cuda"
+    transcript = transcribe_file(studio_ffmpeg(), path, TranscribeOptions(device="cuda"), model=gpu)
+    reference = path.with_suffix(".txt").read_text(encoding="utf-8")
+    assert wer(reference, transcript.text) < 0.35, transcript.text
+    words = transcript.words
+    assert words and all(a.start <= b.start for a, b in zip(words, words[1:]))
+    # And through the command line: `studio process --device cuda` on a real workspace.
+    from click.testing import CliRunner
+
+    from studio.cli import cli
+
+    ws = tmp_path / "ws"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--workspace", str(ws), "-q", "init", str(ws)]).exit_code == 0
+    assert runner.invoke(cli, ["--workspace", str(ws), "-q", "show", "add", "kpu", "--title", "KPU"]).exit_code == 0
+    shutil.copy(path, tmp_path / "bulletin.wav")
+    result = runner.invoke(cli, ["--workspace", str(ws), "-q", "ingest", str(tmp_path / "bulletin.wav"),
+                                 "--show", "kpu", "--json"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["--workspace", str(ws), "-q", "process", "--all", "--no-clips", "--device", "cuda"])
+    assert result.exit_code == 0, result.output
+    text = next((ws / "episodes").rglob("transcript.txt")).read_text(encoding="utf-8")
+    assert wer(reference, text) < 0.35, text
+
+
+# ---------------------------------------------------------------------------
+# Memory: a three-hour session is streamed, never held
+
+
+MEMORY_WORKER = """
+import json, sys
+from pathlib import Path
+from studio.media import find_ffmpeg
+from studio.transcribe import TranscribeOptions, load_model, transcribe_file
+t = transcribe_file(find_ffmpeg(), Path(sys.argv[1]), TranscribeOptions(device="cpu"), load_model(None, device="cpu"))
+print(json.dumps({"duration": t.duration, "starts": [s.start for s in t.segments]}))
+"""
+
+
+@pytest.mark.slow
+def test_a_three_hour_recording_is_transcribed_in_under_1_gb(tmp_path):
+    """Three hours of quiet room tone with a news item every 20 minutes: peak RSS of the whole
+    transcription (model included) stays under 1 GB, and every item is found at its time."""
+    path = CORPUS / "id" / "tvri" / "a_TVRI_BS_071119_0246.wav"
+    need_corpus(path)
+    hours, every = 3.0, 1200
+    at = list(range(60, int(hours * 3600), every))
+    recording = tmp_path / "three-hours.flac"
+    inputs = ["-f", "lavfi", "-i", f"anoisesrc=c=pink:a=0.002:r=16000:d={hours * 3600}"]
+    delays = []
+    for i, seconds in enumerate(at, start=1):
+        inputs += ["-i", str(path)]
+        delays.append(f"[{i}:a]aformat=sample_rates=16000:channel_layouts=mono,adelay={seconds * 1000}[d{i}]")
+    graph = ";".join(delays) + ";[0:a]" + "".join(f"[d{i}]" for i in range(1, len(at) + 1)) + (
+        f"amix=inputs={len(at) + 1}:duration=first:normalize=0")
+    ffmpeg(*inputs, "-filter_complex", graph, "-ac", "1", "-c:a", "flac", str(recording))
+
+    proc = subprocess.Popen([sys.executable, "-c", MEMORY_WORKER, str(recording)], stdout=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read()
+    assert os.waitstatus_to_exitcode(status) == 0
+    result = json.loads(out)
+    peak_mb = usage.ru_maxrss / 1024  # the largest process of the tree (Linux reports KiB): Python
+    assert peak_mb < 1024, f"peak RSS {peak_mb:.0f} MB"
+    assert result["duration"] == pytest.approx(hours * 3600, abs=1.0)
+    found = [s for s in at if any(s - 1 <= start <= s + 14 for start in result["starts"])]
+    assert found == at, result["starts"]
