@@ -215,6 +215,7 @@ def test_process_applies_itn_to_the_stored_raw_transcript_unless_the_show_turns_
     process.make_transcript(workspace, None, episode, show, process.ProcessOptions(), process.ModelCache(),
                             state, Reporter(quiet=True), report)
     assert report.skipped == ["transcript"]  # not transcribed again
+    process.make_captions(workspace, episode, show, process.ProcessOptions(), report)
     text = (folder / "transcript.txt").read_text(encoding="utf-8")
     assert text == ("Serentak 2024.\n" if itn else "Serentak dua ribu dua puluh empat.\n")
 
