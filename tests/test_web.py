@@ -362,3 +362,22 @@ def test_studio_web_serves_with_waitress_and_stops_its_workers(workspace, tmp_pa
     for pid in left:  # do not leave them running when the assertion fails
         os.kill(int(pid), 9)
     assert not left, "local workers outlived studio web"
+
+
+def test_the_catalogue_sees_new_edited_and_removed_episodes(workspace):
+    import shutil
+
+    from studio.catalog import Catalog
+
+    add_fake_episode(workspace, "kpu", "2024-01-10-dpt", title="DPT")
+    catalog = Catalog(workspace)
+    assert [r.title for r in catalog.rows()] == ["DPT"]
+    add_fake_episode(workspace, "kpu", "2024-02-01-tps", title="TPS")
+    assert [r.title for r in catalog.rows(max_age=3600)] == ["DPT"]  # young enough: from memory
+    assert [r.title for r in catalog.rows()] == ["TPS", "DPT"]
+    episode = workspace.episode("kpu/2024-01-10-dpt")
+    episode.title = "DPT (koreksi)"
+    workspace.save_episode(episode)
+    assert [r.title for r in catalog.rows()] == ["TPS", "DPT (koreksi)"]
+    shutil.rmtree(workspace.episode_dir("kpu/2024-02-01-tps"))
+    assert [r.id for r in Catalog(workspace).rows()] == ["kpu/2024-01-10-dpt"]  # a new one starts from the file
