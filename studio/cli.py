@@ -14,8 +14,9 @@ import click
 from . import __version__, doctor as doctor_mod, ingest as ingest_mod, process as process_mod, shows
 from . import approval as approval_mod, audit as audit_mod, publish as publish_mod, radio as radio_mod
 from . import serve as serve_mod, users as users_mod
-from . import status as status_mod
+from . import jobs as jobs_mod, status as status_mod
 from .errors import BadInput, StudioError, explain
+from .jobs.wait import wait_for_jobs
 from .media import FFmpeg, find_ffmpeg
 from .progress import Reporter
 from .radio import deliveries as deliveries_mod, stations as stations_mod
@@ -227,6 +228,33 @@ def _process(app: App, episode_ids: list[str], options: process_mod.ProcessOptio
     return outcomes
 
 
+def _process_on_workers(app: App, episode_ids: list[str], options: process_mod.ProcessOptions) -> list[Outcome]:
+    """broker_url set: one task per stage and episode for the workers, waited for; the same outcomes as _process."""
+    queue = jobs_mod.open_queue(app.workspace)
+    params = {"model": options.model, "device": options.device, "compute_type": options.compute_type,
+              "transcribe": options.transcribe, "clips": options.clips}
+    if options.wait is not None:
+        params["wait"] = options.wait
+    chains = {}
+    for episode_id in episode_ids:  # an unknown or broken episode fails in its job, with the same line
+        chains[episode_id] = queue.enqueue_stages(episode_id, process_mod.stages_for(options), params)
+    finished = wait_for_jobs(queue, [j.id for jobs in chains.values() for j in jobs], app.reporter.info)
+    by_id = {j.id: j for j in finished}
+    outcomes = []
+    for episode_id, jobs in chains.items():
+        jobs = [by_id[j.id] for j in jobs]
+        report = EpisodeReport(id=episode_id, done=[j.stage for j in jobs if j.state == "done"])
+        failed = next((j for j in jobs if j.state == "failed"), None)
+        if failed:
+            if len(episode_ids) > 1:
+                app.reporter.info(f"{episode_id}: failed")
+            outcomes.append(Outcome(report, failed.error, failed.exit_code or 1))
+        else:
+            app.reporter.info(f"{episode_id}: {', '.join(report.done)} (on workers)")
+            outcomes.append(Outcome(report))
+    return outcomes
+
+
 def _failure_exit(outcomes: list[Outcome]) -> int:
     """Print one line per failed episode; the exit code: 0, 2 when every failure was bad input, else 1."""
     failed = [o for o in outcomes if o.error is not None]
@@ -286,7 +314,10 @@ def process(app: App, episode_ids: tuple[str, ...], all_: bool, model, device, c
     when any episode failed (2 when every failure was bad input).
     """
     options = _process_options(model, device, compute_type, no_transcribe, no_clips, wait)
-    outcomes = _process(app, _select(app, episode_ids, all_), options)
+    if app.workspace.settings.broker_url:
+        outcomes = _process_on_workers(app, _select(app, episode_ids, all_), options)
+    else:
+        outcomes = _process(app, _select(app, episode_ids, all_), options)
     if as_json:
         emit_json([o.to_dict() for o in outcomes])
     raise click.exceptions.Exit(_failure_exit(outcomes))
@@ -308,7 +339,19 @@ def run(app: App, model, device, compute_type, no_transcribe, no_clips, wait: fl
     episode_ids = app.workspace.episode_ids()
     if not episode_ids:
         app.reporter.info("no episodes yet: add one with `studio ingest FILE --show SLUG`")
-    outcomes = _process(app, episode_ids, _process_options(model, device, compute_type, no_transcribe, no_clips, wait))
+    options = _process_options(model, device, compute_type, no_transcribe, no_clips, wait)
+    if app.workspace.settings.broker_url:
+        outcomes = _process_on_workers(app, episode_ids, options)
+        queue = jobs_mod.open_queue(app.workspace)
+        publish_job = wait_for_jobs(queue, [queue.enqueue("publish").id], app.reporter.info)[0]
+        if publish_job.state == "failed":
+            _failure_exit(outcomes)
+            raise StudioError(publish_job.error)
+        app.reporter.info("published")
+        if as_json:
+            emit_json({"processed": [o.to_dict() for o in outcomes], "published": publish_job.to_dict()})
+        raise click.exceptions.Exit(_failure_exit(outcomes))
+    outcomes = _process(app, episode_ids, options)
     try:
         published = publish_mod.publish(app.workspace, reporter=app.reporter)
     except Exception:
@@ -443,6 +486,9 @@ def status(app: App, episode_ids: tuple[str, ...], as_json: bool) -> None:
     """State and artifact paths of each episode (all by default)."""
     episodes = [app.workspace.episode(e) for e in episode_ids] if episode_ids else app.workspace.episodes()
     statuses = [status_mod.episode_status(app.workspace, e) for e in episodes]
+    open_jobs = _open_jobs(app)
+    for s in statuses:
+        s["jobs"] = [j.to_dict() for j in open_jobs if j.episode == s["id"]]
     if as_json:
         emit_json(statuses)
         return
@@ -450,6 +496,71 @@ def status(app: App, episode_ids: tuple[str, ...], as_json: bool) -> None:
         click.echo("no episodes yet: add one with `studio ingest FILE --show SLUG`")
     for s in statuses:
         click.echo(status_mod.format_line(s))
+    for job in open_jobs:
+        click.echo(f"  job {job.line()}")
+
+
+def _open_jobs(app: App) -> list:
+    """Queued, running and failed jobs (not done ones), when there is a queue; [] when it cannot be read."""
+    from .jobs.local import QUEUE_FILE
+
+    if not app.workspace.settings.broker_url and not (app.workspace.root / QUEUE_FILE).is_file():
+        return []
+    try:
+        found = jobs_mod.open_queue(app.workspace).jobs(limit=200)
+    except Exception as exc:  # noqa: BLE001 - status still shows the episodes when the broker is away
+        app.reporter.info(f"jobs unknown: {explain(exc)[0]}")
+        return []
+    return [j for j in found if j.state != "done"]
+
+
+@cli.command()
+@click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Jobs run at the same time (one process each; each loads its own Whisper model).")
+@click.option("--queues", default=None, metavar="Q1,Q2",
+              help="With a broker: the queues to take tasks from, of default, transcribe, clips (default: all).")
+@click.pass_obj
+def worker(app: App, concurrency: int, queues: str | None) -> None:
+    """Run jobs for this workspace until stopped (Ctrl-C).
+
+    With broker_url in studio.toml: a Celery worker (start one on each machine
+    that shares the workspace folder). Without: local workers on the
+    workspace's own queue, as the web app starts them.
+    """
+    workspace = app.workspace
+    if workspace.settings.broker_url:
+        from .jobs.celery_app import run_worker
+
+        run_worker(workspace, concurrency, [q.strip() for q in queues.split(",")] if queues else None,
+                   "WARNING" if app.reporter.quiet else "INFO")
+        return
+    if queues:
+        raise BadInput("--queues needs broker_url in studio.toml (the local queue has one queue)")
+    app.reporter.info(f"{concurrency} local worker(s) on {workspace.root}; Ctrl-C to stop")
+    jobs_mod.local.run_workers(workspace, concurrency)
+
+
+@cli.command()
+@click.option("--state", type=click.Choice(jobs_mod.STATES), default=None, help="Only jobs in this state.")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--retry", "retry_id", default=None, metavar="JOB", help="Queue failed job JOB again.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of jobs, newest first.")
+@click.pass_obj
+def jobs(app: App, state: str | None, limit: int, retry_id: str | None, as_json: bool) -> None:
+    """Jobs, newest first: queued, running (worker, progress), failed (reason) and done."""
+    queue = jobs_mod.open_queue(app.workspace)
+    if retry_id:
+        job = queue.retry(retry_id)
+        click.echo(job.id)
+        return
+    found = queue.jobs(state=state, limit=limit)
+    if as_json:
+        emit_json([j.to_dict() for j in found])
+        return
+    if not found:
+        app.reporter.info("no jobs")
+    for job in found:
+        click.echo(job.line())
 
 
 @cli.command()

@@ -46,6 +46,9 @@ class Settings:
     lang: str = "id"
     # Celery broker (redis://host:6379/0); empty: every stage runs in this process or in local workers
     broker_url: str = ""
+    # longest a job may run on a Celery worker, seconds (transcription; other stages get a share of it); the
+    # broker hands a task whose worker died to another one after 1.25 times this
+    job_time_limit: float = 14400.0
     stations: tuple[Station, ...] = ()
 
 

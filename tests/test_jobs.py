@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -120,15 +121,17 @@ def test_workers_run_stages_like_the_cli(workspace, tmp_path):
 
 
 def test_a_worker_stopped_mid_job_leaves_it_queued(workspace, tmp_path):
-    """SIGTERM while a job runs: it goes back to the queue and the next worker finishes it."""
+    """Progress is written back while a job runs; SIGTERM then: the job goes back to the queue and the next
+    worker finishes it."""
     a = add_episode(workspace, tmp_path, "panjang", seconds=60.0)
     queue = LocalQueue(workspace)
     job = queue.enqueue("renditions", a)
     workers = start_local_workers(workspace, count=1)
     deadline = time.monotonic() + 60
-    while queue.get(job.id).state != "running" and time.monotonic() < deadline:
+    while not queue.get(job.id).progress and time.monotonic() < deadline:  # progress is written back
         time.sleep(0.05)
-    time.sleep(0.5)
+    running = queue.get(job.id)
+    assert running.state == "running" and 0 < running.progress < 1, running
     workers.stop()
     assert queue.get(job.id).state == "queued"
     assert not (workspace.episode_dir(a) / "podcast.mp3").exists()
@@ -137,3 +140,75 @@ def test_a_worker_stopped_mid_job_leaves_it_queued(workspace, tmp_path):
     assert done.state == "done", done
     assert (workspace.episode_dir(a) / "podcast.mp3").is_file()
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the in-process worker gave its handlers back
+
+
+def test_one_queue_shared_by_threads_and_processes_claims_each_job_once(workspace):
+    """A web app's threads share one LocalQueue; workers in other processes claim: every job exactly once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queue = LocalQueue(workspace)
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda i: queue.enqueue("renditions", f"kpu/e{i % 20}"), range(40)))
+    assert len({j.id for j in made}) == 20  # the same episode's second enqueue got the first job
+    others = [LocalQueue(workspace) for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        claimed = list(pool.map(lambda q: [j.id for j in iter(lambda: q.claim("w"), None)], others))
+    assert sorted(sum(claimed, [])) == sorted({j.id for j in made})
+
+
+def test_studio_worker_and_jobs_commands_on_the_local_queue(workspace, tmp_path):
+    a = add_episode(workspace, tmp_path, "satu", seed=1)
+    queue = LocalQueue(workspace)
+    job = queue.enqueue("renditions", a)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    worker = subprocess.Popen([sys.executable, "-m", "studio", "--workspace", str(workspace.root), "worker",
+                               "--concurrency", "2"], env=env)
+    try:
+        wait_for(queue, [job.id])
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=20) == 0
+    listed = subprocess.run([sys.executable, "-m", "studio", "--workspace", str(workspace.root), "jobs", "--json"],
+                            env=env, capture_output=True, text=True, check=True)
+    assert [(j["id"], j["state"]) for j in json.loads(listed.stdout)] == [(job.id, "done")]
+    status = subprocess.run([sys.executable, "-m", "studio", "--workspace", str(workspace.root), "status"],
+                            env=env, capture_output=True, text=True, check=True)
+    assert a in status.stdout
+
+
+def test_only_failures_of_the_machine_are_retried_on_celery_workers():
+    import errno as errno_mod
+
+    import redis
+
+    from studio.errors import BadInput, ProcessingError, ResourceError
+    from studio.jobs.celery_app import is_transient
+    from studio.state import EpisodeBusy
+
+    assert is_transient(ResourceError("ffmpeg hung")) and is_transient(EpisodeBusy("locked"))
+    assert is_transient(redis.ConnectionError("away")) and is_transient(OSError(errno_mod.EIO, "I/O error"))
+    assert not is_transient(BadInput("not audio")) and not is_transient(ProcessingError("ffmpeg failed"))
+    assert not is_transient(ValueError("a bug"))
+
+
+def test_local_workers_end_when_the_process_that_started_them_dies(workspace):
+    """A web app killed with SIGKILL leaves no worker processes behind."""
+    code = ("import sys, time; from studio.jobs import start_local_workers; from studio.workspace import Workspace; "
+            "w = start_local_workers(Workspace(sys.argv[1]), 2); print(' '.join(str(p.pid) for p in w.processes), "
+            "flush=True); time.sleep(60)")
+    app = subprocess.Popen([sys.executable, "-c", code, str(workspace.root)], stdout=subprocess.PIPE, text=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    pids = [int(p) for p in app.stdout.readline().split()]
+    app.kill()
+    app.wait()
+    deadline = time.monotonic() + 20
+
+    def running(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has exited
+        except FileNotFoundError:
+            return False
+
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert time.monotonic() < deadline, "workers outlived their parent"

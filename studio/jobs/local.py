@@ -17,6 +17,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -80,9 +81,16 @@ class LocalQueue:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()  # one connection, shared by a web app's threads: one transaction at a time
 
     def close(self) -> None:
         self._db.close()
+
+    def __enter__(self) -> "LocalQueue":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # -- the interface shared with the Celery queue ------------------------
     def enqueue(self, stage: str, episode: str | None = None, params: dict | None = None) -> Job:
@@ -104,14 +112,14 @@ class LocalQueue:
 
     def jobs(self, state: str | None = None, limit: int = 200) -> list[Job]:
         if state:
-            rows = self._db.execute("SELECT * FROM jobs WHERE state = ? ORDER BY seq DESC LIMIT ?", (state, limit))
+            rows = self._query("SELECT * FROM jobs WHERE state = ? ORDER BY seq DESC LIMIT ?", (state, limit))
         else:
-            rows = self._db.execute("SELECT * FROM jobs ORDER BY seq DESC LIMIT ?", (limit,))
-        return [_job(r) for r in rows.fetchall()]
+            rows = self._query("SELECT * FROM jobs ORDER BY seq DESC LIMIT ?", (limit,))
+        return [_job(r) for r in rows]
 
     def get(self, job_id: str) -> Job | None:
-        row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return _job(row) if row else None
+        rows = self._query("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return _job(rows[0]) if rows else None
 
     def retry(self, job_id: str) -> Job:
         job = self.get(job_id)
@@ -128,44 +136,56 @@ class LocalQueue:
         return _job(row) if row else None
 
     def set_progress(self, job_id: str, progress: float) -> None:
-        self._db.execute("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'running'", (progress, job_id))
+        self._query("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'running'", (progress, job_id))
 
     def finish(self, job_id: str, error: str = "", exit_code: int = 0) -> None:
-        self._db.execute("UPDATE jobs SET state = ?, error = ?, exit_code = ?, finished_at = ?, progress = ? "
+        self._query("UPDATE jobs SET state = ?, error = ?, exit_code = ?, finished_at = ?, progress = ? "
                          "WHERE id = ?", ("failed" if error else "done", error, exit_code, now_iso(),
                                           None if error else 1.0, job_id))
 
     def requeue(self, job_id: str) -> None:
         """Put a job whose worker stopped before finishing it back in the queue, in its place."""
-        self._db.execute("UPDATE jobs SET state = 'queued', worker = '', started_at = '', progress = NULL "
+        self._query("UPDATE jobs SET state = 'queued', worker = '', started_at = '', progress = NULL "
                          "WHERE id = ? AND state = 'running'", (job_id,))
 
     def recover(self) -> list[str]:
         """Requeue the running jobs of workers on this host that are gone; returns their ids."""
         host = socket.gethostname()
         lost = []
-        for row in self._db.execute("SELECT id, worker FROM jobs WHERE state = 'running'").fetchall():
+        for row in self._query("SELECT id, worker FROM jobs WHERE state = 'running'"):
             name, _, pid = row["worker"].rpartition(":")
             if name == host and pid.isdigit() and not _alive(int(pid)):
                 self.requeue(row["id"])
                 lost.append(row["id"])
         return lost
 
+    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
     def _transaction(self):
-        return _Immediate(self._db)
+        return _Immediate(self._db, self._lock)
 
 
 class _Immediate:
     """BEGIN IMMEDIATE ... COMMIT: takes the write lock at once, so a read-then-write is atomic."""
 
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock):
+        self.db, self.lock = db, lock
 
     def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
+        self.lock.acquire()
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
 
     def __exit__(self, kind, value, tb):
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        try:
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        finally:
+            self.lock.release()
 
 
 def _alive(pid: int) -> bool:
@@ -186,8 +206,11 @@ def failure_line(job: Job, exc: BaseException, workspace: Workspace) -> tuple[st
     return message, code
 
 
-def work(workspace: Workspace, once: bool = False) -> None:
-    """Take jobs from the local queue and run them until SIGTERM/SIGINT (or, with `once`, until it is empty)."""
+def work(workspace: Workspace, once: bool = False, parent: int | None = None) -> None:
+    """Take jobs from the local queue and run them until SIGTERM/SIGINT (or, with `once`, until it is empty).
+
+    With `parent` (the pid of the web app that started it), stop when idle and that process is gone: a
+    killed web app leaves no workers behind."""
     from ..process import ModelCache
     from .runner import run_stage, worker_name
 
@@ -212,7 +235,7 @@ def work(workspace: Workspace, once: bool = False) -> None:
                 last_recover = time.monotonic()
             current = queue.claim(name)
             if current is None:
-                if once:
+                if once or (parent is not None and os.getppid() != parent):
                     return
                 time.sleep(POLL_S)
                 continue
@@ -257,10 +280,32 @@ def start_local_workers(workspace: Workspace, count: int = 1) -> LocalWorkers:
     LocalQueue(workspace).close()  # create the file before the workers race to
     root = str(Path(__file__).resolve().parents[2])  # where this studio package is, for the children
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-c", "from studio.jobs.local import main; main()", str(workspace.root)]
+    command = [sys.executable, "-c", "from studio.jobs.local import main; main()", str(workspace.root),
+               str(os.getpid())]
     return LocalWorkers([subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL) for _ in range(count)])
 
 
+def run_workers(workspace: Workspace, count: int = 1) -> None:
+    """`studio worker` without a broker: `count` workers on the local queue until SIGTERM or Ctrl-C."""
+    if count == 1:
+        work(workspace)
+        return
+    workers = start_local_workers(workspace, count)
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        for process in workers.processes:
+            process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        workers.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main() -> None:
-    """Entry of a worker process started by start_local_workers: `python -c ... WORKSPACE`."""
-    work(Workspace(Path(sys.argv[1])))
+    """Entry of a worker process started by start_local_workers: `python -c ... WORKSPACE PARENT_PID`."""
+    work(Workspace(Path(sys.argv[1])), parent=int(sys.argv[2]))
