@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import traceback
 from dataclasses import asdict, dataclass
@@ -773,6 +774,8 @@ def web(app: App, host: str, port: int, workers: int, trusted_proxy: str | None)
             app.reporter.info("no job queue in this Studio (studio.jobs): uploads are kept but not processed")
         else:
             runners = start_local_workers(workspace, count=workers)
+    # A plain SIGTERM would end this process at once and leave the workers running: leave through `finally`.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         web_mod.serve(flask_app, host, port, trusted_proxy=trusted_proxy,
                       ready=lambda url: click.echo(f"studio web on {url}/ (Ctrl-C to stop)"))

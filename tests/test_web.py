@@ -324,3 +324,61 @@ def test_users_page_adds_a_user_with_a_one_time_password(web):
     password = re.search(r'<code class="secret">([^<]+)</code>', html).group(1)
     assert authenticate(web.workspace, "dewi", password).role == "scheduler"
     assert client.post("/users/admin/remove", data={"csrf_token": web.csrf(client)}).status_code == 400
+
+
+def test_studio_web_serves_with_waitress_and_stops_its_workers(workspace, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from conftest import free_port, stop, wait_for_port
+
+    repo = Path(__file__).resolve().parents[1]
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    log = tmp_path / "web.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "studio", "--workspace", str(workspace.root), "web",
+                                   "--port", str(port), "--workers", "1"], env=env, stdout=out, stderr=out)
+    children = []
+    try:
+        wait_for_port(port, server)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login") as answer:
+            assert answer.status == 200
+            assert answer.headers["Server"] == "studio"
+            assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
+            assert "Masuk" in answer.read().decode()
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        assert children, "no local worker process"
+    finally:
+        stop(server)
+    output = log.read_text()
+    assert f"studio web on http://127.0.0.1:{port}/" in output
+    time.sleep(0.5)
+    left = [pid for pid in children if Path(f"/proc/{pid}").exists()
+            and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+    for pid in left:  # do not leave them running when the assertion fails
+        os.kill(int(pid), 9)
+    assert not left, "local workers outlived studio web"
+
+
+def test_the_catalogue_sees_new_edited_and_removed_episodes(workspace):
+    import shutil
+
+    from studio.catalog import Catalog
+
+    add_fake_episode(workspace, "kpu", "2024-01-10-dpt", title="DPT")
+    catalog = Catalog(workspace)
+    assert [r.title for r in catalog.rows()] == ["DPT"]
+    add_fake_episode(workspace, "kpu", "2024-02-01-tps", title="TPS")
+    assert [r.title for r in catalog.rows(max_age=3600)] == ["DPT"]  # young enough: from memory
+    assert [r.title for r in catalog.rows()] == ["TPS", "DPT"]
+    episode = workspace.episode("kpu/2024-01-10-dpt")
+    episode.title = "DPT (koreksi)"
+    workspace.save_episode(episode)
+    assert [r.title for r in catalog.rows()] == ["TPS", "DPT (koreksi)"]
+    shutil.rmtree(workspace.episode_dir("kpu/2024-02-01-tps"))
+    assert [r.id for r in Catalog(workspace).rows()] == ["kpu/2024-01-10-dpt"]  # a new one starts from the file
