@@ -1,5 +1,5 @@
 """The web app in a real browser (Debian's Chromium via Playwright): sign in, upload, the episodes page,
-accessibility (axe-core) and screenshots of each page at 360 px and 1280 px (docs/screenshots/)."""
+accessibility (axe-core) and screenshots of each page at 360 px and 1280 px (docs/web/)."""
 
 from __future__ import annotations
 
