@@ -23,6 +23,14 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 MODEL_CACHE = Path(__file__).resolve().parents[1] / ".studio-cache" / "models"
 
 
+def screenshot_dir(fallback: Path) -> Path:
+    """Where browser tests save their screenshots: docs/web/ when STUDIO_SCREENSHOTS=1 (to refresh the
+    README's pictures), else `fallback` (a test's tmp_path): a plain test run changes no tracked file."""
+    if os.environ.get("STUDIO_SCREENSHOTS") == "1":
+        return Path(__file__).resolve().parents[1] / "docs" / "web"
+    return fallback
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("true", "1")
 

@@ -9,12 +9,9 @@ from pathlib import Path
 import pytest
 
 import audiogen as g
-from conftest import add_fake_episode, axe_serious_violations
+from conftest import add_fake_episode, axe_serious_violations, screenshot_dir
 from studio.web import create_app
 from webutil import PASSWORDS, make_web
-
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-
 
 @pytest.fixture
 def live(workspace, browser):
@@ -37,11 +34,12 @@ def sign_in(page, base: str, name: str) -> None:
     page.click("button[type=submit]")
 
 
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def shoot(page, name: str, tmp_path: Path) -> None:
+    shots = screenshot_dir(tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     for width in (1280, 360):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
@@ -50,7 +48,7 @@ def test_sign_in_upload_and_see_the_episode(live, page, tmp_path):
     page.goto(f"{base}/episodes")
     assert "/login" in page.url
     assert axe_serious_violations(page) == []
-    shoot(page, "login")
+    shoot(page, "login", tmp_path)
     sign_in(page, base, "prod")
     assert page.url.endswith("/episodes")
     source = g.encode(g.speech(3.0), tmp_path / "Rapat pleno KPU.wav")
@@ -62,13 +60,13 @@ def test_sign_in_upload_and_see_the_episode(live, page, tmp_path):
     page.click("#upload-button")
     page.wait_for_selector("#upload-status a", timeout=60_000)
     assert "kpu/2024-05-02-rapat-pleno-kpu" in page.inner_text("#upload-status")
-    shoot(page, "upload")
+    shoot(page, "upload", tmp_path)
     page.goto(f"{base}/episodes")
     assert "Rapat pleno KPU" in page.inner_text("table.episodes")
     assert "menunggu" in page.inner_text("table.episodes")  # the process job waits (no worker in this test)
 
 
-def test_every_page_has_no_serious_accessibility_violation(live, page):
+def test_every_page_has_no_serious_accessibility_violation(live, page, tmp_path):
     web, base = live
     add_fake_episode(web.workspace, "kpu", "2024-01-10-dpt-dan-pemilih-pindahan", title="DPT dan pemilih pindahan")
     add_fake_episode(web.workspace, "kpu", "2024-02-01-tps-baru", title="TPS baru dan KPPS")
@@ -81,7 +79,7 @@ def test_every_page_has_no_serious_accessibility_violation(live, page):
         for label, path in paths:
             tab.goto(f"{base}{path}")
             assert axe_serious_violations(tab) == [], label
-            shoot(tab, label)
+            shoot(tab, label, tmp_path)
         context.close()
 
 

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 import audiogen as g
-from conftest import CHROMIUM, axe_serious_violations, free_port, need_program, wait_for_port
+from conftest import CHROMIUM, axe_serious_violations, free_port, need_program, screenshot_dir, wait_for_port
 from studio import captions
 from studio.ingest import IngestRequest, ingest
 from studio.jobs import open_queue, start_local_workers
@@ -29,7 +29,6 @@ from studio.workspace import Workspace, init_workspace
 from webutil import make_web
 
 REPO = Path(__file__).resolve().parents[1]
-SCREENSHOTS = REPO / "docs" / "screenshots"
 SENTENCES = ["Selamat pagi pemilih pemula di Kota Jayapura.", "Hari ini kita bahas daftar pemilih tetap.",
              "Cek nama Anda di DPT sebelum hari pemungutan suara.", "Datang ke TPS membawa KTP elektronik.",
              "Petugas KPPS akan membantu Anda di bilik suara.", "Terima kasih sudah mendengarkan."]
@@ -338,7 +337,7 @@ def sign_in(page, base: str) -> None:
     page.wait_for_url(lambda u: "/login" not in u)
 
 
-def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web) -> None:
+def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web, tmp_path) -> None:
     need_program(CHROMIUM, "install Debian's chromium (apt-get install chromium), as .ci/run does")
     folder = web.workspace.episode_dir(episode_of(web).id)
     errors: list[str] = []
@@ -394,13 +393,14 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web) 
     assert not [e for e in errors if "Content Security Policy" in e], errors
     assert axe_serious_violations(page) == []
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_dir(tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.reload()
     page.wait_for_timeout(800)
-    page.screenshot(path=str(SCREENSHOTS / "episode-1280.png"), full_page=True)
+    page.screenshot(path=str(shots / "episode-1280.png"), full_page=True)
     page.set_viewport_size({"width": 360, "height": 780})
     page.wait_for_timeout(500)
-    page.screenshot(path=str(SCREENSHOTS / "episode-360.png"), full_page=True)
+    page.screenshot(path=str(shots / "episode-360.png"), full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 361  # nothing wider than the phone
     assert axe_serious_violations(page) == []
