@@ -197,7 +197,7 @@ def _site_uploads(folder: Path, hashes: HashCache) -> list[Upload]:
     root = str(folder)
     for parent, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel = os.path.relpath(parent, root)
+        rel = parent[len(root) + 1:] or "."  # os.walk joins below root: relpath would normalise both paths each time
         for name in sorted(names):
             if name.startswith("."):
                 continue

@@ -449,7 +449,7 @@ def write_site(pages: dict[str, bytes], out: Path, kept: set[str] = frozenset())
         result.changed.append(key)
     root = str(out)
     for parent, dirs, names in os.walk(root):
-        rel = os.path.relpath(parent, root)
+        rel = parent[len(root) + 1:] or "."  # os.walk joins below root: relpath would normalise both paths each time
         if rel == SEARCH_DIR:
             dirs.clear()
             continue
