@@ -61,7 +61,7 @@ POOL_MIN_EPISODES = 200  # fewer episodes to render: in this process (starting w
 POOL_BATCH = 25  # episodes a worker renders per task
 MAX_WORKERS = 4
 SEARCH_DIR = "pagefind"  # one Pagefind index per show: pagefind/<show>/, merged by search.js
-CACHE_FILE = ".site-cache.json"  # in the site folder: per episode, the key its pages were made from
+CACHE_FILE = ".site-cache.json"  # in the site folder: per episode (and show:<slug>), the key its pages were made from
 
 
 @dataclass(frozen=True)
@@ -276,18 +276,45 @@ class SiteBuilder:
                                     f"Sitemap: {self.base_url}/sitemap.xml\n").encode()
         return self.pages
 
+    def show_pages_key(self, show: Show, items: list[feeds.FeedEpisode]) -> str | None:
+        """A hash of what a show's pages are made from, when publish gave every episode's input key."""
+        keys = [self.input_keys.get(item.episode.id) for item in items]
+        if not all(keys):
+            return None
+        artwork = self.artwork.get(show.slug)
+        digest = hashlib.sha256(json.dumps([self.code, self.base_url, {s: asdict(v) for s, v in self.shows.items()},
+                                            artwork.key if artwork else None], sort_keys=True).encode())
+        for item, key in zip(items, keys):
+            digest.update(f"\n{item.episode.id} {key}".encode())
+            for asset in item.assets:
+                digest.update(f" {asset.key} {asset.size} {asset.mtime_ns}".encode())
+        return digest.hexdigest()
+
     def show_pages(self, show: Show, items: list[feeds.FeedEpisode]) -> None:
+        """A show's pages of episodes, kept as they are when none of its episodes (nor any show) changed."""
         feed_url = feeds.url(self.base_url, feeds.feed_key(show.slug))
         count = max(1, -(-len(items) // PAGE_SIZE))
+        made_key = self.show_pages_key(show, items)
+        before = self.cached.get(f"show:{show.slug}")
+        keep = (made_key and self.out and isinstance(before, dict) and before.get("key") == made_key
+                and all(os.path.isfile(os.path.join(self.out, f)) for f in before.get("files", [])))
+        rendered = set(self.pages)
         for number in range(1, count + 1):
             folder = page_dir(show.slug)
             key = f"{folder}/index.html" if number == 1 else f"{folder}/page/{number}/index.html"
             page_items = items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+            self.sitemap.append((key, page_items[0].published.date().isoformat() if page_items else ""))
+            if keep:
+                continue
             self.render(key, "show.html", show.language, show=show, items=page_items, number=number, count=count,
                         feed_url=feed_url, app_url="podcast://" + feed_url.split("://", 1)[1],
                         thumb=self.thumb_key(show.slug), opml=feeds.OPML_KEY,
                         artwork=self.artwork.get(show.slug))
-            self.sitemap.append((key, page_items[0].published.date().isoformat() if page_items else ""))
+        if keep:
+            self.kept.update(before["files"])
+            self.made[f"show:{show.slug}"] = before
+        elif made_key:
+            self.made[f"show:{show.slug}"] = {"key": made_key, "files": sorted(set(self.pages) - rendered)}
 
     def episode_key(self, show: Show, item: feeds.FeedEpisode) -> str:
         """A hash of everything an episode's pages are made from (file sizes and times, not contents)."""
