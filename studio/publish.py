@@ -167,7 +167,7 @@ class HashCache:
         self.used: dict[str, list] = {}
 
     def sha256(self, source: Path | str, size: int, mtime_ns: int) -> str:
-        name = str(source)
+        name = source if isinstance(source, str) else str(source)
         if name.startswith(self.prefix):  # plain string work: this runs for every published file
             name = name[len(self.prefix):]
         entry = self.entries.get(name)

@@ -376,7 +376,7 @@ class SiteBuilder:
         cues = []
         if vtt := item.transcripts.get("vtt"):
             try:
-                cues = parse_vtt(vtt.source.read_text(encoding="utf-8-sig", errors="replace"), str(vtt.source))
+                cues = parse_vtt(Path(vtt.source).read_text(encoding="utf-8-sig", errors="replace"), str(vtt.source))
             except Exception:  # noqa: BLE001 - a broken producer edit: the page goes out without its transcript
                 cues = []
         sentences = sentences_from_cues((c.start, c.end, c.body) for c in cues)
