@@ -156,7 +156,7 @@ class Asset:
     """One workspace file that is published under `key`."""
 
     key: str
-    source: Path
+    source: Path | str  # a str from the directory listings (pathlib costs too much for every file, every publish)
     size: int
     mime: str
     mtime_ns: int = 0  # lets publish reuse a cached sha256 and notice a file changed under it
@@ -195,7 +195,7 @@ def _asset(key: str, entry: os.DirEntry | None, mime: str | None = None) -> Asse
         info = entry.stat()
     except OSError:
         return None
-    return Asset(key=key, source=Path(entry.path), size=info.st_size, mime=mime or mime_type(entry.name),
+    return Asset(key=key, source=entry.path, size=info.st_size, mime=mime or mime_type(entry.name),
                  mtime_ns=info.st_mtime_ns)
 
 

@@ -33,11 +33,15 @@ Objects under the target that are no longer published are reported and kept;
 `prune` deletes them (never anything outside the target's folder or prefix). A
 `radio/` tree that an older Studio put into the public target is deleted.
 
-Two caches in the workspace's cache folder keep an unchanged publish cheap for
-thousands of episodes:
+Caches in the workspace's cache folder keep publish cheap for thousands of episodes
+(every episode is read once per plan, for the feeds, the site and the radio manifest):
 
     publish-hashes.json  the sha256 of each source file by size and modification time,
                          so media are read only when they change
+    publish-episodes.json  each parsed episode.toml by size and modification time
+    publish-feeds/       each show's feed as last rendered and the key of its inputs
+                         (episode.toml and state.json sizes and times, published files):
+                         a feed is rendered again only when that key changes
     publish-plan.json    the last plan (keys, hashes, sizes; not the feed bytes) under a
                          fingerprint of every input's name, size and modification time:
                          when nothing changed, no episode.toml is parsed and no feed is
@@ -163,7 +167,7 @@ class HashCache:
         self.used: dict[str, list] = {}
 
     def sha256(self, source: Path | str, size: int, mtime_ns: int) -> str:
-        name = str(source)
+        name = source if isinstance(source, str) else str(source)
         if name.startswith(self.prefix):  # plain string work: this runs for every published file
             name = name[len(self.prefix):]
         entry = self.entries.get(name)
@@ -197,7 +201,7 @@ def _site_uploads(folder: Path, hashes: HashCache) -> list[Upload]:
     root = str(folder)
     for parent, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel = os.path.relpath(parent, root)
+        rel = parent[len(root) + 1:] or "."  # os.walk joins below root: relpath would normalise both paths each time
         for name in sorted(names):
             if name.startswith("."):
                 continue

@@ -272,6 +272,27 @@ def test_unchanged_publish_rewrites_nothing_and_one_change_rewrites_its_pages(tm
     assert "Tahapan pilkada 2024" in (ws.root / "public/kpu/2024-02-01-pilkada/index.html").read_text()
 
 
+def test_pages_rendered_in_worker_processes_are_the_same(tmp_path: Path, audio_mp3: bytes, monkeypatch):
+    from studio.site import builder
+
+    serial = make_site_workspace(tmp_path / "serial", audio_mp3)
+    publish.publish(serial)
+    monkeypatch.setattr(builder, "POOL_MIN_EPISODES", 1)
+    monkeypatch.setattr(builder, "POOL_BATCH", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # the pool even on a one-CPU runner
+    pooled = make_site_workspace(tmp_path / "pooled", audio_mp3)
+    publish.publish(pooled)
+
+    def site(ws: Workspace) -> dict[str, bytes]:
+        root = ws.cache_dir / publish.SITE_DIR
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
+                if p.is_file() and p.relative_to(root).parts[0] not in ("pagefind", builder.CACHE_FILE)}
+
+    serial_pages, pooled_pages = site(serial), site(pooled)
+    assert any(k.endswith("/index.html") and k.count("/") == 2 for k in pooled_pages)
+    assert pooled_pages == serial_pages
+
+
 # -- in the browser (Debian's Chromium through Playwright) -----------------------
 
 EPISODE = "/kpu/2024-03-01-daftar-pemilih/index.html"

@@ -24,8 +24,9 @@ import io
 import json
 import os
 import shutil
+import multiprocessing
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,8 +57,11 @@ PARAGRAPH_CHARS = 600
 # a show with one of these slugs gets its pages under show-<slug>/ instead.
 RESERVED = frozenset({"feeds", "media", "transcripts", "chapters", "clips", "artwork", "radio", "embed", "search",
                       "static", "pagefind", "index.html", "sitemap.xml", "robots.txt"})
+POOL_MIN_EPISODES = 200  # fewer episodes to render: in this process (starting workers costs more)
+POOL_BATCH = 25  # episodes a worker renders per task
+MAX_WORKERS = 4
 SEARCH_DIR = "pagefind"  # one Pagefind index per show: pagefind/<show>/, merged by search.js
-CACHE_FILE = ".site-cache.json"  # in the site folder: per episode, the key its pages were made from
+CACHE_FILE = ".site-cache.json"  # in the site folder: per episode (and show:<slug>), the key its pages were made from
 
 
 @dataclass(frozen=True)
@@ -259,28 +263,58 @@ class SiteBuilder:
         self.sitemap.append(("index.html", newest[0].published.date().isoformat() if newest else ""))
         self.render("search/index.html", "search.html", self.site_lang, thumbs=self.thumb_key,
                     indexes=[slug for slug in self.shows if self.items.get(slug)])
+        todo: list[tuple[Show, feeds.FeedEpisode, str]] = []
         for slug, show in self.shows.items():
             self.show_pages(show, self.items.get(slug, []))
             for item in self.items.get(slug, []):
-                self.episode_pages(show, item)
+                if key := self.episode_pages(show, item):
+                    todo.append((show, item, key))
+        self.render_episodes(todo)
         self.pages["sitemap.xml"] = self.env.get_template("sitemap.xml").render(
             entries=[(self.absolute(k), day) for k, day in self.sitemap]).encode()
         self.pages["robots.txt"] = (f"User-agent: *\nAllow: /\nDisallow: /{SEARCH_DIR}/\n\n"
                                     f"Sitemap: {self.base_url}/sitemap.xml\n").encode()
         return self.pages
 
+    def show_pages_key(self, show: Show, items: list[feeds.FeedEpisode]) -> str | None:
+        """A hash of what a show's pages are made from, when publish gave every episode's input key."""
+        keys = [self.input_keys.get(item.episode.id) for item in items]
+        if not all(keys):
+            return None
+        artwork = self.artwork.get(show.slug)
+        digest = hashlib.sha256(json.dumps([self.code, self.base_url, {s: asdict(v) for s, v in self.shows.items()},
+                                            artwork.key if artwork else None], sort_keys=True).encode())
+        for item, key in zip(items, keys):
+            digest.update(f"\n{item.episode.id} {key}".encode())
+            for asset in item.assets:
+                digest.update(f" {asset.key} {asset.size} {asset.mtime_ns}".encode())
+        return digest.hexdigest()
+
     def show_pages(self, show: Show, items: list[feeds.FeedEpisode]) -> None:
+        """A show's pages of episodes, kept as they are when none of its episodes (nor any show) changed."""
         feed_url = feeds.url(self.base_url, feeds.feed_key(show.slug))
         count = max(1, -(-len(items) // PAGE_SIZE))
+        made_key = self.show_pages_key(show, items)
+        before = self.cached.get(f"show:{show.slug}")
+        keep = (made_key and self.out and isinstance(before, dict) and before.get("key") == made_key
+                and all(os.path.isfile(os.path.join(self.out, f)) for f in before.get("files", [])))
+        rendered = set(self.pages)
         for number in range(1, count + 1):
             folder = page_dir(show.slug)
             key = f"{folder}/index.html" if number == 1 else f"{folder}/page/{number}/index.html"
             page_items = items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+            self.sitemap.append((key, page_items[0].published.date().isoformat() if page_items else ""))
+            if keep:
+                continue
             self.render(key, "show.html", show.language, show=show, items=page_items, number=number, count=count,
                         feed_url=feed_url, app_url="podcast://" + feed_url.split("://", 1)[1],
                         thumb=self.thumb_key(show.slug), opml=feeds.OPML_KEY,
                         artwork=self.artwork.get(show.slug))
-            self.sitemap.append((key, page_items[0].published.date().isoformat() if page_items else ""))
+        if keep:
+            self.kept.update(before["files"])
+            self.made[f"show:{show.slug}"] = before
+        elif made_key:
+            self.made[f"show:{show.slug}"] = {"key": made_key, "files": sorted(set(self.pages) - rendered)}
 
     def episode_key(self, show: Show, item: feeds.FeedEpisode) -> str:
         """A hash of everything an episode's pages are made from (file sizes and times, not contents)."""
@@ -303,19 +337,38 @@ class SiteBuilder:
                 [[a.key, a.size, a.mtime_ns] for a in item.assets]]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
-    def episode_pages(self, show: Show, item: feeds.FeedEpisode) -> None:
+    def episode_pages(self, show: Show, item: feeds.FeedEpisode) -> str | None:
+        """Keep the episode's pages if its inputs are unchanged; else the key to render them under."""
         episode = item.episode
         key = self.episode_key(show, item)
         before = self.cached.get(episode.id)
+        self.sitemap.append((f"{page_dir(episode.show)}/{episode.slug}/index.html", item.published.date().isoformat()))
         if (self.out and isinstance(before, dict) and before.get("key") == key
                 and all(os.path.isfile(os.path.join(self.out, f)) for f in before.get("files", []))):
             self.kept.update(before["files"])
             self.made[episode.id] = before
-            self.sitemap.append((f"{page_dir(episode.show)}/{episode.slug}/index.html", item.published.date().isoformat()))
+            return None
+        return key
+
+    def render_episodes(self, todo: list[tuple[Show, feeds.FeedEpisode, str]]) -> None:
+        """Render these episodes' pages: in worker processes, one per CPU, when there are many (a first build)."""
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        if len(todo) < POOL_MIN_EPISODES or workers < 2:
+            for show, item, key in todo:
+                rendered = set(self.pages)
+                self.render_episode(show, item)
+                self.made[item.episode.id] = {"key": key, "files": sorted(set(self.pages) - rendered)}
             return
-        rendered = set(self.pages)
-        self.render_episode(show, item)
-        self.made[episode.id] = {"key": key, "files": sorted(set(self.pages) - rendered)}
+        keys = {item.episode.id: key for _, item, key in todo}
+        size = max(1, min(POOL_BATCH, -(-len(todo) // (workers * 4))))
+        batches = [[(show.slug, item) for show, item, _ in todo[i:i + size]] for i in range(0, len(todo), size)]
+        # fork: the workers start with this builder's state (templates compiled, shows, artwork), no re-import.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_start_worker, initargs=(self,)) as pool:
+            for results in pool.map(_render_batch, batches):
+                for episode_id, pages in results:
+                    self.pages.update(pages)
+                    self.made[episode_id] = {"key": keys[episode_id], "files": sorted(pages)}
 
     def render_episode(self, show: Show, item: feeds.FeedEpisode) -> None:
         episode = item.episode
@@ -323,7 +376,7 @@ class SiteBuilder:
         cues = []
         if vtt := item.transcripts.get("vtt"):
             try:
-                cues = parse_vtt(vtt.source.read_text(encoding="utf-8-sig", errors="replace"), str(vtt.source))
+                cues = parse_vtt(Path(vtt.source).read_text(encoding="utf-8-sig", errors="replace"), str(vtt.source))
             except Exception:  # noqa: BLE001 - a broken producer edit: the page goes out without its transcript
                 cues = []
         sentences = sentences_from_cues((c.start, c.end, c.body) for c in cues)
@@ -373,7 +426,26 @@ class SiteBuilder:
             self.render(clip.page, "clip.html", show.language, clip=clip, clip_url=self.absolute(clip.page),
                         episode_key=key, **context)
         self.render(embed_key, "embed.html", show.language, **context)
-        self.sitemap.append((key, day.isoformat()))
+
+
+_worker: list[SiteBuilder] = []  # in a worker process of SiteBuilder.render_episodes: the builder it renders with
+
+
+def _start_worker(builder: SiteBuilder) -> None:
+    builder.pages = {}
+    _worker.append(builder)
+
+
+def _render_batch(batch: list[tuple[str, feeds.FeedEpisode]]) -> list[tuple[str, dict[str, bytes]]]:
+    """Pages of some episodes, rendered in a worker process: (episode id, {key: bytes}) each."""
+    builder = _worker[0]
+    results = []
+    for slug, item in batch:
+        builder.pages = {}
+        builder.render_episode(builder.shows[slug], item)
+        results.append((item.episode.id, builder.pages))
+    builder.pages = {}
+    return results
 
 
 def _code_key() -> str:
@@ -404,7 +476,7 @@ def write_site(pages: dict[str, bytes], out: Path, kept: set[str] = frozenset())
         result.changed.append(key)
     root = str(out)
     for parent, dirs, names in os.walk(root):
-        rel = os.path.relpath(parent, root)
+        rel = parent[len(root) + 1:] or "."  # os.walk joins below root: relpath would normalise both paths each time
         if rel == SEARCH_DIR:
             dirs.clear()
             continue
