@@ -121,9 +121,19 @@ def test_upload_review_correct_clip_approve_publish_in_a_browser(studio, browser
     page.locator("#cue-0 button[type=submit]").click()
     page.wait_for_selector("#cue-0 .saved")
 
-    # A highlight typed into the range form, one format: its clip appears when the job is done.
-    page.fill("#highlight-start", "1.0")
-    page.fill("#highlight-end", "17.0")
+    # A highlight dragged on the waveform (it fills the range form), one format: its clip appears when done.
+    page.wait_for_function("() => { const host = document.querySelector('#waveform > div');"
+                           " return !!(host && host.shadowRoot && host.shadowRoot.querySelector('canvas')); }")
+    box = page.locator("#waveform").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.04, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=8)
+    page.mouse.move(box["x"] + box["width"] * 0.96, y, steps=8)
+    page.mouse.up()
+    page.wait_for_function("() => document.getElementById('highlight-end').value !== ''", timeout=5000)
+    dragged = float(page.input_value("#highlight-start")), float(page.input_value("#highlight-end"))
+    assert 15.0 <= dragged[1] - dragged[0] <= 17.9, dragged
     page.fill(".highlight-form input[name=title]", "Kabar utama")
     for box in page.locator(".highlight-form input[name=formats]").all():
         if box.get_attribute("value") != "square":
@@ -132,6 +142,8 @@ def test_upload_review_correct_clip_approve_publish_in_a_browser(studio, browser
     page.wait_for_selector("#clips video", timeout=240_000)
     assert "Kabar utama" in page.inner_text("#clips")
     assert (workspace.episode_dir(EPISODE) / "clips" / "01-square.mp4").stat().st_size > 10_000
+    (highlight,) = workspace.episode(EPISODE).highlights
+    assert (highlight["start"], highlight["end"]) == pytest.approx(dragged, abs=0.05)
     timings["corrected and clipped"] = time.monotonic() - began
     wait_for_jobs(workspace)  # the follow-up of the cue edit
 
