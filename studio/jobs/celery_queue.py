@@ -18,7 +18,7 @@ from dataclasses import asdict, replace
 
 from ..errors import BadInput
 from ..workspace import Workspace
-from .job import Job, check_job, dedupe_key, now_iso
+from .job import Job, check_job, dedupe_key, failed_job, now_iso
 
 PREFIX = "studio:"
 DEDUPE_TTL_S = 7 * 24 * 3600  # a dedupe key outlives no chain by more than this, whatever happens
@@ -145,11 +145,7 @@ class CeleryQueue:
         return self.records.get(job_id)
 
     def retry(self, job_id: str) -> Job:
-        job = self.get(job_id)
-        if job is None:
-            raise BadInput(f"no job {job_id}")
-        if job.state != "failed":
-            raise BadInput(f"job {job_id} is {job.state}, not failed: only a failed job can be retried")
+        job = failed_job(self.get(job_id), job_id)
         return self.enqueue(job.stage, job.episode, job.params)
 
 

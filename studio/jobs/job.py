@@ -58,6 +58,15 @@ def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"
 
 
+def failed_job(job: Job | None, job_id: str) -> Job:
+    """`job` when it can be retried: it exists and it failed (BadInput otherwise)."""
+    if job is None:
+        raise BadInput(f"no job {job_id}")
+    if job.state != "failed":
+        raise BadInput(f"job {job_id} is {job.state}, not failed: only a failed job can be retried")
+    return job
+
+
 def check_job(stage: str, episode: str | None, params: dict | None) -> dict:
     """Refuse a job that could never run; returns its params."""
     if stage not in STAGES:

@@ -22,9 +22,9 @@ import time
 import uuid
 from pathlib import Path
 
-from ..errors import BadInput, explain
+from ..errors import explain
 from ..workspace import Workspace
-from .job import Job, check_job, dedupe_key, now_iso
+from .job import Job, check_job, dedupe_key, failed_job, now_iso
 
 QUEUE_FILE = ".studio/jobs.sqlite3"
 POLL_S = 0.1  # how often an idle worker looks for a job
@@ -122,11 +122,7 @@ class LocalQueue:
         return _job(rows[0]) if rows else None
 
     def retry(self, job_id: str) -> Job:
-        job = self.get(job_id)
-        if job is None:
-            raise BadInput(f"no job {job_id}")
-        if job.state != "failed":
-            raise BadInput(f"job {job_id} is {job.state}, not failed: only a failed job can be retried")
+        job = failed_job(self.get(job_id), job_id)
         return self.enqueue(job.stage, job.episode, job.params)
 
     # -- what workers do ---------------------------------------------------
