@@ -31,6 +31,12 @@ UNSPACED_LANGUAGES = {"zh", "ja", "th", "lo", "my", "yue", "bo"}
 # lost most of it (typically a loop inside one word, "kongkongkong", then end of text).
 MIN_CHARS_PER_SECOND = 2.0
 
+# Decoded without timestamp tokens, Whisper often ends a chunk of several joined
+# utterances after the first (end of text): the rest of the chunk, decoded on its own,
+# comes out. The last word normally ends within the VAD padding (0.4 s) of the chunk's end.
+MAX_UNDECODED_TAIL_SECONDS = 2.0
+MAX_TAIL_PASSES = 3
+
 # Measured on the corpus with beam search: English lyrics over music decode at about -0.8
 # as Indonesian, clearly spoken English well above that.
 FOREIGN_MAX_LOGPROB = -0.7
@@ -95,6 +101,23 @@ def speech_chunks(clips: list[dict], max_samples: int) -> list[list[dict]]:
     return chunks
 
 
+def undecoded_tail(segments: list[dict], offset: float, duration: float, boundaries: list[float]) -> float | None:
+    """Where the decoding of a chunk (offset, duration in seconds) stopped well before its
+    end, the time within the chunk to decode again from; None when it reached the end.
+
+    The cut is the first speech-piece boundary at or after the last word (an utterance
+    starts there), or the last word's end when none is near.
+    """
+    words = [w for seg in segments for w in seg.get("words") or []]
+    if not words:
+        return None
+    last = words[-1]["end"] - offset
+    if duration - last <= MAX_UNDECODED_TAIL_SECONDS:
+        return None
+    after = [b for b in boundaries if last - 0.3 <= b <= duration - MAX_UNDECODED_TAIL_SECONDS]
+    return min(after) if after and min(after) > 0 else max(last, 0.0)
+
+
 def sounds_foreign(probs: list[tuple[str, float]], language: str) -> bool:
     """Whether the language detector hears a chunk as clearly another language.
 
@@ -141,8 +164,9 @@ class Decoder:
     context: str = ""
 
     def prompt(self) -> str | None:
-        """Glossary, then the end of the text decoded so far (as condition_on_previous_text)."""
-        parts = [p for p in (self.glossary_prompt, self.context[-self.opts.context_chars :].strip()) if p]
+        """Glossary, then with condition_on_previous_text the end of the text decoded so far."""
+        context = self.context[-self.opts.context_chars :].strip() if self.opts.condition_on_previous_text else ""
+        parts = [p for p in (self.glossary_prompt, context) if p]
         return " ".join(parts) or None
 
     def options(self, tokenizer):
@@ -211,6 +235,34 @@ class Decoder:
             out.append(seg)
         return out
 
+    def decode_tails(self, pipeline, tokenizer, features, batch, results, audio, offsets, groups) -> list[list[dict]]:
+        """Results of a batch with the audio after each chunk's early end of text decoded
+        again (the tails batched together), until every chunk is decoded to its end."""
+        results = [list(r) for r in results]
+        # Where each chunk's speech pieces start, in seconds within the chunk.
+        boundaries = [np.cumsum([0] + [c["end"] - c["start"] for c in groups[k]])[:-1] / SAMPLE_RATE for k in batch]
+        todo = list(range(len(batch)))
+        for _ in range(MAX_TAIL_PASSES):
+            tails = []
+            for j in todo:
+                k = batch[j]
+                duration = len(audio[k]) / SAMPLE_RATE
+                cut = undecoded_tail(results[j], offsets[k], duration, boundaries[j].tolist())
+                if cut is not None:
+                    tails.append((j, cut))
+            if not tails:
+                break
+            chunks = [audio[batch[j]][int(cut * SAMPLE_RATE) :] for j, cut in tails]
+            metadata = [{"offset": offsets[batch[j]] + cut, "duration": len(c) / SAMPLE_RATE} for (j, cut), c in zip(tails, chunks)]
+            decoded = pipeline.forward(features(chunks), tokenizer, metadata, self.options(tokenizer))
+            for (j, cut), segments in zip(tails, decoded):
+                # What the first decoding put after the cut (a word or two) is decoded again.
+                start = offsets[batch[j]] + cut
+                kept = [seg for seg in results[j] if seg["start"] < start]
+                results[j] = kept + segments
+            todo = [j for j, _ in tails]
+        return results
+
     def window(self, samples: np.ndarray, progress: Callable[[float], None]) -> tuple[list, list[Span]]:
         """Kept faster-whisper segments of one window and its speech spans, times relative to the window.
 
@@ -275,6 +327,7 @@ class Decoder:
                 for segments in results
             ]
             probs = pipeline.language_probs() if any(unsure) else [[]] * len(batch)
+            results = self.decode_tails(pipeline, tokenizer, features, batch, results, audio, offsets, groups)
             for k, segments, doubtful, language_probs in zip(batch, results, unsure, probs):
                 if doubtful and sounds_foreign(language_probs, self.language):
                     self.context = ""
