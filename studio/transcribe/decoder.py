@@ -105,8 +105,8 @@ def undecoded_tail(segments: list[dict], offset: float, duration: float, boundar
     """Where the decoding of a chunk (offset, duration in seconds) stopped well before its
     end, the time within the chunk to decode again from; None when it reached the end.
 
-    The cut is the first speech-piece boundary at or after the last word (an utterance
-    starts there), or the last word's end when none is near.
+    The cut is the speech piece starting right after the last word (an utterance starts
+    there), or the last word's end when none starts there (the decoder stopped mid-piece).
     """
     words = [w for seg in segments for w in seg.get("words") or []]
     if not words:
@@ -114,8 +114,9 @@ def undecoded_tail(segments: list[dict], offset: float, duration: float, boundar
     last = words[-1]["end"] - offset
     if duration - last <= MAX_UNDECODED_TAIL_SECONDS:
         return None
-    after = [b for b in boundaries if last - 0.3 <= b <= duration - MAX_UNDECODED_TAIL_SECONDS]
-    return min(after) if after and min(after) > 0 else max(last, 0.0)
+    # A piece starts within its VAD padding (0.4 s) of the word before it ends.
+    near = [b for b in boundaries if last - 0.3 <= b <= last + 1.0 and b > 0]
+    return min(near) if near else max(last, 0.0)
 
 
 def sounds_foreign(probs: list[tuple[str, float]], language: str) -> bool:

@@ -10,7 +10,7 @@ DEFAULT_MODEL = "base"
 DEFAULT_LANGUAGE = "id"
 
 # Bump when a change here changes the text or timings produced for the same options.
-TRANSCRIBER_VERSION = "6"
+TRANSCRIBER_VERSION = "7"
 
 # Election vocabulary that the base model spells wrong without a hint.
 ELECTION_GLOSSARY = (
