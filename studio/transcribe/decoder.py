@@ -4,7 +4,8 @@ Speech spans found by Silero VAD are packed into chunks of up to 30 s and decode
 faster-whisper's batched-pipeline machinery (BatchedInferencePipeline.forward, its
 TranscriptionOptions, the tokenizer and VAD helpers), batch_size chunks at a time with the
 glossary as prompt (or one at a time with the text so far added, when
-condition_on_previous_text is on); chunks that loop are decoded again with WhisperModel.transcribe. A
+condition_on_previous_text is on); the audio after a chunk's early end of text is
+decoded again; chunks that loop are decoded again with WhisperModel.transcribe. A
 faster-whisper upgrade that changes any of these is this file's work only
 (tests/test_transcribe.py checks their signatures against the pinned version).
 """
@@ -271,7 +272,8 @@ class Decoder:
         left out) and decoded with faster-whisper's batched pipeline, batch_size chunks at a
         time (measured on 2 cores: 4 at a time 1.65x faster than one at a time, at the same
         WER), with the encoder input cut to the longest chunk of the batch plus a margin.
-        With condition_on_previous_text they are decoded one at a time with the text so far
+        Where a chunk's words end well before its speech does, the rest is decoded again
+        (decode_tails). With condition_on_previous_text they are decoded one at a time with the text so far
         added to the prompt.
         """
         from faster_whisper.audio import pad_or_trim
