@@ -258,7 +258,7 @@ class Decoder:
             metadata = [{"offset": offsets[batch[j]] + cut, "duration": len(c) / SAMPLE_RATE} for (j, cut), c in zip(tails, chunks)]
             decoded = pipeline.forward(features(chunks), tokenizer, metadata, self.options(tokenizer))
             for (j, cut), segments in zip(tails, decoded):
-                # What the first decoding put after the cut (a word or two) is decoded again.
+                # The cut is at the last word's end (give or take 0.3 s): what came before stays.
                 start = offsets[batch[j]] + cut
                 kept = [seg for seg in results[j] if seg["start"] < start]
                 results[j] = kept + segments
