@@ -62,6 +62,19 @@ def said_twice(source: Path, pause_seconds: float, target: Path) -> Path:
     return target
 
 
+def joined(sources: list[Path], pause_seconds: float, target: Path) -> Path:
+    """sources one after the other with pause_seconds of silence between: 16 kHz mono."""
+    mono = "aformat=sample_rates=16000:channel_layouts=mono"
+    inputs = [arg for source in sources for arg in ("-i", str(source))]
+    n = len(sources)
+    graph = "".join(f"[{i}:a]{mono}[s{i}];" for i in range(n))
+    graph += f"[{n}:a]asplit={n}" + "".join(f"[p{i}]" for i in range(n)) + ";"
+    graph += "".join(f"[s{i}][p{i}]" for i in range(n)) + f"concat=n={2 * n}:v=0:a=1"
+    ffmpeg(*inputs, "-f", "lavfi", "-t", f"{pause_seconds}", "-i", "anullsrc=r=16000:cl=mono",
+           "-filter_complex", graph, str(target))
+    return target
+
+
 @functools.lru_cache(maxsize=None)
 def shared_model():
     return load_model(None, device="cpu", cache_dir=MODEL_CACHE)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest_transcribe import (CORPUS, bulletin_clip, ffmpeg, need_corpus, normalize, said_twice, shared_model,
+from conftest_transcribe import (CORPUS, bulletin_clip, ffmpeg, joined, need_corpus, normalize, said_twice, shared_model,
                                  studio_ffmpeg, wer)
 from studio.errors import BadInput, ProcessingError
 from studio.transcribe import (
@@ -379,6 +379,40 @@ def test_a_chunk_that_repeats_itself_only_from_span_to_span_is_kept():
     # A loop inside one of the spans is still a loop.
     looped = _decoded("ya " * 30 + ANNOUNCEMENT, 0.0, 0.3)
     assert not cleanup.keep_segment(looped, opts, [(0.0, 9.0), (9.0, 17.4)])
+
+
+def test_undecoded_tail_starts_at_the_next_speech_piece():
+    def decoded(*ends):
+        return [{"words": [{"end": 10.0 + end} for end in ends]}]
+
+    # Chunk at 10 s of 25 s, pieces starting at 0, 9.6 and 11.5 s within it.
+    boundaries = [0.0, 9.6, 11.5]
+    assert decoder.undecoded_tail(decoded(3.0, 11.0), 10.0, 25.0, boundaries) == 11.5
+    # Decoded to within the VAD padding of the end: nothing left.
+    assert decoder.undecoded_tail(decoded(24.6), 10.0, 25.0, boundaries) is None
+    # No piece starts near the last word: cut right after it.
+    assert decoder.undecoded_tail(decoded(5.0), 10.0, 25.0, boundaries) == 5.0
+    # Nothing decoded at all is left as it is (not decoded the same way again).
+    assert decoder.undecoded_tail([{"words": []}], 10.0, 25.0, boundaries) is None
+
+
+@pytest.mark.slow
+def test_utterances_packed_into_one_chunk_are_all_transcribed(tmp_path, model):
+    # Three unrelated corpus utterances, 1 s apart, fall into one 30 s chunk. Decoded
+    # without timestamps, Whisper ended the chunk after the first (end of text) and the
+    # last never came out; the middle one (numbers and web addresses) the base model
+    # often skips, so only the first and last are asked for.
+    names = ["a_TVRI_BS_071119_0246", "a_TVRI_BS_071119_0383", "r_TVRI_BS_071119_0169"]
+    sources = [CORPUS / "id" / "tvri" / f"{name}.wav" for name in names]
+    need_corpus(*sources)
+    transcript = _transcribe(joined(sources, 1.0, tmp_path / "joined.wav"), model)
+    heard = set(normalize(transcript.text).split())
+    for source in (sources[0], sources[2]):
+        reference = set(normalize(source.with_suffix(".txt").read_text(encoding="utf-8")).split())
+        assert len(reference & heard) >= 0.6 * len(reference), (source.name, transcript.text)
+    # Word times keep running forward across the re-decoded part.
+    starts = [w.start for w in transcript.words]
+    assert starts == sorted(starts), starts
 
 
 @pytest.mark.slow

@@ -4,7 +4,8 @@ Speech spans found by Silero VAD are packed into chunks of up to 30 s and decode
 faster-whisper's batched-pipeline machinery (BatchedInferencePipeline.forward, its
 TranscriptionOptions, the tokenizer and VAD helpers), batch_size chunks at a time with the
 glossary as prompt (or one at a time with the text so far added, when
-condition_on_previous_text is on); chunks that loop are decoded again with WhisperModel.transcribe. A
+condition_on_previous_text is on); the audio after a chunk's early end of text is
+decoded again; chunks that loop are decoded again with WhisperModel.transcribe. A
 faster-whisper upgrade that changes any of these is this file's work only
 (tests/test_transcribe.py checks their signatures against the pinned version).
 """
@@ -30,6 +31,12 @@ UNSPACED_LANGUAGES = {"zh", "ja", "th", "lo", "my", "yue", "bo"}
 # Speech is 10 to 20 characters a second; a decoding with far fewer for a long chunk
 # lost most of it (typically a loop inside one word, "kongkongkong", then end of text).
 MIN_CHARS_PER_SECOND = 2.0
+
+# Decoded without timestamp tokens, Whisper often ends a chunk of several joined
+# utterances after the first (end of text): the rest of the chunk, decoded on its own,
+# comes out. The last word normally ends within the VAD padding (0.4 s) of the chunk's end.
+MAX_UNDECODED_TAIL_SECONDS = 2.0
+MAX_TAIL_PASSES = 3
 
 # Measured on the corpus with beam search: English lyrics over music decode at about -0.8
 # as Indonesian, clearly spoken English well above that.
@@ -95,6 +102,24 @@ def speech_chunks(clips: list[dict], max_samples: int) -> list[list[dict]]:
     return chunks
 
 
+def undecoded_tail(segments: list[dict], offset: float, duration: float, boundaries: list[float]) -> float | None:
+    """Where the decoding of a chunk (offset, duration in seconds) stopped well before its
+    end, the time within the chunk to decode again from; None when it reached the end.
+
+    The cut is the speech piece starting right after the last word (an utterance starts
+    there), or the last word's end when none starts there (the decoder stopped mid-piece).
+    """
+    words = [w for seg in segments for w in seg.get("words") or []]
+    if not words:
+        return None
+    last = words[-1]["end"] - offset
+    if duration - last <= MAX_UNDECODED_TAIL_SECONDS:
+        return None
+    # A piece starts within its VAD padding (0.4 s) of the word before it ends.
+    near = [b for b in boundaries if last - 0.3 <= b <= last + 1.0 and b > 0]
+    return min(near) if near else max(last, 0.0)
+
+
 def sounds_foreign(probs: list[tuple[str, float]], language: str) -> bool:
     """Whether the language detector hears a chunk as clearly another language.
 
@@ -141,8 +166,9 @@ class Decoder:
     context: str = ""
 
     def prompt(self) -> str | None:
-        """Glossary, then the end of the text decoded so far (as condition_on_previous_text)."""
-        parts = [p for p in (self.glossary_prompt, self.context[-self.opts.context_chars :].strip()) if p]
+        """Glossary, then with condition_on_previous_text the end of the text decoded so far."""
+        context = self.context[-self.opts.context_chars :].strip() if self.opts.condition_on_previous_text else ""
+        parts = [p for p in (self.glossary_prompt, context) if p]
         return " ".join(parts) or None
 
     def options(self, tokenizer):
@@ -211,6 +237,34 @@ class Decoder:
             out.append(seg)
         return out
 
+    def decode_tails(self, pipeline, tokenizer, features, batch, results, audio, offsets, groups) -> list[list[dict]]:
+        """Results of a batch with the audio after each chunk's early end of text decoded
+        again (the tails batched together), until every chunk is decoded to its end."""
+        results = [list(r) for r in results]
+        # Where each chunk's speech pieces start, in seconds within the chunk.
+        boundaries = [np.cumsum([0] + [c["end"] - c["start"] for c in groups[k]])[:-1] / SAMPLE_RATE for k in batch]
+        todo = list(range(len(batch)))
+        for _ in range(MAX_TAIL_PASSES):
+            tails = []
+            for j in todo:
+                k = batch[j]
+                duration = len(audio[k]) / SAMPLE_RATE
+                cut = undecoded_tail(results[j], offsets[k], duration, boundaries[j].tolist())
+                if cut is not None:
+                    tails.append((j, cut))
+            if not tails:
+                break
+            chunks = [audio[batch[j]][int(cut * SAMPLE_RATE) :] for j, cut in tails]
+            metadata = [{"offset": offsets[batch[j]] + cut, "duration": len(c) / SAMPLE_RATE} for (j, cut), c in zip(tails, chunks)]
+            decoded = pipeline.forward(features(chunks), tokenizer, metadata, self.options(tokenizer))
+            for (j, cut), segments in zip(tails, decoded):
+                # The cut is at the last word's end (give or take 0.3 s): what came before stays.
+                start = offsets[batch[j]] + cut
+                kept = [seg for seg in results[j] if seg["start"] < start]
+                results[j] = kept + segments
+            todo = [j for j, _ in tails]
+        return results
+
     def window(self, samples: np.ndarray, progress: Callable[[float], None]) -> tuple[list, list[Span]]:
         """Kept faster-whisper segments of one window and its speech spans, times relative to the window.
 
@@ -218,7 +272,8 @@ class Decoder:
         left out) and decoded with faster-whisper's batched pipeline, batch_size chunks at a
         time (measured on 2 cores: 4 at a time 1.65x faster than one at a time, at the same
         WER), with the encoder input cut to the longest chunk of the batch plus a margin.
-        With condition_on_previous_text they are decoded one at a time with the text so far
+        Where a chunk's words end well before its speech does, the rest is decoded again
+        (decode_tails). With condition_on_previous_text they are decoded one at a time with the text so far
         added to the prompt.
         """
         from faster_whisper.audio import pad_or_trim
@@ -275,6 +330,7 @@ class Decoder:
                 for segments in results
             ]
             probs = pipeline.language_probs() if any(unsure) else [[]] * len(batch)
+            results = self.decode_tails(pipeline, tokenizer, features, batch, results, audio, offsets, groups)
             for k, segments, doubtful, language_probs in zip(batch, results, unsure, probs):
                 if doubtful and sounds_foreign(language_probs, self.language):
                     self.context = ""

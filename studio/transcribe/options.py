@@ -10,7 +10,7 @@ DEFAULT_MODEL = "base"
 DEFAULT_LANGUAGE = "id"
 
 # Bump when a change here changes the text or timings produced for the same options.
-TRANSCRIBER_VERSION = "7"  # 6: chunks decoded four at a time; 7: the spelling repair knows affixed forms (Sastrawi)
+TRANSCRIBER_VERSION = "8"  # 6: chunks decoded four at a time; 7: Sastrawi lexicon; 8: a chunk's undecoded tail decoded again
 
 # Election vocabulary that the base model spells wrong without a hint.
 ELECTION_GLOSSARY = (
