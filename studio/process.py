@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -305,24 +304,17 @@ def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, repo
                     options: ProcessOptions = ProcessOptions(), models: ModelCache | None = None) -> EpisodeReport:
     """Run an episode's stages in this process, under one hold of the episode's lock.
 
-    The renditions are ffmpeg processes: they run while the model decodes (the two stages
-    write different keys of the state, which save_state writes whole under a lock). Both are
-    done, and the captions written, before any clip starts, so what goes on air never waits on video.
+    The renditions, the transcript and the captions are written before any clip starts, so what
+    goes on air never waits on video. They run one after the other: a rendition's ffmpeg started
+    from a second thread while the model's feature extraction runs in OpenBLAS deadlocks in
+    OpenBLAS's fork handler (seen in tests/test_workers.py), and the overlap was never shown to pay.
     """
     report = EpisodeReport(id=episode.id)
     with _locked_episode(workspace, episode.id, options, reporter) as (episode, show, state):
-        audio_report, text_report = EpisodeReport(id=episode.id), EpisodeReport(id=episode.id)
-        with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the renditions
-            renditions = pool.submit(make_renditions, workspace, ffmpeg, episode, show, state, reporter, audio_report)
-            if options.transcribe:
-                models = models or ModelCache()
-                make_transcript(workspace, ffmpeg, episode, show, options, models, state, reporter, text_report)
-            renditions.result()
-        for part in (audio_report, text_report):
-            report.done += part.done
-            report.skipped += part.skipped
-            report.decodes += part.decodes
+        make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
         if options.transcribe:
+            models = models or ModelCache()
+            make_transcript(workspace, ffmpeg, episode, show, options, models, state, reporter, report)
             make_captions(workspace, episode, show, options, report)
             make_chapters(workspace, episode, show, state, report)
         if options.clips:

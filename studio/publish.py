@@ -472,6 +472,7 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
         uploads.append(_data_upload(key, feed, FEEDS))
         feed_urls.append(feeds.url(base_url, key))
         count += len(items)
+    radio_uploads = _radio_uploads(workspace, hashes, inputs, ready)  # a broken broadcast file stops us before the site
     if workspace.settings.site:
         site_dir = workspace.cache_dir / SITE_DIR
         built = site.build_site(workspace, shows, site_items, artworks, base_url, site_dir,
@@ -480,7 +481,7 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
             reporter.info(f"site: {len(built.changed)} page(s) written, {len(built.removed)} removed "
                           f"of {built.pages}" + ("; search index rebuilt" if built.indexed else ""))
         uploads += _site_uploads(site_dir, hashes)
-    uploads += _radio_uploads(workspace, hashes, inputs, ready)
+    uploads += radio_uploads
     uploads.append(_data_upload(feeds.OPML_KEY, feeds.build_opml(shows.values(), base_url), INDEX))
     hashes.save()
     feed_cache.save()
