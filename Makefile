@@ -29,6 +29,10 @@ bench: $(STAMP)
 	$(VENV)/bin/python scripts/bench-feed
 	$(VENV)/bin/python scripts/bench-clips
 	$(VENV)/bin/python scripts/bench-e2e
+	$(VENV)/bin/python scripts/bench-site
+	$(VENV)/bin/python scripts/bench-chapters
+	$(VENV)/bin/python scripts/bench-web
+	command -v redis-server >/dev/null && $(VENV)/bin/python scripts/bench-workers || echo 'bench-workers skipped: no redis-server (apt-get install redis-server)'
 
 clean:
 	rm -rf $(VENV) public
