@@ -519,25 +519,31 @@ def _open_jobs(app: App) -> list:
               help="Jobs run at the same time (one process each; each loads its own Whisper model).")
 @click.option("--queues", default=None, metavar="Q1,Q2",
               help="With a broker: the queues to take tasks from, of default, transcribe, clips (default: all).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="CPU threads of each job's Whisper model [default: cores / concurrency].")
 @click.pass_obj
-def worker(app: App, concurrency: int, queues: str | None) -> None:
+def worker(app: App, concurrency: int, queues: str | None, threads: int | None) -> None:
     """Run jobs for this workspace until stopped (Ctrl-C).
 
     With broker_url in studio.toml: a Celery worker (start one on each machine
     that shares the workspace folder). Without: local workers on the
     workspace's own queue, as the web app starts them.
+
+    One worker per machine with --concurrency N shares the cores out by
+    itself; several `studio worker` on one machine should each get
+    --threads (cores / workers), or their models fight over the CPUs.
     """
     workspace = app.workspace
     if workspace.settings.broker_url:
         from .jobs.celery_app import run_worker
 
         run_worker(workspace, concurrency, [q.strip() for q in queues.split(",")] if queues else None,
-                   "WARNING" if app.reporter.quiet else "INFO")
+                   "WARNING" if app.reporter.quiet else "INFO", threads)
         return
     if queues:
         raise BadInput("--queues needs broker_url in studio.toml (the local queue has one queue)")
     app.reporter.info(f"{concurrency} local worker(s) on {workspace.root}; Ctrl-C to stop")
-    jobs_mod.local.run_workers(workspace, concurrency)
+    jobs_mod.local.run_workers(workspace, concurrency, threads)
 
 
 @cli.command()

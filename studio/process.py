@@ -41,17 +41,22 @@ class ProcessOptions:
 
 
 class ModelCache:
-    """Loads a Whisper model on first use and keeps it for the rest of the run."""
+    """Loads a Whisper model on first use and keeps it for the rest of the run.
 
-    def __init__(self) -> None:
+    `cpu_threads`: CTranslate2's threads per model (None: one per core); a machine that runs
+    several workers gives each its share of the cores (jobs.threads_per_worker)."""
+
+    def __init__(self, cpu_threads: int | None = None) -> None:
         self._models: dict[tuple, object] = {}
+        self.cpu_threads = cpu_threads
 
     def get(self, opts) -> object:
         from . import transcribe
 
         key = (opts.model, opts.device, opts.compute_type)
         if key not in self._models:
-            self._models[key] = transcribe.load_model(opts.model, opts.device, opts.compute_type)
+            self._models[key] = transcribe.load_model(opts.model, opts.device, opts.compute_type,
+                                                      cpu_threads=self.cpu_threads)
         return self._models[key]
 
     def release(self) -> None:

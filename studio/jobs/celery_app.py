@@ -14,7 +14,7 @@ import socket
 from ..errors import BadInput, ProcessingError, ResourceError
 from ..state import EpisodeBusy
 from ..workspace import Workspace
-from .job import now_iso
+from .job import now_iso, threads_per_worker
 from .celery_queue import QUEUES, JobRecords, send
 
 MAX_RETRIES = 3
@@ -33,8 +33,10 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
-def make_app(broker_url: str, job_time_limit: float, workspace: Workspace | None = None):
-    """A Celery app on `broker_url`; with `workspace`, one that can also run jobs (a worker's)."""
+def make_app(broker_url: str, job_time_limit: float, workspace: Workspace | None = None,
+             cpu_threads: int | None = None):
+    """A Celery app on `broker_url`; with `workspace`, one that can also run jobs (a worker's), each
+    process's model with `cpu_threads` threads."""
     from celery import Celery
 
     app = Celery("studio", broker=broker_url, backend=broker_url, set_as_current=False)
@@ -56,11 +58,11 @@ def make_app(broker_url: str, job_time_limit: float, workspace: Workspace | None
         task_send_sent_event=True,
     )
     if workspace is not None:
-        _register(app, workspace, broker_url, job_time_limit)
+        _register(app, workspace, broker_url, job_time_limit, cpu_threads)
     return app
 
 
-def _register(app, workspace: Workspace, broker_url: str, job_time_limit: float) -> None:
+def _register(app, workspace: Workspace, broker_url: str, job_time_limit: float, cpu_threads: int | None) -> None:
     from celery.exceptions import SoftTimeLimitExceeded
 
     from ..process import ModelCache
@@ -68,7 +70,7 @@ def _register(app, workspace: Workspace, broker_url: str, job_time_limit: float)
     from .runner import run_stage
 
     records = JobRecords(broker_url)
-    models = ModelCache()  # this worker process keeps its Whisper model from one task to the next
+    models = ModelCache(cpu_threads)  # each worker process keeps its Whisper model from one task to the next
 
     @app.task(name="studio.run_job", bind=True, acks_late=True, reject_on_worker_lost=True)
     def run_job(task, job_id: str) -> None:
@@ -125,14 +127,16 @@ def _fail(records: JobRecords, job, message: str, code: int) -> None:
 
 
 def run_worker(workspace: Workspace, concurrency: int = 1, queues: list[str] | None = None,
-               loglevel: str = "INFO") -> None:
-    """Run a Celery worker for `workspace` in this process until it is stopped (`studio worker`)."""
+               loglevel: str = "INFO", threads: int | None = None) -> None:
+    """Run a Celery worker for `workspace` in this process until it is stopped (`studio worker`);
+    each of its `concurrency` processes runs its model with `threads` threads (None: its share of the cores)."""
     settings = workspace.settings
     queues = list(queues or QUEUES)
     unknown = sorted(set(queues) - set(QUEUES))
     if unknown:
         raise BadInput(f"unknown queue(s) {', '.join(unknown)} (queues: {', '.join(QUEUES)})")
-    app = make_app(settings.broker_url, settings.job_time_limit, workspace)
+    app = make_app(settings.broker_url, settings.job_time_limit, workspace,
+                   threads or threads_per_worker(concurrency))
     app.worker_main(["worker", f"--concurrency={concurrency}", f"--queues={','.join(queues)}",
                      f"--hostname=studio-{os.getpid()}@{socket.gethostname()}", f"--loglevel={loglevel}",
                      "--without-gossip", "--without-mingle"])

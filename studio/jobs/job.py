@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
@@ -11,6 +12,13 @@ from ..errors import BadInput
 
 STAGES = ("process", "renditions", "transcript", "captions", "clips", "clip", "publish")
 STATES = ("queued", "running", "done", "failed")
+
+
+def threads_per_worker(workers: int) -> int:
+    """CTranslate2 threads for each of `workers` job processes on this machine: its share of the cores.
+
+    Each process running a model with one thread per core would oversubscribe the CPUs."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
 @dataclass

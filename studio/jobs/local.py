@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..errors import explain
 from ..workspace import Workspace
-from .job import Job, check_job, dedupe_key, failed_job, now_iso
+from .job import Job, check_job, dedupe_key, failed_job, now_iso, threads_per_worker
 
 QUEUE_FILE = ".studio/jobs.sqlite3"
 POLL_S = 0.1  # how often an idle worker looks for a job
@@ -202,17 +202,17 @@ def failure_line(job: Job, exc: BaseException, workspace: Workspace) -> tuple[st
     return message, code
 
 
-def work(workspace: Workspace, once: bool = False, parent: int | None = None) -> None:
+def work(workspace: Workspace, once: bool = False, parent: int | None = None, threads: int | None = None) -> None:
     """Take jobs from the local queue and run them until SIGTERM/SIGINT (or, with `once`, until it is empty).
 
     With `parent` (the pid of the web app that started it), stop when idle and that process is gone: a
-    killed web app leaves no workers behind."""
+    killed web app leaves no workers behind. `threads`: the model's CPU threads (None: one per core)."""
     from ..process import ModelCache
     from .runner import run_stage, worker_name
 
     queue = LocalQueue(workspace)
     name = worker_name()
-    models = ModelCache()
+    models = ModelCache(threads)
     stopping = []
 
     def stop(signum, frame):
@@ -271,22 +271,23 @@ class LocalWorkers:
                 process.wait()
 
 
-def start_local_workers(workspace: Workspace, count: int = 1) -> LocalWorkers:
-    """Start `count` background worker processes on the workspace's local queue."""
+def start_local_workers(workspace: Workspace, count: int = 1, threads: int | None = None) -> LocalWorkers:
+    """Start `count` background worker processes on the workspace's local queue, each running its model
+    with `threads` CPU threads (None: its share of the cores)."""
     LocalQueue(workspace).close()  # create the file before the workers race to
     root = str(Path(__file__).resolve().parents[2])  # where this studio package is, for the children
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-c", "from studio.jobs.local import main; main()", str(workspace.root),
-               str(os.getpid())]
+               str(os.getpid()), str(threads or threads_per_worker(count))]
     return LocalWorkers([subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL) for _ in range(count)])
 
 
-def run_workers(workspace: Workspace, count: int = 1) -> None:
+def run_workers(workspace: Workspace, count: int = 1, threads: int | None = None) -> None:
     """`studio worker` without a broker: `count` workers on the local queue until SIGTERM or Ctrl-C."""
     if count == 1:
-        work(workspace)
+        work(workspace, threads=threads)
         return
-    workers = start_local_workers(workspace, count)
+    workers = start_local_workers(workspace, count, threads)
 
     def stop(signum, frame):
         raise SystemExit(0)
@@ -303,5 +304,5 @@ def run_workers(workspace: Workspace, count: int = 1) -> None:
 
 
 def main() -> None:
-    """Entry of a worker process started by start_local_workers: `python -c ... WORKSPACE PARENT_PID`."""
-    work(Workspace(Path(sys.argv[1])), parent=int(sys.argv[2]))
+    """Entry of a worker process started by start_local_workers: `python -c ... WORKSPACE PARENT_PID THREADS`."""
+    work(Workspace(Path(sys.argv[1])), parent=int(sys.argv[2]), threads=int(sys.argv[3]))
