@@ -22,7 +22,7 @@ from .errors import BadInput, ProcessingError
 from .fsutil import atomic_path, remove_stale_temps, sha256_file, write_text
 from .media import FFmpeg
 from .progress import Reporter
-from .renditions import cover_for, make_renditions
+from .renditions import cover_for, make_renditions, renditions_beside
 from .state import (CLIPS_DIR, PODCAST_FILE, RAW_TRANSCRIPT_FILE, EpisodeReport, episode_lock, load_state,
                     save_state, stage_key)
 from .workspace import Episode, Workspace
@@ -307,21 +307,22 @@ def process_stage(workspace: Workspace, ffmpeg: FFmpeg, episode_id: str, stage: 
 
 def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, reporter: Reporter,
                     options: ProcessOptions = ProcessOptions(), models: ModelCache | None = None) -> EpisodeReport:
-    """Run an episode's stages in this process, under one hold of the episode's lock.
+    """Run an episode's stages, under one hold of the episode's lock.
 
     The renditions, the transcript and the captions are written before any clip starts, so what
-    goes on air never waits on video. They run one after the other: a rendition's ffmpeg started
-    from a second thread while the model's feature extraction runs in OpenBLAS deadlocks in
-    OpenBLAS's fork handler (seen in tests/test_workers.py), and the overlap was never shown to pay.
+    goes on air never waits on video. The renditions are made in a child process while this one
+    transcribes (renditions_beside).
     """
     report = EpisodeReport(id=episode.id)
     with _locked_episode(workspace, episode.id, options, reporter) as (episode, show, state):
-        make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
         if options.transcribe:
             models = models or ModelCache()
-            make_transcript(workspace, ffmpeg, episode, show, options, models, state, reporter, report)
-            make_captions(workspace, episode, show, options, report)
-            make_chapters(workspace, episode, show, state, report)
+            with renditions_beside(workspace, ffmpeg, episode, show, state, reporter, report):
+                make_transcript(workspace, ffmpeg, episode, show, options, models, state, reporter, report)
+                make_captions(workspace, episode, show, options, report)
+                make_chapters(workspace, episode, show, state, report)
+        else:
+            make_renditions(workspace, ffmpeg, episode, show, state, reporter, report)
         if options.clips:
             if models is not None:
                 models.release()

@@ -52,8 +52,7 @@ def load_state(folder: Path) -> dict:
 
 
 def save_state(folder: Path, state: dict) -> None:
-    """Write the state whole. Stages running at once in threads (renditions beside the
-    transcript) share one dict: the lock makes the last write carry every stage's entry."""
+    """Write the state whole (one write at a time in this process)."""
     with _SAVE_LOCK:
         write_json(state_path(folder), dict(state))
 

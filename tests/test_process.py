@@ -183,6 +183,55 @@ def test_killed_mid_way_leaves_no_partial_file_and_completes_on_rerun(tmp_path: 
     assert not [p for p in (ws / "episodes").rglob("*") if p.name.startswith(".") and p.suffix == ".tmp"]
 
 
+def processes_naming(text: str) -> list[str]:
+    """Command lines of the running processes that mention `text`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        line = " ".join(a.decode("utf-8", "replace") for a in args if a)
+        if text in line:
+            found.append(line)
+    return found
+
+
+@pytest.mark.slow
+def test_killing_process_mid_way_also_ends_the_renditions_made_beside_the_transcription(tmp_path: Path) -> None:
+    """With transcription on, the renditions are made by a child process: an OOM kill of `studio process`
+    alone ends that child and its ffmpeg too, leaves no partial file, and a rerun completes."""
+    ws = make_workspace(tmp_path / "ws")
+    duration = 200.0
+    x = g.scale_to(g.speech(duration, seed=6), -30.0)
+    episode_id, folder = ingest(ws, g.encode(x, tmp_path / "beside.flac", "-c:a", "flac"))
+
+    proc = subprocess.Popen(studio_command(ws, "-q", "process", "--all", "--no-clips"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    temps: list[Path] = []
+    while time.monotonic() < deadline and proc.poll() is None and not temps:
+        temps = [p for p in folder.glob(".*.tmp*") if p.is_file() and p.stat().st_size > 100_000]
+        time.sleep(0.05)
+    assert proc.poll() is None and temps, "no rendition was being written while process ran"
+    assert processes_naming("child_main"), "the renditions were not made by a child process"
+    proc.kill()  # the parent alone, as the OOM killer picks the largest process
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and processes_naming(str(folder)):
+        time.sleep(0.1)
+    assert processes_naming(str(folder)) == [], "the renditions child or its ffmpeg outlived studio"
+    assert check_final_files(folder, duration) == [], "killed mid-render, yet a rendition exists under its final name"
+
+    result = studio(ws, "-q", "process", "--json", "--no-clips", episode_id)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["done"][:3] == ["podcast", "broadcast", "transcript"]
+    assert check_final_files(folder, duration) == list(RENDITIONS)
+    assert not list(folder.glob(".*.tmp*")), "temporary files left behind"
+    state = json.loads((folder / ".studio" / "state.json").read_text(encoding="utf-8"))
+    assert {"podcast", "broadcast", "transcript"} <= set(state)
+
+
 # -- the bundled samples ---------------------------------------------------------------
 
 SAMPLES = sorted((ROOT / "episodes").glob("*/*/episode.toml"))
