@@ -12,6 +12,7 @@ faster-whisper upgrade that changes any of these is this file's work only
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -316,11 +317,15 @@ class Decoder:
         tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=self.language)
         # Only a recording in a set language can have chunks in another one to drop.
         forced = forced_language(self.opts.language) is not None
-        pipeline = _pipeline(model)
-        size = 1 if self.opts.condition_on_previous_text else max(1, self.opts.batch_size)
-        out = []
-        for i in range(0, len(groups), size):
-            batch = range(i, min(i + size, len(groups)))
+        # Batches go to the model's replicas (model.num_workers) from as many threads, each with
+        # its own pipeline; the results are taken in order. With condition_on_previous_text each
+        # chunk needs the text before it: one at a time.
+        streams = 1 if self.opts.condition_on_previous_text else max(1, getattr(model.model, "num_workers", 1))
+        size = 1 if self.opts.condition_on_previous_text else max(1, self.opts.batch_size // streams)
+        batches = [range(i, min(i + size, len(groups))) for i in range(0, len(groups), size)]
+
+        def decode(batch: range) -> tuple[list[list[dict]], list[bool], list]:
+            pipeline = _pipeline(model)
             metadata = [{"offset": offsets[k], "duration": len(audio[k]) / SAMPLE_RATE} for k in batch]
             results = pipeline.forward(features([audio[k] for k in batch]), tokenizer, metadata, self.options(tokenizer))
             # A chunk is dropped as another language only when it also decoded badly: the
@@ -330,35 +335,39 @@ class Decoder:
                 for segments in results
             ]
             probs = pipeline.language_probs() if any(unsure) else [[]] * len(batch)
-            results = self.decode_tails(pipeline, tokenizer, features, batch, results, audio, offsets, groups)
-            for k, segments, doubtful, language_probs in zip(batch, results, unsure, probs):
-                if doubtful and sounds_foreign(language_probs, self.language):
-                    self.context = ""
-                    continue
-                if needs_fallback(segments, len(audio[k]) / SAMPLE_RATE, self.opts):
-                    decoded = self.redecode(audio[k], offsets[k])
-                else:
-                    decoded = [
-                        FwSegment(
-                            id=0,
-                            seek=seg["seek"],
-                            start=seg["start"],
-                            end=seg["end"],
-                            text=seg["text"],
-                            tokens=seg["tokens"],
-                            avg_logprob=seg["avg_logprob"],
-                            compression_ratio=seg["compression_ratio"],
-                            no_speech_prob=seg["no_speech_prob"],
-                            words=[FwWord(**w) for w in seg.get("words") or []],
-                            temperature=0.0,
-                        )
-                        for seg in segments
-                    ]
-                # Times back on the window's clock (silence put back), where the spans are.
-                restored = list(restore_speech_timestamps(decoded, flat, SAMPLE_RATE))
-                kept = [seg for seg in restored if keep_segment(seg, self.opts, spans)]
-                # Text the filters rejected must not steer what follows.
-                self.context = (self.context + "".join(seg.text for seg in kept))[-2000:] if kept else ""
-                out += kept
-            progress(groups[batch[-1]][-1]["end"] / SAMPLE_RATE)
+            return self.decode_tails(pipeline, tokenizer, features, batch, results, audio, offsets, groups), unsure, probs
+
+        out = []
+        with ThreadPoolExecutor(max_workers=streams) as pool:
+            for batch, (results, unsure, probs) in zip(batches, pool.map(decode, batches)):
+                for k, segments, doubtful, language_probs in zip(batch, results, unsure, probs):
+                    if doubtful and sounds_foreign(language_probs, self.language):
+                        self.context = ""
+                        continue
+                    if needs_fallback(segments, len(audio[k]) / SAMPLE_RATE, self.opts):
+                        decoded = self.redecode(audio[k], offsets[k])
+                    else:
+                        decoded = [
+                            FwSegment(
+                                id=0,
+                                seek=seg["seek"],
+                                start=seg["start"],
+                                end=seg["end"],
+                                text=seg["text"],
+                                tokens=seg["tokens"],
+                                avg_logprob=seg["avg_logprob"],
+                                compression_ratio=seg["compression_ratio"],
+                                no_speech_prob=seg["no_speech_prob"],
+                                words=[FwWord(**w) for w in seg.get("words") or []],
+                                temperature=0.0,
+                            )
+                            for seg in segments
+                        ]
+                    # Times back on the window's clock (silence put back), where the spans are.
+                    restored = list(restore_speech_timestamps(decoded, flat, SAMPLE_RATE))
+                    kept = [seg for seg in restored if keep_segment(seg, self.opts, spans)]
+                    # Text the filters rejected must not steer what follows.
+                    self.context = (self.context + "".join(seg.text for seg in kept))[-2000:] if kept else ""
+                    out += kept
+                progress(groups[batch[-1]][-1]["end"] / SAMPLE_RATE)
         return out, spans

@@ -7,6 +7,8 @@ folder once, checked against a pinned sha256, and only then renamed into place.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import importlib.util
 import os
@@ -143,14 +145,38 @@ def resolve_model(name: str | None, cache_dir: Path) -> str:
     return name
 
 
-def _default_compute_type(device: str) -> str:
-    if device == "cuda":
-        return "float16"
+def _on_gpu(device: str) -> bool:
     if device == "auto":
         import ctranslate2
 
-        return "float16" if ctranslate2.get_cuda_device_count() > 0 else "int8"
-    return "int8"
+        return ctranslate2.get_cuda_device_count() > 0
+    return device == "cuda"
+
+
+def _default_compute_type(device: str) -> str:
+    return "float16" if _on_gpu(device) else "int8"
+
+
+# Batches decoded at once on the CPU, each by its own model replica (the weights are shared)
+# with its share of the threads. Measured on 2 cores: the 4.6-minute corpus bulletin decoded
+# twice, one replica with 2 threads 68.1 s, two replicas with 1 thread each 42.5 s, with 2
+# threads each 48.1 s (one replica with 2 threads is only 1.18x faster than with one thread);
+# the corpus (38 files) 62.5 s with one replica of 2 threads, 52.9 s with two of one thread,
+# the bulletin alone 33.0 s and 27.1 s, the same transcripts.
+CPU_DECODE_STREAMS = 2
+
+# glibc gives each thread that allocates under contention its own heap (up to 8 per core), and
+# memory freed in one stays there: with the replicas' and the decode threads' heaps a 10-minute
+# session peaked at 873 MB and kept 321 MB after the model was let go; with two heaps 664 MB and
+# 205 MB, and no slower (39.7 s against 42.5 s).
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8
+
+
+def _limit_malloc_arenas() -> None:
+    """Cap glibc's malloc arenas for the threads started from now on (nothing elsewhere)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
 
 
 def load_model(
@@ -160,9 +186,13 @@ def load_model(
     cache_dir: Path | None = None,
     local_files_only: bool = False,
     cpu_threads: int | None = None,
+    streams: int | None = None,
 ):
     """A faster_whisper.WhisperModel. ModelNotFound (bad input) for a name that names no model,
-    TranscriptionFailed for one that does but fails to load, each saying what was tried."""
+    TranscriptionFailed for one that does but fails to load, each saying what was tried.
+
+    `cpu_threads` (None: one per core) are shared out among `streams` replicas that decode a
+    batch each at once (None: CPU_DECODE_STREAMS on the CPU, at most one per thread; 1 on a GPU)."""
     from faster_whisper import WhisperModel
 
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -173,12 +203,16 @@ def load_model(
         tried = f"local folder {path}"
     else:
         tried = f"faster-whisper name '{name}'"
+    _limit_malloc_arenas()
+    threads = cpu_threads or os.cpu_count() or 1
+    streams = streams or (1 if _on_gpu(device) else min(CPU_DECODE_STREAMS, threads))
     try:
         return WhisperModel(
             path,
             device=device,
             compute_type=compute_type or _default_compute_type(device),
-            cpu_threads=cpu_threads or os.cpu_count() or 1,
+            cpu_threads=max(1, threads // streams),
+            num_workers=streams,
             download_root=str(cache_dir / "huggingface"),
             local_files_only=local_files_only,
         )

@@ -10,7 +10,7 @@ DEFAULT_MODEL = "base"
 DEFAULT_LANGUAGE = "id"
 
 # Bump when a change here changes the text or timings produced for the same options.
-TRANSCRIBER_VERSION = "8"  # 6: chunks decoded four at a time; 7: Sastrawi lexicon; 8: a chunk's undecoded tail decoded again
+TRANSCRIBER_VERSION = "9"  # 6: chunks decoded four at a time; 7: Sastrawi lexicon; 8: a chunk's undecoded tail decoded again; 9: two model replicas, one chunk each
 
 # Election vocabulary that the base model spells wrong without a hint.
 ELECTION_GLOSSARY = (
@@ -41,14 +41,16 @@ class TranscribeOptions:
     # Repair one-letter misspellings against a word list (Indonesian transcripts only).
     spelling: bool = True
     beam_size: int = 5
-    # Chunks go through the decoder batch_size at a time (with the glossary as prompt):
-    # measured on 2 cores, 4 at a time decode the 4.6-minute corpus bulletin 1.65x faster
-    # than one at a time at the same WER (8: no faster). With condition_on_previous_text
-    # each chunk is decoded alone with the end of the text before it (up to context_chars)
-    # added to the prompt.
+    # Chunks decoded at once (with the glossary as prompt), shared out among the model's
+    # replicas (install.CPU_DECODE_STREAMS, two on the CPU: one chunk each). Measured on 2
+    # cores: the corpus 62.5 s with one replica decoding 4 chunks at a time (the bulletin
+    # 33.0 s), 52.9 s with two replicas of 2 chunks (27.1 s), 49.6 s with two of one chunk
+    # (25.0 s, WER 0.254 against 0.257; a 10-minute session's peak memory 813 MB against
+    # 1,067 MB with two of two). With condition_on_previous_text each chunk is decoded alone
+    # with the end of the text before it (up to context_chars) added to the prompt.
     condition_on_previous_text: bool = False
     context_chars: int = 300
-    batch_size: int = 4
+    batch_size: int = 2
     vad_threshold: float = 0.5
     vad_min_silence_ms: int = 160
     vad_speech_pad_ms: int = 400
