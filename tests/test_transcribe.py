@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import MODEL_CACHE
 from conftest_transcribe import (CORPUS, bulletin_clip, ffmpeg, joined, need_corpus, normalize, said_twice, shared_model,
                                  studio_ffmpeg, wer)
 from studio.errors import BadInput, ProcessingError
@@ -516,6 +517,21 @@ def test_long_form_in_windows_loses_and_repeats_nothing(model):
     ref = normalize(reference).split()
     assert abs(len(hyp) - len(ref)) <= 0.1 * len(ref)
     assert all(a.end <= b.start + 0.05 for a, b in zip(transcript.words, transcript.words[1:]))
+
+
+@pytest.mark.slow
+def test_chunks_decoded_side_by_side_come_out_whole_and_in_order(model):
+    """One window of several chunks: the model's two replicas decode one chunk each at once, and the
+    transcript has every chunk, in order, as with one replica."""
+    _, reference, clip = bulletin_clip()
+    assert model.model.num_workers == min(2, os.cpu_count() or 1)
+    side_by_side = _transcribe(clip, model, window_seconds=240.0)
+    one_replica = _transcribe(clip, load_model(None, device="cpu", cache_dir=MODEL_CACHE, streams=1),
+                              window_seconds=240.0)
+    for transcript in (side_by_side, one_replica):
+        assert wer(reference, transcript.text) < 0.35, transcript.text
+        assert all(a.end <= b.start + 0.05 for a, b in zip(transcript.words, transcript.words[1:]))
+    assert abs(len(side_by_side.words) - len(one_replica.words)) <= 0.05 * len(one_replica.words)
 
 
 @pytest.mark.slow

@@ -2,8 +2,8 @@
 
 Speech spans found by Silero VAD are packed into chunks of up to 30 s and decoded with
 faster-whisper's batched-pipeline machinery (BatchedInferencePipeline.forward, its
-TranscriptionOptions, the tokenizer and VAD helpers), batch_size chunks at a time with the
-glossary as prompt (or one at a time with the text so far added, when
+TranscriptionOptions, the tokenizer and VAD helpers), batch_size chunks at a time (one per
+model replica) with the glossary as prompt (or one at a time with the text so far added, when
 condition_on_previous_text is on); the audio after a chunk's early end of text is
 decoded again; chunks that loop are decoded again with WhisperModel.transcribe. A
 faster-whisper upgrade that changes any of these is this file's work only
@@ -271,8 +271,8 @@ class Decoder:
 
         Speech spans found by VAD are packed into chunks of up to 30 s of speech (silence
         left out) and decoded with faster-whisper's batched pipeline, batch_size chunks at a
-        time (measured on 2 cores: 4 at a time 1.65x faster than one at a time, at the same
-        WER), with the encoder input cut to the longest chunk of the batch plus a margin.
+        time shared out among the model's replicas (options.batch_size says what was measured),
+        with the encoder input cut to the longest chunk of the batch plus a margin.
         Where a chunk's words end well before its speech does, the rest is decoded again
         (decode_tails). With condition_on_previous_text they are decoded one at a time with the text so far
         added to the prompt.
@@ -338,7 +338,8 @@ class Decoder:
             return self.decode_tails(pipeline, tokenizer, features, batch, results, audio, offsets, groups), unsure, probs
 
         out = []
-        with ThreadPoolExecutor(max_workers=streams) as pool:
+        pool = ThreadPoolExecutor(max_workers=streams)
+        try:
             for batch, (results, unsure, probs) in zip(batches, pool.map(decode, batches)):
                 for k, segments, doubtful, language_probs in zip(batch, results, unsure, probs):
                     if doubtful and sounds_foreign(language_probs, self.language):
@@ -370,4 +371,6 @@ class Decoder:
                     self.context = (self.context + "".join(seg.text for seg in kept))[-2000:] if kept else ""
                     out += kept
                 progress(groups[batch[-1]][-1]["end"] / SAMPLE_RATE)
+        finally:  # stopped (an error, a worker's SIGTERM): batches not started yet are not decoded
+            pool.shutdown(cancel_futures=True)
         return out, spans
