@@ -69,7 +69,7 @@ CAPTION_BOX = (8, 10, 18, 228)  # near-black: reads on any artwork colour
 # frame threads would hold more frames each (measured: ffmpeg's peak RSS 790 -> 630 MB for a
 # three-format clip, same wall time under load: `process` stays under 1 GB in all). A lookahead
 # of 5 frames instead of veryfast's 10, and one thread for the filter graphs, hold fewer frames
-# again (a 30 s three-format clip: 623 -> 524 MB; files 4% smaller at the same CRF): a 60-minute
+# again (a 30 s three-format clip: 623 -> 519 MB; files 4% smaller at the same CRF): a 60-minute
 # session's `process` peaked at 996-1,055 MB, at the clips, before.
 VIDEO_ARGS = ["-c:v", "libx264", "-preset", "veryfast", "-x264-params", "me=dia:subme=1:rc-lookahead=5", "-crf", "20",
               "-threads", "1", "-profile:v", "high", "-pix_fmt", "yuv420p", "-r", str(FPS), "-g", str(2 * FPS),

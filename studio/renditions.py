@@ -159,8 +159,8 @@ def renditions_beside(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, sh
         return
     label = f"{episode.id}: rendering {' + '.join(pending)} beside the transcription"
     reporter.info(f"{label}: started")
-    request = {"workspace": str(workspace.root), "episode": episode.id, "stall_timeout": ffmpeg.stall_timeout, "state": {name: state.get(name) for name in RENDITION_FILES},
-               "parent": os.getpid()}
+    request = {"workspace": str(workspace.root), "episode": episode.id, "stall_timeout": ffmpeg.stall_timeout,
+               "state": {name: state.get(name) for name in RENDITION_FILES}, "parent": os.getpid()}
     root = str(Path(__file__).resolve().parents[1])  # where this studio package is, for the child
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
            "STUDIO_FFMPEG": ffmpeg.path}

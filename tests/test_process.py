@@ -217,10 +217,13 @@ def test_killing_process_mid_way_also_ends_the_renditions_made_beside_the_transc
     assert processes_naming("child_main"), "the renditions were not made by a child process"
     proc.kill()  # the parent alone, as the OOM killer picks the largest process
     proc.wait()
+    def survivors() -> list[str]:  # the child names the workspace, its ffmpeg the episode folder
+        return processes_naming("child_main") + processes_naming(str(folder))
+
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and processes_naming(str(folder)):
+    while time.monotonic() < deadline and survivors():
         time.sleep(0.1)
-    assert processes_naming(str(folder)) == [], "the renditions child or its ffmpeg outlived studio"
+    assert survivors() == [], "the renditions child or its ffmpeg outlived studio"
     assert check_final_files(folder, duration) == [], "killed mid-render, yet a rendition exists under its final name"
 
     result = studio(ws, "-q", "process", "--json", "--no-clips", episode_id)
