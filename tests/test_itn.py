@@ -53,6 +53,59 @@ def test_idioms_are_left_alone(said):
     assert normalize_text(said) == said
 
 
+@pytest.mark.parametrize(
+    "decoded, written",
+    [
+        # Whisper's own digits in running text (the corpus's news sentences' shapes).
+        ("Jika saja dia tidak cekatan, sedikitnya 6 gol akan tercipta.",
+         "Jika saja dia tidak cekatan, sedikitnya enam gol akan tercipta."),
+        ("sudah berlangsung selama 6 tahun.", "sudah berlangsung selama enam tahun."),
+        ("hasil kunjungannya ke 4 negara dan terakhir India", "hasil kunjungannya ke empat negara dan terakhir India"),
+        ("KPU menetapkan 3 pasangan calon", "KPU menetapkan tiga pasangan calon"),
+        ("yang hadir hanya 1.", "yang hadir hanya satu."),
+        ("\"2 orang\" katanya", "\"Dua orang\" katanya"),
+        # A sentence does not start with a digit.
+        ("Rapat dibuka. 5 saksi hadir.", "Rapat dibuka. Lima saksi hadir."),
+    ],
+)
+def test_one_to_nine_that_whisper_wrote_as_digits_in_running_text_become_words(decoded, written):
+    assert normalize_text(decoded) == written
+
+
+@pytest.mark.parametrize(
+    "decoded",
+    [
+        "kantor KPU di lantai 7",  # a counted noun
+        "pasangan nomor urut 2",
+        "dibuka pukul 7 pagi",  # a time, a date, a year
+        "pada tanggal 6 bulan depan",
+        "rapat pada 6 Oktober",
+        "naik 5 persen",  # a unit, a scale, a sign
+        "jaraknya 5 km dari TPS",
+        "sebanyak 2 juta pemilih",
+        "naik 5% dari 2019",
+        "antara 1 atau 2 orang",  # next to another number
+        "hanya 5 dari 10 kotak",
+        "poin (3) berbunyi",  # a list's item
+        "menang 2-1",
+        "ke 3 kalinya",  # an ordinal
+    ],
+)
+def test_digits_stay_digits_where_news_writes_digits(decoded):
+    assert normalize_text(decoded) in (decoded, "ke-3 kalinya")
+
+
+def test_a_digit_at_a_segments_start_is_capitalized_only_when_a_sentence_starts_there():
+    def segment(start: float, *words: str) -> Segment:
+        return Segment(start, start + 1, " ".join(words), [Word(start + k * 0.2, start + k * 0.2 + 0.1, w, 0.9)
+                                                         for k, w in enumerate(words)])
+
+    transcript = Transcript("id", 3.0, [segment(0, "Rapat", "dibuka."), segment(1, "3", "saksi", "datang"),
+                                        segment(2, "4", "orang", "pulang.")])
+    assert [s.text for s in normalize_transcript(transcript).segments] == [
+        "Rapat dibuka.", "Tiga saksi datang", "empat orang pulang."]
+
+
 def test_counted_nouns_take_digits_even_below_ten():
     assert normalize_text("kantor KPU di lantai tujuh") == "kantor KPU di lantai 7"
     assert normalize_text("pasangan nomor urut dua") == "pasangan nomor urut 2"

@@ -24,7 +24,13 @@ The rules, in the order they are tried at each word:
   "3 juta"; a year-like 1900-2100 without the thousands dot). One to nine said as one
   word stay words ("empat ruangan", "salah satu", "satu per satu"), as do hyphenated
   words ("satu-satunya"), "se-" words other than sepuluh, sebelas, seratus, seribu,
-  and the sayings in IDIOMS ("sebelas dua belas").
+  and the sayings in IDIOMS ("sebelas dua belas");
+- and the other way: one to nine that Whisper wrote as a digit in running text are
+  written as words, as PUEBI and news writing do ("6 gol" -> "enam gol", "ke 4 negara"
+  -> "ke empat negara"; "Enam" at a sentence's start). A digit stays a digit after a
+  counted noun or DIGIT_WORDS ("lantai 7", "pukul 7"), before a unit, a scale or a
+  month ("5 persen", "5 km", "2 juta", "6 Oktober"), next to another number ("1 atau
+  2", "5 dari 10"), and with a sign or inner punctuation ("5%", "2,5").
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from ..text import ends_sentence
 from .model import Transcript, Word
 
 DIGITS = {
@@ -55,6 +62,19 @@ _PLACE_NOUNS = frozenset(
     """kota provinsi negara daerah tempat lokasi desa kecamatan kabupaten kelurahan pulau
     wilayah arah orang sekolah rumah""".split()
 )
+# Words after which a digit stays a digit, besides COUNTED_NOUNS ("pukul 7", "angka 5").
+DIGIT_WORDS = frozenset(
+    """pukul jam tanggal tgl tahun angka poin skor versi level tingkat ruang gedung seri jilid
+    edisi bagian nilai kode""".split()
+)
+# Words before which a digit stays a digit: units and signs ("5 persen", "5 km").
+UNIT_WORDS = frozenset(
+    """persen % km kilometer meter m cm mm kg kilogram gram g ton kuintal liter l ml hektare hektar
+    ha are derajat °c mw kw kwh watt volt gb mb tb rp rupiah dolar usd x kali lipat""".split()
+)
+_WORD_OF_DIGIT = {str(v): k for k, v in DIGITS.items()}
+# Punctuation a digit may have around it and still be a word in running text.
+_TEXT_PUNCTUATION = set(".,;:!?\"'")  # not "(5)", a list's item
 # Words before "jam" that make it an hour's duration, not a time of day.
 _COUNT_WORDS = frozenset([*DIGITS, "puluh", "belas", "ratus", "sepuluh", "sebelas", "setengah", "beberapa", "berapa"])
 DAY_PARTS = ("pagi", "siang", "sore", "malam")
@@ -246,9 +266,10 @@ def _spelled_out(number: _Number, toks: list[_Tok], start: int) -> bool:
 
 
 class _Rules:
-    def __init__(self, toks: list[_Tok]) -> None:
+    def __init__(self, toks: list[_Tok], starts_sentence: bool = True) -> None:
         self.toks = toks
         self.p = _Parser(toks)
+        self.starts_sentence = starts_sentence  # whether the first word begins a sentence
 
     def at(self, i: int) -> Change | None:
         w = self.p.word(i)
@@ -312,7 +333,9 @@ class _Rules:
             return Change(i, i + 1, f"ke-{DIGITS[w[3:]]}")
         if w != "ke" or not self.p.joined(i + 1):
             return None
-        if self.p.word(i + 1).isdigit():  # "ke 3"
+        if self.p.word(i + 1).isdigit():  # "ke 3"; "ke 4 negara" is to four countries
+            if self.p.next_word(i + 2) in _PLACE_NOUNS:
+                return None
             return Change(i, i + 2, f"ke-{self.p.word(i + 1)}")
         number = self.p.cardinal(i + 1)
         if number is None or self.p.next_word(number.end) in _PLACE_NOUNS | {"belah"}:
@@ -363,6 +386,9 @@ class _Rules:
     def number(self, i: int, w: str) -> Change | None:
         if _GROUPED_RE.match(w) and self.p.next_word(i + 1) == "rupiah":
             return Change(i, i + 2, f"Rp {w}")  # Whisper's "75.000 rupiah"
+        if w in _WORD_OF_DIGIT and self._digit_in_text(i):
+            word = _WORD_OF_DIGIT[w]
+            return Change(i, i + 1, word.capitalize() if self._starts_sentence(i) else word)
         number = self.p.number(i)
         if number is None:
             return None
@@ -390,6 +416,22 @@ class _Rules:
         if not _spelled_out(number, self.toks, i) and j == number.end and number.digits is None:
             return None
         return Change(i, j, text)
+
+    def _digit_in_text(self, i: int) -> bool:
+        """Whether the digit at word i stands in running text (see the module's last rule)."""
+        tok = self.toks[i]
+        if not set(tok.prefix + tok.suffix) <= _TEXT_PUNCTUATION:
+            return False  # "5%", "$5", "5-6"
+        before, after = self.p.word(i - 1), self.p.word(i + 1)
+        if before in COUNTED_NOUNS or before in DIGIT_WORDS or after in UNIT_WORDS or after in SCALES:
+            return False
+        if after in MONTHS or after in ("koma", "garis", "per", "banding"):
+            return False
+        near = [self.p.word(k) for k in (i - 2, i - 1, i + 1, i + 2)]
+        return not any(re.search(r"\d", w) for w in near) and not any(w in DIGITS or w in ZERO for w in near[1:3])
+
+    def _starts_sentence(self, i: int) -> bool:
+        return i == 0 and self.starts_sentence or i > 0 and self.toks[i - 1].suffix[-1:] in (".", "?", "!")
 
     def date(self, i: int, day: _Number) -> Change:
         month = MONTHS.index(self.p.word(day.end)) + 1
@@ -427,10 +469,13 @@ def _idiom_at(toks: list[_Tok], i: int) -> int:
     return 0
 
 
-def find_changes(words: list[str]) -> list[Change]:
-    """The rewrites of a run of words (each a word with its punctuation), left to right, not overlapping."""
+def find_changes(words: list[str], starts_sentence: bool = True) -> list[Change]:
+    """The rewrites of a run of words (each a word with its punctuation), left to right, not overlapping.
+
+    starts_sentence: whether the first word begins a sentence (a digit there becomes a capitalized word).
+    """
     toks = _tokens(words)
-    rules = _Rules(toks)
+    rules = _Rules(toks, starts_sentence)
     changes, i = [], 0
     while i < len(toks):
         if skip := _idiom_at(toks, i):
@@ -475,10 +520,12 @@ def normalize_text(text: str) -> str:
 
 def normalize_transcript(transcript: Transcript) -> Transcript:
     """The transcript with ITN applied within each segment; a rewritten word keeps what was said as `spoken`."""
-    segments = []
+    segments, starts_sentence = [], True
     for seg in transcript.segments:
         words = list(seg.words)
-        changes = find_changes([w.word for w in words])
+        changes = find_changes([w.word for w in words], starts_sentence)
+        if words:
+            starts_sentence = ends_sentence(words[-1].word)
         if not changes:
             segments.append(seg)
             continue
