@@ -102,3 +102,17 @@ def test_a_word_cut_in_two_is_joined_over_both_words_time():
     # Two words that are words stay two ("di rumah"), and punctuation between keeps them apart.
     assert correct_spelling([Segment(0.0, 1.0, "", [Word(0.0, 0.4, "di", 0.9), Word(0.4, 1.0, "rumah", 0.9)])],
                             lexicon)[0].text == "di rumah"
+
+
+def test_an_affixed_half_and_a_passive_written_apart_are_joined():
+    from studio.transcribe.spelling import join_words
+
+    lexicon = load_lexicon("id")
+    # "hormatan" is no word on its own (only an affixed form the stemmer reads): joined.
+    assert join_words("anggota dewan ke hormatan".split(), lexicon) == ["anggota", "dewan", "kehormatan", ""]
+    # di- before a verb is written together ("disambut"); "di" before a place stays apart,
+    # and so does a joined form that is a word of its own ("divisi", "dinas").
+    assert join_words("gurauannya yang di sambut tawa".split(), lexicon) == [
+        "gurauannya", "yang", "disambut", "", "tawa"]
+    for text in ("tinggal di rumah", "tunggu di sini", "di atas meja", "di visi misi", "di nas"):
+        assert join_words(text.split(), lexicon) == text.split()

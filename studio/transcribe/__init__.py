@@ -46,7 +46,7 @@ def transcribe_file(
     model is a faster_whisper.WhisperModel from load_model() (loaded from opts when None).
     Raises TranscriptionFailed for audio that cannot be decoded or transcribed.
     """
-    from .cleanup import apply_glossary, clean_segments, correct_spelling
+    from .cleanup import apply_glossary, clean_segments, correct_spelling, standardize_spelling
     from .decoder import UNSPACED_LANGUAGES, Decoder, to_segment
     from .pcm import SAMPLE_RATE, pcm_windows, probe_duration
     from .spelling import load_lexicon
@@ -87,5 +87,5 @@ def transcribe_file(
     language = decoder.language or DEFAULT_LANGUAGE
     segments = apply_glossary(clean_segments(segments, spans), glossary)
     if opts.spelling and (lexicon := load_lexicon(language, glossary)):
-        segments = correct_spelling(segments, lexicon)
+        segments = correct_spelling(standardize_spelling(segments, lexicon), lexicon)
     return Transcript(language=language, duration=round(done, 3), segments=segments)

@@ -16,6 +16,7 @@ from typing import Callable
 
 from .model import Segment, Word
 from .options import TranscribeOptions
+from .baku import standardize_words
 from .spelling import Lexicon, join_words, respell_words
 
 Span = tuple[float, float]  # (start, end) seconds of one stretch of speech
@@ -205,6 +206,12 @@ def _join_words(segment: Segment, lexicon: Lexicon) -> Segment:
             last = words[-1]
             words[-1] = dataclasses.replace(last, end=word.end, probability=min(last.probability, word.probability))
     return dataclasses.replace(segment, text=" ".join(w.word for w in words), words=words)
+
+
+def standardize_spelling(segments: list[Segment], lexicon: Lexicon) -> list[Segment]:
+    """Words in their standard (baku) spelling (baku.py), timings kept (shared when one becomes two)."""
+    fixed = _replace_words(segments, lambda words: standardize_words(words, lexicon.standard, lexicon.listed))
+    return [dataclasses.replace(s, words=[p for w in s.words for p in _split_word(w)]) for s in fixed]
 
 
 def correct_spelling(segments: list[Segment], lexicon: Lexicon) -> list[Segment]:

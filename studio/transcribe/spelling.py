@@ -13,8 +13,10 @@ it or when its stem is a common root word (of STEM_MIN_LETTERS letters or more, 
 MIN_ZIPF common): "tertip" stems to "tip", too short to vouch for it.
 
 A word that is one edit from no common word, but is two common words run together
-("bagitimnya", "pemiliklahan"), is split in two; two words of which one is no word but
-which together are a common one ("atrak si", "ke hormatan") are joined.
+("bagitimnya", "pemiliklahan"), is split in two; two words of which one is in no word
+list but which together are a common one ("atrak si", "ke hormatan") are joined, and so
+is a passive verb written apart ("di sambut"). A repair is written in its standard
+spelling (baku.py): "personial" becomes "personel", not the web's "personil".
 
 Left alone: words of fewer than MIN_LETTERS letters, words with digits or inner
 punctuation, words in capitals (acronyms) and capitalized words inside a sentence
@@ -30,6 +32,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from . import baku
 
 # Transcript languages with a lexicon here. Tuned on Indonesian only.
 LANGUAGES = ("id",)
@@ -49,11 +53,16 @@ class Lexicon:
     spelling: dict[str, str]  # lower-case glossary word -> its spelling
     roots: frozenset[str] = frozenset()  # root words (Sastrawi's kata dasar)
     stem: Callable[[str], str] | None = None  # a lower-case word's root (Sastrawi's stemmer)
+    standard: dict[str, str] = field(default_factory=dict)  # non-standard form -> standard (baku.py)
     _known: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    def listed(self, key: str) -> bool:
+        """Whether a lower-case word is in a word list (the frequencies or the root words)."""
+        return key in self.zipf or key in self.roots
 
     def knows(self, key: str) -> bool:
         """Whether a lower-case word is a word: listed, or an affixed form of a common root."""
-        if key in self.zipf or key in self.roots:
+        if self.listed(key):
             return True
         if self.stem is None:
             return False
@@ -89,7 +98,8 @@ def load_lexicon(language: str | None, glossary: list[str] | tuple[str, ...] = (
             if key.isalpha():
                 zipf.setdefault(key, 0.0)  # known, however rare
                 spelling[key] = word
-    return Lexicon(zipf, spelling, sastrawi_roots(), StemmerFactory().create_stemmer().stem)
+    stemmer = StemmerFactory().create_stemmer()
+    return Lexicon(zipf, spelling, sastrawi_roots(), stemmer.stem, baku.load_table())
 
 
 def _one_edit(word: str) -> tuple[set[str], set[str], set[str]]:
@@ -111,7 +121,7 @@ def respell(word: str, lexicon: Lexicon, sentence_start: bool) -> str:
     key = core.lower()
     if len(key) < MIN_LETTERS or key in lexicon.spelling or not key.isascii():
         return word
-    if key in lexicon.zipf or key in lexicon.roots:
+    if lexicon.listed(key):
         return word
     same_length, longer, shorter = _one_edit(key)
     terms = [c for c in same_length | longer | shorter if c in lexicon.spelling]
@@ -135,6 +145,7 @@ def respell(word: str, lexicon: Lexicon, sentence_start: bool) -> str:
             first = parts[0].capitalize() if core[0].isupper() else parts[0]
             return f"{prefix}{first} {parts[1]}{suffix}"
     best = max(candidates, key=lambda c: (lexicon.zipf[c], c))
+    best = lexicon.standard.get(best, best)  # written in its standard spelling: "personil" -> "personel"
     fixed = lexicon.spelling.get(best) or (best.capitalize() if core[0].isupper() else best)
     return prefix + fixed + suffix
 
@@ -161,12 +172,30 @@ def split_in_two(key: str, lexicon: Lexicon) -> tuple[str, str] | None:
     return best
 
 
-def join_words(words: list[str], lexicon: Lexicon) -> list[str]:
-    """Two words that are one common word cut in two ("atrak si" -> "atraksi"), joined.
+# Places "di" stands before as a preposition, however common the joined form is on the web ("disini").
+_PLACE_WORDS = frozenset("sini sana situ mana antara atas bawah dalam luar depan belakang samping tengah sekitar".split())
 
-    A pair is joined when one of its halves is not a word the lexicon knows and the two
-    together are at least SPLIT_MIN_ZIPF common. The second word's place is left "" so
-    that the list keeps its length (the caller merges the timings).
+
+def _passive(a: str, b: str, lexicon: Lexicon) -> bool:
+    """Whether "di" + b is a passive verb written apart ("di sambut" for "disambut").
+
+    The joined form must be the prefix di- on the root b (Sastrawi's stemmer), no root word
+    itself ("divisi", "dinas"), and at least as common as b alone: "di rumah" stays, since
+    "dirumah" is far rarer than "rumah".
+    """
+    if a != "di" or b in _PLACE_WORDS or lexicon.stem is None:
+        return False
+    joined = a + b
+    return joined not in lexicon.roots and lexicon.stem(joined) == b and lexicon.zipf.get(joined, 0.0) >= lexicon.zipf.get(b, 0.0)
+
+
+def join_words(words: list[str], lexicon: Lexicon) -> list[str]:
+    """Two words that are one common word cut in two ("atrak si", "ke hormatan", "di sambut"), joined.
+
+    A pair is joined when the two together are at least SPLIT_MIN_ZIPF common and one of its
+    halves is in no word list ("si", "hormatan": an affixed form the stemmer knows is not
+    enough here), or the pair is a passive verb written apart (_passive). The second word's
+    place is left "" so that the list keeps its length (the caller merges the timings).
     """
     out = list(words)
     i = 0
@@ -175,8 +204,8 @@ def join_words(words: list[str], lexicon: Lexicon) -> list[str]:
         if first and second and not first.group(3) and not second.group(1) and not second.group(2)[0].isupper():
             a, b = first.group(2).lower(), second.group(2).lower()
             joined = a + b
-            unknown = not (lexicon.knows(a) and lexicon.knows(b))
-            if unknown and len(joined) >= 6 and lexicon.zipf.get(joined, 0.0) >= SPLIT_MIN_ZIPF:
+            cut = not (lexicon.listed(a) and lexicon.listed(b)) or _passive(a, b, lexicon)
+            if cut and len(joined) >= 6 and lexicon.zipf.get(joined, 0.0) >= SPLIT_MIN_ZIPF:
                 core = joined.capitalize() if first.group(2)[0].isupper() else joined
                 out[i], out[i + 1] = first.group(1) + core + second.group(3), ""
                 i += 2
