@@ -70,7 +70,7 @@ class Show:
     artwork: str = ""
     model: str = ""
     glossary: tuple[str, ...] = ()
-    spelling: bool = True  # repair one-letter misspellings of the transcript (Indonesian)
+    spelling: bool = True  # standard (baku) spelling and repair of one-letter misspellings (Indonesian transcripts)
     itn: bool = True  # write numbers, dates, times and money as digits ("2024", "pukul 07.00")
     require_approval: bool = False  # publish an episode only after a second producer approved it
     loudness: LoudnessTargets = field(default_factory=LoudnessTargets)

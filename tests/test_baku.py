@@ -82,3 +82,8 @@ def test_two_word_forms_share_the_words_time_in_a_transcript(lexicon):
     assert segment.text == "Di mana survey-nya?"
     assert [(w.word, w.start, w.end) for w in segment.words] == [("Di", 0.0, 0.133), ("mana", 0.133, 0.4),
                                                                   ("survey-nya?", 0.4, 1.0)]
+
+
+def test_a_glossary_term_keeps_the_glossarys_spelling():
+    show = load_lexicon("id", ["Survey Meter", "KPU"])
+    assert standardize_words("hasil survey meter".split(), show.standard, show.listed) == ["hasil", "survey", "meter"]

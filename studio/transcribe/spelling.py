@@ -98,8 +98,9 @@ def load_lexicon(language: str | None, glossary: list[str] | tuple[str, ...] = (
             if key.isalpha():
                 zipf.setdefault(key, 0.0)  # known, however rare
                 spelling[key] = word
+    standard = {form: std for form, std in baku.load_table().items() if form not in spelling}  # the glossary wins
     stemmer = StemmerFactory().create_stemmer()
-    return Lexicon(zipf, spelling, sastrawi_roots(), stemmer.stem, baku.load_table())
+    return Lexicon(zipf, spelling, sastrawi_roots(), stemmer.stem, standard)
 
 
 def _one_edit(word: str) -> tuple[set[str], set[str], set[str]]:
