@@ -62,6 +62,7 @@ def test_idioms_are_left_alone(said):
         ("sudah berlangsung selama 6 tahun.", "sudah berlangsung selama enam tahun."),
         ("hasil kunjungannya ke 4 negara dan terakhir India", "hasil kunjungannya ke empat negara dan terakhir India"),
         ("KPU menetapkan 3 pasangan calon", "KPU menetapkan tiga pasangan calon"),
+        ("naik 2 kali lipat", "naik dua kali lipat"),
         ("yang hadir hanya 1.", "yang hadir hanya satu."),
         ("\"2 orang\" katanya", "\"Dua orang\" katanya"),
         # A sentence does not start with a digit.
@@ -84,6 +85,7 @@ def test_one_to_nine_that_whisper_wrote_as_digits_in_running_text_become_words(d
         "jaraknya 5 km dari TPS",
         "sebanyak 2 juta pemilih",
         "naik 5% dari 2019",
+        "uangnya Rp 5 saja",
         "antara 1 atau 2 orang",  # next to another number
         "hanya 5 dari 10 kotak",
         "poin (3) berbunyi",  # a list's item

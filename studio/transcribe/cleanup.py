@@ -14,9 +14,9 @@ import unicodedata
 import zlib
 from typing import Callable
 
+from .baku import standardize_words
 from .model import Segment, Word
 from .options import TranscribeOptions
-from .baku import standardize_words
 from .spelling import Lexicon, join_words, respell_words
 
 Span = tuple[float, float]  # (start, end) seconds of one stretch of speech

@@ -65,12 +65,12 @@ _PLACE_NOUNS = frozenset(
 # Words after which a digit stays a digit, besides COUNTED_NOUNS ("pukul 7", "angka 5").
 DIGIT_WORDS = frozenset(
     """pukul jam tanggal tgl tahun angka poin skor versi level tingkat ruang gedung seri jilid
-    edisi bagian nilai kode""".split()
+    edisi bagian nilai kode rp usd""".split()
 )
 # Words before which a digit stays a digit: units and signs ("5 persen", "5 km").
 UNIT_WORDS = frozenset(
     """persen % km kilometer meter m cm mm kg kilogram gram g ton kuintal liter l ml hektare hektar
-    ha are derajat °c mw kw kwh watt volt gb mb tb rp rupiah dolar usd x kali lipat""".split()
+    ha are derajat °c mw kw kwh watt volt gb mb tb rp rupiah dolar usd x""".split()
 )
 _WORD_OF_DIGIT = {str(v): k for k, v in DIGITS.items()}
 # Punctuation a digit may have around it and still be a word in running text.

@@ -10,7 +10,10 @@ DEFAULT_MODEL = "base"
 DEFAULT_LANGUAGE = "id"
 
 # Bump when a change here changes the text or timings produced for the same options.
-TRANSCRIBER_VERSION = "10"  # 6: chunks decoded four at a time; 7: Sastrawi lexicon; 8: a chunk's undecoded tail decoded again; 9: two model replicas, one chunk each; 10: standard spelling (baku), passives and affixed halves joined
+# 6: chunks decoded four at a time; 7: Sastrawi lexicon; 8: a chunk's undecoded tail decoded
+# again; 9: two model replicas, one chunk each; 10: standard spelling (baku), passives and
+# affixed halves joined.
+TRANSCRIBER_VERSION = "10"
 
 # Election vocabulary that the base model spells wrong without a hint.
 ELECTION_GLOSSARY = (

@@ -174,7 +174,9 @@ def split_in_two(key: str, lexicon: Lexicon) -> tuple[str, str] | None:
 
 
 # Places "di" stands before as a preposition, however common the joined form is on the web ("disini").
-_PLACE_WORDS = frozenset("sini sana situ mana antara atas bawah dalam luar depan belakang samping tengah sekitar".split())
+_PLACE_WORDS = frozenset(
+    "sini sana situ mana antara atas bawah dalam luar depan belakang samping tengah sekitar".split()
+)
 
 
 def _passive(a: str, b: str, lexicon: Lexicon) -> bool:
@@ -187,7 +189,8 @@ def _passive(a: str, b: str, lexicon: Lexicon) -> bool:
     if a != "di" or b in _PLACE_WORDS or lexicon.stem is None:
         return False
     joined = a + b
-    return joined not in lexicon.roots and lexicon.stem(joined) == b and lexicon.zipf.get(joined, 0.0) >= lexicon.zipf.get(b, 0.0)
+    as_common = lexicon.zipf.get(joined, 0.0) >= lexicon.zipf.get(b, 0.0)
+    return as_common and joined not in lexicon.roots and lexicon.stem(joined) == b
 
 
 def join_words(words: list[str], lexicon: Lexicon) -> list[str]:
