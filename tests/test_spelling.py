@@ -114,5 +114,7 @@ def test_an_affixed_half_and_a_passive_written_apart_are_joined():
     # and so does a joined form that is a word of its own ("divisi", "dinas").
     assert join_words("gurauannya yang di sambut tawa".split(), lexicon) == [
         "gurauannya", "yang", "disambut", "", "tawa"]
-    for text in ("tinggal di rumah", "tunggu di sini", "di atas meja", "di visi misi", "di nas"):
+    assert join_words("daftar yang di tetapkan KPU".split(), lexicon) == ["daftar", "yang", "ditetapkan", "", "KPU"]
+    for text in ("tinggal di rumah", "tunggu di sini", "di atas meja", "di visi misi", "di nas", "di antaranya",
+                 "di belakangmu"):
         assert join_words(text.split(), lexicon) == text.split()

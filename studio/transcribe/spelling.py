@@ -180,17 +180,20 @@ _PLACE_WORDS = frozenset(
 
 
 def _passive(a: str, b: str, lexicon: Lexicon) -> bool:
-    """Whether "di" + b is a passive verb written apart ("di sambut" for "disambut").
+    """Whether "di" + b is a passive verb written apart ("di sambut", "di tetapkan").
 
-    The joined form must be the prefix di- on the root b (Sastrawi's stemmer), no root word
+    The joined form must be the prefix di- on b's root (Sastrawi's stemmer), no root word
     itself ("divisi", "dinas"), and at least as common as b alone: "di rumah" stays, since
-    "dirumah" is far rarer than "rumah".
+    "dirumah" is far rarer than "rumah"; so do places ("di sini", "di antaranya").
     """
-    if a != "di" or b in _PLACE_WORDS or lexicon.stem is None:
+    if a != "di" or lexicon.stem is None:
+        return False
+    root = lexicon.stem(b)
+    if root in _PLACE_WORDS:
         return False
     joined = a + b
     as_common = lexicon.zipf.get(joined, 0.0) >= lexicon.zipf.get(b, 0.0)
-    return as_common and joined not in lexicon.roots and lexicon.stem(joined) == b
+    return as_common and joined not in lexicon.roots and lexicon.stem(joined) == root
 
 
 def join_words(words: list[str], lexicon: Lexicon) -> list[str]:
