@@ -9,10 +9,11 @@ GLOSSARY = ["KPU", "DPTb", "Bawaslu", "coklit", "pemutakhiran data pemilih"]
 
 def test_one_letter_misses_are_repaired_keeping_punctuation_and_case():
     lexicon = load_lexicon("id")
-    # Misses the base model makes on the corpus: a wrong, missing or swapped letter.
+    # Misses the base model makes on the corpus: a wrong, missing or swapped letter (the
+    # bulletin says "menjarah": a final "h" unheard, tried before "menjaga").
     said = "Menjara kurs yang merosod, tata tertip dan harga tikatnya. Ketelangan polisi"
     assert respell_words(said.split(), lexicon) == (
-        "Menjaga kurs yang merosot, tata tertib dan harga tiketnya. Keterangan polisi"
+        "Menjarah kurs yang merosot, tata tertib dan harga tiketnya. Keterangan polisi"
     ).split()
 
 
@@ -118,3 +119,24 @@ def test_an_affixed_half_and_a_passive_written_apart_are_joined():
     for text in ("tinggal di rumah", "tunggu di sini", "di atas meja", "di visi misi", "di nas", "di antaranya",
                  "di belakangmu"):
         assert join_words(text.split(), lexicon) == text.split()
+
+
+def test_a_final_h_unheard_is_tried_first():
+    lexicon = load_lexicon("id")
+    # Indonesian says a final "h" weakly: "pili" is "pilih", not "pipi"; "bersi" is "bersih", not "versi".
+    assert respell_words("hak pili dan harga rupia yang bersi".split(), lexicon) == (
+        "hak pilih dan harga rupiah yang bersih".split())
+
+
+def test_a_common_word_run_together_with_a_miss_is_split_and_the_miss_repaired():
+    from studio.transcribe.itn import normalize_text
+
+    lexicon = load_lexicon("id")
+    # The telephone dialogue's "ribu rupiah" run together, its final "h" unheard.
+    said = "Harga tiketnya 1 juta 750 riburupia."
+    repaired = " ".join(respell_words(said.split(), lexicon))
+    assert repaired == "Harga tiketnya 1 juta 750 ribu rupiah."
+    assert normalize_text(repaired) == "Harga tiketnya Rp 1.750.000."
+    # Names and words no single repair explains stay whole.
+    for word in ("Kabuyutan", "Sucahyo", "Dasartin", "menggelembuh"):
+        assert respell(word, lexicon, sentence_start=True) == word

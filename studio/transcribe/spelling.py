@@ -13,7 +13,8 @@ it or when its stem is a common root word (of STEM_MIN_LETTERS letters or more, 
 MIN_ZIPF common): "tertip" stems to "tip", too short to vouch for it.
 
 A word that is one edit from no common word, but is two common words run together
-("bagitimnya", "pemiliklahan"), is split in two; two words of which one is in no word
+("bagitimnya", "pemiliklahan"), or a common word and a one-letter miss of another
+("riburupia" -> "ribu rupiah"), is split in two; two words of which one is in no word
 list but which together are a common one ("atrak si", "ke hormatan") are joined, and so
 is a passive verb written apart ("di sambut"). A repair is written in its standard
 spelling (baku.py): "personial" becomes "personel", not the web's "personil".
@@ -22,7 +23,8 @@ Left alone: words of fewer than MIN_LETTERS letters, words with digits or inner
 punctuation, words in capitals (acronyms) and capitalized words inside a sentence
 (names, which no word list covers) unless the fix is a glossary term, glossary terms
 wherever they stand, and known words.
-A letter heard wrong is tried first, then a letter missing, then one too many.
+A final "h" unheard is tried first (Indonesian says it weakly: "pili" is "pilih"), then a
+letter heard wrong, then a letter missing, then one too many.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ MIN_LETTERS = 4
 STEM_MIN_LETTERS = 4
 SPLIT_MIN_LETTERS = 4
 SPLIT_MIN_ZIPF = 3.5
+SPLIT_MISS_MIN_LETTERS = 5
+SPLIT_MISS_MIN_ZIPF = 4.0
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD_RE = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
 
@@ -113,6 +117,23 @@ def _one_edit(word: str) -> tuple[set[str], set[str], set[str]]:
     return (substituted | transposed) - {word}, inserted, deleted
 
 
+def repair(key: str, lexicon: Lexicon, min_zipf: float = MIN_ZIPF) -> str | None:
+    """The word at least min_zipf common that a lower-case word most likely misses by one letter.
+
+    A final "h" unheard first: Indonesian says it weakly ("rupia", "pili", "bersi" are
+    "rupiah", "pilih", "bersih", not "rusia", "pipi", "versi"). Then the same length: a
+    letter heard wrong (final "b" heard as "p": "tertip") is the commonest miss, and a
+    longer word is often another word ("tertipu"). Of several, the most common.
+    """
+    if not key.endswith("h") and lexicon.zipf.get(key + "h", 0.0) >= min_zipf:
+        return key + "h"
+    for edits in _one_edit(key):
+        candidates = [c for c in edits if lexicon.zipf.get(c, 0.0) >= min_zipf]
+        if candidates:
+            return max(candidates, key=lambda c: (lexicon.zipf[c], c))
+    return None
+
+
 def respell(word: str, lexicon: Lexicon, sentence_start: bool) -> str:
     """word (with any surrounding punctuation) repaired, or unchanged."""
     match = _WORD_RE.match(word)
@@ -133,13 +154,8 @@ def respell(word: str, lexicon: Lexicon, sentence_start: bool) -> str:
     elif core[0].isupper() and not sentence_start or lexicon.knows(key):
         return word  # a name (no word list has it), or a known affixed form
     else:
-        # Same length first: a letter heard wrong (final "b" heard as "p": "tertip") is
-        # the commonest miss, and a longer word is often another word ("tertipu").
-        for edits in (same_length, longer, shorter):
-            candidates = [c for c in edits if lexicon.zipf.get(c, 0.0) >= MIN_ZIPF]
-            if candidates:
-                break
-        else:
+        candidates = [repaired] if (repaired := repair(key, lexicon)) else []
+        if not candidates:
             parts = split_in_two(key, lexicon)
             if parts is None:
                 return word
@@ -169,6 +185,21 @@ def split_in_two(key: str, lexicon: Lexicon) -> tuple[str, str] | None:
             continue
         score = min(lexicon.zipf.get(a, 0.0), lexicon.zipf.get(b, SPLIT_MIN_ZIPF if lexicon.knows(b) else 0.0))
         if score >= best_score:
+            best, best_score = (a, b), score
+    return best or _split_with_a_miss(key, lexicon)
+
+
+def _split_with_a_miss(key: str, lexicon: Lexicon) -> tuple[str, str] | None:
+    """A common word run together with a one-letter miss of another ("riburupia" -> "ribu rupiah").
+
+    The miss has SPLIT_MISS_MIN_LETTERS letters or more and its repair is at least
+    SPLIT_MISS_MIN_ZIPF common; of several splits, the one whose rarer word is commonest.
+    """
+    best, best_score = None, SPLIT_MISS_MIN_ZIPF
+    for k in range(SPLIT_MIN_LETTERS, len(key) - SPLIT_MISS_MIN_LETTERS + 1):
+        a, missed = key[:k], key[k:]
+        b = repair(missed, lexicon, SPLIT_MISS_MIN_ZIPF) if lexicon.zipf.get(a, 0.0) >= SPLIT_MIN_ZIPF else None
+        if b and (score := min(lexicon.zipf[a], lexicon.zipf[b])) >= best_score:
             best, best_score = (a, b), score
     return best
 
