@@ -12,8 +12,8 @@ DEFAULT_LANGUAGE = "id"
 # Bump when a change here changes the text or timings produced for the same options.
 # 6: chunks decoded four at a time; 7: Sastrawi lexicon; 8: a chunk's undecoded tail decoded
 # again; 9: two model replicas, one chunk each; 10: standard spelling (baku), passives and
-# affixed halves joined.
-TRANSCRIBER_VERSION = "10"
+# affixed halves joined; 11: a final "h" tried first, a word split from a miss.
+TRANSCRIBER_VERSION = "11"
 
 # Election vocabulary that the base model spells wrong without a hint.
 ELECTION_GLOSSARY = (

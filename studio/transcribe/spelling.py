@@ -148,21 +148,19 @@ def respell(word: str, lexicon: Lexicon, sentence_start: bool) -> str:
     same_length, longer, shorter = _one_edit(key)
     terms = [c for c in same_length | longer | shorter if c in lexicon.spelling]
     if terms:  # a near miss of a glossary term, even a name's, even at a sentence's start or in capitals
-        candidates = terms
+        best = max(terms, key=lambda c: (lexicon.zipf[c], c))
     elif core.isupper():
         return word  # an acronym
     elif core[0].isupper() and not sentence_start or lexicon.knows(key):
         return word  # a name (no word list has it), or a known affixed form
+    elif (repaired := repair(key, lexicon)) is not None:
+        best = lexicon.standard.get(repaired, repaired)  # in its standard spelling: "personil" -> "personel"
     else:
-        candidates = [repaired] if (repaired := repair(key, lexicon)) else []
-        if not candidates:
-            parts = split_in_two(key, lexicon)
-            if parts is None:
-                return word
-            first = parts[0].capitalize() if core[0].isupper() else parts[0]
-            return f"{prefix}{first} {parts[1]}{suffix}"
-    best = max(candidates, key=lambda c: (lexicon.zipf[c], c))
-    best = lexicon.standard.get(best, best)  # written in its standard spelling: "personil" -> "personel"
+        parts = split_in_two(key, lexicon)
+        if parts is None:
+            return word
+        first = parts[0].capitalize() if core[0].isupper() else parts[0]
+        return f"{prefix}{first} {parts[1]}{suffix}"
     fixed = lexicon.spelling.get(best) or (best.capitalize() if core[0].isupper() else best)
     return prefix + fixed + suffix
 
