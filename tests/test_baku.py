@@ -48,6 +48,8 @@ def test_affixed_forms_follow_their_base(lexicon):
 
 def test_di_and_ke_before_a_place_are_written_apart_as_two_words(lexicon):
     assert standardized("dimana TPS-nya? Disini, kemana lagi", lexicon) == "di mana TPS-nya? Di sini, ke mana lagi"
+    # After a sentence that ends in a quote, a capital starts a sentence, not a name.
+    assert standardized('katanya "siap." Kalo hujan', lexicon) == 'katanya "siap." Kalau hujan'
 
 
 def test_other_words_names_acronyms_and_colloquial_words_stay(lexicon):

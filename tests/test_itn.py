@@ -67,6 +67,7 @@ def test_idioms_are_left_alone(said):
         ("\"2 orang\" katanya", "\"Dua orang\" katanya"),
         # A sentence does not start with a digit.
         ("Rapat dibuka. 5 saksi hadir.", "Rapat dibuka. Lima saksi hadir."),
+        ("Katanya \"sudah siap.\" 5 saksi hadir.", "Katanya \"sudah siap.\" Lima saksi hadir."),
     ],
 )
 def test_one_to_nine_that_whisper_wrote_as_digits_in_running_text_become_words(decoded, written):

@@ -20,6 +20,8 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from ..text import ends_sentence
+
 TABLE = Path(__file__).resolve().parent.parent / "data" / "baku-id.tsv"
 PREFIXES = ("", "di", "ter", "ke", "se", "ber", "per")
 SUFFIXES = ("", "kan", "i", "an")
@@ -81,8 +83,8 @@ def standardize(word: str, table: dict[str, str], listed: Callable[[str], bool],
 
 
 def standardize_words(words: list[str], table: dict[str, str], listed: Callable[[str], bool]) -> list[str]:
-    """Each word of a running text in its standard spelling; a word after . ? ! starts a sentence."""
+    """Each word of a running text in its standard spelling; a word after a sentence's end starts one."""
     return [
-        standardize(word, table, listed, i == 0 or words[i - 1].rstrip()[-1:] in ".?!")
+        standardize(word, table, listed, i == 0 or ends_sentence(words[i - 1]))
         for i, word in enumerate(words)
     ]

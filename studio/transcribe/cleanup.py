@@ -208,17 +208,21 @@ def _join_words(segment: Segment, lexicon: Lexicon) -> Segment:
     return dataclasses.replace(segment, text=" ".join(w.word for w in words), words=words)
 
 
+def _split_words(segments: list[Segment]) -> list[Segment]:
+    """Segments whose words that became two ("di mana", "bagi timnya") are two words sharing the time."""
+    return [dataclasses.replace(s, words=[p for w in s.words for p in _split_word(w)]) for s in segments]
+
+
 def standardize_spelling(segments: list[Segment], lexicon: Lexicon) -> list[Segment]:
     """Words in their standard (baku) spelling (baku.py), timings kept (shared when one becomes two)."""
-    fixed = _replace_words(segments, lambda words: standardize_words(words, lexicon.standard, lexicon.listed))
-    return [dataclasses.replace(s, words=[p for w in s.words for p in _split_word(w)]) for s in fixed]
+    return _split_words(_replace_words(segments, lambda words: standardize_words(words, lexicon.standard,
+                                                                                 lexicon.listed)))
 
 
 def correct_spelling(segments: list[Segment], lexicon: Lexicon) -> list[Segment]:
     """Words repaired by spelling.join_words and respell_words, timings kept (shared when a word is split in two)."""
     segments = [_join_words(s, lexicon) for s in segments]
-    fixed = _replace_words(segments, lambda words: respell_words(words, lexicon))
-    return [dataclasses.replace(s, words=[p for w in s.words for p in _split_word(w)]) for s in fixed]
+    return _split_words(_replace_words(segments, lambda words: respell_words(words, lexicon)))
 
 
 # ---------------------------------------------------------------------------

@@ -431,7 +431,7 @@ class _Rules:
         return not any(re.search(r"\d", w) for w in near) and not any(w in DIGITS or w in ZERO for w in near[1:3])
 
     def _starts_sentence(self, i: int) -> bool:
-        return i == 0 and self.starts_sentence or i > 0 and self.toks[i - 1].suffix[-1:] in (".", "?", "!")
+        return i == 0 and self.starts_sentence or i > 0 and ends_sentence(self.toks[i - 1].suffix)
 
     def date(self, i: int, day: _Number) -> Change:
         month = MONTHS.index(self.p.word(day.end)) + 1

@@ -12,8 +12,9 @@ DEFAULT_LANGUAGE = "id"
 # Bump when a change here changes the text or timings produced for the same options.
 # 6: chunks decoded four at a time; 7: Sastrawi lexicon; 8: a chunk's undecoded tail decoded
 # again; 9: two model replicas, one chunk each; 10: standard spelling (baku), passives and
-# affixed halves joined; 11: a final "h" tried first, a word split from a miss.
-TRANSCRIBER_VERSION = "11"
+# affixed halves joined; 11: a final "h" tried first, a word split from a miss; 12: a sentence
+# ending in a closing quote starts the next one for the spelling repair too.
+TRANSCRIBER_VERSION = "12"
 
 # Election vocabulary that the base model spells wrong without a hint.
 ELECTION_GLOSSARY = (

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..text import ends_sentence
 from . import baku
 
 # Transcript languages with a lexicon here. Tuned on Indonesian only.
@@ -251,9 +252,9 @@ def join_words(words: list[str], lexicon: Lexicon) -> list[str]:
 
 
 def respell_words(words: list[str], lexicon: Lexicon) -> list[str]:
-    """Each word of a running text repaired; a word after . ? ! starts a sentence."""
+    """Each word of a running text repaired; a word after a sentence's end starts one."""
     out = []
     for i, word in enumerate(words):
-        sentence_start = i == 0 or words[i - 1].rstrip()[-1:] in ".?!"
+        sentence_start = i == 0 or ends_sentence(words[i - 1])
         out.append(respell(word, lexicon, sentence_start))
     return out
