@@ -11,17 +11,27 @@ from pathlib import Path
 
 import click
 
-from . import __version__, doctor as doctor_mod, ingest as ingest_mod, process as process_mod, shows
-from . import approval as approval_mod, audit as audit_mod, publish as publish_mod, radio as radio_mod
-from . import serve as serve_mod, users as users_mod
-from . import jobs as jobs_mod, status as status_mod
+from . import __version__
+from . import doctor as doctor_mod
+from . import jobs as jobs_mod
+from . import radio as radio_mod
 from .errors import BadInput, StudioError, explain
 from .jobs.wait import wait_for_jobs
-from .media import FFmpeg, find_ffmpeg
+from .media.ffmpeg import FFmpeg, find_ffmpeg
+from .pipeline import ingest as ingest_mod
+from .pipeline import session as process_mod
 from .progress import Reporter
-from .radio import deliveries as deliveries_mod, stations as stations_mod
-from .state import EpisodeReport
-from .workspace import Workspace, init_workspace
+from .publish import run as publish_mod
+from .publish import serve as serve_mod
+from .radio import deliveries as deliveries_mod
+from .radio import stations as stations_mod
+from .review import status as status_mod
+from .workspace import approval as approval_mod
+from .workspace import audit as audit_mod
+from .workspace import shows
+from .workspace import users as users_mod
+from .workspace.state import EpisodeReport
+from .workspace.tree import Workspace, init_workspace
 
 
 @dataclass
@@ -535,7 +545,7 @@ def worker(app: App, concurrency: int, queues: str | None, threads: int | None) 
     """
     workspace = app.workspace
     if workspace.settings.broker_url:
-        from .jobs.celery_app import run_worker
+        from .jobs.celery.worker import run_worker
 
         run_worker(workspace, concurrency, [q.strip() for q in queues.split(",")] if queues else None,
                    "WARNING" if app.reporter.quiet else "INFO", threads)

@@ -7,8 +7,8 @@ import tempfile
 from dataclasses import dataclass
 
 from .errors import StudioError
-from .media import capture_ffmpeg, find_ffmpeg
-from .workspace import Workspace
+from .media.ffmpeg import capture_ffmpeg, find_ffmpeg
+from .workspace.tree import Workspace
 
 REQUIRED_ENCODERS = ("libmp3lame", "pcm_s24le", "aac", "libx264")
 REQUIRED_FILTERS = ("ebur128", "alimiter", "showwaves", "subtitles")
@@ -67,7 +67,7 @@ def check_model(workspace: Workspace) -> Check:
 
 
 def check_fonts() -> Check:
-    from .clips import BOLD_FONT
+    from .data import BOLD_FONT
 
     if not BOLD_FONT.is_file():
         return Check("fonts", False, f"{BOLD_FONT} is missing (reinstall Studio)")

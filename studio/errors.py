@@ -6,7 +6,6 @@ import errno
 from pathlib import Path
 
 
-
 class StudioError(Exception):
     """A failure reported to the user as one line; `exit_code` follows DESIGN.md."""
 

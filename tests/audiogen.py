@@ -255,8 +255,9 @@ class Measured:
 
 def read(path: Path) -> tuple[np.ndarray, int]:
     """(samples (n, channels) float64, rate); files libsndfile cannot read (MP4, MKV, ...) go through ffmpeg."""
-    import soundfile
     import tempfile
+
+    import soundfile
 
     try:
         data, rate = soundfile.read(str(path), always_2d=True, dtype="float64")
@@ -376,7 +377,7 @@ def measure_stream(path: Path, block_seconds: float = 10.0) -> Measured:
                     channels=channels, seconds=frames / rate)
 
 
-# -- file structure, parsed here (not with studio.bwf) -------------------------
+# -- file structure, parsed here (not with studio.media.bwf) -------------------------
 
 def riff_chunks(path: Path) -> dict[bytes, bytes]:
     """Every chunk of a RIFF/WAVE file but `data` (whose size and offset are given instead)."""

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from studio.fsutil import write_bytes, write_json
-from studio.shows import add_show
-from studio.workspace import Episode, Workspace, init_workspace
+from studio.workspace.shows import add_show
+from studio.workspace.tree import Episode, Workspace, init_workspace
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 MODEL_CACHE = Path(__file__).resolve().parents[1] / ".studio-cache" / "models"
@@ -184,9 +184,9 @@ def ffmpeg_exe() -> str:
 def processed_workspace(tmp_path_factory, ffmpeg_exe) -> Workspace:
     """A workspace with one show and two episodes really ingested and processed (short tones;
     renditions only, no transcription). Shared by the whole session: copy it before changing anything."""
-    from studio.ingest import IngestRequest, ingest
-    from studio.media import find_ffmpeg
-    from studio.process import ProcessOptions, process_episode
+    from studio.media.ffmpeg import find_ffmpeg
+    from studio.pipeline.ingest import IngestRequest, ingest
+    from studio.pipeline.session import ProcessOptions, process_episode
     from studio.progress import Reporter
 
     root = tmp_path_factory.mktemp("processed")

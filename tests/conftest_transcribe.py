@@ -18,7 +18,8 @@ import unicodedata
 from pathlib import Path
 
 from conftest import MODEL_CACHE, need_shared
-from studio.media import FFmpeg, find_ffmpeg
+
+from studio.media.ffmpeg import FFmpeg, find_ffmpeg
 from studio.transcribe import TranscribeOptions, Transcript, load_model, transcribe_file
 
 ROOT = Path(__file__).resolve().parent.parent

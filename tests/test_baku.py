@@ -1,11 +1,11 @@
-"""studio.transcribe.baku with the real table and lexicon: which spellings become standard, which stay."""
+"""studio.text.baku with the real table and lexicon: which spellings become standard, which stay."""
 
 from __future__ import annotations
 
 import pytest
 
-from studio.transcribe.baku import load_table, standard_form, standardize_words
-from studio.transcribe.spelling import load_lexicon
+from studio.text.baku import load_table, standard_form, standardize_words
+from studio.text.spelling import load_lexicon
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_every_standard_form_in_the_table_is_a_word_the_lexicon_knows(lexicon):
 
 
 def test_a_spelling_repair_is_written_in_its_standard_spelling(lexicon):
-    from studio.transcribe.spelling import respell
+    from studio.text.spelling import respell
 
     # "personial" is one letter from "personil" (the web's spelling), written "personel".
     assert respell("personial", lexicon, sentence_start=False) == "personel"

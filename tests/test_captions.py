@@ -1,4 +1,4 @@
-"""studio.captions: DESIGN.md's caption rules, the caption files and the correction flow."""
+"""studio.captions.cues: DESIGN.md's caption rules, the caption files and the correction flow."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import os
 import re
 
 import pytest
-
 from conftest_transcribe import bulletin_clip
-from studio.captions import (
+
+from studio.captions.cues import (
     PHRASE_STARTERS,
     CaptionError,
     CaptionRules,
@@ -22,7 +22,7 @@ from studio.captions import (
     transcript_text,
     write_transcript_files,
 )
-from studio.highlights import make_title, sentences
+from studio.text.highlights import make_title, sentences
 from studio.transcribe import Segment, Transcript, Word
 
 RULES = CaptionRules()

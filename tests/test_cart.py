@@ -20,16 +20,19 @@ import pyloudnorm
 import pytest
 import soundfile as sf
 from click.testing import CliRunner
+from conftest import add_fake_episode
 from scipy.signal import resample_poly
 
-from conftest import add_fake_episode
-from studio import cart, ingest as ingest_mod, process, shows, state
 from studio.cli import cli
 from studio.errors import BadInput, ProcessingError
 from studio.fsutil import read_json, write_json
-from studio.media import find_ffmpeg
+from studio.media import cart
+from studio.media.ffmpeg import find_ffmpeg
+from studio.pipeline import ingest as ingest_mod
+from studio.pipeline import session as process
 from studio.progress import Reporter
-from studio.workspace import init_workspace
+from studio.workspace import shows, state
+from studio.workspace.tree import init_workspace
 
 AIR_FROM = "2026-03-01T06:00:00+08:00"
 AIR_UNTIL = "2026-04-15T21:30:00+08:00"

@@ -1,8 +1,8 @@
-"""studio.transcribe.casing: one casing per word form within a transcript."""
+"""studio.text.casing: one casing per word form within a transcript."""
 
 from __future__ import annotations
 
-from studio.transcribe.casing import recase_transcript, recase_words
+from studio.text.casing import recase_transcript, recase_words
 from studio.transcribe.model import Segment, Transcript, Word
 
 GLOSSARY = ["KPU", "DPTb", "Bawaslu", "Yusril Ihza Mahendra", "pemilih pemula"]

@@ -6,14 +6,14 @@ import json
 import random
 
 import pytest
-
-from studio import chapters
-from studio.errors import BadInput
-from studio.feeds import build_feed
-from studio.process import make_chapters
-from studio.state import EpisodeReport, load_state
-from studio.text import Sentence, sentences_from_cues
 from conftest import add_fake_episode
+
+from studio.errors import BadInput
+from studio.pipeline.session import make_chapters
+from studio.publish.feeds import build_feed
+from studio.text import chapters
+from studio.text.sentences import Sentence, sentences_from_cues
+from studio.workspace.state import EpisodeReport, load_state
 
 TOPICS = {
     "pemilu": "pemilih daftar tetap kpu tps kpps surat suara coblos pemungutan rekapitulasi saksi kotak bilik "

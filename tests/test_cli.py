@@ -13,12 +13,12 @@ import termios
 import time
 from pathlib import Path
 
+import audiogen as g
 import pytest
 from click.testing import CliRunner
+from conftest import need_shared
 from PIL import Image
 
-import audiogen as g
-from conftest import need_shared
 from studio.cli import cli
 from studio.progress import SHOW_AFTER_S, Reporter
 

@@ -17,12 +17,27 @@ import pyloudnorm
 import pytest
 from PIL import Image, ImageDraw
 
-from studio import clips
-from studio.clips import FORMATS, caption_pages, clip_cues, fit_text, load_font, prepare_audio, render_clip, wrap
+from studio.clips import render as clips
+from studio.clips.render import (
+    FORMATS,
+    caption_pages,
+    clip_cues,
+    fit_text,
+    load_font,
+    prepare_audio,
+    render_clip,
+    wrap,
+)
 from studio.errors import BadInput
-from studio.highlights import (Highlight, glossary_terms, make_title, pick_highlights, sentences,
-                               validate_range)
-from studio.media import find_ffmpeg
+from studio.media.ffmpeg import find_ffmpeg
+from studio.text.highlights import (
+    Highlight,
+    glossary_terms,
+    make_title,
+    pick_highlights,
+    sentences,
+    validate_range,
+)
 
 START, END = 20.0, 36.0  # the highlight rendered by the fixture
 CUES = [

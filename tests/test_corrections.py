@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import need_shared
+
 from studio.cli import cli
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "id" / "tvri" / "a_TVRI_BS_071119_0177.wav"
@@ -53,10 +53,16 @@ def test_corrected_vtt_is_kept_and_flows_into_every_transcript_file(tmp_path):
 def test_malformed_timing_in_the_producers_vtt_is_one_line_of_bad_input(tmp_path):
     """No model needed: the episode's transcript is already made (as `process` caches it)."""
     import audiogen as g
-    from studio.process import ProcessOptions, transcribe_options
-    from studio.state import RAW_TRANSCRIPT_FILE, load_state, save_state, stage_key
+
+    from studio.pipeline.session import ProcessOptions, transcribe_options
     from studio.transcribe import Segment, Transcript, Word, options_key
-    from studio.workspace import Workspace
+    from studio.workspace.state import (
+        RAW_TRANSCRIPT_FILE,
+        load_state,
+        save_state,
+        stage_key,
+    )
+    from studio.workspace.tree import Workspace
 
     ws = tmp_path / "ws"
     invoke("init", ws)

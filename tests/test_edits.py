@@ -9,11 +9,11 @@ import sys
 import tomllib
 from pathlib import Path
 
+import audiogen as g
 import pytest
 from click.testing import CliRunner
 
-import audiogen as g
-from studio.captions import write_transcript_files
+from studio.captions.cues import write_transcript_files
 from studio.cli import cli
 from studio.transcribe import Segment, Transcript, Word
 
@@ -94,7 +94,7 @@ def test_replace_waits_for_the_episode_lock_and_names_its_holder(ws: Path, tmp_p
     folder = ws / "episodes" / ingest(ws, a)["id"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from studio.state import episode_lock\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from studio.workspace.state import episode_lock\n"
          "with episode_lock(Path(sys.argv[1])):\n    print('locked', flush=True); sys.stdin.read()", str(folder)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:

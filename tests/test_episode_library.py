@@ -11,24 +11,30 @@ import subprocess
 import sys
 from pathlib import Path
 
+import audiogen as g
 import numpy as np
 import pytest
 from PIL import Image
 
-import audiogen as g
-from studio import captions, loudness_report, peaks
-from studio.config import LoudnessTargets
-from studio.episode_edit import Metadata, remove_highlight, update_metadata
+from studio.captions import cues as captions
 from studio.errors import BadInput
-from studio.ingest import IngestRequest, ingest
-from studio.media import FFmpeg, find_ffmpeg
-from studio.process import ProcessOptions, choose_highlights, process_episode
+from studio.media.ffmpeg import FFmpeg, find_ffmpeg
+from studio.pipeline.ingest import IngestRequest, ingest
+from studio.pipeline.session import ProcessOptions, choose_highlights, process_episode
 from studio.progress import Reporter
-from studio.shows import add_show
-from studio.state import EpisodeBusy, load_state, save_state
+from studio.review import loudness_report, peaks
+from studio.review.edits import Metadata, remove_highlight, update_metadata
+from studio.review.transcript_edit import (
+    CueEdit,
+    TranscriptChanged,
+    save_cue_edits,
+    vtt_sha256,
+)
 from studio.transcribe import Segment, Transcript, Word
-from studio.transcript_edit import CueEdit, TranscriptChanged, save_cue_edits, vtt_sha256
-from studio.workspace import Workspace, init_workspace
+from studio.workspace.config import LoudnessTargets
+from studio.workspace.shows import add_show
+from studio.workspace.state import EpisodeBusy, load_state, save_state
+from studio.workspace.tree import Workspace, init_workspace
 
 REPO = Path(__file__).resolve().parents[1]
 NO_FFMPEG = FFmpeg("/nonexistent/ffmpeg", "test")  # a cached result must not need ffmpeg
@@ -296,7 +302,7 @@ def test_metadata_waits_for_the_episode_lock_a_bounded_time(ws: Workspace) -> No
     folder = ws.episode_dir(episode.id)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from studio.state import episode_lock\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from studio.workspace.state import episode_lock\n"
          "with episode_lock(Path(sys.argv[1])):\n    print('locked', flush=True); sys.stdin.read()", str(folder)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:

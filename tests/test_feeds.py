@@ -14,13 +14,13 @@ import feedparser
 import lxml.etree
 import podcastparser
 import pytest
+from conftest import SHARED, add_fake_episode, need_shared
 from PIL import Image
 
-from conftest import SHARED, add_fake_episode, need_shared
-from studio import feeds
 from studio.errors import BadInput
-from studio.shows import add_show
-from studio.workspace import Workspace
+from studio.publish import feeds
+from studio.workspace.shows import add_show
+from studio.workspace.tree import Workspace
 
 BASE = "https://podcast.example.go.id/pub"
 NS = {"itunes": feeds.ITUNES_NS, "podcast": feeds.PODCAST_NS, "atom": "http://www.w3.org/2005/Atom"}

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from studio.cli import cli
-from studio.config import save_settings
 from studio.errors import ProcessingError
-from studio.media import FFmpeg, find_ffmpeg, read_ffmpeg, run_ffmpeg
+from studio.media.ffmpeg import FFmpeg, find_ffmpeg, read_ffmpeg, run_ffmpeg
+from studio.workspace.config import save_settings
 
 REAL = find_ffmpeg().path
 
@@ -79,7 +79,7 @@ def test_closing_the_reader_kills_ffmpeg(tmp_path):
 
 def test_ffmpeg_dies_with_a_killed_parent(tmp_path):
     wrapper = hanging_ffmpeg(tmp_path)
-    code = ("import sys; from studio.media import FFmpeg, run_ffmpeg; "
+    code = ("import sys; from studio.media.ffmpeg import FFmpeg, run_ffmpeg; "
             f"run_ffmpeg(FFmpeg({str(wrapper)!r}, 'test'), ['-i', 'x.wav', '-f', 'null', '-'])")
     parent = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(Path.cwd())})
     pid_file = tmp_path / "hung.pid"

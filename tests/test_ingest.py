@@ -16,11 +16,11 @@ import shutil
 import tomllib
 from pathlib import Path
 
+import audiogen as g
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import audiogen as g
 from studio.cli import cli
 
 RUNNER = CliRunner()
@@ -359,7 +359,7 @@ def _speech_then_silence(path: Path, silence_s: float, piped: bool = False) -> P
 
 
 def _set_max_hours(ws: Path, hours: float) -> None:
-    from studio.config import load_settings, save_settings, with_changes
+    from studio.workspace.config import load_settings, save_settings, with_changes
 
     path = ws / "studio.toml"
     save_settings(path, with_changes(load_settings(path), max_duration_hours=hours))
@@ -374,7 +374,7 @@ def test_refuses_a_recording_declared_longer_than_the_maximum(ws: Path, src: Pat
 def test_stops_decoding_a_recording_without_a_declared_duration_at_the_maximum(ws: Path, src: Path) -> None:
     # Written to a pipe, a FLAC's header cannot say how long it is: only decoding tells.
     source = _speech_then_silence(src / "tanpa-durasi.flac", 3600, piped=True)
-    from studio.media import probe
+    from studio.media.ffmpeg import probe
 
     assert probe(source).duration == 0
     _set_max_hours(ws, 0.02)  # 72 s: an hour of decoding would take far longer than allowed here
@@ -489,7 +489,7 @@ def test_full_disk_while_rendering(small_disk: Path, src: Path) -> None:
 
 def test_full_disk_while_writing_state(small_disk: Path) -> None:
     from studio.errors import ResourceError
-    from studio.state import load_state, save_state
+    from studio.workspace.state import load_state, save_state
 
     folder = small_disk / "episode"
     save_state(folder, {"podcast": {"key": "a"}})

@@ -1,4 +1,4 @@
-"""studio.transcribe.itn: Indonesian numbers, dates, times and money written as news writes them.
+"""studio.text.itn: Indonesian numbers, dates, times and money written as news writes them.
 
 Sentence shapes are taken from Indonesian news and election speech (KPU socialization,
 radio bulletins, the corpus's telephone dialogues).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.transcribe.itn import normalize_text, normalize_transcript
+from studio.text.itn import normalize_text, normalize_transcript
 from studio.transcribe.model import Segment, Transcript, Word
 
 
@@ -195,7 +195,7 @@ def test_election_numbers():
 
 
 def test_what_is_already_written_so_is_left_alone():
-    from studio.transcribe.itn import find_changes
+    from studio.text.itn import find_changes
 
     for text in ("naik 10 persen", "sebanyak 5 juta pemilih", "pukul 07.00 WIB", "tahun 2024", "ke-3"):
         assert find_changes(text.split()) == []
@@ -233,7 +233,7 @@ def _said(*words: str) -> Transcript:
 
 
 def test_transcript_files_show_digits_and_the_json_keeps_what_was_said(tmp_path):
-    from studio.captions import write_transcript_files
+    from studio.captions.cues import write_transcript_files
 
     transcript = _said("Pemilih", "datang", "ke", "TPS", "dua", "belas", "pukul", "tujuh", "pagi.")
     paths = write_transcript_files(tmp_path, normalize_transcript(transcript))
@@ -252,11 +252,19 @@ def test_process_applies_itn_to_the_stored_raw_transcript_unless_the_show_turns_
     """An episode transcribed before ITN existed gets it on the next run, without transcribing again."""
     import dataclasses
 
-    from studio import process, transcribe
-    from studio.fsutil import write_text
-    from studio.progress import Reporter
-    from studio.state import RAW_TRANSCRIPT_FILE, EpisodeReport, load_state, save_state, stage_key
     from conftest import add_fake_episode
+
+    from studio import transcribe
+    from studio.fsutil import write_text
+    from studio.pipeline import session as process
+    from studio.progress import Reporter
+    from studio.workspace.state import (
+        RAW_TRANSCRIPT_FILE,
+        EpisodeReport,
+        load_state,
+        save_state,
+        stage_key,
+    )
 
     workspace.save_show(dataclasses.replace(workspace.show("kpu"), itn=itn))
     show = workspace.show("kpu")
@@ -277,7 +285,7 @@ def test_process_applies_itn_to_the_stored_raw_transcript_unless_the_show_turns_
 
 
 def test_only_indonesian_transcripts_are_formatted(workspace):
-    from studio import process
+    from studio.pipeline import session as process
 
     show = workspace.show("kpu")
     english = Transcript("en", 2.0, [Segment(0.0, 1.0, "SEVEN dua puluh", [

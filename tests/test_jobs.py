@@ -10,16 +10,16 @@ import sys
 import time
 from pathlib import Path
 
+import audiogen as g
 import pytest
 
-import audiogen as g
-from studio.ingest import IngestRequest, ingest
 from studio.jobs import Job, open_queue, start_local_workers
 from studio.jobs.local import LocalQueue, work
-from studio.media import find_ffmpeg
-from studio.process import ProcessOptions, process_episode
+from studio.media.ffmpeg import find_ffmpeg
+from studio.pipeline.ingest import IngestRequest, ingest
+from studio.pipeline.session import ProcessOptions, process_episode
 from studio.progress import Reporter
-from studio.workspace import Workspace
+from studio.workspace.tree import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIET = Reporter(quiet=True)
@@ -182,8 +182,8 @@ def test_only_failures_of_the_machine_are_retried_on_celery_workers():
     import redis
 
     from studio.errors import BadInput, ProcessingError, ResourceError
-    from studio.jobs.celery_app import is_transient
-    from studio.state import EpisodeBusy
+    from studio.jobs.celery.worker import is_transient
+    from studio.workspace.state import EpisodeBusy
 
     assert is_transient(ResourceError("ffmpeg hung")) and is_transient(EpisodeBusy("locked"))
     assert is_transient(redis.ConnectionError("away")) and is_transient(OSError(errno_mod.EIO, "I/O error"))
@@ -193,7 +193,7 @@ def test_only_failures_of_the_machine_are_retried_on_celery_workers():
 
 def test_local_workers_end_when_the_process_that_started_them_dies(workspace):
     """A web app killed with SIGKILL leaves no worker processes behind."""
-    code = ("import sys, time; from studio.jobs import start_local_workers; from studio.workspace import Workspace; "
+    code = ("import sys, time; from studio.jobs import start_local_workers; from studio.workspace.tree import Workspace; "
             "w = start_local_workers(Workspace(sys.argv[1]), 2); print(' '.join(str(p.pid) for p in w.processes), "
             "flush=True); time.sleep(60)")
     app = subprocess.Popen([sys.executable, "-c", code, str(workspace.root)], stdout=subprocess.PIPE, text=True,

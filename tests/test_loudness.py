@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import audiogen as g
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import audiogen as g
 from studio.cli import cli
 
 RUNNER = CliRunner()

@@ -18,11 +18,11 @@ import time
 import tomllib
 from pathlib import Path
 
+import audiogen as g
 import pytest
 import tomli_w
 from click.testing import CliRunner
 
-import audiogen as g
 from studio.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -273,7 +273,7 @@ def test_bundled_samples(tmp_path: Path) -> None:
 def test_renditions_and_transcript_are_written_before_any_clip(tmp_path: Path) -> None:
     """The renditions run beside transcription, yet every audio and text deliverable is final
     before the first clip is started, and state.json keeps every stage's entry."""
-    from studio.workspace import Workspace
+    from studio.workspace.tree import Workspace
 
     ws = make_workspace(tmp_path / "ws")
     x = g.stereo(g.scale_to(g.speech(20.0, seed=7), -20.0))

@@ -18,14 +18,15 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
+from conftest import S3Bucket, add_fake_episode, free_port
 from PIL import Image
 
-from conftest import S3Bucket, add_fake_episode, free_port
-from studio import feeds, publish
-from studio.config import save_settings
 from studio.errors import BadInput, ProcessingError
-from studio.shows import add_show
-from studio.workspace import Workspace
+from studio.publish import feeds
+from studio.publish import run as publish
+from studio.workspace.config import save_settings
+from studio.workspace.shows import add_show
+from studio.workspace.tree import Workspace
 
 BASE = "https://cdn.example.go.id/podcast"
 MB = 1024 * 1024

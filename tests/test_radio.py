@@ -23,16 +23,20 @@ from pathlib import Path
 
 import pytest
 
-from studio import ingest as ingest_mod, process, radio, shows, state
-from studio.config import load_settings
+from studio import radio
+from studio.data import RADIO_MANIFEST_SCHEMA
 from studio.errors import BadInput
-from studio.media import find_ffmpeg
+from studio.media.ffmpeg import find_ffmpeg
+from studio.pipeline import ingest as ingest_mod
+from studio.pipeline import session as process
 from studio.progress import Reporter
 from studio.radio import stations
 from studio.radio.pull import _part_path
-from studio.workspace import init_workspace
+from studio.workspace import shows, state
+from studio.workspace.config import load_settings
+from studio.workspace.tree import init_workspace
 
-SCHEMA = Path(radio.__file__).parents[1] / "data" / "radio-manifest.schema.json"
+SCHEMA = RADIO_MANIFEST_SCHEMA
 BEFORE = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)  # inside every air window below
 AFTER = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)  # after the window of the "berita" episode
 
@@ -485,7 +489,7 @@ def serve(argv: list[str]) -> None:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from urllib.parse import unquote, urlsplit
 
-    from studio.config import Station
+    from studio.workspace.config import Station
 
     parser = argparse.ArgumentParser()
     parser.add_argument("root", type=Path)

@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import stop
-from studio.workspace import Workspace
+
+from studio.workspace.tree import Workspace
 
 STUDIO = [sys.executable, "-m", "studio"]
 

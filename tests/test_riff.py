@@ -1,4 +1,4 @@
-"""studio.riff: the one RIFF/RF64 chunk walk behind bwf, cart and the ingest check for truncated WAVs."""
+"""studio.media.riff: the one RIFF/RF64 chunk walk behind bwf, cart and the ingest check for truncated WAVs."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from studio import bwf, cart, riff
 from studio.errors import BadInput, StudioError
-from studio.media import _wav_declared_bytes, find_ffmpeg
+from studio.media import bwf, cart, riff
+from studio.media.ffmpeg import _wav_declared_bytes, find_ffmpeg
 
 FMT_16 = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)  # PCM, mono, 8 kHz, 16-bit
 

@@ -11,12 +11,12 @@ import textwrap
 import tomllib
 from pathlib import Path
 
+import audiogen as g
 import feedparser
 import pytest
 import tomli_w
 from click.testing import CliRunner
 
-import audiogen as g
 from studio.cli import StudioGroup, cli
 
 RUNNER = CliRunner()
@@ -146,7 +146,7 @@ def holder(three):
     code = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from studio.state import episode_lock
+        from studio.workspace.state import episode_lock
         with episode_lock(Path({str(folder)!r})):
             print("locked", flush=True)
             time.sleep(120)

@@ -15,10 +15,10 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-
 from conftest import stop
-from studio import publish
-from studio.workspace import Workspace
+
+from studio.publish import run as publish
+from studio.workspace.tree import Workspace
 
 AUDIO = bytes(range(256)) * 40  # 10240 bytes
 
@@ -181,7 +181,7 @@ def test_listener_subscribes_and_downloads_every_enclosure_in_ranges(processed_w
 
 def test_default_folders_are_the_publish_targets(workspace: Workspace, tmp_path: Path):
     from studio.errors import BadInput
-    from studio.serve import published_folder, radio_folder
+    from studio.publish.serve import published_folder, radio_folder
 
     assert published_folder(workspace) == workspace.root / "public"
     assert published_folder(workspace, tmp_path / "x") == tmp_path / "x"

@@ -16,10 +16,10 @@ from urllib.parse import urljoin, urlparse
 
 import html5lib
 import pytest
-
 from conftest import add_fake_episode, stop
-from studio import publish
-from studio.workspace import Workspace
+
+from studio.publish import run as publish
+from studio.workspace.tree import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
 SENTENCES = [
@@ -57,8 +57,8 @@ def audio_mp3(tmp_path_factory, ffmpeg_exe) -> bytes:
 
 
 def make_site_workspace(root: Path, audio: bytes) -> Workspace:
-    from studio.shows import add_show
-    from studio.workspace import init_workspace
+    from studio.workspace.shows import add_show
+    from studio.workspace.tree import init_workspace
 
     ws = init_workspace(root)
     add_show(ws, "kpu", title="Sosialisasi KPU", author="Diskominfo", email="podcast@example.go.id",
@@ -273,7 +273,7 @@ def test_unchanged_publish_rewrites_nothing_and_one_change_rewrites_its_pages(tm
 
 
 def test_pages_rendered_in_worker_processes_are_the_same(tmp_path: Path, audio_mp3: bytes, monkeypatch):
-    from studio.site import builder
+    from studio.publish.site import builder
 
     serial = make_site_workspace(tmp_path / "serial", audio_mp3)
     publish.publish(serial)
@@ -439,7 +439,7 @@ def test_site_goes_up_to_s3_before_the_feeds(tmp_path: Path, audio_mp3: bytes, s
 def test_a_workspace_can_publish_without_the_site(tmp_path: Path, audio_mp3: bytes):
     from dataclasses import replace
 
-    from studio.config import save_settings
+    from studio.workspace.config import save_settings
 
     ws = make_site_workspace(tmp_path / "ws", audio_mp3)
     save_settings(ws.settings_path, replace(ws.settings, site=False))

@@ -1,8 +1,8 @@
-"""studio.transcribe.spelling with the real wordfreq lexicon: which words are repaired, which are left alone."""
+"""studio.text.spelling with the real wordfreq lexicon: which words are repaired, which are left alone."""
 
 from __future__ import annotations
 
-from studio.transcribe.spelling import load_lexicon, respell, respell_words
+from studio.text.spelling import load_lexicon, respell, respell_words
 
 GLOSSARY = ["KPU", "DPTb", "Bawaslu", "coklit", "pemutakhiran data pemilih"]
 
@@ -106,7 +106,7 @@ def test_a_word_cut_in_two_is_joined_over_both_words_time():
 
 
 def test_an_affixed_half_and_a_passive_written_apart_are_joined():
-    from studio.transcribe.spelling import join_words
+    from studio.text.spelling import join_words
 
     lexicon = load_lexicon("id")
     # "hormatan" is no word on its own (only an affixed form the stemmer reads): joined.
@@ -129,7 +129,7 @@ def test_a_final_h_unheard_is_tried_first():
 
 
 def test_a_common_word_run_together_with_a_miss_is_split_and_the_miss_repaired():
-    from studio.transcribe.itn import normalize_text
+    from studio.text.itn import normalize_text
 
     lexicon = load_lexicon("id")
     # The telephone dialogue's "ribu rupiah" run together, its final "h" unheard.

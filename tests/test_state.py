@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.state import LOCK_FILE, STATE_DIR, EpisodeBusy, episode_lock
+from studio.workspace.state import LOCK_FILE, STATE_DIR, EpisodeBusy, episode_lock
 
 
 def locked_by_someone(folder: Path) -> bool:

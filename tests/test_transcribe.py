@@ -15,11 +15,22 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import MODEL_CACHE
-from conftest_transcribe import (CORPUS, bulletin_clip, ffmpeg, joined, need_corpus, normalize, said_twice, shared_model,
-                                 studio_ffmpeg, wer)
+from conftest_transcribe import (
+    CORPUS,
+    bulletin_clip,
+    ffmpeg,
+    joined,
+    need_corpus,
+    normalize,
+    said_twice,
+    shared_model,
+    studio_ffmpeg,
+    wer,
+)
+
 from studio.errors import BadInput, ProcessingError
+from studio.text.spelling import load_lexicon
 from studio.transcribe import (
     ModelNotFound,
     Segment,
@@ -28,14 +39,15 @@ from studio.transcribe import (
     TranscriptionError,
     TranscriptionFailed,
     Word,
+    cleanup,
+    decoder,
+    install,
     load_model,
     options_key,
     resolve_model,
     transcribe_file,
 )
-from studio.transcribe import cleanup, decoder, install
 from studio.transcribe.cleanup import clean_segments, remove_loops
-from studio.transcribe.spelling import load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,7 +189,10 @@ def test_installed_faster_whisper_is_the_pinned_one_with_the_internals_decoder_u
     from faster_whisper.tokenizer import Tokenizer
     from faster_whisper.transcribe import Segment as FwSegment
     from faster_whisper.transcribe import Word as FwWord
-    from faster_whisper.transcribe import get_suppressed_tokens, restore_speech_timestamps
+    from faster_whisper.transcribe import (
+        get_suppressed_tokens,
+        restore_speech_timestamps,
+    )
     from faster_whisper.vad import VadOptions, get_speech_timestamps
     from packaging.requirements import Requirement
 
@@ -273,7 +288,7 @@ def test_model_that_fails_to_load_is_a_processing_failure(processed_workspace, t
 
 def test_importing_the_package_loads_neither_faster_whisper_nor_numpy():
     # status, feeds and captions import it: they must stay fast.
-    code = ("import sys, studio.transcribe, studio.captions; "
+    code = ("import sys, studio.transcribe, studio.captions.cues; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'faster_whisper', 'ctranslate2', 'numpy', 'av'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -665,7 +680,7 @@ def test_cuda_decodes_the_bulletin_like_the_cpu(tmp_path):
 MEMORY_WORKER = """
 import json, sys
 from pathlib import Path
-from studio.media import find_ffmpeg
+from studio.media.ffmpeg import find_ffmpeg
 from studio.transcribe import TranscribeOptions, load_model, transcribe_file
 t = transcribe_file(find_ffmpeg(), Path(sys.argv[1]), TranscribeOptions(device="cpu"), load_model(None, device="cpu"))
 peak_kb = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0])

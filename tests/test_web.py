@@ -6,17 +6,17 @@ import hashlib
 import json
 import re
 
-from click.testing import CliRunner
-
 import audiogen as g
+from click.testing import CliRunner
 from conftest import add_fake_episode
-from studio import approval, audit
-from studio.cli import cli
-from studio.config import with_changes
-from studio.jobs import open_queue
-from studio.users import MAX_FAILURES, add_user, authenticate
-from studio.web.strings import STRINGS
 from webutil import BY_ROLE
+
+from studio.cli import cli
+from studio.jobs import open_queue
+from studio.web.strings import STRINGS
+from studio.workspace import approval, audit
+from studio.workspace.config import with_changes
+from studio.workspace.users import MAX_FAILURES, add_user, authenticate
 
 pytest_plugins = ["webutil"]  # the `web` fixture
 
@@ -368,7 +368,7 @@ def test_studio_web_serves_with_waitress_and_stops_its_workers(workspace, tmp_pa
 def test_the_catalogue_sees_new_edited_and_removed_episodes(workspace):
     import shutil
 
-    from studio.catalog import Catalog
+    from studio.workspace.index import Catalog
 
     add_fake_episode(workspace, "kpu", "2024-01-10-dpt", title="DPT")
     catalog = Catalog(workspace)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
-
 import audiogen as g
+import pytest
 from conftest import add_fake_episode, axe_serious_violations, screenshot_dir
-from studio.web import create_app
 from webutil import PASSWORDS, make_web
+
+from studio.web import create_app
+
 
 @pytest.fixture
 def live(workspace, browser):

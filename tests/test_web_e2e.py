@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED, free_port, need_shared, wait_for_port
-from studio.config import with_changes
-from studio.jobs import open_queue, start_local_workers
-from studio.media import find_ffmpeg
-from studio.web import create_app
 from webutil import PASSWORDS, make_web
+
+from studio.jobs import open_queue, start_local_workers
+from studio.media.ffmpeg import find_ffmpeg
+from studio.web import create_app
+from studio.workspace.config import with_changes
 
 # Four read sentences of the Indonesian corpus: 17.9 s, long enough for a 15 s highlight, too short for an
 # automatic one (20 s), so processing renders no clip of its own.

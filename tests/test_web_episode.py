@@ -11,22 +11,34 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-from PIL import Image
-
 import audiogen as g
-from conftest import CHROMIUM, axe_serious_violations, free_port, need_program, screenshot_dir, wait_for_port
-from studio import captions
-from studio.ingest import IngestRequest, ingest
-from studio.jobs import open_queue, start_local_workers
-from studio.media import find_ffmpeg
-from studio.process import ProcessOptions, process_episode, transcribe_options
-from studio.progress import Reporter
-from studio.shows import add_show
-from studio.state import RAW_TRANSCRIPT_FILE, load_state, save_state, stage_key
-from studio.transcribe import Segment, Transcript, Word, options_key
-from studio.workspace import Workspace, init_workspace
+import pytest
+from conftest import (
+    CHROMIUM,
+    axe_serious_violations,
+    free_port,
+    need_program,
+    screenshot_dir,
+    wait_for_port,
+)
+from PIL import Image
 from webutil import make_web
+
+from studio.captions import cues as captions
+from studio.jobs import open_queue, start_local_workers
+from studio.media.ffmpeg import find_ffmpeg
+from studio.pipeline.ingest import IngestRequest, ingest
+from studio.pipeline.session import ProcessOptions, process_episode, transcribe_options
+from studio.progress import Reporter
+from studio.transcribe import Segment, Transcript, Word, options_key
+from studio.workspace.shows import add_show
+from studio.workspace.state import (
+    RAW_TRANSCRIPT_FILE,
+    load_state,
+    save_state,
+    stage_key,
+)
+from studio.workspace.tree import Workspace, init_workspace
 
 REPO = Path(__file__).resolve().parents[1]
 SENTENCES = ["Selamat pagi pemilih pemula di Kota Jayapura.", "Hari ini kita bahas daftar pemilih tetap.",
@@ -235,7 +247,7 @@ def test_an_empty_cue_is_refused_with_the_reason_and_nothing_written(web) -> Non
                          data={"text": "   ", "based_on": captions.__name__ and "",
                                "csrf_token": web.csrf(client, "/episodes")})
     assert answer.status_code == 200 and 'role="alert"' in answer.get_data(as_text=True)
-    sha = __import__("studio.transcript_edit", fromlist=["x"]).vtt_sha256(folder)
+    sha = __import__("studio.review.transcript_edit", fromlist=["x"]).vtt_sha256(folder)
     answer = client.post(url(web, "cues/0"), headers={"HX-Request": "true"},
                          data={"text": "   ", "based_on": sha, "csrf_token": web.csrf(client, "/episodes")})
     assert "cue 1: the text is empty" in answer.get_data(as_text=True)

@@ -14,15 +14,15 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import audiogen as g
+import pytest
 from conftest import free_port, need_program, stop, wait_for_port
-from studio.config import load_settings, save_settings, with_changes
-from studio.ingest import IngestRequest, ingest
-from studio.media import find_ffmpeg
+
+from studio.media.ffmpeg import find_ffmpeg
+from studio.pipeline.ingest import IngestRequest, ingest
 from studio.progress import Reporter
-from studio.workspace import Workspace
+from studio.workspace.config import load_settings, save_settings, with_changes
+from studio.workspace.tree import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIET = Reporter(quiet=True)

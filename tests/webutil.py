@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from studio.users import add_user
 from studio.web import create_app
-from studio.workspace import Workspace
+from studio.workspace.tree import Workspace
+from studio.workspace.users import add_user
 
 PASSWORDS = {"prod": "produser-rahasia-1", "prod2": "produser-rahasia-2", "sched": "penjadwal-rahasia",
              "admin": "admin-rahasia-123"}

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from ..workspace import Workspace
+from ..workspace.tree import Workspace
 from .job import STAGES, STATES, Job, JobQueue
 from .local import LocalQueue, LocalWorkers, start_local_workers
 
@@ -19,7 +19,7 @@ def open_queue(workspace: Workspace) -> JobQueue:
     """The workspace's job queue: Celery's when broker_url is set, else the local one."""
     broker_url = workspace.settings.broker_url
     if broker_url:
-        from .celery_queue import CeleryQueue
+        from .celery.queue import CeleryQueue
 
         return CeleryQueue(workspace, broker_url)
     return LocalQueue(workspace)

@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 
 from ..errors import explain
-from ..workspace import Workspace
+from ..workspace.tree import Workspace
 from .job import Job, check_job, dedupe_key, failed_job, now_iso, threads_per_worker
 
 QUEUE_FILE = ".studio/jobs.sqlite3"
@@ -207,7 +207,7 @@ def work(workspace: Workspace, once: bool = False, parent: int | None = None, th
 
     With `parent` (the pid of the web app that started it), stop when idle and that process is gone: a
     killed web app leaves no workers behind. `threads`: the model's CPU threads (None: one per core)."""
-    from ..process import ModelCache
+    from ..pipeline.session import ModelCache
     from .runner import run_stage, worker_name
 
     queue = LocalQueue(workspace)

@@ -8,10 +8,16 @@ import socket
 import time
 from typing import Callable, Iterator
 
-from ..media import FFmpeg, find_ffmpeg
-from ..process import ModelCache, ProcessOptions, add_clip, process_episode, process_stage
+from ..media.ffmpeg import FFmpeg, find_ffmpeg
+from ..pipeline.session import (
+    ModelCache,
+    ProcessOptions,
+    add_clip,
+    process_episode,
+    process_stage,
+)
 from ..progress import Reporter
-from ..workspace import Workspace
+from ..workspace.tree import Workspace
 
 PROGRESS_EVERY_S = 1.0  # how often a running job's progress is written back
 
@@ -60,7 +66,7 @@ def run_stage(workspace: Workspace, stage: str, episode: str | None, params: dic
     ffmpeg = ffmpeg or find_ffmpeg(workspace.settings.ffmpeg_stall_timeout)
     reporter = JobReporter(progress)
     if stage == "publish":
-        from .. import publish
+        from ..publish import run as publish
 
         return {"message": publish.publish(workspace, reporter=reporter).message}
     if stage == "clip":

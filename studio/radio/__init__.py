@@ -8,9 +8,26 @@
 """
 
 from .auth import check_bearer
-from .manifest import (MANIFEST_NAME, MANIFEST_VERSION, RADIO_DIR, RadioDelivery, build_manifest, manifest_bytes,
-                       radio_delivery, radio_files)
-from .pull import LOCK_NAME, STATE_NAME, TOKEN_ENV, Failure, PullError, PullReport, pull, resolve_token
+from .manifest import (
+           MANIFEST_NAME,
+           MANIFEST_VERSION,
+           RADIO_DIR,
+           RadioDelivery,
+           build_manifest,
+           manifest_bytes,
+           radio_delivery,
+           radio_files,
+)
+from .pull import (
+           LOCK_NAME,
+           STATE_NAME,
+           TOKEN_ENV,
+           Failure,
+           PullError,
+           PullReport,
+           pull,
+           resolve_token,
+)
 
 __all__ = ["LOCK_NAME", "MANIFEST_NAME", "MANIFEST_VERSION", "RADIO_DIR", "STATE_NAME", "TOKEN_ENV", "Failure",
            "PullError", "PullReport", "RadioDelivery", "build_manifest", "check_bearer", "manifest_bytes", "pull",

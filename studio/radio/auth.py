@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Iterable
 
-from ..config import Station
+from ..workspace.config import Station
 from .stations import hash_token
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..fsutil import append_line
-from ..workspace import Workspace
+from ..workspace.tree import Workspace
 
 LOG_FILE = "logs/radio-deliveries.jsonl"
 

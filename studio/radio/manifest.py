@@ -14,12 +14,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cart import episode_air_time
 from ..errors import BadInput, ProcessingError
 from ..fsutil import read_json, sha256_file, write_json
-from ..riff import wav_info
-from ..state import BROADCAST_FILE, load_state
-from ..workspace import Episode, Workspace
+from ..media.cart import episode_air_time
+from ..media.riff import wav_info
+from ..workspace.state import BROADCAST_FILE, load_state
+from ..workspace.tree import Episode, Workspace
 
 MANIFEST_VERSION = 2  # 2: paths relative to the manifest; 1 (older Studio): relative to the public tree, under radio/
 MANIFEST_NAME = "manifest.json"

@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, Mapping
 
 from .. import __version__
-from ..cart import air_time
 from ..errors import BadInput
 from ..fsutil import CHUNK, commit, read_json, sha256_file, write_json
+from ..media.cart import air_time
 from .manifest import MANIFEST_NAME, MANIFEST_VERSION, RADIO_DIR
 
 STATE_NAME = ".studio-pull.json"

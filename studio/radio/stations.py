@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from ..config import Station, check_slug, save_settings, with_changes
 from ..errors import BadInput
-from ..workspace import Workspace
+from ..workspace.config import Station, check_slug, save_settings, with_changes
+from ..workspace.tree import Workspace
 
 TOKEN_BYTES = 32
 

@@ -1,6 +1,6 @@
 """Speech to text with faster-whisper: model resolution, streamed decoding, cleanup.
 
-A recording is decoded by ffmpeg (through studio.media's runner) to 16 kHz mono PCM and
+A recording is decoded by ffmpeg (through studio.media.ffmpeg's runner) to 16 kHz mono PCM and
 transcribed in windows of a few minutes cut at the quietest moment near each window's
 end, so memory stays bounded however long the recording is. In each window Silero VAD
 finds the speech, which is packed into chunks of up to 30 s and decoded with
@@ -21,11 +21,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from ..media import FFmpeg
+from ..media.ffmpeg import FFmpeg
 from .install import default_cache_dir, load_model, resolve_model
-from .model import ModelNotFound, Segment, Transcript, TranscriptionError, TranscriptionFailed, Word
-from .options import DEFAULT_LANGUAGE, DEFAULT_MODEL, ELECTION_GLOSSARY, TranscribeOptions, forced_language, \
-    initial_prompt, options_key
+from .model import (
+    ModelNotFound,
+    Segment,
+    Transcript,
+    TranscriptionError,
+    TranscriptionFailed,
+    Word,
+)
+from .options import (
+    DEFAULT_LANGUAGE,
+    DEFAULT_MODEL,
+    ELECTION_GLOSSARY,
+    TranscribeOptions,
+    forced_language,
+    initial_prompt,
+    options_key,
+)
 
 __all__ = [
     "DEFAULT_LANGUAGE", "DEFAULT_MODEL", "ELECTION_GLOSSARY", "ModelNotFound", "Segment", "TranscribeOptions",
@@ -46,10 +60,15 @@ def transcribe_file(
     model is a faster_whisper.WhisperModel from load_model() (loaded from opts when None).
     Raises TranscriptionFailed for audio that cannot be decoded or transcribed.
     """
-    from .cleanup import apply_glossary, clean_segments, correct_spelling, standardize_spelling
+    from ..text.spelling import load_lexicon
+    from .cleanup import (
+        apply_glossary,
+        clean_segments,
+        correct_spelling,
+        standardize_spelling,
+    )
     from .decoder import UNSPACED_LANGUAGES, Decoder, to_segment
     from .pcm import SAMPLE_RATE, pcm_windows, probe_duration
-    from .spelling import load_lexicon
 
     opts = opts or TranscribeOptions()
     audio = Path(audio)

@@ -14,10 +14,10 @@ import unicodedata
 import zlib
 from typing import Callable
 
-from .baku import standardize_words
+from ..text.baku import standardize_words
+from ..text.spelling import Lexicon, join_words, respell_words
 from .model import Segment, Word
 from .options import TranscribeOptions
-from .spelling import Lexicon, join_words, respell_words
 
 Span = tuple[float, float]  # (start, end) seconds of one stretch of speech
 

@@ -173,7 +173,10 @@ class Decoder:
         return " ".join(parts) or None
 
     def options(self, tokenizer):
-        from faster_whisper.transcribe import TranscriptionOptions, get_suppressed_tokens
+        from faster_whisper.transcribe import (
+            TranscriptionOptions,
+            get_suppressed_tokens,
+        )
 
         return TranscriptionOptions(
             beam_size=self.opts.beam_size,

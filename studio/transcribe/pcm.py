@@ -8,7 +8,7 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import ProcessingError, ResourceError
-from ..media import FFmpeg, read_ffmpeg
+from ..media.ffmpeg import FFmpeg, read_ffmpeg
 from .model import TranscriptionFailed
 
 SAMPLE_RATE = 16000

@@ -19,9 +19,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from ..config import Settings, with_changes
-from ..state import STATE_DIR
-from ..workspace import Workspace
+from ..workspace.config import Settings, with_changes
+from ..workspace.state import STATE_DIR
+from ..workspace.tree import Workspace
 from .strings import LANGS, translate
 
 SECRET_FILE = f"{STATE_DIR}/web-secret"
@@ -30,7 +30,7 @@ MAX_UPLOAD_BYTES = 4 * 1024**3
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
-LOGIN_RATE = "30 per minute"  # per client address, besides the per-name lockout in studio.users
+LOGIN_RATE = "30 per minute"  # per client address, besides the per-name lockout in studio.workspace.users
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, render_template, request
 from flask_login import current_user
 
-from .. import audit as audit_mod, users as users_mod
 from ..errors import BadInput
+from ..workspace import audit as audit_mod
+from ..workspace import users as users_mod
 from .auth import audit, role_required
 from .context import t, workspace
 

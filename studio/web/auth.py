@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from .. import audit as audit_mod, users as users_mod
+from ..workspace import audit as audit_mod
+from ..workspace import users as users_mod
 from .context import t, workspace
 
 bp = Blueprint("auth", __name__)

@@ -6,7 +6,7 @@ import threading
 
 from flask import current_app
 
-from ..workspace import Workspace
+from ..workspace.tree import Workspace
 from .strings import translate
 
 

@@ -6,12 +6,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from .. import approval as approval_mod
-from ..catalog import Catalog, EpisodeRow
 from ..errors import BadInput
+from ..workspace import approval as approval_mod
+from ..workspace.index import Catalog, EpisodeRow
 from .auth import audit, role_required
 from .context import job_queue, t, workspace
 from .episode import load_episode

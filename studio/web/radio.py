@@ -7,7 +7,9 @@ from flask_login import current_user
 
 from ..errors import BadInput
 from ..fsutil import read_json
-from ..radio import deliveries as deliveries_mod, manifest as manifest_mod, stations as stations_mod
+from ..radio import deliveries as deliveries_mod
+from ..radio import manifest as manifest_mod
+from ..radio import stations as stations_mod
 from .auth import audit, role_required
 from .context import t, workspace
 

@@ -7,7 +7,7 @@
 
 Chunks are streamed to `.studio/uploads/<id>/` in the workspace (never held in memory). A PATCH whose offset
 is not the stored size is refused with 409 and the stored offset, so a client that lost a connection asks
-HEAD and sends the rest. When the last byte is in, the file goes through exactly `studio.ingest` (the same
+HEAD and sends the rest. When the last byte is in, the file goes through exactly `studio.pipeline.ingest` (the same
 checks and one-line errors); a rejected file is deleted with its upload, an accepted one is processed by a
 "process" job.
 """
@@ -24,10 +24,11 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from .. import approval as approval_mod, ingest as ingest_mod
 from ..errors import BadInput, StudioError
-from ..media import find_ffmpeg
-from ..state import STATE_DIR
+from ..media.ffmpeg import find_ffmpeg
+from ..pipeline import ingest as ingest_mod
+from ..workspace import approval as approval_mod
+from ..workspace.state import STATE_DIR
 from .auth import audit, role_required
 from .context import job_queue, t, workspace
 

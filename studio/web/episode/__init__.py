@@ -1,9 +1,9 @@
 """The episode page (`/episodes/<show>/<episode>/`): metadata and air window, the podcast rendition in a
 waveform player, the loudness report, the transcript as cues beside the player (edited in place), the
-clips and the highlights, and the approval (studio.approval).
+clips and the highlights, and the approval (studio.workspace.approval).
 
-Views only parse the request and call the library (studio.episode_edit, studio.transcript_edit,
-studio.loudness_report, studio.peaks, studio.process) or enqueue a job (studio.jobs); they hold no
+Views only parse the request and call the library (studio.review.edits, studio.review.transcript_edit,
+studio.review.loudness_report, studio.review.peaks, studio.pipeline.session) or enqueue a job (studio.jobs); they hold no
 logic of their own. htmx requests get a fragment; the same forms work without JavaScript (a redirect
 back to the page, the message flashed). Every route is for producers; every POST carries the CSRF token.
 """
@@ -14,18 +14,31 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
-from ... import approval as approval_mod
-from ... import captions, episode_edit, loudness_report, peaks, transcript_edit
+from ...captions import cues as captions
 from ...errors import BadInput, StudioError
-from ...highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
-from ...media import find_ffmpeg
-from ...process import CLIP_FORMATS, choose_highlights
-from ...state import CLIPS_DIR, PODCAST_FILE, load_state
-from ...status import episode_status
-from ...workspace import Episode
+from ...media.ffmpeg import find_ffmpeg
+from ...pipeline.session import CLIP_FORMATS, choose_highlights
+from ...review import edits as episode_edit
+from ...review import loudness_report, peaks, transcript_edit
+from ...review.status import episode_status
+from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
+from ...workspace import approval as approval_mod
+from ...workspace.state import CLIPS_DIR, PODCAST_FILE, load_state
+from ...workspace.tree import Episode
 from .. import CSP
 from ..auth import audit, role_required
 from ..context import job_queue, t, workspace

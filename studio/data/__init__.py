@@ -1,0 +1,12 @@
+"""The files that ship inside Studio: fonts, word lists, schemas. Every path to them is named here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent
+FONTS_DIR = DATA_DIR / "fonts"
+BOLD_FONT = FONTS_DIR / "NotoSans-Bold.ttf"  # clips, the loudness sheet, generated show covers
+BAKU_TABLE = DATA_DIR / "baku-id.tsv"  # standard (baku) spellings, text.baku
+STOPWORDS_ID = DATA_DIR / "stopwords-id.txt"  # Indonesian stop words, text.chapters
+RADIO_MANIFEST_SCHEMA = DATA_DIR / "radio-manifest.schema.json"

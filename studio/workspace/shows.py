@@ -1,0 +1,60 @@
+"""Shows: adding one, with its artwork checked the way podcast directories check it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ..errors import BadInput
+from .config import Show, check_slug
+from .tree import Workspace
+
+ARTWORK_MIN_PX = 1400
+ARTWORK_MAX_PX = 3000
+ARTWORK_FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
+
+
+def check_artwork(path: Path) -> str:
+    """Validate podcast artwork; return the file suffix for its format."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not path.is_file():
+        raise BadInput(f"{path}: no such file")
+    try:
+        with Image.open(path) as image:
+            image.verify()
+        with Image.open(path) as image:
+            fmt, (width, height) = image.format, image.size
+            mode = image.mode
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise BadInput(f"{path.name}: not a readable image ({exc})") from None
+    if fmt not in ARTWORK_FORMATS:
+        raise BadInput(f"{path.name}: artwork must be JPEG or PNG, not {fmt}")
+    if width != height:
+        raise BadInput(f"{path.name}: artwork must be square, not {width}x{height}")
+    if not ARTWORK_MIN_PX <= width <= ARTWORK_MAX_PX:
+        raise BadInput(f"{path.name}: artwork must be {ARTWORK_MIN_PX} to {ARTWORK_MAX_PX} px square, not {width} px")
+    if mode not in ("RGB", "L", "P"):
+        raise BadInput(f"{path.name}: artwork must be RGB without transparency (mode is {mode})")
+    return ARTWORK_FORMATS[fmt]
+
+
+def add_show(workspace: Workspace, slug: str, *, title: str, artwork: Path | None = None, replace: bool = False,
+             **fields: str) -> Show:
+    check_slug(slug)
+    if not title.strip():
+        raise BadInput("--title must not be empty")
+    if (workspace.feeds_dir / f"{slug}.toml").exists() and not replace:
+        raise BadInput(f"show {slug!r} already exists (use --replace to overwrite its settings)")
+    artwork_name = ""
+    if artwork:
+        artwork_name = f"{slug}{check_artwork(artwork)}"
+    show = Show(slug=slug, title=title.strip(), artwork=artwork_name, **fields)
+    workspace.feeds_dir.mkdir(parents=True, exist_ok=True)
+    if artwork:
+        from ..fsutil import atomic_path
+
+        with atomic_path(workspace.feeds_dir / artwork_name) as temp:
+            shutil.copyfile(artwork, temp)
+    workspace.save_show(show)
+    return show

@@ -1,0 +1,156 @@
+"""An episode folder's bookkeeping: artifact names, the state file and the episode lock.
+
+Every module that reads or writes an episode's derived files takes their names
+from here, so a name is declared once. `.studio/state.json` records what each
+stage made and from what (its key); `.studio/lock` keeps two processes from
+working on one episode at the same time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ..errors import ProcessingError
+from ..fsutil import read_json, sha256_text, write_json
+
+STATE_DIR = ".studio"
+STATE_FILE = "state.json"
+LOCK_FILE = "lock"
+ANALYSIS_FILE = "analysis.json"
+PODCAST_FILE = "podcast.mp3"
+BROADCAST_FILE = "broadcast.wav"
+CLIPS_DIR = "clips"
+RAW_TRANSCRIPT_FILE = f"{STATE_DIR}/transcript.raw.json"
+TRANSCRIPT_FILES = {"vtt": "transcript.vtt", "srt": "transcript.srt", "json": "transcript.json",
+                    "txt": "transcript.txt"}
+LOCK_POLL_S = 0.2
+_SAVE_LOCK = threading.Lock()  # one writer of state.json at a time within a process
+
+
+class EpisodeBusy(ProcessingError):
+    """Another process held the episode lock for longer than we were willing to wait."""
+
+
+def state_path(folder: Path) -> Path:
+    return folder / STATE_DIR / STATE_FILE
+
+
+def load_state(folder: Path) -> dict:
+    state = read_json(state_path(folder), default={})
+    return state if isinstance(state, dict) else {}
+
+
+def save_state(folder: Path, state: dict) -> None:
+    """Write the state whole (one write at a time in this process)."""
+    with _SAVE_LOCK:
+        write_json(state_path(folder), dict(state))
+
+
+def _holder_text() -> str:
+    command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv[:4]))
+    return json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "command": command,
+                       "since": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+
+def lock_holder(folder: Path) -> str:
+    """Who holds (or last held) the episode lock, in words."""
+    try:
+        holder = json.loads((folder / STATE_DIR / LOCK_FILE).read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return "another process"
+    if not isinstance(holder, dict) or "pid" not in holder:
+        return "another process"
+    where = f" on {holder['host']}" if holder.get("host") and holder["host"] != socket.gethostname() else ""
+    return (f"pid {holder['pid']}{where} ({holder.get('command') or 'studio'}, "
+            f"since {holder.get('since', '?')})")
+
+
+@contextlib.contextmanager
+def episode_lock(folder: Path, wait: float | None = None,
+                 on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the episode's lock: one process at a time per episode.
+
+    While another process holds it, `on_wait` is told once who that is, and we
+    wait: for ever when `wait` is None, else at most `wait` seconds, after
+    which EpisodeBusy is raised. The lock is the kernel's (flock), so it is
+    released when its holder exits, however it exits. If the folder was
+    replaced while we waited (`ingest --replace` swaps in a new one), the lock
+    we got is the old folder's: it is dropped and the new folder's is taken.
+    """
+    deadline = None if wait is None else time.monotonic() + wait
+    told = False
+    while True:
+        (folder / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        with open(folder / STATE_DIR / LOCK_FILE, "a+", encoding="utf-8") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                holder = lock_holder(folder)
+                if on_wait and not told:
+                    on_wait(f"{folder.parent.name}/{folder.name} is locked by {holder}; waiting"
+                            + (f" up to {wait:g} s" if wait is not None else ""))
+                    told = True
+                _wait_for(lock, deadline, f"{folder.parent.name}/{folder.name} is still locked by {holder} "
+                                          f"after {wait} s; try again later")
+            if not _is_current(lock, folder / STATE_DIR / LOCK_FILE):
+                continue  # the folder was swapped while we waited
+            lock.seek(0)
+            lock.truncate()
+            lock.write(_holder_text())
+            lock.flush()
+            yield
+            return
+
+
+def _is_current(lock, path: Path) -> bool:
+    """Whether the open lock file is still the one at `path`."""
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(lock.fileno())
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
+
+
+def _wait_for(lock, deadline: float | None, message: str) -> None:
+    if deadline is None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+        if time.monotonic() >= deadline:
+            raise EpisodeBusy(message)
+        time.sleep(LOCK_POLL_S)
+
+
+@dataclass
+class EpisodeReport:
+    """What one run of the stages did to one episode (printed with --json)."""
+
+    id: str
+    done: list[str] = field(default_factory=list)  # stages run now
+    skipped: list[str] = field(default_factory=list)  # stages already up to date
+    decodes: int = 0  # full decodes of the original for loudness work
+
+
+def stage_key(data: dict) -> str:
+    """The key of a stage's output: a hash of everything its bytes depend on."""
+    return sha256_text(json.dumps(data, sort_keys=True))
