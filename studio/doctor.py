@@ -48,7 +48,7 @@ def check_workspace(workspace: Workspace) -> Check:
         return Check("workspace", False, f"{workspace.root} is not writable: {exc.strerror}")
     stat = os.statvfs(workspace.root)
     free_gb = stat.f_bavail * stat.f_frsize / 1e9
-    shows, episodes = len(workspace.shows()), len(workspace.episodes())
+    shows, episodes = len(workspace.shows()), len(workspace.index.rows())
     return Check("workspace", free_gb > 1, f"{workspace.root}: {shows} shows, {episodes} episodes, {free_gb:.1f} GB free")
 
 

@@ -502,10 +502,15 @@ def id3_text(frame: bytes) -> str:
 
 
 def file_tree(root: Path) -> dict[str, tuple[int, int]]:
-    """Every path under `root` (files and folders, hidden ones too) with its size and mtime."""
+    """Every path under `root` (files and folders, hidden ones too) with its size and mtime, but the
+    workspace's episode index (.studio/index.sqlite3*): a cache of the folders that any command reading
+    the episodes may create or bring up to date."""
     root = Path(root)
     tree = {}
     for path in sorted(root.rglob("*")):
+        name = str(path.relative_to(root))
+        if name.startswith(".studio/index.sqlite3") or name == ".studio":  # the folder: its mtime follows the index
+            continue
         st = path.lstat()
-        tree[str(path.relative_to(root))] = (st.st_size if path.is_file() else -1, st.st_mtime_ns)
+        tree[name] = (st.st_size if path.is_file() else -1, st.st_mtime_ns)
     return tree

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from studio.fsutil import write_bytes, write_json
+from studio.workspace.episode import Episode
 from studio.workspace.shows import add_show
-from studio.workspace.tree import Episode, Workspace, init_workspace
+from studio.workspace.tree import Workspace, init_workspace
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 MODEL_CACHE = Path(__file__).resolve().parents[1] / ".studio-cache" / "models"
@@ -173,6 +174,18 @@ def add_fake_episode(workspace: Workspace, show: str, slug: str, *, title: str =
     return episode
 
 
+def episode_context(workspace: Workspace, episode_id: str):
+    """An episode's context as a stage gets it (pipeline.context), read from its folder: for tests that run
+    one stage on an episode made by add_fake_episode (which has no original to lock and check)."""
+    from studio.pipeline import EpisodeContext
+    from studio.progress import Reporter
+    from studio.workspace.state import load_state
+
+    episode = workspace.episode(episode_id)
+    return EpisodeContext(workspace, episode, workspace.show(episode.show), load_state(workspace.episode_dir(episode_id)),
+                          ffmpeg=None, reporter=Reporter(quiet=True))
+
+
 @pytest.fixture(scope="session")
 def ffmpeg_exe() -> str:
     import imageio_ffmpeg
@@ -203,7 +216,7 @@ def processed_workspace(tmp_path_factory, ffmpeg_exe) -> Workspace:
                         "-ar", "44100", str(source)], check=True)
         result = ingest(ws, ffmpeg, IngestRequest(file=source, show="kpu", title=title, recorded_on=day,
                                                   description=f"Episode {i + 1}: {title}"), quiet)
-        process_episode(ws, ffmpeg, result.episode, quiet, ProcessOptions(transcribe=False))  # audio only: fast
+        process_episode(ws, ffmpeg, result.episode.id, quiet, ProcessOptions(transcribe=False))  # audio only: fast
     return ws
 
 

@@ -77,7 +77,7 @@ def test_a_spelling_repair_is_written_in_its_standard_spelling(lexicon):
 
 
 def test_two_word_forms_share_the_words_time_in_a_transcript(lexicon):
-    from studio.transcribe.cleanup import standardize_spelling
+    from studio.text.normalize import standardize_spelling
     from studio.transcribe.model import Segment, Word
 
     words = [Word(0.0, 0.4, "Dimana", 0.9), Word(0.4, 1.0, "survey-nya?", 0.8)]

@@ -15,15 +15,16 @@ from studio.captions.cues import (
     CaptionRules,
     Cue,
     build_cues,
-    parse_vtt,
+)
+from studio.captions.formats import parse_vtt, render_text
+from studio.text.highlights import make_title, sentences
+from studio.transcribe import Segment, Transcript, Word
+from studio.workspace.transcript import (
     read_cues,
-    render_text,
     transcript_edited,
     transcript_text,
     write_transcript_files,
 )
-from studio.text.highlights import make_title, sentences
-from studio.transcribe import Segment, Transcript, Word
 
 RULES = CaptionRules()
 TIMING = re.compile(r"^(\d{2}):(\d{2}):(\d{2})([.,])(\d{3}) --> (\d{2}):(\d{2}):(\d{2})([.,])(\d{3})$")

@@ -6,14 +6,13 @@ import json
 import random
 
 import pytest
-from conftest import add_fake_episode
+from conftest import add_fake_episode, episode_context
 
 from studio.errors import BadInput
-from studio.pipeline.session import make_chapters
+from studio.pipeline.chapters import make_chapters
 from studio.publish.feeds import build_feed
 from studio.text import chapters
 from studio.text.sentences import Sentence, sentences_from_cues
-from studio.workspace.state import EpisodeReport, load_state
 
 TOPICS = {
     "pemilu": "pemilih daftar tetap kpu tps kpps surat suara coblos pemungutan rekapitulasi saksi kotak bilik "
@@ -95,17 +94,16 @@ def test_process_writes_automatic_chapters_and_the_feed_links_them(workspace):
     episode = add_fake_episode(workspace, "kpu", "2024-05-01-dua-topik", duration=600.0,
                                files={"transcript.vtt": VTT})
     folder = workspace.episode_dir(episode.id)
-    state = load_state(folder)
-    report = EpisodeReport(id=episode.id)
-    make_chapters(workspace, episode, workspace.show("kpu"), state, report)
+    ctx = episode_context(workspace, episode.id)
+    make_chapters(ctx)
     data = json.loads((folder / "chapters.json").read_text())
     assert data["version"] == "1.2.0"
     assert [round(c["startTime"]) // 30 for c in data["chapters"]] == [0, 10]
-    assert report.done == ["chapters"]
-    again = EpisodeReport(id=episode.id)
-    make_chapters(workspace, episode, workspace.show("kpu"), state, again)
-    assert again.skipped == ["chapters"]
-    feed = build_feed(workspace, workspace.show("kpu"), [episode], "https://example.org/p").decode()
+    assert ctx.report.done == ["chapters"]
+    again = episode_context(workspace, episode.id)
+    make_chapters(again)
+    assert again.report.skipped == ["chapters"]
+    feed = build_feed(workspace, workspace.show("kpu"), "https://example.org/p", [episode.id]).decode()
     assert ('<podcast:chapters url="https://example.org/p/chapters/kpu/2024-05-01-dua-topik.json" '
             'type="application/json+chapters"/>') in feed
 
@@ -116,7 +114,7 @@ def test_the_producers_chapters_replace_the_automatic_ones(workspace):
     episode.chapters = [{"start": "05:30", "title": "Banjir"}, {"start": 0, "title": "Pembukaan"}]
     workspace.save_episode(episode)
     episode = workspace.episode(episode.id)
-    make_chapters(workspace, episode, workspace.show("kpu"), {}, EpisodeReport(id=episode.id))
+    make_chapters(episode_context(workspace, episode.id))
     data = json.loads((workspace.episode_dir(episode.id) / "chapters.json").read_text())
     assert data["chapters"] == [{"startTime": 0.0, "title": "Pembukaan"}, {"startTime": 330.0, "title": "Banjir"}]
 

@@ -54,14 +54,8 @@ def test_malformed_timing_in_the_producers_vtt_is_one_line_of_bad_input(tmp_path
     """No model needed: the episode's transcript is already made (as `process` caches it)."""
     import audiogen as g
 
-    from studio.pipeline.session import ProcessOptions, transcribe_options
-    from studio.transcribe import Segment, Transcript, Word, options_key
-    from studio.workspace.state import (
-        RAW_TRANSCRIPT_FILE,
-        load_state,
-        save_state,
-        stage_key,
-    )
+    from studio.pipeline import record_transcript
+    from studio.transcribe import Segment, Transcript, Word
     from studio.workspace.tree import Workspace
 
     ws = tmp_path / "ws"
@@ -70,16 +64,9 @@ def test_malformed_timing_in_the_producers_vtt_is_one_line_of_bad_input(tmp_path
     source = g.encode(g.scale_to(g.speech(4.0, seed=3), -24.0), tmp_path / "sesi.wav", *g.FORMATS["wav"])
     episode_id = invoke("--workspace", ws, "-q", "ingest", source, "--show", "kpu").strip()
     workspace = Workspace(ws)
-    episode = workspace.episode(episode_id)
     folder = workspace.episode_dir(episode_id)
     words = [Word(0.5, 0.9, "Selamat", 0.9), Word(1.0, 1.4, "pagi.", 0.9)]
-    (folder / RAW_TRANSCRIPT_FILE).parent.mkdir(exist_ok=True)
-    (folder / RAW_TRANSCRIPT_FILE).write_text(
-        Transcript("id", 4.0, [Segment(0.5, 1.4, "Selamat pagi.", words)]).to_json(), encoding="utf-8")
-    opts = transcribe_options(workspace, workspace.show("kpu"), ProcessOptions())
-    state = load_state(folder)
-    state["transcript"] = {"key": stage_key({"sha256": episode.sha256, "options": options_key(opts)})}
-    save_state(folder, state)
+    record_transcript(workspace, episode_id, Transcript("id", 4.0, [Segment(0.5, 1.4, "Selamat pagi.", words)]))
     (folder / "transcript.vtt").write_text("WEBVTT\n\n1\n00:00.500 --> 00:01.4OO\nSelamat pagi.\n", encoding="utf-8")
 
     result = CliRunner().invoke(cli, ["--workspace", str(ws), "-q", "process", episode_id, "--no-clips"],

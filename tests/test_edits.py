@@ -13,9 +13,9 @@ import audiogen as g
 import pytest
 from click.testing import CliRunner
 
-from studio.captions.cues import write_transcript_files
 from studio.cli import cli
 from studio.transcribe import Segment, Transcript, Word
+from studio.workspace.transcript import write_transcript_files
 
 RUNNER = CliRunner()
 SPEECH = g.scale_to(g.speech(6.0, seed=11), -24.0)

@@ -16,24 +16,29 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studio.captions import cues as captions
+from studio import captions
 from studio.errors import BadInput
 from studio.media.ffmpeg import FFmpeg, find_ffmpeg
+from studio.pipeline import ProcessOptions, process_episode
+from studio.pipeline.clips import current_highlights
 from studio.pipeline.ingest import IngestRequest, ingest
-from studio.pipeline.session import ProcessOptions, choose_highlights, process_episode
 from studio.progress import Reporter
 from studio.review import loudness_report, peaks
-from studio.review.edits import Metadata, remove_highlight, update_metadata
-from studio.review.transcript_edit import (
+from studio.review.edits import (
     CueEdit,
+    Metadata,
     TranscriptChanged,
+    remove_highlight,
     save_cue_edits,
-    vtt_sha256,
+    update_metadata,
 )
 from studio.transcribe import Segment, Transcript, Word
+from studio.workspace import transcript
 from studio.workspace.config import LoudnessTargets
+from studio.workspace.layout import LOUDNESS_REPORT_FILE
 from studio.workspace.shows import add_show
 from studio.workspace.state import EpisodeBusy, load_state, save_state
+from studio.workspace.transcript import vtt_sha256
 from studio.workspace.tree import Workspace, init_workspace
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,7 +57,7 @@ def processed(tmp_path_factory) -> Workspace:
     source = g.encode(signal, root / "sesi.wav", *g.FORMATS["wav"])
     ffmpeg, quiet = find_ffmpeg(), Reporter(quiet=True)
     result = ingest(ws, ffmpeg, IngestRequest(file=source, show="kpu", title="Sesi", recorded_on="2026-01-02"), quiet)
-    process_episode(ws, ffmpeg, result.episode, quiet, ProcessOptions(transcribe=False, clips=False))
+    process_episode(ws, ffmpeg, result.episode.id, quiet, ProcessOptions(transcribe=False, clips=False))
     return ws
 
 
@@ -94,7 +99,7 @@ def test_report_gives_before_and_after_and_the_curve_over_time(ws: Workspace) ->
     assert gain > 3.0
     assert at(report.podcast_curve, 15.5) - at(report.original_curve, 15.5) == pytest.approx(gain, abs=1.5)
 
-    before, after = loudness_report.known_figures(ws, episode)  # what processing measured: the same
+    before, after = loudness_report.known_figures(ws.files(episode.id), episode, load_state(ws.episode_dir(episode.id)))
     assert before.integrated == pytest.approx(report.original.integrated, abs=0.1)
     assert after.integrated == pytest.approx(report.podcast.integrated, abs=0.1)
     assert after.true_peak == pytest.approx(report.podcast.true_peak, abs=0.1)
@@ -109,7 +114,7 @@ def test_report_is_cached_by_the_podcast_rendition(ws: Workspace) -> None:
     episode = only_episode(ws)
     folder = ws.episode_dir(episode.id)
     first = loudness_report.loudness_report(ws, find_ffmpeg(), episode)
-    assert (folder / loudness_report.REPORT_FILE).is_file()
+    assert (folder / LOUDNESS_REPORT_FILE).is_file()
     assert loudness_report.loudness_report(ws, NO_FFMPEG, episode) == first  # from the cache: no ffmpeg run
 
     state = load_state(folder)
@@ -119,7 +124,7 @@ def test_report_is_cached_by_the_podcast_rendition(ws: Workspace) -> None:
         loudness_report.loudness_report(ws, NO_FFMPEG, episode)
     again = loudness_report.loudness_report(ws, find_ffmpeg(), episode)
     assert again.key != first.key
-    assert json.loads((folder / loudness_report.REPORT_FILE).read_text())["key"] == again.key
+    assert json.loads((folder / LOUDNESS_REPORT_FILE).read_text())["key"] == again.key
 
 
 def test_report_of_an_episode_without_a_podcast_rendition_is_bad_input(ws: Workspace) -> None:
@@ -205,38 +210,38 @@ def three_sentences() -> Transcript:
 @pytest.fixture
 def transcribed(tmp_path: Path) -> Path:
     folder = tmp_path / "episode"
-    captions.write_transcript_files(folder, three_sentences())  # what `process` writes
+    transcript.write_transcript_files(folder, three_sentences())  # what `process` writes
     return folder
 
 
 def test_a_saved_edit_is_the_producers_vtt_and_flows_into_srt_json_and_text(transcribed: Path) -> None:
     folder = transcribed
     before = (folder / "transcript.vtt").read_text(encoding="utf-8")
-    cues = captions.read_cues(folder)
-    assert len(cues) == 3 and not captions.transcript_edited(folder)
+    cues = transcript.read_cues(folder)
+    assert len(cues) == 3 and not transcript.transcript_edited(folder)
 
     saved = save_cue_edits(folder, {1: CueEdit("Hari ini kita bahas DPT & DPTb <baru>.")}, vtt_sha256(folder))
     assert saved.changed == [1] and saved.sha256 == vtt_sha256(folder)
     after = (folder / "transcript.vtt").read_text(encoding="utf-8")
     assert after == before.replace("Hari ini kita bahas DPT.", "Hari ini kita bahas DPT &amp; DPTb &lt;baru&gt;.")
-    assert captions.transcript_edited(folder)  # a hand edit, as far as `process` can tell
+    assert transcript.transcript_edited(folder)  # a hand edit, as far as `process` can tell
     assert "DPT & DPTb <baru>." in (folder / "transcript.srt").read_text(encoding="utf-8")
     assert "DPT & DPTb <baru>." in (folder / "transcript.txt").read_text(encoding="utf-8")
     segments = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))["segments"]
     assert segments[1]["body"] == "Hari ini kita bahas DPT & DPTb <baru>."
 
     # The next processing run keeps it, as it keeps a hand edit.
-    captions.write_transcript_files(folder, three_sentences())
+    transcript.write_transcript_files(folder, three_sentences())
     assert (folder / "transcript.vtt").read_text(encoding="utf-8") == after
     assert "DPT & DPTb <baru>." in (folder / "transcript.srt").read_text(encoding="utf-8")
 
 
 def test_cue_times_and_lines_can_be_changed(transcribed: Path) -> None:
     folder = transcribed
-    first = captions.read_cues(folder)[0]
+    first = transcript.read_cues(folder)[0]
     save_cue_edits(folder, {0: CueEdit("Selamat pagi,\n  pemilih   pemula!\n\n", first.start + 0.2, first.end)},
                    vtt_sha256(folder))
-    cue = captions.read_cues(folder)[0]
+    cue = transcript.read_cues(folder)[0]
     assert cue.lines == ["Selamat pagi,", "pemilih pemula!"]
     assert cue.start == pytest.approx(first.start + 0.2, abs=0.001)
     assert "00:00:00.700 --> " in (folder / "transcript.srt").read_text().replace(",", ".")
@@ -328,15 +333,15 @@ def test_an_automatic_pick_can_be_removed_and_is_not_picked_again(ws: Workspace)
     ws.save_episode(episode)
     write_vtt(ws.episode_dir(episode.id), 36)
     show = ws.show("kpu")
-    picks = choose_highlights(ws, episode, show)
+    picks = current_highlights(ws, episode, show)
     assert len(picks) >= 2 and not episode.highlights
 
     remove_highlight(ws, episode.id, 0)
     saved = ws.episode(episode.id)
     assert saved.highlights == picks[1:] and saved.highlights_from == "producer"
-    assert choose_highlights(ws, saved, show) == picks[1:]
+    assert current_highlights(ws, saved, show) == picks[1:]
     for _ in picks[1:]:
         remove_highlight(ws, episode.id, 0)
-    assert choose_highlights(ws, ws.episode(episode.id), show) == []  # not picked again
+    assert current_highlights(ws, ws.episode(episode.id), show) == []  # not picked again
     with pytest.raises(BadInput, match="has no highlight 1"):
         remove_highlight(ws, episode.id, 0)

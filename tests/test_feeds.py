@@ -29,7 +29,7 @@ TRICKY_TEXT = 'Apa itu DPTb? Pemilih pindahan & "kuota" <TPS> a<b & c>d 😀\nBa
 
 
 def build(ws: Workspace, show: str = "kpu", base: str = BASE) -> bytes:
-    return feeds.build_feed(ws, ws.show(show), ws.episodes(show), base)
+    return feeds.build_feed(ws, ws.show(show), base)
 
 
 def parse_both(data: bytes, url: str = f"{BASE}/feeds/kpu.xml"):

@@ -233,7 +233,7 @@ def _said(*words: str) -> Transcript:
 
 
 def test_transcript_files_show_digits_and_the_json_keeps_what_was_said(tmp_path):
-    from studio.captions.cues import write_transcript_files
+    from studio.workspace.transcript import write_transcript_files
 
     transcript = _said("Pemilih", "datang", "ke", "TPS", "dua", "belas", "pukul", "tujuh", "pagi.")
     paths = write_transcript_files(tmp_path, normalize_transcript(transcript))
@@ -252,44 +252,29 @@ def test_process_applies_itn_to_the_stored_raw_transcript_unless_the_show_turns_
     """An episode transcribed before ITN existed gets it on the next run, without transcribing again."""
     import dataclasses
 
-    from conftest import add_fake_episode
+    from conftest import add_fake_episode, episode_context
 
-    from studio import transcribe
-    from studio.fsutil import write_text
-    from studio.pipeline import session as process
-    from studio.progress import Reporter
-    from studio.workspace.state import (
-        RAW_TRANSCRIPT_FILE,
-        EpisodeReport,
-        load_state,
-        save_state,
-        stage_key,
-    )
+    from studio.pipeline import ModelCache, record_transcript
+    from studio.pipeline.text import make_text
+    from studio.pipeline.transcript import make_transcript
 
     workspace.save_show(dataclasses.replace(workspace.show("kpu"), itn=itn))
-    show = workspace.show("kpu")
     episode = add_fake_episode(workspace, "kpu", "2024-10-21-jadwal")
     folder = workspace.episode_dir(episode.id)
-    opts = process.transcribe_options(workspace, show, process.ProcessOptions())
-    write_text(folder / RAW_TRANSCRIPT_FILE, _said("serentak", "dua", "ribu", "dua", "puluh", "empat.").to_json())
-    state = load_state(folder)
-    state["transcript"] = {"key": stage_key({"sha256": episode.sha256, "options": transcribe.options_key(opts)})}
-    save_state(folder, state)
-    report = EpisodeReport(id=episode.id)
-    process.make_transcript(workspace, None, episode, show, process.ProcessOptions(), process.ModelCache(),
-                            state, Reporter(quiet=True), report)
-    assert report.skipped == ["transcript"]  # not transcribed again
-    process.make_captions(workspace, episode, show, process.ProcessOptions(), report)
+    record_transcript(workspace, episode.id, _said("serentak", "dua", "ribu", "dua", "puluh", "empat."))
+    ctx = episode_context(workspace, episode.id)
+    make_transcript(ctx, ModelCache())
+    assert ctx.report.skipped == ["transcript"]  # not transcribed again
+    make_text(ctx)
     text = (folder / "transcript.txt").read_text(encoding="utf-8")
     assert text == ("Serentak 2024.\n" if itn else "Serentak dua ribu dua puluh empat.\n")
 
 
-def test_only_indonesian_transcripts_are_formatted(workspace):
-    from studio.pipeline import session as process
+def test_only_indonesian_transcripts_are_formatted():
+    from studio.text.normalize import normalize_transcript as text_rules
 
-    show = workspace.show("kpu")
     english = Transcript("en", 2.0, [Segment(0.0, 1.0, "SEVEN dua puluh", [
         Word(0.0, 0.3, "SEVEN", 0.9), Word(0.3, 0.6, "dua", 0.9), Word(0.6, 1.0, "puluh", 0.9)])])
-    assert process.format_transcript(english, show, []) == english
+    assert text_rules(english, [], spelling=False) == english
     indonesian = Transcript("id", 2.0, english.segments)
-    assert process.format_transcript(indonesian, show, []).text == "Seven 20"
+    assert text_rules(indonesian, [], spelling=False).text == "Seven 20"

@@ -111,7 +111,7 @@ def test_workers_run_stages_like_the_cli(workspace, tmp_path):
     import shutil
     shutil.copytree(workspace.root, reference.root, ignore=shutil.ignore_patterns("podcast.mp3", "broadcast.wav",
                                                                                    "state.json", "jobs.sqlite3*"))
-    process_episode(reference, find_ffmpeg(), reference.episode(a), QUIET, ProcessOptions(transcribe=False))
+    process_episode(reference, find_ffmpeg(), a, QUIET, ProcessOptions(transcribe=False))
     for name in ("podcast.mp3", "broadcast.wav"):
         made, expected = g.measure(workspace.episode_dir(a) / name), g.measure(reference.episode_dir(a) / name)
         assert abs(made.integrated - expected.integrated) < 0.1

@@ -21,10 +21,12 @@ import pytest
 from conftest import S3Bucket, add_fake_episode, free_port
 from PIL import Image
 
+import studio.publish as publish
 from studio.errors import BadInput, ProcessingError
-from studio.publish import feeds
-from studio.publish import run as publish
+from studio.publish import layout
+from studio.publish.targets import MULTIPART_THRESHOLD
 from studio.workspace.config import save_settings
+from studio.workspace.layout import PUBLISH_PLAN_FILE
 from studio.workspace.shows import add_show
 from studio.workspace.tree import Workspace
 
@@ -289,7 +291,7 @@ def test_s3_multipart_with_a_small_threshold(workspace: Workspace, s3_bucket: S3
 
 
 def test_s3_multipart_over_64_mb_by_default(workspace: Workspace, s3_bucket: S3Bucket):
-    assert publish.MULTIPART_THRESHOLD == 64 * MB
+    assert MULTIPART_THRESHOLD == 64 * MB
     add_fake_episode(workspace, "kpu", "2024-01-01-panjang", audio=b"\x02" * (65 * MB))
     add_fake_episode(workspace, "kpu", "2024-01-02-pendek", audio=b"\x03" * (3 * MB))
     s3_publish(workspace, s3_bucket)
@@ -422,12 +424,12 @@ def test_manifest_records_what_is_published(full: Workspace, s3_bucket: S3Bucket
     mp3 = full.episode_dir("kpu/2024-02-05-tps") / "podcast.mp3"
     assert objects["media/kpu/2024-02-05-tps.mp3"] == {"sha256": hashlib.sha256(mp3.read_bytes()).hexdigest(),
                                                        "size": mp3.stat().st_size}
-    assert feeds.mime_type("x.opml") == "text/x-opml"
+    assert layout.mime_type("x.opml") == "text/x-opml"
 
 
 def test_unchanged_inputs_take_the_fast_path_and_any_edit_leaves_it(full: Workspace):
     publish.publish(full, base_url=BASE)
-    assert (full.cache_dir / publish.PLAN_CACHE_FILE).is_file()
+    assert (full.cache_dir / PUBLISH_PLAN_FILE).is_file()
     assert publish.publish(full, base_url=BASE).uploaded == 0
     vtt = full.episode_dir("kpu/2024-01-05-dpt") / "transcript.vtt"
     vtt.write_bytes(b"WEBVTT!")  # same size, new content

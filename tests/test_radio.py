@@ -63,7 +63,7 @@ def workspace(tmp_path_factory):
                                            air_from=air_from, air_until=air_until)
         made[name] = ingest_mod.ingest(ws, ffmpeg, request).episode
     for name in ("berita", "dpt"):
-        process.process_episode(ws, ffmpeg, made[name], Reporter(quiet=True))
+        process.process_episode(ws, ffmpeg, made[name].id, Reporter(quiet=True))
     return ws
 
 

@@ -17,7 +17,8 @@ import pytest
 import tomli_w
 from click.testing import CliRunner
 
-from studio.cli import StudioGroup, cli
+from studio.cli import cli
+from studio.cli.base import StudioGroup
 
 RUNNER = CliRunner()
 FAST = ("--no-transcribe", "--no-clips")
@@ -211,7 +212,8 @@ def test_an_unexpected_exception_is_one_line_and_v_shows_the_traceback(three):
     ws, (a, b, c) = three
     state = ws / "episodes" / a / ".studio" / "state.json"
     state.parent.mkdir(parents=True, exist_ok=True)
-    state.write_text(json.dumps({"podcast": "hand-edited"}))  # valid JSON, not what Studio wrote
+    # Valid JSON, not what Studio wrote: a file name that is a number.
+    state.write_text(json.dumps({"podcast": {"file": 5}}))
 
     result = studio(ws, "status")
     assert result.exit_code == 1
@@ -224,7 +226,8 @@ def test_an_unexpected_exception_is_one_line_and_v_shows_the_traceback(three):
     assert "Traceback (most recent call last)" in verbose.stderr
     assert verbose.stderr.strip().splitlines()[-1].startswith("error: internal error: TypeError: ")
 
-    # In a batch, the same fault fails only its episode.
+    # In a batch, such a fault fails only its episode.
+    state.write_text(json.dumps({"podcast": "hand-edited"}))
     batch = studio(ws, "process", "--all", *FAST)
     assert batch.exit_code == 1
     assert error_lines(batch)[0].startswith(f"error: {a}: internal error: ")

@@ -18,7 +18,8 @@ import html5lib
 import pytest
 from conftest import add_fake_episode, stop
 
-from studio.publish import run as publish
+import studio.publish as publish
+from studio.workspace.layout import SITE_DIR
 from studio.workspace.tree import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
@@ -250,7 +251,7 @@ def test_serve_answers_folders_with_their_index(server: Server):
 def test_unchanged_publish_rewrites_nothing_and_one_change_rewrites_its_pages(tmp_path: Path, audio_mp3: bytes):
     ws = make_site_workspace(tmp_path / "ws", audio_mp3)
     publish.publish(ws)
-    site_dir = ws.cache_dir / publish.SITE_DIR
+    site_dir = ws.cache_dir / SITE_DIR
     before = {p: p.stat().st_mtime_ns for p in (ws.root / "public").rglob("*") if p.is_file()}
     staged = {p: p.stat().st_mtime_ns for p in site_dir.rglob("*") if p.is_file()}
     report = publish.publish(ws)
@@ -284,7 +285,7 @@ def test_pages_rendered_in_worker_processes_are_the_same(tmp_path: Path, audio_m
     publish.publish(pooled)
 
     def site(ws: Workspace) -> dict[str, bytes]:
-        root = ws.cache_dir / publish.SITE_DIR
+        root = ws.cache_dir / SITE_DIR
         return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
                 if p.is_file() and p.relative_to(root).parts[0] not in ("pagefind", builder.CACHE_FILE)}
 

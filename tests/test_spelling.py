@@ -73,7 +73,7 @@ def test_glossary_names_are_protected_at_a_sentences_start_too():
 
 
 def test_two_common_words_run_together_are_split_and_share_the_time():
-    from studio.transcribe.cleanup import correct_spelling
+    from studio.text.normalize import correct_spelling
     from studio.transcribe.model import Segment, Word
 
     lexicon = load_lexicon("id")
@@ -91,7 +91,7 @@ def test_two_common_words_run_together_are_split_and_share_the_time():
 
 
 def test_a_word_cut_in_two_is_joined_over_both_words_time():
-    from studio.transcribe.cleanup import correct_spelling
+    from studio.text.normalize import correct_spelling
     from studio.transcribe.model import Segment, Word
 
     lexicon = load_lexicon("id")

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from studio.workspace.state import LOCK_FILE, STATE_DIR, EpisodeBusy, episode_lock
+from studio.workspace.layout import LOCK_FILE, STATE_DIR
+from studio.workspace.state import EpisodeBusy, episode_lock
 
 
 def locked_by_someone(folder: Path) -> bool:
-    with open(folder / STATE_DIR / LOCK_FILE, "a+") as probe:
+    with open(folder / LOCK_FILE, "a+") as probe:
         try:
             fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

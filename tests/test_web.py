@@ -9,7 +9,7 @@ import re
 import audiogen as g
 from click.testing import CliRunner
 from conftest import add_fake_episode
-from webutil import BY_ROLE
+from webutil import BY_ROLE, run_next_job
 
 from studio.cli import cli
 from studio.jobs import open_queue
@@ -169,15 +169,21 @@ def test_upload_resumes_after_a_dropped_connection_and_ingests(web, tmp_path):
     assert head.headers["Upload-Offset"] == str(half) and head.headers["Upload-Length"] == str(len(data))
     answer = client.patch(f"/uploads/{upload_id}", data=data[half:], headers={"Upload-Offset": str(half),
                                                                              "X-CSRFToken": token})
-    assert answer.status_code == 201, answer.get_json()
-    episode_id = answer.get_json()["episode"]
-    assert episode_id == "kpu/2024-03-01-dpt-dan-pemilih-pindahan"
+    assert answer.status_code == 202, answer.get_json()  # the checks are a job's: the request decodes nothing
+    status_url = answer.get_json()["status"]
+    assert client.get(status_url).get_json()["state"] == "queued"
+    ingested = run_next_job(web.workspace)
+    assert ingested.stage == "ingest" and ingested.state == "done", ingested.error
+    status = client.get(status_url).get_json()
+    episode_id = status["episode"]
+    assert episode_id == "kpu/2024-03-01-dpt-dan-pemilih-pindahan" and status["url"] == f"/episodes/{episode_id}/"
     episode = web.workspace.episode(episode_id)
     stored = web.workspace.episode_dir(episode_id) / episode.original
     assert hashlib.sha256(stored.read_bytes()).hexdigest() == hashlib.sha256(data).hexdigest()
     assert approval.read_approval(web.workspace, episode_id).uploaded_by == "prod"
     jobs = open_queue(web.workspace).jobs()
-    assert [(j.stage, j.episode) for j in jobs] == [("process", episode_id)]
+    assert [(j.stage, j.episode, j.state) for j in jobs] == [("process", episode_id, "queued"),
+                                                             ("ingest", episode_id, "done")]
     assert not any((web.workspace.root / ".studio/uploads").iterdir())
     # another producer cannot see or touch someone's upload
     other = web.login("prod2")
@@ -193,9 +199,13 @@ def test_upload_of_something_not_audio_is_refused_in_one_line_and_nothing_is_kep
     data = b"%PDF-1.4 this is not a recording\n" * 100
     upload_id = _upload(client, token, data, name="laporan.pdf")
     answer = client.patch(f"/uploads/{upload_id}", data=data, headers={"Upload-Offset": "0", "X-CSRFToken": token})
-    assert answer.status_code == 422
-    error = answer.get_json()["error"]
-    assert "\n" not in error and "laporan.pdf" in error
+    assert answer.status_code == 202
+    assert run_next_job(web.workspace).state == "failed"
+    status = client.get(answer.get_json()["status"]).get_json()
+    error = status["error"]
+    assert status["state"] == "failed" and status["episode"] is None
+    assert "\n" not in error and error.startswith("laporan.pdf: not a readable audio or video file")
+    assert open_queue(web.workspace).jobs()[0].exit_code == 2  # bad input, as `studio ingest` says it
     assert web.workspace.episode_ids() == []
     assert not any((web.workspace.root / ".studio/uploads").iterdir())
     assert not list(web.workspace.episodes_dir.rglob("*.pdf"))
@@ -365,10 +375,10 @@ def test_studio_web_serves_with_waitress_and_stops_its_workers(workspace, tmp_pa
     assert not left, "local workers outlived studio web"
 
 
-def test_the_catalogue_sees_new_edited_and_removed_episodes(workspace):
+def test_the_index_sees_new_edited_and_removed_episodes(workspace):
     import shutil
 
-    from studio.workspace.index import Catalog
+    from studio.workspace.index import EpisodeIndex as Catalog
 
     add_fake_episode(workspace, "kpu", "2024-01-10-dpt", title="DPT")
     catalog = Catalog(workspace)

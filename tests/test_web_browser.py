@@ -11,6 +11,7 @@ import pytest
 from conftest import add_fake_episode, axe_serious_violations, screenshot_dir
 from webutil import PASSWORDS, make_web
 
+from studio.jobs import start_local_workers
 from studio.web import create_app
 
 
@@ -20,11 +21,13 @@ def live(workspace, browser):
     from waitress.server import create_server
 
     web = make_web(workspace)
-    app = create_app(workspace, {"STUDIO_CATALOG_MAX_AGE": 0})
+    app = create_app(workspace, {"STUDIO_INDEX_MAX_AGE": 0})
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    workers = start_local_workers(workspace, count=1)  # an upload's checks are an ingest job's
     yield web, f"http://127.0.0.1:{server.effective_port}"
+    workers.stop()
     server.close()
 
 
@@ -64,7 +67,8 @@ def test_sign_in_upload_and_see_the_episode(live, page, tmp_path):
     shoot(page, "upload", tmp_path)
     page.goto(f"{base}/episodes")
     assert "Rapat pleno KPU" in page.inner_text("table.episodes")
-    assert "menunggu" in page.inner_text("table.episodes")  # the process job waits (no worker in this test)
+    row = page.inner_text("table.episodes")
+    assert any(state in row for state in ("menunggu", "diproses", "siap ditinjau")), row  # its process job
 
 
 def test_every_page_has_no_serious_accessibility_violation(live, page, tmp_path):
@@ -91,9 +95,10 @@ def test_an_upload_cut_at_half_resumes_and_the_stored_file_is_the_source(workspa
     from waitress.server import create_server
 
     web = make_web(workspace)
-    app = create_app(workspace, {"STUDIO_CATALOG_MAX_AGE": 0, "STUDIO_UPLOAD_CHUNK": 64 * 1024})
+    app = create_app(workspace, {"STUDIO_INDEX_MAX_AGE": 0, "STUDIO_UPLOAD_CHUNK": 64 * 1024})
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
+    workers = start_local_workers(workspace, count=1)
     base = f"http://127.0.0.1:{server.effective_port}"
     source = g.encode(g.speech(6.0), tmp_path / "Debat kandidat.wav")
     size = source.stat().st_size
@@ -124,4 +129,6 @@ def test_an_upload_cut_at_half_resumes_and_the_stored_file_is_the_source(workspa
         assert hashlib.sha256(stored.read_bytes()).hexdigest() == hashlib.sha256(source.read_bytes()).hexdigest()
     finally:
         context.close()
+        workers.stop()
+        server.close()
         server.close()

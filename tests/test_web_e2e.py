@@ -43,7 +43,7 @@ def studio(workspace, tmp_path):
 
     workspace.save_show(with_changes(workspace.show("kpu"), require_approval=True))
     make_web(workspace)  # the users
-    app = create_app(workspace, {"STUDIO_CATALOG_MAX_AGE": 0})
+    app = create_app(workspace, {"STUDIO_INDEX_MAX_AGE": 0})
     port = free_port()
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
@@ -97,7 +97,7 @@ def test_upload_review_correct_clip_approve_publish_in_a_browser(studio, browser
     assert EPISODE in page.inner_text("#upload-status")
     page.goto(f"{base}/episodes")
     row = page.locator("table.episodes tr", has_text=TITLE)
-    row.locator(".badge.ready").wait_for(timeout=240_000)  # polled by htmx, no reload
+    row.locator(".badge.processed").wait_for(timeout=240_000)  # polled by htmx, no reload
     assert "siap ditinjau" in row.inner_text()
     timings["uploaded and processed"] = time.monotonic() - began
 

@@ -24,20 +24,14 @@ from conftest import (
 from PIL import Image
 from webutil import make_web
 
-from studio.captions import cues as captions
 from studio.jobs import open_queue, start_local_workers
 from studio.media.ffmpeg import find_ffmpeg
+from studio.pipeline import ProcessOptions, process_episode, record_transcript
 from studio.pipeline.ingest import IngestRequest, ingest
-from studio.pipeline.session import ProcessOptions, process_episode, transcribe_options
 from studio.progress import Reporter
-from studio.transcribe import Segment, Transcript, Word, options_key
+from studio.transcribe import Segment, Transcript, Word
+from studio.workspace import transcript as captions
 from studio.workspace.shows import add_show
-from studio.workspace.state import (
-    RAW_TRANSCRIPT_FILE,
-    load_state,
-    save_state,
-    stage_key,
-)
 from studio.workspace.tree import Workspace, init_workspace
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,16 +61,9 @@ def processed(tmp_path_factory) -> Workspace:
     ffmpeg, quiet = find_ffmpeg(), Reporter(quiet=True)
     episode = ingest(ws, ffmpeg, IngestRequest(file=source, show="kpu", title="Pemilih pemula",
                                                recorded_on="2026-11-20"), quiet).episode
-    process_episode(ws, ffmpeg, episode, quiet, ProcessOptions(transcribe=False, clips=False))
-    folder = ws.episode_dir(episode.id)
-    transcript = fake_transcript(episode.duration)
-    (folder / RAW_TRANSCRIPT_FILE).write_text(transcript.to_json(), encoding="utf-8")
-    opts = transcribe_options(ws, ws.show("kpu"), ProcessOptions())
-    state = load_state(folder)
-    state["transcript"] = {"key": stage_key({"sha256": episode.sha256, "options": options_key(opts)}),
-                           "model": opts.model, "language": "id", "segments": 1}
-    save_state(folder, state)
-    captions.write_transcript_files(folder, transcript)
+    process_episode(ws, ffmpeg, episode.id, quiet, ProcessOptions(transcribe=False, clips=False))
+    record_transcript(ws, episode.id, fake_transcript(episode.duration))
+    process_episode(ws, ffmpeg, episode.id, quiet, ProcessOptions(clips=False))  # the text stage: no model
     return ws
 
 
@@ -205,7 +192,7 @@ def test_saving_a_cue_writes_the_producers_vtt_srt_and_json_without_transcribing
     client = web.client("producer")
     episode = episode_of(web)
     folder = web.workspace.episode_dir(episode.id)
-    raw_before = (folder / RAW_TRANSCRIPT_FILE).read_bytes()
+    raw_before = (folder / ".studio" / "transcript.raw.json").read_bytes()
     page = client.get(url(web)).get_data(as_text=True)
     based_on = page.split('id="transcript-sha" name="based_on" value="')[1].split('"')[0]
     cues = captions.read_cues(folder)
@@ -228,9 +215,9 @@ def test_saving_a_cue_writes_the_producers_vtt_srt_and_json_without_transcribing
     assert {"user": "prod", "action": "transcript.edit", "target": episode.id}.items() <= entries[-1].items()
 
     # `process` keeps the correction and does not transcribe again (the transcript stage is skipped).
-    report = process_episode(web.workspace, find_ffmpeg(), episode, Reporter(quiet=True), ProcessOptions(clips=False))
+    report = process_episode(web.workspace, find_ffmpeg(), episode.id, Reporter(quiet=True), ProcessOptions(clips=False))
     assert "transcript" in report.skipped and "transcript" not in report.done
-    assert (folder / RAW_TRANSCRIPT_FILE).read_bytes() == raw_before
+    assert (folder / ".studio" / "transcript.raw.json").read_bytes() == raw_before
     assert "Hari ini kita bahas DPT dan DPTb." in (folder / "transcript.srt").read_text(encoding="utf-8")
 
     # A second save made on the page as it was first opened is refused: it would undo this one.
@@ -247,7 +234,7 @@ def test_an_empty_cue_is_refused_with_the_reason_and_nothing_written(web) -> Non
                          data={"text": "   ", "based_on": captions.__name__ and "",
                                "csrf_token": web.csrf(client, "/episodes")})
     assert answer.status_code == 200 and 'role="alert"' in answer.get_data(as_text=True)
-    sha = __import__("studio.review.transcript_edit", fromlist=["x"]).vtt_sha256(folder)
+    sha = captions.vtt_sha256(folder)
     answer = client.post(url(web, "cues/0"), headers={"HX-Request": "true"},
                          data={"text": "   ", "based_on": sha, "csrf_token": web.csrf(client, "/episodes")})
     assert "cue 1: the text is empty" in answer.get_data(as_text=True)

@@ -63,7 +63,7 @@ class Web:
 def make_web(workspace: Workspace, **overrides) -> Web:
     for name, role in ROLES.items():
         add_user(workspace, name, role, PASSWORDS[name])
-    app = create_app(workspace, {"TESTING": True, "STUDIO_CATALOG_MAX_AGE": 0, **overrides})
+    app = create_app(workspace, {"TESTING": True, "STUDIO_INDEX_MAX_AGE": 0, **overrides})
     return Web(workspace=workspace, app=app)
 
 
@@ -72,3 +72,13 @@ def web(workspace) -> Web:
     """The `workspace` fixture (show `kpu`) with users prod, prod2 (producers), sched (scheduler), admin;
     an app in testing mode with CSRF on."""
     return make_web(workspace)
+
+
+def run_next_job(workspace):
+    """Run the local queue's next job in this process, as a worker would (and as it records it): its Job."""
+    from studio.jobs.local import LocalQueue, run_job
+
+    with LocalQueue(workspace) as queue:
+        job = queue.claim("test:0")
+        assert job is not None, "no job waiting"
+        return run_job(queue, job)

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from ..errors import BadInput
 
-STAGES = ("process", "renditions", "transcript", "captions", "clips", "clip", "publish")
+STAGES = ("ingest", "process", "renditions", "transcript", "text", "clips", "clip", "publish")
 STATES = ("queued", "running", "done", "failed")
 
 
@@ -24,9 +24,9 @@ def threads_per_worker(workers: int) -> int:
 @dataclass
 class Job:
     id: str
-    stage: str  # "process" | "renditions" | "transcript" | "captions" | "clips" | "clip" | "publish"
-    episode: str | None  # episode id, None for "publish"
-    params: dict = field(default_factory=dict)  # clip: {"start", "end", "title", "formats"}
+    stage: str  # one of STAGES
+    episode: str | None  # episode id (of an "ingest": the id it will most likely get), None for "publish"
+    params: dict = field(default_factory=dict)  # clip: {"start", "end", "title", "formats"}; ingest: the upload
     state: str = "queued"  # queued | running | done | failed
     worker: str = ""  # host:pid of the worker running it (or that ran it)
     progress: float | None = None  # 0..1 while running, when known
@@ -35,6 +35,7 @@ class Job:
     started_at: str = ""
     finished_at: str = ""
     exit_code: int = 0  # of a failure: 2 bad input, 1 anything else
+    result: dict = field(default_factory=dict)  # what a finished job made (an ingest: {"episode": id, ...})
 
     def to_dict(self) -> dict:
         return asdict(self)

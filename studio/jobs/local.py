@@ -23,10 +23,10 @@ import uuid
 from pathlib import Path
 
 from ..errors import explain
-from ..workspace.tree import Workspace
+from ..workspace import Workspace
+from ..workspace.layout import JOBS_FILE
 from .job import Job, check_job, dedupe_key, failed_job, now_iso, threads_per_worker
 
-QUEUE_FILE = ".studio/jobs.sqlite3"
 POLL_S = 0.1  # how often an idle worker looks for a job
 RECOVER_EVERY_S = 5.0  # how often a worker looks for jobs of dead workers
 
@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at TEXT NOT NULL DEFAULT '',
     started_at TEXT NOT NULL DEFAULT '',
     finished_at TEXT NOT NULL DEFAULT '',
-    dedupe TEXT NOT NULL
+    dedupe TEXT NOT NULL,
+    result TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, seq);
 """
@@ -66,7 +67,7 @@ def _job(row: sqlite3.Row) -> Job:
     return Job(id=row["id"], stage=row["stage"], episode=row["episode"], params=json.loads(row["params"]),
                state=row["state"], worker=row["worker"], progress=row["progress"], error=row["error"],
                created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
-               exit_code=row["exit_code"])
+               exit_code=row["exit_code"], result=json.loads(row["result"]))
 
 
 class LocalQueue:
@@ -74,13 +75,16 @@ class LocalQueue:
 
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
-        self.path = workspace.root / QUEUE_FILE
+        self.path = workspace.root / JOBS_FILE
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(SCHEMA)
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        if "result" not in columns:  # a queue made by an older Studio
+            self._db.execute("ALTER TABLE jobs ADD COLUMN result TEXT NOT NULL DEFAULT '{}'")
         self._lock = threading.Lock()  # one connection, shared by a web app's threads: one transaction at a time
 
     def close(self) -> None:
@@ -134,10 +138,10 @@ class LocalQueue:
     def set_progress(self, job_id: str, progress: float) -> None:
         self._query("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'running'", (progress, job_id))
 
-    def finish(self, job_id: str, error: str = "", exit_code: int = 0) -> None:
-        self._query("UPDATE jobs SET state = ?, error = ?, exit_code = ?, finished_at = ?, progress = ? "
-                         "WHERE id = ?", ("failed" if error else "done", error, exit_code, now_iso(),
-                                          None if error else 1.0, job_id))
+    def finish(self, job_id: str, error: str = "", exit_code: int = 0, result: dict | None = None) -> None:
+        self._query("UPDATE jobs SET state = ?, error = ?, exit_code = ?, finished_at = ?, progress = ?, result = ? "
+                    "WHERE id = ?", ("failed" if error else "done", error, exit_code, now_iso(),
+                                     None if error else 1.0, json.dumps(result or {}), job_id))
 
     def requeue(self, job_id: str) -> None:
         """Put a job whose worker stopped before finishing it back in the queue, in its place."""
@@ -197,9 +201,27 @@ def _alive(pid: int) -> bool:
 def failure_line(job: Job, exc: BaseException, workspace: Workspace) -> tuple[str, int]:
     """The one line (and exit code) the CLI prints for a failed job: it starts with its episode."""
     message, code = explain(exc, workspace.episode_dir(job.episode) if job.episode else workspace.root)
-    if job.episode and not message.startswith(job.episode):
+    if job.episode and job.stage != "ingest" and not message.startswith(job.episode):  # an ingest's file says it
         message = f"{job.episode}: {message}"
     return message, code
+
+
+def run_job(queue: LocalQueue, job: Job, models=None) -> Job:
+    """Run a claimed job in this process and record how it ended (a failure as its one line); a job whose
+    result names a next stage (an ingest's processing) enqueues it."""
+    from .runner import run_stage
+
+    workspace = queue.workspace
+    try:
+        result = run_stage(workspace, job.stage, job.episode, job.params,
+                           progress=lambda share: queue.set_progress(job.id, share), models=models)
+    except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, the worker goes on
+        queue.finish(job.id, *failure_line(job, exc, workspace))
+    else:
+        queue.finish(job.id, result=result)
+        if result.get("next"):
+            queue.enqueue(result["next"], episode=result["episode"])
+    return queue.get(job.id)
 
 
 def work(workspace: Workspace, once: bool = False, parent: int | None = None, threads: int | None = None) -> None:
@@ -207,8 +229,8 @@ def work(workspace: Workspace, once: bool = False, parent: int | None = None, th
 
     With `parent` (the pid of the web app that started it), stop when idle and that process is gone: a
     killed web app leaves no workers behind. `threads`: the model's CPU threads (None: one per core)."""
-    from ..pipeline.session import ModelCache
-    from .runner import run_stage, worker_name
+    from ..pipeline import ModelCache
+    from .runner import worker_name
 
     queue = LocalQueue(workspace)
     name = worker_name()
@@ -235,14 +257,7 @@ def work(workspace: Workspace, once: bool = False, parent: int | None = None, th
                     return
                 time.sleep(POLL_S)
                 continue
-            job = current
-            try:
-                run_stage(workspace, job.stage, job.episode, job.params,
-                          progress=lambda share: queue.set_progress(job.id, share), models=models)
-            except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, the worker goes on
-                queue.finish(job.id, *failure_line(job, exc, workspace))
-            else:
-                queue.finish(job.id)
+            run_job(queue, current, models)
             current = None
     finally:
         if current is not None:  # stopped in the middle of a job: it runs again later, from its start

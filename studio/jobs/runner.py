@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import time
+from dataclasses import asdict
 from typing import Callable, Iterator
 
+from ..errors import BadInput
 from ..media.ffmpeg import FFmpeg, find_ffmpeg
-from ..pipeline.session import (
-    ModelCache,
-    ProcessOptions,
-    add_clip,
-    process_episode,
-    process_stage,
-)
+from ..pipeline import ModelCache, ProcessOptions, process_episode, process_stage
+from ..pipeline.clips import add_clip
+from ..pipeline.ingest import IngestRequest, ingest
+from ..pipeline.options import CLIP_FORMATS
 from ..progress import Reporter
-from ..workspace.tree import Workspace
+from ..workspace import Workspace, approval, audit
 
 PROGRESS_EVERY_S = 1.0  # how often a running job's progress is written back
 
@@ -47,34 +47,53 @@ class JobReporter(Reporter):
         yield update
 
 
-def process_options(params: dict) -> ProcessOptions:
-    return ProcessOptions(model=params.get("model"), device=params.get("device"),
-                          compute_type=params.get("compute_type"), transcribe=params.get("transcribe", True),
-                          clips=params.get("clips", True), wait=params.get("wait"))
-
-
 def run_stage(workspace: Workspace, stage: str, episode: str | None, params: dict,
               progress: Progress | None = None, ffmpeg: FFmpeg | None = None,
               models: ModelCache | None = None) -> dict:
-    """Run one job in this process; returns what it did (an EpisodeReport or publish report as a dict).
+    """Run one job in this process; returns what it did (an EpisodeReport or publish report as a dict; with
+    "next", a stage the worker enqueues next for result["episode"]).
 
     Raises what the stage raises: BadInput and ProcessingError carry the one line the CLI prints.
     `models` keeps a worker's Whisper model loaded from one job to the next.
     """
-    from dataclasses import asdict
-
     ffmpeg = ffmpeg or find_ffmpeg(workspace.settings.ffmpeg_stall_timeout)
     reporter = JobReporter(progress)
     if stage == "publish":
-        from ..publish import run as publish
+        from ..publish import publish
 
-        return {"message": publish.publish(workspace, reporter=reporter).message}
+        return {"message": publish(workspace, reporter=reporter).message}
+    if stage == "ingest":
+        return ingest_upload(workspace, ffmpeg, params, reporter)
     if stage == "clip":
-        paths = add_clip(workspace, ffmpeg, workspace.episode(episode), float(params["start"]), float(params["end"]),
-                         str(params.get("title", "")), list(params.get("formats") or ("vertical", "square", "landscape")),
-                         reporter, params.get("wait"))
+        paths = add_clip(workspace, ffmpeg, episode, float(params["start"]), float(params["end"]),
+                         str(params.get("title", "")), list(params.get("formats") or CLIP_FORMATS), reporter,
+                         params.get("wait"))
         return {"files": [str(p) for p in paths]}
-    options = process_options(params)
+    options = ProcessOptions.from_params(params)
     if stage == "process":
-        return asdict(process_episode(workspace, ffmpeg, workspace.episode(episode), reporter, options, models))
+        return asdict(process_episode(workspace, ffmpeg, episode, reporter, options, models))
     return asdict(process_stage(workspace, ffmpeg, episode, stage, reporter, options, models))
+
+
+def ingest_upload(workspace: Workspace, ffmpeg: FFmpeg, params: dict, reporter: Reporter) -> dict:
+    """A file uploaded through the web app: the checks `studio ingest` makes; its processing is the next job
+    ("next" in the result: the worker enqueues it).
+
+    params: "upload" (its folder, relative to the workspace), "file" (its name there), "user", and the
+    episode's show, title, description and recorded_on. A rejected file is deleted with its upload."""
+    folder = workspace.root / params["upload"]
+    request = IngestRequest(file=folder / params["file"], show=params["show"], title=params.get("title", ""),
+                            description=params.get("description", ""), recorded_on=params.get("recorded_on", ""))
+    user = params.get("user", "")
+    try:
+        result = ingest(workspace, ffmpeg, request, reporter)
+    except BadInput:
+        shutil.rmtree(folder, ignore_errors=True)
+        audit.record(workspace, user, "upload.rejected", params["file"])
+        raise
+    shutil.rmtree(folder, ignore_errors=True)
+    episode = result.episode
+    if result.created and user:
+        approval.record_uploader(workspace, episode, user)
+    audit.record(workspace, user, "upload", episode.id)
+    return {"episode": episode.id, "created": result.created, "next": "process"}

@@ -15,7 +15,6 @@ PostTimer[8]{FOURCC usage, DWORD value} Reserved[276] URL[1024] TagText[].
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import struct
@@ -24,8 +23,6 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import BadInput, ProcessingError
-from ..workspace.config import Show
-from ..workspace.tree import Episode
 from . import riff
 from .bwf import ascii_field
 
@@ -170,62 +167,9 @@ def read_cart(path: Path) -> Cart | None:
     return unpack_cart(data, Path(path).name) if data is not None else None
 
 
-# -- from an episode ------------------------------------------------------------
-
 def cut_id(episode_id: str) -> str:
     """The episode id when it fits in 64 characters, else a shortened id with a hash of the whole."""
     if len(episode_id) <= CUT_ID_SIZE:
         return episode_id
     digest = hashlib.sha256(episode_id.encode()).hexdigest()[:8]
     return f"{episode_id[:CUT_ID_SIZE - 9]}~{digest}"
-
-
-def air_time(value: str) -> dt.datetime:
-    """An air-window bound from episode.toml; one without a zone is local time (as at ingest).
-
-    ValueError (TypeError for a value that is not text) when it is not an ISO date or date-time.
-    """
-    moment = dt.datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.astimezone()
-
-
-def episode_air_time(episode: Episode, field: str) -> dt.datetime:
-    """The episode's `air_from` or `air_until`; BadInput when the producer's episode.toml holds no date there."""
-    value = getattr(episode, field)
-    try:
-        return air_time(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"{episode.id}: {field} = {value!r} in episode.toml is not an ISO date or date-time "
-                       "in quotes (e.g. \"2026-12-01T06:00+08:00\")") from None
-
-
-def _date_time(moment: dt.datetime) -> tuple[str, str]:
-    return moment.strftime("%Y-%m-%d"), moment.strftime("%H:%M:%S")
-
-
-def cart_for_episode(episode: Episode, show: Show) -> Cart:
-    """The cart chunk Studio writes into an episode's broadcast WAV.
-
-    Start and end come from the air window as the producer wrote it (wall-clock
-    time in the offset given at ingest; playout systems compare it with the
-    station's local clock). With no window, the cut starts on the day the
-    episode was ingested and never ends (9999-12-31 23:59:59). The ingest day
-    rather than the day of processing keeps the file's bytes, and so its
-    sha256, the same when it is rendered again.
-    """
-    if episode.air_from:
-        start = _date_time(episode_air_time(episode, "air_from"))
-    else:
-        start = (episode.ingested_at[:10] or episode.recorded_on, "00:00:00")
-    end = _date_time(episode_air_time(episode, "air_until")) if episode.air_until else OPEN_END
-    return Cart(
-        title=episode.title,
-        artist=show.title,
-        cut_id=cut_id(episode.id),
-        client_id=show.author,
-        classification=show.slug,
-        start_date=start[0], start_time=start[1],
-        end_date=end[0], end_time=end[1],
-        url=show.link,
-        tag_text=episode.description,
-    )

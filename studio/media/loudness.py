@@ -235,9 +235,8 @@ def analyze(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None) -> A
         progress,
         log.feed,
     )
-    loudness = log.loudness("input")
-    duration = log.last_time.get("input", 0.0)
-    blocks = _block_histogram(log.momentary, log.peaks)
+    analysis = analysis_of(log, "input")
+    loudness, duration = analysis.loudness, analysis.duration
     # Silence is judged against the typical level of the programme (the median block), not its
     # integrated loudness: a loud music intro raises the integrated loudness far above quiet speech,
     # whose last words would otherwise be trimmed away as if they were silence.
@@ -248,8 +247,16 @@ def analyze(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None) -> A
     # Frame i ends at (i + 1) * 0.1 s and covers the 0.4 s before it.
     start = max(0.0, (active[0] + 1) * 0.1 - 0.4 - TRIM_PAD_S) if active else 0.0
     end = min(duration, (active[-1] + 1) * 0.1 + TRIM_PAD_S) if active else duration
-    return Analysis(loudness=loudness, duration=duration, programme_start=round(start, 3), programme_end=round(end, 3),
-                    blocks=blocks)
+    analysis.programme_start, analysis.programme_end = round(start, 3), round(end, 3)
+    return analysis
+
+
+def analysis_of(log: MeterLog, name: str) -> Analysis:
+    """What the meter `name` measured (its frames kept: MeterLog(keep_frames=name)), the whole audio being
+    the programme."""
+    duration = log.last_time.get(name, 0.0)
+    return Analysis(loudness=log.loudness(name), duration=duration, programme_start=0.0, programme_end=duration,
+                    blocks=_block_histogram(log.momentary, log.peaks))
 
 
 @dataclass
@@ -346,7 +353,8 @@ def measure(ffmpeg: FFmpeg, path: Path, progress: Progress | None = None) -> Lou
     return log.loudness("file")
 
 
-def _missed(rendition: Rendition) -> bool:
+def missed(rendition: Rendition) -> bool:
+    """Whether the rendition as measured is off its target by more than TOLERANCE_LU, or over its ceiling."""
     measured = rendition.measured
     return (abs(measured.integrated - rendition.target_lufs) > TOLERANCE_LU
             or measured.true_peak > rendition.ceiling_dbtp)
@@ -368,12 +376,12 @@ def render(
     for rendition in renditions:
         plan_gain(analysis, rendition)
     _render_once(ffmpeg, source, renditions, progress)
-    missed = [r for r in renditions if _missed(r)]
-    if not missed:
+    again = [r for r in renditions if missed(r)]
+    if not again:
         return 1
-    for rendition in missed:
+    for rendition in again:
         correct_gain(analysis, rendition)
-    _render_once(ffmpeg, source, missed, progress)
+    _render_once(ffmpeg, source, again, progress)
     return 2
 
 

@@ -17,7 +17,6 @@ import datetime as dt
 import re
 import shutil
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,14 +31,27 @@ from ..fsutil import (
 from ..media import loudness as audio
 from ..media.ffmpeg import FFmpeg, check_complete, probe
 from ..progress import Reporter
-from ..workspace.state import ANALYSIS_FILE, STATE_DIR, TRANSCRIPT_FILES, episode_lock
-from ..workspace.tree import EPISODE_FILE, Episode, Workspace
+from ..workspace.episode import (
+    Episode,
+    check_air_window,
+    clean_field,
+    clean_paragraphs,
+    episode_slug,
+    parse_date,
+    parse_time,
+)
+from ..workspace.layout import (
+    ANALYSIS_FILE,
+    EPISODE_FILE,
+    REPLACED_DIR,
+    TRANSCRIPT_FILES,
+)
+from ..workspace.state import episode_lock
+from ..workspace.transcript import transcript_edited
+from ..workspace.tree import Workspace
 
 MIN_DURATION_S = 1.0
 SILENT_BELOW_LUFS = -69.0  # the BS.1770 absolute gate is -70 LUFS: nothing above it means silence
-REPLACED_DIR = f"{STATE_DIR}/replaced"  # backups of a replaced recording's producer edits
-_LINE_BREAKS = re.compile(r"\s*[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+\s*")
-_JOINERS = {"\u200c", "\u200d"}  # format characters that some scripts and emoji need
 
 
 @dataclass
@@ -65,52 +77,6 @@ class IngestResult:
 
 class RecordingTooLong(BadInput):
     """Longer than studio.toml's max_duration_hours."""
-
-
-def clean_field(text: str) -> str:
-    """Metadata as one line of text: line breaks and tabs become a space, other control characters go.
-
-    Titles and descriptions end up in ID3 tags, a broadcast WAV's cart chunk and feeds,
-    where a newline or an escape sequence breaks the record or the screen.
-    """
-    text = _LINE_BREAKS.sub(" ", text)
-    return "".join(ch for ch in text if ch in _JOINERS or unicodedata.category(ch) not in ("Cc", "Cf")).strip()
-
-
-def clean_paragraphs(text: str) -> str:
-    """Metadata that may run over several lines (a description): line breaks stay (as \\n), other control
-    characters go, as in clean_field."""
-    lines = re.split(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]", text)
-    return "\n".join(clean_field(line) for line in lines).strip()
-
-
-def slugify(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
-    return slug[:48].rstrip("-") or "episode"
-
-
-def parse_date(value: str, option: str) -> str:
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise BadInput(f"{option}: {value!r} is not a date (use YYYY-MM-DD)") from None
-
-
-def parse_time(value: str, option: str) -> str:
-    """An ISO date or date-time; a missing zone means local time (written with its offset)."""
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"{option}: {value!r} is not an ISO date or date-time (e.g. 2026-12-01T06:00+08:00)") from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.isoformat(timespec="seconds")
-
-
-def check_air_window(air_from: str, air_until: str) -> None:
-    if air_from and air_until and dt.datetime.fromisoformat(air_until) <= dt.datetime.fromisoformat(air_from):
-        raise BadInput(f"--air-until ({air_until}) must be after --air-from ({air_from})")
 
 
 def _too_long(path: Path, max_hours: float, duration: float | None = None) -> RecordingTooLong:
@@ -173,12 +139,12 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
     check_air_window(air_from, air_until)
     source = Path(request.file)
     sha256 = sha256_file(source) if source.is_file() else ""
-    if sha256 and (existing := workspace.find_by_sha256(sha256)):
+    if sha256 and (existing := workspace.index.find_by_sha256(sha256)):
         return IngestResult(existing, created=False)
     analysis = check_recording(ffmpeg, source, reporter, max_hours)
 
     title = clean_field(request.title) or clean_field(re.sub(r"[-_]+", " ", source.stem)) or "Episode"
-    slug = f"{recorded_on}-{slugify(request.title or source.stem)}"
+    slug = episode_slug(recorded_on, request.title, source.name)
     final_dir = workspace.episode_dir(f"{show.slug}/{slug}")
     if final_dir.exists() and not request.replace:
         raise BadInput(f"episode {show.slug}/{slug} already exists (use --replace to overwrite it, or another --title)")
@@ -219,6 +185,7 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
     finally:
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(staging)
+    workspace.index.refresh_episode(episode.id)
     return IngestResult(episode, created=True, backup=final_dir / backup.relative_to(staging) if backup else None)
 
 
@@ -226,13 +193,11 @@ def _keep_producer_edits(old_dir: Path, staging: Path) -> Path | None:
     """Copy the old recording's edited transcript.vtt and episode.toml (with highlights) into the new
     folder's .studio/replaced/<time>/, with the backups of earlier replacements; the new folder's path
     of this backup, or None when there was nothing of the producer's to keep."""
-    from ..captions import cues as captions
-
     old_backups = old_dir / REPLACED_DIR
     if old_backups.is_dir():
         shutil.copytree(old_backups, staging / REPLACED_DIR)
     vtt = old_dir / TRANSCRIPT_FILES["vtt"]
-    keep = [vtt] if vtt.is_file() and captions.transcript_edited(old_dir) else []
+    keep = [vtt] if vtt.is_file() and transcript_edited(old_dir) else []
     if _has_highlights(old_dir):
         keep.append(old_dir / EPISODE_FILE)
     if not keep:

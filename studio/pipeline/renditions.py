@@ -1,8 +1,8 @@
-"""The audio stage: loudness analysis and the podcast and broadcast renditions of an episode.
+"""The renditions stage: the podcast and broadcast files of an episode, from one decode of the original.
 
-Both renditions come from one decode of the original (see audio.render); each
-is keyed by everything its bytes depend on, so a changed loudness target or
-title redoes only the rendition it touches.
+Both renditions come from one decode of the original (media.loudness.render); each is keyed by
+everything its bytes depend on (workspace.state.rendition_keys), so a changed loudness target or title
+redoes only the rendition it touches.
 """
 
 from __future__ import annotations
@@ -20,21 +20,16 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import BadInput, ProcessingError, ResourceError
-from ..fsutil import atomic_path, read_json, sha256_file, write_json
+from ..fsutil import atomic_path, read_json, write_json
 from ..media import bwf, cart
 from ..media import loudness as audio
-from ..media.ffmpeg import FFmpeg, find_ffmpeg
+from ..media.ffmpeg import find_ffmpeg
 from ..progress import Reporter
-from ..workspace.config import Show
-from ..workspace.state import (
-    ANALYSIS_FILE,
-    BROADCAST_FILE,
-    PODCAST_FILE,
-    EpisodeReport,
-    save_state,
-    stage_key,
-)
-from ..workspace.tree import Episode, Workspace
+from ..workspace import Workspace
+from ..workspace.episode import cart_for_episode, podcast_tags
+from ..workspace.state import RENDITION_FILES, pending_renditions, rendition_keys
+from .context import EpisodeContext, EpisodeReport
+from .options import ProcessOptions
 
 ORIGINATOR = "Studio"
 # LAME at 128 kbit/s CBR lowers integrated loudness by about 0.4 LU (measured on tones,
@@ -42,99 +37,53 @@ ORIGINATOR = "Studio"
 MP3_LOSS_DB = 0.4
 
 
-def cover_for(workspace: Workspace, show: Show) -> Path | None:
-    path = workspace.feeds_dir / show.artwork if show.artwork else None
-    return path if path and path.is_file() else None
+def keys(ctx: EpisodeContext) -> dict[str, str]:
+    return rendition_keys(ctx.episode, ctx.show, ctx.artwork_sha256)
 
 
-def rendition_keys(workspace: Workspace, episode: Episode, show: Show) -> dict[str, str]:
-    """The cache key of each audio rendition: everything its bytes depend on."""
-    cover = cover_for(workspace, show)
-    common = {"version": audio.RENDER_VERSION, "sha256": episode.sha256, "ceiling": show.loudness.true_peak_dbtp}
-    return {
-        "podcast": stage_key({**common, "target": show.loudness.podcast_lufs, "tags": podcast_tags(episode, show),
-                         "cover": sha256_file(cover) if cover else None}),
-        "broadcast": stage_key({**common, "target": show.loudness.broadcast_lufs, "title": episode.title,
-                           "show": show.title, "description": episode.description,
-                           # without the version, an upgrade of Studio does not re-render every file
-                           "cart": {k: v for k, v in asdict(cart.cart_for_episode(episode, show)).items()
-                                    if k != "producer_app_version"}}),
-    }
+def pending(ctx: EpisodeContext) -> list[str]:
+    """The renditions whose file is missing or whose key changed."""
+    return pending_renditions(ctx.folder, ctx.state, keys(ctx))
 
 
-def podcast_tags(episode: Episode, show: Show) -> dict[str, str]:
-    return {
-        "title": episode.title,
-        "artist": show.author or show.title,
-        "album_artist": show.author or show.title,
-        "album": show.title,
-        "date": episode.recorded_on[:4],
-        "genre": "Podcast",
-        "comment": episode.description,
-        "language": show.language,
-    }
-
-
-def _metadata_args(tags: dict[str, str]) -> list[str]:
-    args = ["-map_metadata", "-1"]
-    for name, value in tags.items():
-        if value:
-            args += ["-metadata", f"{name}={value}"]
-    return args
-
-
-def load_analysis(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, reporter: Reporter,
-                  report: EpisodeReport) -> audio.Analysis:
-    folder = workspace.episode_dir(episode.id)
-    cached = read_json(folder / ANALYSIS_FILE, default={})
+def load_analysis(ctx: EpisodeContext) -> audio.Analysis:
+    """The original's loudness analysis: the one ingest made, else measured now."""
+    episode = ctx.episode
+    cached = read_json(ctx.files.analysis, default={})
     if cached.get("sha256") == episode.sha256 and cached.get("version") == audio.ANALYSIS_VERSION:
         return audio.Analysis.from_dict({k: v for k, v in cached.items() if k != "sha256"})
-    with reporter.bar(f"{episode.id}: measuring loudness", episode.duration) as progress:
-        analysis = audio.analyze(ffmpeg, folder / episode.original, progress)
-    report.decodes += 1
-    write_json(folder / ANALYSIS_FILE, {"sha256": episode.sha256, **analysis.to_dict()})
+    with ctx.reporter.bar(f"{episode.id}: measuring loudness", episode.duration) as progress:
+        analysis = audio.analyze(ctx.ffmpeg, ctx.original, progress)
+    ctx.report.decodes += 1
+    write_json(ctx.files.analysis, {"sha256": episode.sha256, **analysis.to_dict()})
     return analysis
 
 
-RENDITION_FILES = {"podcast": PODCAST_FILE, "broadcast": BROADCAST_FILE}
-
-
-def pending_renditions(workspace: Workspace, episode: Episode, show: Show, state: dict) -> list[str]:
-    """The renditions whose file is missing or whose key changed."""
-    folder = workspace.episode_dir(episode.id)
-    keys = rendition_keys(workspace, episode, show)
-    return [name for name, file in RENDITION_FILES.items()
-            if state.get(name, {}).get("key") != keys[name] or not (folder / file).is_file()]
-
-
-def make_renditions(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show: Show, state: dict,
-                    reporter: Reporter, report: EpisodeReport, save: bool = True) -> None:
-    """Write the podcast and broadcast renditions that are not up to date and record them in `state`
+def make_renditions(ctx: EpisodeContext, save: bool = True) -> None:
+    """Write the podcast and broadcast renditions that are not up to date and record them in the state
     (saved unless `save` is False)."""
-    folder = workspace.episode_dir(episode.id)
-    keys = rendition_keys(workspace, episode, show)
-    files = RENDITION_FILES
-    pending = pending_renditions(workspace, episode, show, state)
-    report.skipped += [name for name in files if name not in pending]
-    if not pending:
+    episode, show, report = ctx.episode, ctx.show, ctx.report
+    current = keys(ctx)
+    todo = pending_renditions(ctx.folder, ctx.state, current)
+    report.skipped += [name for name in RENDITION_FILES if name not in todo]
+    if not todo:
         return
-    analysis = load_analysis(workspace, ffmpeg, episode, reporter, report)
+    analysis = load_analysis(ctx)
     with contextlib.ExitStack() as stack:
         renditions = []
-        for name in pending:
-            temp = stack.enter_context(atomic_path(folder / files[name]))
-            renditions.append(_rendition(workspace, episode, show, analysis, name, temp))
-        label = f"{episode.id}: rendering {' + '.join(pending)}"
-        with reporter.bar(label, analysis.duration) as progress:
-            report.decodes += audio.render(ffmpeg, folder / episode.original, analysis, renditions, progress)
+        for name in todo:
+            temp = stack.enter_context(atomic_path(ctx.folder / RENDITION_FILES[name]))
+            renditions.append(_rendition(ctx, analysis, name, temp))
+        with ctx.reporter.bar(f"{episode.id}: rendering {' + '.join(todo)}", analysis.duration) as progress:
+            report.decodes += audio.render(ctx.ffmpeg, ctx.original, analysis, renditions, progress)
         for rendition in renditions:
             if rendition.name == "broadcast":
-                bwf.write_bext(rendition.output, _bext(episode, show, rendition.measured))
-                cart.write_cart(rendition.output, cart.cart_for_episode(episode, show))
+                bwf.write_bext(rendition.output, _bext(ctx, rendition.measured))
+                cart.write_cart(rendition.output, cart_for_episode(episode, show))
     for rendition in renditions:
-        state[rendition.name] = {
-            "key": keys[rendition.name],
-            "file": files[rendition.name],
+        ctx.state[rendition.name] = {
+            "key": current[rendition.name],
+            "file": RENDITION_FILES[rendition.name],
             "target_lufs": rendition.target_lufs,
             "gain_db": round(rendition.gain_db, 2),
             "limited": rendition.limited,
@@ -142,15 +91,14 @@ def make_renditions(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show
         }
         report.done.append(rendition.name)
     if save:
-        save_state(folder, state)
+        ctx.save()
 
 
 _ERRORS = {cls.__name__: cls for cls in (BadInput, ProcessingError, ResourceError)}
 
 
 @contextlib.contextmanager
-def renditions_beside(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, show: Show, state: dict,
-                      reporter: Reporter, report: EpisodeReport) -> Iterator[None]:
+def renditions_beside(ctx: EpisodeContext) -> Iterator[None]:
     """Make the renditions in a child process while the body runs (the transcription), then record them.
 
     A process, not a thread: an ffmpeg forked from a second thread while the model's feature extraction
@@ -160,34 +108,34 @@ def renditions_beside(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode, sh
     61.5 s one after the other, 66.4 s side by side. The renditions are recorded whether or not the body
     fails; their own failure is raised after the body.
     """
-    pending = pending_renditions(workspace, episode, show, state)
-    if not pending:
-        report.skipped += list(RENDITION_FILES)
+    todo = pending(ctx)
+    if not todo:
+        ctx.report.skipped += list(RENDITION_FILES)
         yield
         return
-    label = f"{episode.id}: rendering {' + '.join(pending)} beside the transcription"
-    reporter.info(f"{label}: started")
-    request = {"workspace": str(workspace.root), "episode": episode.id, "stall_timeout": ffmpeg.stall_timeout,
-               "state": {name: state.get(name) for name in RENDITION_FILES}, "parent": os.getpid()}
+    label = f"{ctx.episode.id}: rendering {' + '.join(todo)} beside the transcription"
+    ctx.reporter.info(f"{label}: started")
+    request = {"workspace": str(ctx.workspace.root), "episode": ctx.episode.id,
+               "stall_timeout": ctx.ffmpeg.stall_timeout,
+               "state": {name: ctx.state.get(name) for name in RENDITION_FILES}, "parent": os.getpid()}
     root = str(Path(__file__).resolve().parents[2])  # where this studio package is, for the child
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
-           "STUDIO_FFMPEG": ffmpeg.path}
-    child = subprocess.Popen([sys.executable, "-c", "from studio.pipeline.renditions import child_main; child_main()",
+           "STUDIO_FFMPEG": ctx.ffmpeg.path}
+    child = subprocess.Popen([sys.executable, "-c", f"from {__name__} import child_main; child_main()",
                               json.dumps(request)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=env)
     try:
         yield
     finally:
         out, err = child.communicate()
-        result = _record_child(workspace.episode_dir(episode.id), out, err, child.returncode, state, report)
+        result = _record_child(ctx, out, err, child.returncode)
     if isinstance(result, Exception):
         raise result
-    reporter.info(f"{label}: done in {result:.1f} s")
+    ctx.reporter.info(f"{label}: done in {result:.1f} s")
 
 
-def _record_child(folder: Path, out: bytes, err: bytes, returncode: int, state: dict,
-                  report: EpisodeReport) -> float | Exception:
-    """Merge what the renditions child made into `state` and `report`: the seconds it took, or its failure."""
+def _record_child(ctx: EpisodeContext, out: bytes, err: bytes, returncode: int) -> float | Exception:
+    """Merge what the renditions child made into the context: the seconds it took, or its failure."""
     try:
         result = json.loads(out.decode("utf-8"))
     except ValueError:
@@ -196,11 +144,11 @@ def _record_child(folder: Path, out: bytes, err: bytes, returncode: int, state: 
                                f"{lines[-1].strip() if lines else 'no message'}")
     if "error" in result:
         return _ERRORS.get(result["kind"], ProcessingError)(result["error"])
-    state.update(result["state"])
-    report.done[:0] = result["done"]
-    report.skipped += result["skipped"]
-    report.decodes += result["decodes"]
-    save_state(folder, state)
+    ctx.state.update(result["state"])
+    ctx.report.done[:0] = result["done"]
+    ctx.report.skipped += result["skipped"]
+    ctx.report.decodes += result["decodes"]
+    ctx.save()
     return result["seconds"]
 
 
@@ -214,27 +162,34 @@ def child_main() -> None:
     workspace = Workspace(Path(request["workspace"]))
     episode = workspace.episode(request["episode"])
     state = {name: entry for name, entry in request["state"].items() if entry is not None}
-    report = EpisodeReport(id=episode.id)
     started = time.monotonic()
     try:
-        ffmpeg = find_ffmpeg(request["stall_timeout"])
-        make_renditions(workspace, ffmpeg, episode, workspace.show(episode.show), state, Reporter(quiet=True),
-                        report, save=False)
+        ctx = EpisodeContext(workspace, episode, workspace.show(episode.show), state,
+                             find_ffmpeg(request["stall_timeout"]), Reporter(quiet=True), ProcessOptions())
+        make_renditions(ctx, save=False)
     except (BadInput, ProcessingError) as exc:
         print(json.dumps({"error": str(exc), "kind": type(exc).__name__}))
         return
+    report: EpisodeReport = ctx.report
     print(json.dumps({"state": {name: state[name] for name in RENDITION_FILES if name in state},
                       "done": report.done, "skipped": report.skipped, "decodes": report.decodes,
                       "seconds": time.monotonic() - started}))
 
 
-def _rendition(workspace: Workspace, episode: Episode, show: Show, analysis: audio.Analysis, name: str,
-               output: Path) -> audio.Rendition:
-    targets = show.loudness
+def _metadata_args(tags: dict[str, str]) -> list[str]:
+    args = ["-map_metadata", "-1"]
+    for name, value in tags.items():
+        if value:
+            args += ["-metadata", f"{name}={value}"]
+    return args
+
+
+def _rendition(ctx: EpisodeContext, analysis: audio.Analysis, name: str, output: Path) -> audio.Rendition:
+    episode, show, targets = ctx.episode, ctx.show, ctx.show.loudness
     if name == "podcast":
         return audio.Rendition(
             name="podcast", output=output, target_lufs=targets.podcast_lufs, ceiling_dbtp=targets.true_peak_dbtp,
-            cover=cover_for(workspace, show), sample_rate=44100, lossy=True,
+            cover=ctx.artwork, sample_rate=44100, lossy=True,
             margin_db=1.0, encoder_loss_db=MP3_LOSS_DB,
             encode_args=["-c:a", "libmp3lame", "-b:a", "128k", "-ac", "2", "-id3v2_version", "3",
                          "-write_xing", "1", *_metadata_args(podcast_tags(episode, show))],
@@ -247,7 +202,8 @@ def _rendition(workspace: Workspace, episode: Episode, show: Show, analysis: aud
     )
 
 
-def _bext(episode: Episode, show: Show, measured: audio.Loudness) -> bwf.Bext:
+def _bext(ctx: EpisodeContext, measured: audio.Loudness) -> bwf.Bext:
+    episode, show = ctx.episode, ctx.show
     ingested = episode.ingested_at
     return bwf.Bext(
         description=f"{show.title}: {episode.title}",

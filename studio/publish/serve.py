@@ -46,12 +46,7 @@ from ..errors import BadInput
 from ..radio import RADIO_DIR, check_bearer, deliveries
 from ..workspace.config import Station
 from ..workspace.tree import Workspace
-from .feeds import mime_type
-
-FEED_MAX_AGE = 300
-MEDIA_MAX_AGE = 86400
-TEXT_MAX_AGE = 3600
-
+from .layout import max_age, mime_type
 
 Stations = Callable[[], Iterable[Station]]
 
@@ -114,7 +109,7 @@ class StudioApp:
         if any(real.is_relative_to(p) for p in private):  # e.g. reached through a symlink: radio is token-only
             raise NotFound()
         return send_file(real, request.environ, mimetype=mime_type(real.name), conditional=True, etag=True,
-                         max_age=_max_age(path))
+                         max_age=max_age(path))
 
     def radio(self, request: Request, path: str) -> Response:
         """The radio pull API: the manifest and broadcast files, for a station's bearer token only."""
@@ -155,14 +150,6 @@ def _without_unusable_range(environ: dict) -> dict:
     if parsed is not None and parsed.units == "bytes" and len(parsed.ranges) == 1:
         return environ
     return {k: v for k, v in environ.items() if k != "HTTP_RANGE"}
-
-
-def _max_age(path: str) -> int:
-    if path.endswith((".xml", ".opml", ".html", ".css", ".js", ".txt")) and not path.startswith("transcripts/"):
-        return FEED_MAX_AGE
-    if path.startswith(("transcripts/", "chapters/")):
-        return TEXT_MAX_AGE
-    return MEDIA_MAX_AGE
 
 
 def published_folder(workspace: Workspace, folder: Path | None = None) -> Path:

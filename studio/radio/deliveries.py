@@ -14,9 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..fsutil import append_line
+from ..workspace.layout import RADIO_DELIVERIES_FILE
 from ..workspace.tree import Workspace
-
-LOG_FILE = "logs/radio-deliveries.jsonl"
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class Delivery:
 
 
 def log_path(workspace: Workspace) -> Path:
-    return workspace.root / LOG_FILE
+    return workspace.root / RADIO_DELIVERIES_FILE
 
 
 def record(path: Path, station: str, file: str, size: int, client: str, status: int,

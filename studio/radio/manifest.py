@@ -16,15 +16,20 @@ from pathlib import Path
 
 from ..errors import BadInput, ProcessingError
 from ..fsutil import read_json, sha256_file, write_json
-from ..media.cart import episode_air_time
 from ..media.riff import wav_info
-from ..workspace.state import BROADCAST_FILE, load_state
-from ..workspace.tree import Episode, Workspace
+from ..workspace.episode import Episode, episode_air_time
+from ..workspace.index import EpisodeRow
+from ..workspace.layout import BROADCAST_FILE, RADIO_FACTS_FILE
+from ..workspace.tree import Workspace
 
 MANIFEST_VERSION = 2  # 2: paths relative to the manifest; 1 (older Studio): relative to the public tree, under radio/
 MANIFEST_NAME = "manifest.json"
 RADIO_DIR = "radio"  # the pull API's route in `studio serve`, and the default radio target folder
-CACHE_FILE = ".studio/radio.json"  # per episode: sha256 and format of broadcast.wav, keyed by its stat
+
+
+def broadcast_key(episode: Episode, base_path: str = "") -> str:
+    """A broadcast file's path in the radio target (and in the manifest)."""
+    return f"{base_path}{episode.show}/{episode.slug}.wav"
 
 
 def _iso(episode: Episode, field: str) -> str | None:
@@ -35,7 +40,7 @@ def _file_facts(folder: Path, path: Path) -> dict:
     """sha256 and format of `path`, cached beside the episode's state: hashing gigabytes once is enough."""
     stat = path.stat()
     key = {"ino": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    cache_path = folder / CACHE_FILE
+    cache_path = folder / RADIO_FACTS_FILE
     cached = read_json(cache_path, default={})
     if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("facts"), dict):
         return cached["facts"]
@@ -50,10 +55,9 @@ def _file_facts(folder: Path, path: Path) -> dict:
     return facts
 
 
-def _entry(workspace: Workspace, episode: Episode, base_path: str,
-           state: dict | None = None) -> tuple[Path, dict] | None:
+def _entry(workspace: Workspace, episode: Episode, base_path: str, state: dict) -> tuple[Path, dict] | None:
     folder = workspace.episode_dir(episode.id)
-    broadcast = (load_state(folder) if state is None else state).get("broadcast") or {}
+    broadcast = state.get("broadcast") or {}
     path = folder / broadcast.get("file", BROADCAST_FILE)
     loudness = broadcast.get("loudness")
     if not loudness or not path.is_file():
@@ -64,7 +68,7 @@ def _entry(workspace: Workspace, episode: Episode, base_path: str,
         "show": episode.show,
         "episode": episode.id,
         "title": episode.title,
-        "path": f"{base_path}{episode.show}/{episode.slug}.wav",
+        "path": broadcast_key(episode, base_path),
         "bytes": stat.st_size,
         "sha256": facts["sha256"],
         "duration": facts["duration"],
@@ -95,14 +99,12 @@ class RadioDelivery:
         return (json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def radio_delivery(workspace: Workspace, base_path: str = "", episodes: list[Episode] | None = None,
-                   states: dict[str, dict] | None = None) -> RadioDelivery:
-    """Files and manifest from one look at the workspace, so the two agree (`episodes` and their
-    `states` by id, when the caller has read them already: publish reads every episode once)."""
+def radio_delivery(workspace: Workspace, base_path: str = "", rows: list[EpisodeRow] | None = None) -> RadioDelivery:
+    """Files and manifest from one look at the workspace, so the two agree (`rows`: the episodes, when the
+    caller has them already; publish gives those it publishes)."""
     base = _normal_base(base_path)
-    episodes = workspace.episodes() if episodes is None else episodes
-    states = states or {}
-    found = [e for e in (_entry(workspace, ep, base, states.get(ep.id)) for ep in episodes) if e]
+    rows = [r for r in workspace.index.rows() if not r.broken] if rows is None else rows
+    found = [e for e in (_entry(workspace, row.to_episode(), base, row.record) for row in rows) if e]
     found.sort(key=lambda e: e[1]["path"])
     return RadioDelivery(files=[(source, entry["path"]) for source, entry in found],
                          manifest={"version": MANIFEST_VERSION, "files": [entry for _, entry in found]})

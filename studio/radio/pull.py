@@ -39,7 +39,7 @@ from typing import BinaryIO, Iterator, Mapping
 from .. import __version__
 from ..errors import BadInput
 from ..fsutil import CHUNK, commit, read_json, sha256_file, write_json
-from ..media.cart import air_time
+from ..workspace.episode import air_time
 from .manifest import MANIFEST_NAME, MANIFEST_VERSION, RADIO_DIR
 
 STATE_NAME = ".studio-pull.json"

@@ -1,29 +1,41 @@
-"""A producer's changes to an episode's episode.toml: its metadata and air window, its highlights.
+"""A producer's changes to an episode: its metadata and air window, its highlights (episode.toml), and
+corrections to its cues (transcript.vtt).
 
-Each change is made under the episode's lock on a fresh read of episode.toml,
-so it never undoes a change another process made meanwhile (a clip added, a
-replace). The lock is waited for `wait` seconds at most: a page must not hang
-while a long stage runs; the producer is told who holds it and tries again.
-The changes take effect in the outputs at the next `process` (new tags,
-cart dates, clips), which the caller starts.
+Each change to episode.toml is made under the episode's lock on a fresh read of it, so it never undoes
+a change another process made meanwhile (a clip added, a replace). The lock is waited for `wait`
+seconds at most: a page must not hang while a long stage runs; the producer is told who holds it and
+tries again. The changes take effect in the outputs at the next `process` (new tags, cart dates,
+clips), which the caller starts.
+
+`save_cue_edits` takes the changed cues (by their position in the transcript, new text and, when moved,
+new times), checks them, and writes transcript.vtt with them. A VTT that Studio did not write is the
+producer's edit (see studio.workspace.transcript): later runs of `process` keep it, nothing is
+transcribed again, and it flows into the SRT, JSON and text files (written here at once, as `process`
+would) and from there into clips and the feed. The write is a compare-and-swap against the VTT the
+editor was shown (`based_on`, its sha256): a save made from a page opened before someone else's save,
+or before a new transcript, is refused rather than undoing it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from ..captions import Cue
 from ..errors import BadInput
-from ..pipeline.ingest import (
+from ..pipeline.clips import current_highlights
+from ..workspace import Episode, Workspace
+from ..workspace.episode import (
     check_air_window,
     clean_field,
     clean_paragraphs,
     parse_time,
 )
-from ..pipeline.session import choose_highlights
 from ..workspace.state import episode_lock
-from ..workspace.tree import Episode, Workspace
+from ..workspace.transcript import read_cues, vtt_sha256, write_edited_cues
 
 LOCK_WAIT_S = 5.0
+TIME_SLACK_S = 0.001  # timings are written to the millisecond
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,7 @@ def remove_highlight(workspace: Workspace, episode_id: str, index: int,
     folder = workspace.episode_dir(workspace.episode(episode_id).id)
     with episode_lock(folder, wait):
         episode = workspace.episode(episode_id)
-        current = choose_highlights(workspace, episode, workspace.show(episode.show))
+        current = current_highlights(workspace, episode, workspace.show(episode.show))
         if not 0 <= index < len(current):
             raise BadInput(f"{episode.id} has no highlight {index + 1} (it has {len(current)})")
         del current[index]
@@ -78,3 +90,87 @@ def remove_highlight(workspace: Workspace, episode_id: str, index: int,
         episode.highlights_from = "producer"
         workspace.save_episode(episode)
     return episode
+
+
+# -- the transcript --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CueEdit:
+    text: str  # one or more lines
+    start: float | None = None  # None: keep the cue's time
+    end: float | None = None
+
+
+@dataclass
+class SavedTranscript:
+    cues: list[Cue]
+    changed: list[int]  # positions of the cues whose text or times changed
+    sha256: str  # of transcript.vtt as written (the `based_on` of the next save)
+
+
+class TranscriptChanged(BadInput):
+    """transcript.vtt is no longer the one the edit was made on."""
+
+
+def clean_lines(text: str) -> list[str]:
+    """A cue's text as lines: spaces collapsed, blank lines dropped, nothing that would end a VTT cue."""
+    lines = [" ".join(line.replace("-->", "->").split()) for line in text.replace("\r\n", "\n").split("\n")]
+    return [line for line in lines if line]
+
+
+def apply_edits(cues: list[Cue], edits: dict[int, CueEdit], duration: float | None = None) -> tuple[list[Cue], list[int]]:
+    """The cues with `edits` applied, and which changed. BadInput for a cue that does not exist,
+    empty text, or times out of order (a cue ending before it starts, overlapping its neighbour,
+    or past the end of the recording)."""
+    edited = [Cue(c.start, c.end, list(c.lines), c.speaker) for c in cues]
+    changed = []
+    for index in sorted(edits):
+        if not 0 <= index < len(edited):
+            raise BadInput(f"cue {index + 1} does not exist (the transcript has {len(edited)} cues)")
+        edit = edits[index]
+        lines = clean_lines(edit.text)
+        if not lines:
+            raise BadInput(f"cue {index + 1}: the text is empty (a cue needs at least one word)")
+        cue = edited[index]
+        start = cue.start if edit.start is None else round(edit.start, 3)
+        end = cue.end if edit.end is None else round(edit.end, 3)
+        if (lines, start, end) != (cue.lines, cue.start, cue.end):
+            edited[index] = Cue(start, end, lines, cue.speaker)
+            changed.append(index)
+    for index in changed:
+        cue = edited[index]
+        name = f"cue {index + 1}"
+        if not (cue.start >= 0 and cue.end > cue.start):
+            raise BadInput(f"{name}: it must end after it starts ({cue.start:.3f} s to {cue.end:.3f} s)")
+        if duration and cue.end > duration + TIME_SLACK_S:
+            raise BadInput(f"{name}: ends at {cue.end:.3f} s, after the recording ({duration:.3f} s)")
+        if index > 0 and cue.start < edited[index - 1].end - TIME_SLACK_S:
+            raise BadInput(f"{name}: starts at {cue.start:.3f} s, before cue {index} ends "
+                           f"({edited[index - 1].end:.3f} s)")
+        if index + 1 < len(edited) and cue.end > edited[index + 1].start + TIME_SLACK_S:
+            raise BadInput(f"{name}: ends at {cue.end:.3f} s, after cue {index + 2} starts "
+                           f"({edited[index + 1].start:.3f} s)")
+    return edited, changed
+
+
+def save_cue_edits(folder: Path, edits: dict[int, CueEdit], based_on: str | None,
+                   duration: float | None = None) -> SavedTranscript:
+    """Apply `edits` (cue position → edit) to the episode's transcript.vtt and write it and the
+    files made from it. `based_on` is the sha256 of the VTT the edits were made on (see vtt_sha256).
+
+    BadInput when there is no transcript, an edit is invalid, or the VTT changed since `based_on`
+    (TranscriptChanged). Nothing is written then.
+    """
+    folder = Path(folder)
+    seen = vtt_sha256(folder)
+    if seen is None:
+        raise BadInput(f"{folder.parent.name}/{folder.name} has no transcript yet")
+    if based_on != seen:
+        raise TranscriptChanged("the transcript was changed since this page was opened: reload it and edit again")
+    cues, changed = apply_edits(read_cues(folder), edits, duration)
+    if not changed:
+        return SavedTranscript(cues, [], seen)
+    written = write_edited_cues(folder, cues, seen)
+    if written is None:
+        raise TranscriptChanged("the transcript was changed while saving: reload it and edit again")
+    return SavedTranscript(cues, changed, written)

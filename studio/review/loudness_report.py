@@ -41,17 +41,12 @@ from ..media.loudness import (
     meter_filter,
 )
 from ..workspace.config import LoudnessTargets
-from ..workspace.state import (
-    ANALYSIS_FILE,
-    PODCAST_FILE,
-    STATE_DIR,
-    load_state,
-    stage_key,
-)
-from ..workspace.tree import Episode, Workspace
+from ..workspace.episode import Episode
+from ..workspace.layout import EpisodeFiles
+from ..workspace.state import load_state, stage_key
+from ..workspace.tree import Workspace
 
 REPORT_VERSION = 1
-REPORT_FILE = f"{STATE_DIR}/loudness-report.json"
 TOLERANCE_LU = 0.5  # DESIGN.md: integrated loudness within 0.5 LU of the target
 MAX_POINTS = 2000
 FRAME_S = 0.1  # ebur128 logs a frame every 100 ms
@@ -152,29 +147,28 @@ def loudness_report(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode,
 
     BadInput when the episode has no podcast rendition yet.
     """
-    folder = workspace.episode_dir(episode.id)
-    key = report_key(episode, load_state(folder))
-    if key is None or not (folder / PODCAST_FILE).is_file():
+    files = workspace.files(episode.id)
+    key = report_key(episode, load_state(files.folder))
+    if key is None or not files.podcast.is_file():
         raise BadInput(f"{episode.id} has no podcast rendition yet: run `studio process {episode.id}` first")
-    cached = read_json(folder / REPORT_FILE, default={})
+    cached = read_json(files.loudness_report, default={})
     if isinstance(cached, dict) and cached.get("version") == REPORT_VERSION and cached.get("key") == key:
         return LoudnessReport.from_dict(cached)
-    report = measure_report(ffmpeg, folder / episode.original, folder / PODCAST_FILE, key, progress)
+    report = measure_report(ffmpeg, files.original(episode.original), files.podcast, key, progress)
     # A rendition made while we measured: the figures are those of a file that is gone; keep them uncached.
-    if report_key(episode, load_state(folder)) == key:
-        write_json(folder / REPORT_FILE, report.to_dict())
+    if report_key(episode, load_state(files.folder)) == key:
+        write_json(files.loudness_report, report.to_dict())
     return report
 
 
-def known_figures(workspace: Workspace, episode: Episode) -> tuple[Loudness | None, Loudness | None]:
+def known_figures(files: EpisodeFiles, episode: Episode, state: dict) -> tuple[Loudness | None, Loudness | None]:
     """Integrated loudness, range and peaks of the original and the podcast rendition as processing
-    measured them (analysis.json, state.json): the report's figures, without running ffmpeg."""
-    folder = workspace.episode_dir(episode.id)
-    analysis = read_json(folder / ANALYSIS_FILE, default={})
+    measured them (analysis.json, the episode's `state`): the report's figures, without running ffmpeg."""
+    analysis = read_json(files.analysis, default={})
     before = None
     if isinstance(analysis, dict) and analysis.get("sha256") == episode.sha256 and "loudness" in analysis:
         before = Loudness(**analysis["loudness"])
-    measured = load_state(folder).get("podcast", {}).get("loudness")
+    measured = state.get("podcast", {}).get("loudness")
     return before, Loudness(**measured) if isinstance(measured, dict) else None
 
 

@@ -20,11 +20,11 @@ import numpy as np
 from ..errors import BadInput
 from ..fsutil import read_json, write_text
 from ..media.ffmpeg import FFmpeg, read_ffmpeg
-from ..workspace.state import PODCAST_FILE, STATE_DIR, load_state
-from ..workspace.tree import Episode, Workspace
+from ..workspace.episode import Episode
+from ..workspace.state import load_state
+from ..workspace.tree import Workspace
 
 PEAKS_VERSION = 1
-PEAKS_FILE = f"{STATE_DIR}/peaks.json"
 RATE = 8000  # Hz of the decoded PCM: enough for a picture of the level
 MAX_PER_SECOND = 50
 MAX_BUCKETS = 30000
@@ -68,15 +68,14 @@ def _buckets(samples: np.ndarray, size: int) -> list[int]:
 
 def episode_peaks(workspace: Workspace, ffmpeg: FFmpeg, episode: Episode) -> dict:
     """The peaks of the episode's podcast rendition, cached by the rendition's key."""
-    folder = workspace.episode_dir(episode.id)
-    key = load_state(folder).get("podcast", {}).get("key")
-    if not key or not (folder / PODCAST_FILE).is_file():
+    files = workspace.files(episode.id)
+    key = load_state(files.folder).get("podcast", {}).get("key")
+    if not key or not files.podcast.is_file():
         raise BadInput(f"{episode.id} has no podcast rendition yet: run `studio process {episode.id}` first")
-    cached = read_json(folder / PEAKS_FILE, default={})
+    cached = read_json(files.peaks, default={})
     if isinstance(cached, dict) and cached.get("key") == key and cached.get("peaks_version") == PEAKS_VERSION:
         return cached
-    peaks = {"key": key, "peaks_version": PEAKS_VERSION,
-             **compute_peaks(ffmpeg, folder / PODCAST_FILE, episode.duration)}
-    if load_state(folder).get("podcast", {}).get("key") == key:  # not remade while we read it
-        write_text(folder / PEAKS_FILE, json.dumps(peaks, separators=(",", ":")))
+    peaks = {"key": key, "peaks_version": PEAKS_VERSION, **compute_peaks(ffmpeg, files.podcast, episode.duration)}
+    if load_state(files.folder).get("podcast", {}).get("key") == key:  # not remade while we read it
+        write_text(files.peaks, json.dumps(peaks, separators=(",", ":")))
     return peaks

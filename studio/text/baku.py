@@ -16,18 +16,17 @@ is a word in capitals.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Callable
 
 from ..data import BAKU_TABLE
 from .sentences import ends_sentence
+from .words import LETTERS_RE
 
 TABLE = BAKU_TABLE
 PREFIXES = ("", "di", "ter", "ke", "se", "ber", "per")
 SUFFIXES = ("", "kan", "i", "an")
 CLITICS = ("", "nya", "lah", "kah", "pun", "ku", "mu")
-_WORD_RE = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
 
 
 def load_table(path: Path = TABLE) -> dict[str, str]:
@@ -69,7 +68,7 @@ def standard_form(key: str, table: dict[str, str], listed: Callable[[str], bool]
 
 def standardize(word: str, table: dict[str, str], listed: Callable[[str], bool], sentence_start: bool) -> str:
     """word (with any punctuation around it) in its standard spelling, or unchanged."""
-    match = _WORD_RE.match(word)
+    match = LETTERS_RE.match(word)
     if not match:
         return word
     prefix, core, suffix = match.groups()

@@ -15,12 +15,12 @@ Words with digits ("C1", "07.00") and a word's punctuation are left as they are.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import Counter
 
 from ..transcribe.model import Transcript
 from .itn import MONTHS
 from .sentences import ends_sentence
+from .words import LETTERS_RE
 
 # Acronyms of national institutions and common terms, known without a glossary.
 ACRONYMS = frozenset(
@@ -28,7 +28,6 @@ ACRONYMS = frozenset(
     DKI APBN APBD ASN PNS PPKM BUMN BUMD PLN KTP KK NIK TPS DPT PPK PPS KPPS PKPU LSM WHO PBB TBC
     SMS TKI TKW TV TVRI RRI WTO IMF ASEAN WIB WITA WIT""".split()
 )
-_WORD_RE = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
 
 
 def _shape(core: str) -> str:
@@ -46,7 +45,7 @@ def recase_words(words: list[str], glossary: list[str] | tuple[str, ...] = ()) -
     """The words of a running text with one casing per word form (see the module's rules)."""
     spelled = {w.lower(): w for term in glossary for w in term.split() if w.isalpha()}
     acronyms = {a.lower(): a for a in ACRONYMS} | {k: v for k, v in spelled.items() if v.isupper()}
-    parsed = [_WORD_RE.match(w) for w in words]
+    parsed = [LETTERS_RE.match(w) for w in words]
     starts = [i == 0 or ends_sentence(words[i - 1]) for i in range(len(words))]
     votes: dict[str, Counter] = {}
     for match, start in zip(parsed, starts):

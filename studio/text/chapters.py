@@ -30,7 +30,6 @@ from ..data import STOPWORDS_ID
 from ..errors import BadInput
 from .sentences import Sentence
 
-CHAPTERS_FILE = "chapters.json"
 CHAPTERS_VERSION = "1.2.0"
 MIN_CHAPTER_S = 120.0
 CHAPTERS_PER_HOUR = (3, 12)
@@ -229,10 +228,10 @@ def render_json(chapters: Sequence[Chapter]) -> str:
     return json.dumps({"version": CHAPTERS_VERSION, "chapters": items}, ensure_ascii=False, indent=1) + "\n"
 
 
-def read_chapters(folder: Path) -> list[Chapter]:
-    """The chapters.json of an episode folder ([] when there is none or it cannot be read)."""
+def read_chapters(path: Path) -> list[Chapter]:
+    """The chapters of a chapters.json file ([] when there is none or it cannot be read)."""
     try:
-        data = json.loads((Path(folder) / CHAPTERS_FILE).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
         return [Chapter(start=float(c["startTime"]), title=str(c.get("title", ""))) for c in data["chapters"]]
     except (OSError, ValueError, KeyError, TypeError):
         return []

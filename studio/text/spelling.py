@@ -30,13 +30,13 @@ letter heard wrong, then a letter missing, then one too many.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from . import baku
 from .sentences import ends_sentence
+from .words import LETTERS_RE
 
 # Transcript languages with a lexicon here. Tuned on Indonesian only.
 LANGUAGES = ("id",)
@@ -49,7 +49,6 @@ SPLIT_MIN_ZIPF = 3.5
 SPLIT_MISS_MIN_LETTERS = 5
 SPLIT_MISS_MIN_ZIPF = 4.0
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_WORD_RE = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
 
 
 @dataclass
@@ -137,7 +136,7 @@ def repair(key: str, lexicon: Lexicon, min_zipf: float = MIN_ZIPF) -> str | None
 
 def respell(word: str, lexicon: Lexicon, sentence_start: bool) -> str:
     """word (with any surrounding punctuation) repaired, or unchanged."""
-    match = _WORD_RE.match(word)
+    match = LETTERS_RE.match(word)
     if not match:
         return word
     prefix, core, suffix = match.groups()
@@ -237,7 +236,7 @@ def join_words(words: list[str], lexicon: Lexicon) -> list[str]:
     out = list(words)
     i = 0
     while i + 1 < len(out):
-        first, second = _WORD_RE.match(out[i]), _WORD_RE.match(out[i + 1])
+        first, second = LETTERS_RE.match(out[i]), LETTERS_RE.match(out[i + 1])
         if first and second and not first.group(3) and not second.group(1) and not second.group(2)[0].isupper():
             a, b = first.group(2).lower(), second.group(2).lower()
             joined = a + b

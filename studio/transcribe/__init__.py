@@ -10,10 +10,14 @@ with a few seconds of padding rather than up to 30 s. Chunks that loop are decod
 with timestamps; segments that look invented over noise or music are dropped and
 repeated-phrase loops within a speech span collapsed.
 
+The result is the model's words with their timings (cleaned of invented text and loops, no
+other change): the text rules (spelling, casing, numbers) are studio.text's, applied by the
+pipeline's text stage, so a change to them never re-runs the model.
+
 Modules: model (the Transcript and errors), options, install (model resolution and the
 bundled model), pcm (audio windows), decoder (all use of faster-whisper's internals),
-cleanup (filters and loops), spelling (spelling repair). Importing this package loads
-neither numpy nor faster-whisper: transcribe_file and load_model load them when called.
+cleanup (filters and loops). Importing this package loads neither numpy nor faster-whisper:
+transcribe_file and load_model load them when called.
 """
 
 from __future__ import annotations
@@ -60,13 +64,7 @@ def transcribe_file(
     model is a faster_whisper.WhisperModel from load_model() (loaded from opts when None).
     Raises TranscriptionFailed for audio that cannot be decoded or transcribed.
     """
-    from ..text.spelling import load_lexicon
-    from .cleanup import (
-        apply_glossary,
-        clean_segments,
-        correct_spelling,
-        standardize_spelling,
-    )
+    from .cleanup import clean_segments
     from .decoder import UNSPACED_LANGUAGES, Decoder, to_segment
     from .pcm import SAMPLE_RATE, pcm_windows, probe_duration
 
@@ -104,7 +102,4 @@ def transcribe_file(
         done = window_end
         report(done, max(total, done))
     language = decoder.language or DEFAULT_LANGUAGE
-    segments = apply_glossary(clean_segments(segments, spans), glossary)
-    if opts.spelling and (lexicon := load_lexicon(language, glossary)):
-        segments = correct_spelling(standardize_spelling(segments, lexicon), lexicon)
-    return Transcript(language=language, duration=round(done, 3), segments=segments)
+    return Transcript(language=language, duration=round(done, 3), segments=clean_segments(segments, spans))

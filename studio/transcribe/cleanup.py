@@ -1,4 +1,4 @@
-"""Text cleanup: segments invented over noise or music, repeated-phrase loops, glossary spelling.
+"""Cleanup of decoded speech: segments invented over noise or music, repeated-phrase loops.
 
 A repetition is only a loop within one speech span (a stretch of speech between pauses, as
 voice activity detection found it): the same words said again after a pause, in another
@@ -12,10 +12,7 @@ import dataclasses
 import re
 import unicodedata
 import zlib
-from typing import Callable
 
-from ..text.baku import standardize_words
-from ..text.spelling import Lexicon, join_words, respell_words
 from .model import Segment, Word
 from .options import TranscribeOptions
 
@@ -152,77 +149,6 @@ def clean_segments(segments: list[Segment], spans: list[Span] | None = None) -> 
         Segment(s.start, s.end, s.text, [w for w in s.words if id(w) in kept]) for s in segments
     ]
     return [s for s in _segments_from_words(regrouped) if not is_hallucination(s.text)]
-
-
-def _replace_words(segments: list[Segment], change: Callable[[list[str]], list[str]]) -> list[Segment]:
-    """Segments whose words' text is change(all words' text in order); timings kept."""
-    fixed = iter(change([w.word for s in segments for w in s.words]))
-    out = []
-    for s in segments:
-        words = [dataclasses.replace(w, word=next(fixed)) for w in s.words]
-        out.append(Segment(s.start, s.end, " ".join(w.word for w in words) if words else s.text, words))
-    return out
-
-
-def apply_glossary(segments: list[Segment], glossary: list[str]) -> list[Segment]:
-    """Spell one-word glossary terms the glossary's way ("Kpu," becomes "KPU,")."""
-    terms = {_norm_word(t): t.strip() for t in glossary if t and len(t.split()) == 1}
-    if not terms:
-        return segments
-
-    def spell(word: str) -> str:
-        prefix, core, suffix = re.match(r"^(\W*)(.*?)(\W*)$", word).groups()
-        term = terms.get(_norm_word(core))
-        return prefix + term + suffix if term else word
-
-    return _replace_words(segments, lambda words: [spell(w) for w in words])
-
-
-def _split_word(word: Word) -> list[Word]:
-    """A word whose text became several ("bagi timnya"), as words sharing its time by letters."""
-    parts = word.word.split()
-    if len(parts) < 2:
-        return [word]
-    total = sum(len(p) for p in parts)
-    out, start, done = [], word.start, 0
-    for part in parts:
-        done += len(part)
-        end = round(word.start + (word.end - word.start) * done / total, 3)
-        out.append(dataclasses.replace(word, start=start, end=end, word=part))
-        start = end
-    return out
-
-
-def _join_words(segment: Segment, lexicon: Lexicon) -> Segment:
-    """The segment with spelling.join_words applied: a joined word spans both words' time."""
-    joined = join_words([w.word for w in segment.words], lexicon)
-    if "" not in joined:
-        return segment
-    words: list[Word] = []
-    for word, text in zip(segment.words, joined):
-        if text:
-            words.append(dataclasses.replace(word, word=text))
-        else:
-            last = words[-1]
-            words[-1] = dataclasses.replace(last, end=word.end, probability=min(last.probability, word.probability))
-    return dataclasses.replace(segment, text=" ".join(w.word for w in words), words=words)
-
-
-def _split_words(segments: list[Segment]) -> list[Segment]:
-    """Segments whose words that became two ("di mana", "bagi timnya") are two words sharing the time."""
-    return [dataclasses.replace(s, words=[p for w in s.words for p in _split_word(w)]) for s in segments]
-
-
-def standardize_spelling(segments: list[Segment], lexicon: Lexicon) -> list[Segment]:
-    """Words in their standard (baku) spelling (baku.py), timings kept (shared when one becomes two)."""
-    return _split_words(_replace_words(segments, lambda words: standardize_words(words, lexicon.standard,
-                                                                                 lexicon.listed)))
-
-
-def correct_spelling(segments: list[Segment], lexicon: Lexicon) -> list[Segment]:
-    """Words repaired by spelling.join_words and respell_words, timings kept (shared when a word is split in two)."""
-    segments = [_join_words(s, lexicon) for s in segments]
-    return _split_words(_replace_words(segments, lambda words: respell_words(words, lexicon)))
 
 
 # ---------------------------------------------------------------------------

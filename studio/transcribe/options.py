@@ -13,8 +13,10 @@ DEFAULT_LANGUAGE = "id"
 # 6: chunks decoded four at a time; 7: Sastrawi lexicon; 8: a chunk's undecoded tail decoded
 # again; 9: two model replicas, one chunk each; 10: standard spelling (baku), passives and
 # affixed halves joined; 11: a final "h" tried first, a word split from a miss; 12: a sentence
-# ending in a closing quote starts the next one for the spelling repair too.
-TRANSCRIBER_VERSION = "12"
+# ending in a closing quote starts the next one for the spelling repair too; 13: the model's words
+# only (the text rules became the text stage, studio.text.normalize, with its own TEXT_VERSION).
+# Text rules never bump this: a bump re-runs the model over every episode.
+TRANSCRIBER_VERSION = "13"
 
 # Election vocabulary that the base model spells wrong without a hint.
 ELECTION_GLOSSARY = (
@@ -42,8 +44,6 @@ class TranscribeOptions:
     glossary: list[str] = field(default_factory=lambda: list(ELECTION_GLOSSARY))
     # Where the glossary goes: "prompt" (initial prompt), "hotwords", "both" or "none".
     glossary_mode: str = "prompt"
-    # Repair one-letter misspellings against a word list (Indonesian transcripts only).
-    spelling: bool = True
     beam_size: int = 5
     # Chunks decoded at once (with the glossary as prompt), shared out among the model's
     # replicas (install.CPU_DECODE_STREAMS, two on the CPU: one chunk each). Measured on 2

@@ -20,11 +20,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from ..workspace.config import Settings, with_changes
-from ..workspace.state import STATE_DIR
+from ..workspace.layout import WEB_SECRET_FILE
 from ..workspace.tree import Workspace
 from .strings import LANGS, translate
 
-SECRET_FILE = f"{STATE_DIR}/web-secret"
 MAX_UPLOAD_BYTES = 4 * 1024**3
 # No inline script or style anywhere; media and waveform data come from this site only.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -42,7 +41,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def _secret_key(workspace: Workspace) -> str:
     """The workspace's signing key, made once: sessions survive a restart of `studio web`."""
-    path = workspace.root / SECRET_FILE
+    path = workspace.root / WEB_SECRET_FILE
     try:
         return path.read_text().strip()
     except FileNotFoundError:
@@ -81,7 +80,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
         STUDIO_UPLOAD_LIMIT=MAX_UPLOAD_BYTES,
         STUDIO_UPLOAD_CHUNK=8 * 1024**2,  # bytes upload.js sends per PATCH
         STUDIO_PAGE_SIZE=50,
-        STUDIO_CATALOG_MAX_AGE=2.0,  # seconds the episodes list may lag changes made outside the app
+        STUDIO_INDEX_MAX_AGE=2.0,  # seconds the episodes list may lag changes made outside the app
     )
     app.config.update({k: v for k, v in overrides.items() if k not in settings_names})
     app.session_interface = SessionInterface()

@@ -20,19 +20,16 @@ from flask_login import current_user
 
 from ..errors import BadInput
 from ..workspace import approval as approval_mod
-from ..workspace.index import Catalog, EpisodeRow
+from ..workspace.index import STATES, EpisodeRow, episode_state
 from .auth import audit, role_required
 from .context import job_queue, t, workspace
 from .episode import load_episode
 
 bp = Blueprint("episodes", __name__)
 
-STATES = ("ingested", "queued", "processing", "ready", "approved", "published", "failed")
-
-
 @dataclass
 class Listed:
-    """An episode row as the page shows it: the catalogue's row and the state its newest job gives it."""
+    """An episode row as the page shows it: the index's row and the state its newest job gives it."""
 
     row: EpisodeRow
     state: str
@@ -45,15 +42,8 @@ class Listed:
         return self.state in ("queued", "processing")
 
 
-def catalog() -> Catalog:
-    studio = current_app.extensions["studio"]
-    if "catalog" not in studio:
-        studio["catalog"] = Catalog(studio["workspace"])
-    return studio["catalog"]
-
-
 def rows_now() -> list[EpisodeRow]:
-    return catalog().rows(current_app.config["STUDIO_CATALOG_MAX_AGE"])
+    return workspace().index.rows(max_age=current_app.config["STUDIO_INDEX_MAX_AGE"])
 
 
 def newest_jobs() -> dict[str, object]:
@@ -71,19 +61,10 @@ def newest_jobs() -> dict[str, object]:
 
 
 def listed(row: EpisodeRow, job) -> Listed:
-    if job is not None and job.state == "running":
-        return Listed(row, "processing", job.progress, job_id=job.id)
-    if job is not None and job.state == "queued":
-        return Listed(row, "queued", job_id=job.id)
-    if job is not None and job.state == "failed":
-        return Listed(row, "failed", error=job.error, job_id=job.id)
-    if row.broken:
-        return Listed(row, "failed", error=row.broken)
-    if row.published:
-        return Listed(row, "published")
-    if row.approved_by:
-        return Listed(row, "approved")
-    return Listed(row, "ready" if row.processed else "ingested")
+    state = episode_state(row, job.state if job is not None else "")
+    error = (job.error if job is not None and job.state == "failed" else "") or row.broken
+    return Listed(row, state, job.progress if state == "processing" else None, error,
+                  job.id if job is not None else "")
 
 
 def page_number(value: str | None) -> int:
@@ -124,11 +105,8 @@ def index():
 @role_required("producer")
 def state_cell(episode_id: str):
     """One episode's state cell: htmx polls it while a job runs."""
-    load_episode(episode_id)
-    catalog().refresh_episode(episode_id)
-    row = next((r for r in rows_now() if r.id == episode_id), None)
-    if row is None:
-        abort(404)
+    episode = load_episode(episode_id)
+    row = workspace().index.read(episode.id)
     return render_template("_state.html", item=listed(row, newest_jobs().get(episode_id)))
 
 
@@ -142,7 +120,6 @@ def approve(episode_id: str):
         flash(str(exc), "error")
     else:
         audit(current_user.name, "approve", episode.id)
-        catalog().refresh_episode(episode.id)
         flash(t("approve.done"))
     return redirect(request.referrer if _same_site(request.referrer) else url_for("episodes.index"))
 
@@ -160,7 +137,7 @@ def publish():
         return redirect(url_for("episodes.publish"))
     jobs = [j for j in queue.jobs(limit=200) if j.stage == "publish"][:10] if queue else []
     needs_approval = {slug for slug, show in workspace().shows().items() if show.require_approval}
-    waiting = [r for r in rows_now() if r.processed and not r.approved_by and r.show in needs_approval]
+    waiting = [r for r in rows_now() if r.rendered and not r.approved_by and r.show in needs_approval]
     return render_template("publish.html", jobs=jobs, waiting=waiting[:50], queue_ok=queue is not None)
 
 

@@ -3,39 +3,46 @@
     POST  /uploads                 {name, size, show, title, description, recorded_on} -> 201 {id, offset: 0}
     HEAD  /uploads/<id>            -> Upload-Offset: bytes stored so far, Upload-Length: the size
     PATCH /uploads/<id>            Upload-Offset: N, the next chunk as the body -> 204 (Upload-Offset: new)
-                                   or, with the last chunk, 201 {episode, job} / 422 {error}
+                                   or, with the last chunk, 202 {job, status}
+    GET   /uploads/jobs/<job>      {state, progress, error, episode, url}: the ingest job, until it is done
 
 Chunks are streamed to `.studio/uploads/<id>/` in the workspace (never held in memory). A PATCH whose offset
 is not the stored size is refused with 409 and the stored offset, so a client that lost a connection asks
-HEAD and sends the rest. When the last byte is in, the file goes through exactly `studio.pipeline.ingest` (the same
-checks and one-line errors); a rejected file is deleted with its upload, an accepted one is processed by a
-"process" job.
+HEAD and sends the rest. When the last byte is in, an "ingest" job (jobs.runner.ingest_upload) puts the file
+through exactly `studio ingest`'s checks, with the same one-line errors, and then processes it: the
+request never decodes audio. A rejected file is deleted with its upload.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 import secrets
-import shutil
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from ..errors import BadInput, StudioError
-from ..media.ffmpeg import find_ffmpeg
-from ..pipeline import ingest as ingest_mod
-from ..workspace import approval as approval_mod
-from ..workspace.state import STATE_DIR
-from .auth import audit, role_required
+from ..errors import BadInput
+from ..workspace.episode import episode_slug, parse_date
+from ..workspace.layout import UPLOADS_DIR
+from .auth import role_required
 from .context import job_queue, t, workspace
 
 bp = Blueprint("upload", __name__)
 
-UPLOADS_DIR = f"{STATE_DIR}/uploads"
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+JOB_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
 BLOCK = 1 << 20
 
 
@@ -98,7 +105,7 @@ def create():
     try:
         workspace().show(show)
         if data.get("recorded_on"):
-            ingest_mod.parse_date(str(data["recorded_on"]), "recorded_on")
+            parse_date(str(data["recorded_on"]), "recorded_on")
     except BadInput as exc:
         return jsonify(error=str(exc)), 400
     upload_id = secrets.token_urlsafe(18)
@@ -153,24 +160,26 @@ def append(upload_id: str):
 
 
 def _finish(folder: Path, meta: dict):
-    """The whole file is in: the ingest checks, then a "process" job. Nothing is kept on rejection."""
+    """The whole file is in: an ingest job does the checks and the processing (202, and where to follow it)."""
     ws = workspace()
-    try:
-        result = ingest_mod.ingest(ws, find_ffmpeg(ws.settings.ffmpeg_stall_timeout), ingest_mod.IngestRequest(
-            file=folder / meta["file"], show=meta["show"], title=meta["title"], description=meta["description"],
-            recorded_on=meta["recorded_on"]))
-    except StudioError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        audit(current_user.name, "upload.rejected", meta["file"])
-        return jsonify(error=str(exc)), 422 if exc.exit_code == 2 else 500
-    shutil.rmtree(folder, ignore_errors=True)
-    episode = result.episode
-    if result.created:
-        approval_mod.record_uploader(ws, episode, current_user.name)
-    audit(current_user.name, "upload", episode.id)
-    from .episodes import catalog
+    recorded_on = meta["recorded_on"] or dt.date.today().isoformat()
+    episode_id = f"{meta['show']}/{episode_slug(recorded_on, meta['title'], meta['file'])}"
+    job = job_queue().enqueue("ingest", episode=episode_id, params={
+        "upload": folder.relative_to(ws.root).as_posix(), "file": meta["file"], "user": current_user.name,
+        "show": meta["show"], "title": meta["title"], "description": meta["description"],
+        "recorded_on": meta["recorded_on"]})
+    return jsonify(job=job.id, status=url_for("upload.ingest_status", job_id=job.id)), 202
 
-    catalog().refresh_episode(episode.id)
-    job = job_queue().enqueue("process", episode=episode.id, params={})
-    return jsonify(episode=episode.id, created=result.created, job=job.id,
-                   url=f"/episodes/{episode.id}/"), 201
+
+@bp.route("/uploads/jobs/<job_id>")
+@role_required("producer")
+def ingest_status(job_id: str):
+    """Where an upload's ingest job stands; once done, the episode it made (or found: the same bytes)."""
+    queue = job_queue()
+    job = queue.get(job_id) if queue is not None and JOB_ID_RE.match(job_id) else None
+    if job is None or job.stage != "ingest" or job.params.get("user") != current_user.name:
+        abort(404)
+    episode = job.result.get("episode") if job.state == "done" else None
+    return jsonify(state=job.state, progress=job.progress, error=job.error, episode=episode,
+                   url=url_for("episode.page", episode_id=episode) if episode else None), 200, \
+        {"Cache-Control": "no-store"}

@@ -16,10 +16,10 @@ from ..fsutil import read_json, write_json
 from ..progress import Reporter
 from . import users as users_mod
 from .config import Show
-from .state import STATE_DIR
-from .tree import Episode, Workspace
-
-APPROVAL_FILE = f"{STATE_DIR}/approval.json"
+from .episode import Episode
+from .index import EpisodeRow
+from .layout import APPROVAL_FILE
+from .tree import Workspace
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ def read_approval(workspace: Workspace, episode_id: str) -> Approval:
 
 def _write(workspace: Workspace, episode_id: str, approval: Approval) -> None:
     write_json(workspace.episode_dir(episode_id) / APPROVAL_FILE, approval.__dict__)
+    workspace.index.refresh_episode(episode_id)
 
 
 def record_uploader(workspace: Workspace, episode: Episode, user: str) -> None:
@@ -65,20 +66,14 @@ def approve(workspace: Workspace, episode: Episode, user: str) -> Approval:
     return approval
 
 
-def is_publishable(workspace: Workspace, episode: Episode, show: Show | None) -> bool:
-    """Whether the episode may go out: its show needs no approval, or it has one for this recording."""
-    if show is None or not show.require_approval:
-        return True
-    return read_approval(workspace, episode.id).covers(episode)
-
-
-def publishable(workspace: Workspace, episodes: list[Episode], shows: dict[str, Show],
-                reporter: Reporter | None = None) -> list[Episode]:
-    """The episodes that may go out; each one held back for want of an approval is said in one line."""
+def publishable(rows: list[EpisodeRow], shows: dict[str, Show], reporter: Reporter | None = None) -> list[EpisodeRow]:
+    """The episodes that may go out: their show needs no approval, or they have one for their recording.
+    Each one held back for want of an approval is said in one line."""
     kept = []
-    for episode in episodes:
-        if is_publishable(workspace, episode, shows.get(episode.show)):
-            kept.append(episode)
+    for row in rows:
+        show = shows.get(row.show)
+        if show is None or not show.require_approval or row.approved_by:
+            kept.append(row)
         elif reporter:
-            reporter.info(f"{episode.id}: not published, waiting for approval (`studio approve {episode.id}`)")
+            reporter.info(f"{row.id}: not published, waiting for approval (`studio approve {row.id}`)")
     return kept

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..fsutil import append_line
+from .layout import AUDIT_FILE
 from .tree import Workspace
-
-AUDIT_FILE = ".studio/audit.log"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,7 @@
-"""An episode folder's bookkeeping: artifact names, the state file and the episode lock.
+"""An episode folder's bookkeeping: the state file and the episode lock.
 
-Every module that reads or writes an episode's derived files takes their names
-from here, so a name is declared once. `.studio/state.json` records what each
-stage made and from what (its key); `.studio/lock` keeps two processes from
-working on one episode at the same time.
+`.studio/state.json` records what each stage made and from what (its key); `.studio/lock` keeps two
+processes from working on one episode at the same time. The files' names are workspace.layout's.
 """
 
 from __future__ import annotations
@@ -17,23 +15,19 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import ProcessingError
 from ..fsutil import read_json, sha256_text, write_json
+from ..media.loudness import RENDER_VERSION
+from .config import Show
+from .episode import Episode, cart_for_episode, podcast_tags
+from .layout import BROADCAST_FILE, LOCK_FILE, PODCAST_FILE, STATE_FILE
 
-STATE_DIR = ".studio"
-STATE_FILE = "state.json"
-LOCK_FILE = "lock"
-ANALYSIS_FILE = "analysis.json"
-PODCAST_FILE = "podcast.mp3"
-BROADCAST_FILE = "broadcast.wav"
-CLIPS_DIR = "clips"
-RAW_TRANSCRIPT_FILE = f"{STATE_DIR}/transcript.raw.json"
-TRANSCRIPT_FILES = {"vtt": "transcript.vtt", "srt": "transcript.srt", "json": "transcript.json",
-                    "txt": "transcript.txt"}
+RENDITION_FILES = {"podcast": PODCAST_FILE, "broadcast": BROADCAST_FILE}
+
 LOCK_POLL_S = 0.2
 _SAVE_LOCK = threading.Lock()  # one writer of state.json at a time within a process
 
@@ -43,7 +37,7 @@ class EpisodeBusy(ProcessingError):
 
 
 def state_path(folder: Path) -> Path:
-    return folder / STATE_DIR / STATE_FILE
+    return folder / STATE_FILE
 
 
 def load_state(folder: Path) -> dict:
@@ -66,7 +60,7 @@ def _holder_text() -> str:
 def lock_holder(folder: Path) -> str:
     """Who holds (or last held) the episode lock, in words."""
     try:
-        holder = json.loads((folder / STATE_DIR / LOCK_FILE).read_text(encoding="utf-8") or "{}")
+        holder = json.loads((folder / LOCK_FILE).read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
         return "another process"
     if not isinstance(holder, dict) or "pid" not in holder:
@@ -91,8 +85,8 @@ def episode_lock(folder: Path, wait: float | None = None,
     deadline = None if wait is None else time.monotonic() + wait
     told = False
     while True:
-        (folder / STATE_DIR).mkdir(parents=True, exist_ok=True)
-        with open(folder / STATE_DIR / LOCK_FILE, "a+", encoding="utf-8") as lock:
+        (folder / LOCK_FILE).parent.mkdir(parents=True, exist_ok=True)
+        with open(folder / LOCK_FILE, "a+", encoding="utf-8") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
@@ -105,7 +99,7 @@ def episode_lock(folder: Path, wait: float | None = None,
                     told = True
                 _wait_for(lock, deadline, f"{folder.parent.name}/{folder.name} is still locked by {holder} "
                                           f"after {wait} s; try again later")
-            if not _is_current(lock, folder / STATE_DIR / LOCK_FILE):
+            if not _is_current(lock, folder / LOCK_FILE):
                 continue  # the folder was swapped while we waited
             lock.seek(0)
             lock.truncate()
@@ -141,16 +135,27 @@ def _wait_for(lock, deadline: float | None, message: str) -> None:
         time.sleep(LOCK_POLL_S)
 
 
-@dataclass
-class EpisodeReport:
-    """What one run of the stages did to one episode (printed with --json)."""
-
-    id: str
-    done: list[str] = field(default_factory=list)  # stages run now
-    skipped: list[str] = field(default_factory=list)  # stages already up to date
-    decodes: int = 0  # full decodes of the original for loudness work
-
-
 def stage_key(data: dict) -> str:
     """The key of a stage's output: a hash of everything its bytes depend on."""
     return sha256_text(json.dumps(data, sort_keys=True))
+
+
+def rendition_keys(episode: Episode, show: Show, artwork_sha256: str | None) -> dict[str, str]:
+    """The key of each audio rendition: everything its bytes depend on (`artwork_sha256`: the show's
+    artwork's, None without one)."""
+    common = {"version": RENDER_VERSION, "sha256": episode.sha256, "ceiling": show.loudness.true_peak_dbtp}
+    return {
+        "podcast": stage_key({**common, "target": show.loudness.podcast_lufs, "tags": podcast_tags(episode, show),
+                              "cover": artwork_sha256}),
+        "broadcast": stage_key({**common, "target": show.loudness.broadcast_lufs, "title": episode.title,
+                                "show": show.title, "description": episode.description,
+                                # without the version, an upgrade of Studio does not re-render every file
+                                "cart": {k: v for k, v in asdict(cart_for_episode(episode, show)).items()
+                                         if k != "producer_app_version"}}),
+    }
+
+
+def pending_renditions(folder: Path, state: dict, keys: dict[str, str]) -> list[str]:
+    """The renditions whose file is missing or whose key is not `keys`'."""
+    return [name for name, file in RENDITION_FILES.items()
+            if state.get(name, {}).get("key") != keys[name] or not (folder / file).is_file()]

@@ -23,12 +23,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from ..errors import BadInput
 from ..fsutil import read_json, write_json
+from .layout import LOGIN_FAILURES_FILE, USERS_FILE, USERS_LOCK_FILE
 from .tree import Workspace
 
 ROLES = ("producer", "scheduler", "admin")
-USERS_FILE = ".studio/users.json"
-FAILURES_FILE = ".studio/login-failures.json"
-LOCK_FILE = ".studio/users.lock"
 MAX_FAILURES = 5
 LOCKOUT_S = 15 * 60
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
@@ -54,7 +52,7 @@ def _path(workspace: Workspace, name: str) -> Path:
 
 @contextlib.contextmanager
 def _locked(workspace: Workspace) -> Iterator[None]:
-    path = _path(workspace, LOCK_FILE)
+    path = _path(workspace, USERS_LOCK_FILE)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -148,7 +146,7 @@ def authenticate(workspace: Workspace, name: str, password: str, now: float | No
     Unknown names count failures too, so a locked name does not tell whether it exists."""
     now = time.time() if now is None else now
     with _locked(workspace):
-        failures = read_json(_path(workspace, FAILURES_FILE), default={})
+        failures = read_json(_path(workspace, LOGIN_FAILURES_FILE), default={})
         failures = failures if isinstance(failures, dict) else {}
         entry = failures.get(name, {"count": 0, "until": 0})
         if entry.get("until", 0) > now:
@@ -164,9 +162,9 @@ def authenticate(workspace: Workspace, name: str, password: str, now: float | No
         if ok:
             if name in failures:
                 del failures[name]
-                write_json(_path(workspace, FAILURES_FILE), failures)
+                write_json(_path(workspace, LOGIN_FAILURES_FILE), failures)
             return get_user(workspace, name)
         count = entry.get("count", 0) + 1
         failures[name] = {"count": 0, "until": now + LOCKOUT_S} if count >= MAX_FAILURES else {"count": count, "until": 0}
-        write_json(_path(workspace, FAILURES_FILE), failures)
+        write_json(_path(workspace, LOGIN_FAILURES_FILE), failures)
         return None

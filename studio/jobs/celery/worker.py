@@ -1,6 +1,6 @@
-"""The Celery side: an app built from the workspace's settings, its one task, and `studio worker`.
+"""`studio worker` with a broker: the Celery app's one task, and the worker that runs it.
 
-The task runs one recorded job (celery_queue) with run_stage, the functions
+The task runs one recorded job (celery.records) with run_stage, the functions
 the CLI runs. Bad input and processing failures are final; a failure of the
 machine (a hung ffmpeg, a full disk, the episode busy elsewhere, Redis away)
 is retried with backoff.
@@ -15,7 +15,9 @@ from ...errors import BadInput, ProcessingError, ResourceError
 from ...workspace.state import EpisodeBusy
 from ...workspace.tree import Workspace
 from ..job import now_iso, threads_per_worker
-from .queue import QUEUES, JobRecords, send
+from .app import QUEUES, TASK, make_app, send
+from .queue import CeleryQueue
+from .records import JobRecords
 
 MAX_RETRIES = 3
 RETRY_BACKOFF_S = 10  # then 20, 40
@@ -33,46 +35,17 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
-def make_app(broker_url: str, job_time_limit: float, workspace: Workspace | None = None,
-             cpu_threads: int | None = None):
-    """A Celery app on `broker_url`; with `workspace`, one that can also run jobs (a worker's), each
-    process's model with `cpu_threads` threads."""
-    from celery import Celery
-
-    app = Celery("studio", broker=broker_url, backend=broker_url, set_as_current=False)
-    visibility = {"visibility_timeout": int(job_time_limit * 1.25)}
-    app.conf.update(
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        broker_transport_options=visibility,
-        result_backend_transport_options=visibility,
-        result_expires=24 * 3600,
-        task_default_queue="default",
-        task_track_started=True,
-        broker_connection_retry=True,
-        broker_connection_retry_on_startup=True,
-        broker_connection_max_retries=None,
-        worker_hijack_root_logger=False,
-        worker_send_task_events=True,  # Flower shows tasks as they run
-        task_send_sent_event=True,
-    )
-    if workspace is not None:
-        _register(app, workspace, broker_url, job_time_limit, cpu_threads)
-    return app
-
-
 def _register(app, workspace: Workspace, broker_url: str, job_time_limit: float, cpu_threads: int | None) -> None:
     from celery.exceptions import SoftTimeLimitExceeded
 
-    from ...pipeline.session import ModelCache
+    from ...pipeline import ModelCache
     from ..local import failure_line
     from ..runner import run_stage
 
     records = JobRecords(broker_url)
     models = ModelCache(cpu_threads)  # each worker process keeps its Whisper model from one task to the next
 
-    @app.task(name="studio.run_job", bind=True, acks_late=True, reject_on_worker_lost=True)
+    @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
     def run_job(task, job_id: str) -> None:
         job = records.get(job_id)
         if job is None:
@@ -91,7 +64,7 @@ def _register(app, workspace: Workspace, broker_url: str, job_time_limit: float,
 
         params = {"wait": EPISODE_WAIT_S, **job.params}
         try:
-            run_stage(workspace, job.stage, job.episode, params, progress=progress, models=models)
+            result = run_stage(workspace, job.stage, job.episode, params, progress=progress, models=models)
         except SoftTimeLimitExceeded:
             _fail(records, job, f"{job.episode or 'publish'}: {job.stage} stopped after its time limit", 1)
             return
@@ -102,8 +75,10 @@ def _register(app, workspace: Workspace, broker_url: str, job_time_limit: float,
                 raise task.retry(countdown=RETRY_BACKOFF_S * 2 ** task.request.retries, max_retries=MAX_RETRIES)
             _fail(records, job, message, code)
             return
-        records.update_surely(job_id, state="done", finished_at=now_iso(), progress=1.0, error="")
+        records.update_surely(job_id, state="done", finished_at=now_iso(), progress=1.0, error="", result=result)
         _send_next(app, records, job_id, job_time_limit)
+        if result.get("next"):  # an ingest's processing
+            CeleryQueue(workspace, broker_url).enqueue(result["next"], result["episode"])
 
 
 def _send_next(app, records: JobRecords, job_id: str, job_time_limit: float) -> None:
@@ -135,8 +110,8 @@ def run_worker(workspace: Workspace, concurrency: int = 1, queues: list[str] | N
     unknown = sorted(set(queues) - set(QUEUES))
     if unknown:
         raise BadInput(f"unknown queue(s) {', '.join(unknown)} (queues: {', '.join(QUEUES)})")
-    app = make_app(settings.broker_url, settings.job_time_limit, workspace,
-                   threads or threads_per_worker(concurrency))
+    app = make_app(settings.broker_url, settings.job_time_limit)
+    _register(app, workspace, settings.broker_url, settings.job_time_limit, threads or threads_per_worker(concurrency))
     app.worker_main(["worker", f"--concurrency={concurrency}", f"--queues={','.join(queues)}",
                      f"--hostname=studio-{os.getpid()}@{socket.gethostname()}", f"--loglevel={loglevel}",
                      "--without-gossip", "--without-mingle"])

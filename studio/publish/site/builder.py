@@ -14,7 +14,7 @@ Pages (all links relative, so the tree works in a folder, under an S3 prefix or 
     pagefind/                             the search index, rebuilt when a page changed
 
 The media the pages name (media/, transcripts/, chapters/, clips/, artwork/, feeds/) are
-laid out by studio.publish.feeds and published beside the pages.
+laid out by studio.publish.layout and published beside the pages.
 """
 
 from __future__ import annotations
@@ -40,14 +40,14 @@ from jinja2 import (
     select_autoescape,
 )
 
-from ...captions.cues import parse_vtt
+from ...captions.formats import parse_vtt
 from ...errors import ProcessingError
 from ...fsutil import read_json, write_bytes
 from ...text.chapters import Chapter, read_chapters
 from ...text.sentences import Sentence, sentences_from_cues
 from ...workspace.config import Show
-from ...workspace.state import load_state
-from .. import feeds
+from ..collect import Asset, FeedEpisode
+from ..layout import OPML_KEY, check_base_url, feed_key, url
 from . import strings
 
 HERE = Path(__file__).parent
@@ -58,7 +58,7 @@ NEWEST_ON_INDEX = 10
 THUMB_PX = 400
 PARAGRAPH_PAUSE_S = 2.0
 PARAGRAPH_CHARS = 600
-# Top-level names the published tree already uses (studio.publish.feeds, studio serve's /radio/, the site's own):
+# Top-level names the published tree already uses (studio.publish.layout, studio serve's /radio/, the site's own):
 # a show with one of these slugs gets its pages under show-<slug>/ instead.
 RESERVED = frozenset({"feeds", "media", "transcripts", "chapters", "clips", "artwork", "radio", "embed", "search",
                       "static", "pagefind", "index.html", "sitemap.xml", "robots.txt"})
@@ -167,12 +167,12 @@ def _iso_duration(seconds: float) -> str:
     return f"PT{total // 3600}H{total % 3600 // 60}M{total % 60}S"
 
 
-def _clips(workspace, item: feeds.FeedEpisode) -> list[Clip]:
+def _clips(item: FeedEpisode) -> list[Clip]:
     """One clip per highlight: its landscape rendering when there is one (else the first format)."""
     assets = {Path(a.key).name: a for a in item.clips}
     found = []
-    for number, entry in enumerate(load_state(workspace.episode_dir(item.episode.id)).get("clips", []), start=1):
-        if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict):
+    for number, entry in enumerate(item.highlights, start=1):
+        if not isinstance(entry.get("files"), dict):
             continue
         files = entry["files"]
         name = next((Path(files[f]).name for f in ("landscape", "square", "vertical") if f in files), None)
@@ -219,14 +219,14 @@ def _thumbnail(source: Path) -> bytes:
 class SiteBuilder:
     """Renders every page of the site for the published shows and their episodes."""
 
-    def __init__(self, workspace, shows: dict[str, Show], items: dict[str, list[feeds.FeedEpisode]],
-                 artwork: dict[str, feeds.Asset | None], base_url: str, out: Path | None = None,
-                 input_keys: dict[str, str] | None = None):
+    def __init__(self, workspace, shows: dict[str, Show], items: dict[str, list[FeedEpisode]],
+                 artwork: dict[str, Asset | None], base_url: str, out: Path | None = None,
+                 signatures: dict[str, list[int]] | None = None):
         self.workspace = workspace
         self.shows = shows
         self.items = items
         self.artwork = artwork
-        self.base_url = feeds.check_base_url(base_url)
+        self.base_url = check_base_url(base_url)
         self.env = _environment(Path(workspace.cache_dir) / "site-templates")
         self.site_lang = strings.lang_code(workspace.settings.lang)
         self.pages: dict[str, bytes] = {}
@@ -239,7 +239,7 @@ class SiteBuilder:
         self.kept: set[str] = set()
         self.code = _code_key()
         self.show_keys: dict[str, str] = {}
-        self.input_keys = input_keys or {}  # episode id -> key of its episode.toml and state.json (publish's)
+        self.signatures = signatures or {}  # episode id -> its folder's signature (workspace.index)
 
     def absolute(self, key: str) -> str:
         return f"{self.base_url}/{key}".removesuffix("index.html")
@@ -264,11 +264,11 @@ class SiteBuilder:
         newest = sorted((i for items in self.items.values() for i in items),
                         key=lambda i: i.published.timestamp(), reverse=True)[:NEWEST_ON_INDEX]
         self.render("index.html", "index.html", self.site_lang, newest=newest, thumbs=self.thumb_key,
-                    opml=feeds.OPML_KEY)
+                    opml=OPML_KEY)
         self.sitemap.append(("index.html", newest[0].published.date().isoformat() if newest else ""))
         self.render("search/index.html", "search.html", self.site_lang, thumbs=self.thumb_key,
                     indexes=[slug for slug in self.shows if self.items.get(slug)])
-        todo: list[tuple[Show, feeds.FeedEpisode, str]] = []
+        todo: list[tuple[Show, FeedEpisode, str]] = []
         for slug, show in self.shows.items():
             self.show_pages(show, self.items.get(slug, []))
             for item in self.items.get(slug, []):
@@ -281,9 +281,9 @@ class SiteBuilder:
                                     f"Sitemap: {self.base_url}/sitemap.xml\n").encode()
         return self.pages
 
-    def show_pages_key(self, show: Show, items: list[feeds.FeedEpisode]) -> str | None:
-        """A hash of what a show's pages are made from, when publish gave every episode's input key."""
-        keys = [self.input_keys.get(item.episode.id) for item in items]
+    def show_pages_key(self, show: Show, items: list[FeedEpisode]) -> str | None:
+        """A hash of what a show's pages are made from, when publish gave every episode's signature."""
+        keys = [self.signatures.get(item.episode.id) for item in items]
         if not all(keys):
             return None
         artwork = self.artwork.get(show.slug)
@@ -295,9 +295,9 @@ class SiteBuilder:
                 digest.update(f" {asset.key} {asset.size} {asset.mtime_ns}".encode())
         return digest.hexdigest()
 
-    def show_pages(self, show: Show, items: list[feeds.FeedEpisode]) -> None:
+    def show_pages(self, show: Show, items: list[FeedEpisode]) -> None:
         """A show's pages of episodes, kept as they are when none of its episodes (nor any show) changed."""
-        feed_url = feeds.url(self.base_url, feeds.feed_key(show.slug))
+        feed_url = url(self.base_url, feed_key(show.slug))
         count = max(1, -(-len(items) // PAGE_SIZE))
         made_key = self.show_pages_key(show, items)
         before = self.cached.get(f"show:{show.slug}")
@@ -313,7 +313,7 @@ class SiteBuilder:
                 continue
             self.render(key, "show.html", show.language, show=show, items=page_items, number=number, count=count,
                         feed_url=feed_url, app_url="podcast://" + feed_url.split("://", 1)[1],
-                        thumb=self.thumb_key(show.slug), opml=feeds.OPML_KEY,
+                        thumb=self.thumb_key(show.slug), opml=OPML_KEY,
                         artwork=self.artwork.get(show.slug))
         if keep:
             self.kept.update(before["files"])
@@ -321,28 +321,17 @@ class SiteBuilder:
         elif made_key:
             self.made[f"show:{show.slug}"] = {"key": made_key, "files": sorted(set(self.pages) - rendered)}
 
-    def episode_key(self, show: Show, item: feeds.FeedEpisode) -> str:
+    def episode_key(self, show: Show, item: FeedEpisode) -> str:
         """A hash of everything an episode's pages are made from (file sizes and times, not contents)."""
         if show.slug not in self.show_keys:
             artwork = self.artwork.get(show.slug)
             self.show_keys[show.slug] = json.dumps([self.code, self.base_url, asdict(show),
                                                     artwork.key if artwork else None], sort_keys=True)
-        if inputs := self.input_keys.get(item.episode.id):  # episode.toml and state.json stat'ed already
-            digest = hashlib.sha256(f"{self.show_keys[show.slug]}\n{inputs}".encode())
-            for asset in item.assets:
-                digest.update(f" {asset.key} {asset.size} {asset.mtime_ns}".encode())
-            return digest.hexdigest()
-        try:
-            info = os.stat(os.path.join(self.workspace.episodes_dir, item.episode.show, item.episode.slug,
-                                        ".studio", "state.json"))
-            state = [info.st_size, info.st_mtime_ns]
-        except OSError:
-            state = None
-        data = [self.show_keys[show.slug], vars(item.episode), state, item.published.isoformat(),
-                [[a.key, a.size, a.mtime_ns] for a in item.assets]]
+        data = [self.show_keys[show.slug], self.signatures.get(item.episode.id), vars(item.episode),
+                item.published.isoformat(), [[a.key, a.size, a.mtime_ns] for a in item.assets]]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
-    def episode_pages(self, show: Show, item: feeds.FeedEpisode) -> str | None:
+    def episode_pages(self, show: Show, item: FeedEpisode) -> str | None:
         """Keep the episode's pages if its inputs are unchanged; else the key to render them under."""
         episode = item.episode
         key = self.episode_key(show, item)
@@ -355,7 +344,7 @@ class SiteBuilder:
             return None
         return key
 
-    def render_episodes(self, todo: list[tuple[Show, feeds.FeedEpisode, str]]) -> None:
+    def render_episodes(self, todo: list[tuple[Show, FeedEpisode, str]]) -> None:
         """Render these episodes' pages: in worker processes, one per CPU, when there are many (a first build)."""
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         if len(todo) < POOL_MIN_EPISODES or workers < 2:
@@ -375,9 +364,8 @@ class SiteBuilder:
                     self.pages.update(pages)
                     self.made[episode_id] = {"key": keys[episode_id], "files": sorted(pages)}
 
-    def render_episode(self, show: Show, item: feeds.FeedEpisode) -> None:
+    def render_episode(self, show: Show, item: FeedEpisode) -> None:
         episode = item.episode
-        folder = self.workspace.episode_dir(episode.id)
         cues = []
         if vtt := item.transcripts.get("vtt"):
             try:
@@ -385,16 +373,16 @@ class SiteBuilder:
             except Exception:  # noqa: BLE001 - a broken producer edit: the page goes out without its transcript
                 cues = []
         sentences = sentences_from_cues((c.start, c.end, c.body) for c in cues)
-        chapters: list[Chapter] = read_chapters(folder) if item.chapters else []
-        clips = _clips(self.workspace, item)
+        chapters: list[Chapter] = read_chapters(Path(item.chapters.source)) if item.chapters else []
+        clips = _clips(item)
         for clip in clips:
             self.pages[clip.captions] = _clip_vtt(cues, clip)
         key = f"{page_dir(episode.show)}/{episode.slug}/index.html"
         embed_key = f"embed/{episode.show}/{episode.slug}.html"
         artwork = self.artwork.get(show.slug)
-        artwork_url = feeds.url(self.base_url, artwork.key) if artwork else ""
+        artwork_url = url(self.base_url, artwork.key) if artwork else ""
         page_url = self.absolute(key)
-        audio_url = feeds.url(self.base_url, item.audio.key)
+        audio_url = url(self.base_url, item.audio.key)
         day = item.published.date()
         description = episode.description or show.description or episode.title
         ld = {
@@ -405,13 +393,13 @@ class SiteBuilder:
                                 "encodingFormat": item.audio.mime, "duration": _iso_duration(episode.duration)},
             "partOfSeries": {"@type": "PodcastSeries", "name": show.title,
                              "url": self.absolute(f"{page_dir(show.slug)}/index.html"),
-                             "webFeed": feeds.url(self.base_url, feeds.feed_key(show.slug))},
+                             "webFeed": url(self.base_url, feed_key(show.slug))},
             "inLanguage": show.language,
         }
         if artwork_url:
             ld["image"] = artwork_url
         if item.transcripts.get("txt"):
-            ld["transcript"] = feeds.url(self.base_url, item.transcripts["txt"].key)
+            ld["transcript"] = url(self.base_url, item.transcripts["txt"].key)
         share_text = quote(f"{episode.title} {page_url}")
         share = {
             "whatsapp": f"https://wa.me/?text={share_text}",
@@ -441,7 +429,7 @@ def _start_worker(builder: SiteBuilder) -> None:
     _worker.append(builder)
 
 
-def _render_batch(batch: list[tuple[str, feeds.FeedEpisode]]) -> list[tuple[str, dict[str, bytes]]]:
+def _render_batch(batch: list[tuple[str, FeedEpisode]]) -> list[tuple[str, dict[str, bytes]]]:
     """Pages of some episodes, rendered in a worker process: (episode id, {key: bytes}) each."""
     builder = _worker[0]
     results = []
@@ -530,12 +518,12 @@ def build_search_index(out: Path, show: str, pagefind: Sequence[str] = ()) -> No
         raise ProcessingError(f"the site's search index could not be built: {reason[-1] if reason else done.returncode}")
 
 
-def build_site(workspace, shows: dict[str, Show], items: dict[str, list[feeds.FeedEpisode]],
-               artwork: dict[str, feeds.Asset | None], base_url: str, out: Path,
-               input_keys: dict[str, str] | None = None) -> SiteResult:
+def build_site(workspace, shows: dict[str, Show], items: dict[str, list[FeedEpisode]],
+               artwork: dict[str, Asset | None], base_url: str, out: Path,
+               signatures: dict[str, list[int]] | None = None) -> SiteResult:
     """Render the site into `out` (only changed pages written) and rebuild the search index of each show
     whose episode pages changed."""
-    builder = SiteBuilder(workspace, shows, items, artwork, base_url, out, input_keys)
+    builder = SiteBuilder(workspace, shows, items, artwork, base_url, out, signatures)
     pages = builder.build()
     result = write_site(pages, out, builder.kept)
     if builder.made != builder.cached:

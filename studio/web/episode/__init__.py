@@ -2,9 +2,8 @@
 waveform player, the loudness report, the transcript as cues beside the player (edited in place), the
 clips and the highlights, and the approval (studio.workspace.approval).
 
-Views only parse the request and call the library (studio.review.edits, studio.review.transcript_edit,
-studio.review.loudness_report, studio.review.peaks, studio.pipeline.session) or enqueue a job (studio.jobs); they hold no
-logic of their own. htmx requests get a fragment; the same forms work without JavaScript (a redirect
+Views only parse the request and call the library (studio.review: page, edits, loudness_report, peaks) or
+enqueue a job (studio.jobs); they hold no logic of their own. htmx requests get a fragment; the same forms work without JavaScript (a redirect
 back to the page, the message flashed). Every route is for producers; every POST carries the CSRF token.
 """
 
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -28,17 +26,15 @@ from flask import (
 )
 from flask_login import current_user
 
-from ...captions import cues as captions
+from ...captions import Cue
 from ...errors import BadInput, StudioError
 from ...media.ffmpeg import find_ffmpeg
-from ...pipeline.session import CLIP_FORMATS, choose_highlights
+from ...pipeline import CLIP_FORMATS
 from ...review import edits as episode_edit
-from ...review import loudness_report, peaks, transcript_edit
-from ...review.status import episode_status
+from ...review import loudness_report, peaks
+from ...review.page import episode_page
 from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
-from ...workspace import approval as approval_mod
-from ...workspace.state import CLIPS_DIR, PODCAST_FILE, load_state
-from ...workspace.tree import Episode
+from ...workspace import Episode
 from .. import CSP
 from ..auth import audit, role_required
 from ..context import job_queue, t, workspace
@@ -94,28 +90,14 @@ def _float(name: str) -> float | None:
     return number
 
 
-def _cues(episode: Episode) -> tuple[list[captions.Cue], str | None]:
-    folder = workspace().episode_dir(episode.id)
-    if not (folder / captions.VTT_NAME).is_file():
-        return [], None
-    return captions.read_cues(folder), transcript_edit.vtt_sha256(folder)
+def _cues(episode: Episode) -> tuple[list[Cue], str | None]:
+    page = episode_page(workspace(), episode)
+    return page.cues, page.vtt_sha
 
 
 def _clips(episode: Episode) -> list[dict]:
     """The highlights the clips are made from, each with its rendered clip files (when current)."""
-    ws = workspace()
-    folder = ws.episode_dir(episode.id)
-    rendered = {(round(c["start"], 3), round(c["end"], 3)): c for c in load_state(folder).get("clips", [])}
-    items = []
-    for index, highlight in enumerate(choose_highlights(ws, episode, ws.show(episode.show))):
-        start, end = float(highlight["start"]), float(highlight["end"])
-        clip = rendered.get((round(start, 3), round(end, 3)))
-        files = {fmt: Path(name).name for fmt, name in (clip or {}).get("files", {}).items()
-                 if (folder / name).is_file()}
-        items.append({"index": index, "start": start, "end": end, "title": highlight.get("title", ""),
-                      "automatic": not episode.highlights and episode.highlights_from != "producer",
-                      "files": files})
-    return items
+    return episode_page(workspace(), episode).clips()
 
 
 def _episode_jobs(episode: Episode, stages: tuple[str, ...]) -> list:
@@ -150,26 +132,19 @@ def _audit(action: str, episode: Episode) -> None:
 @bp.get("/")
 @role_required("producer")
 def page(episode_id: str):
-    episode = load_episode(episode_id)
-    ws = workspace()
-    show = ws.show(episode.show)
-    folder = ws.episode_dir(episode.id)
-    cues, vtt_sha = _cues(episode)
-    before, after = loudness_report.known_figures(ws, episode)
-    report = None
-    if after is not None:
-        report = {"before": before, "after": after, "verdict": loudness_report.verdict(after, show.loudness),
-                  "tolerance": loudness_report.TOLERANCE_LU}
-    jobs = _episode_jobs(episode, ("process", "renditions", "transcript", "captions", "clips", "clip"))
+    page_data = episode_page(workspace(), load_episode(episode_id))
+    episode = page_data.episode
+    jobs = _episode_jobs(episode, ("ingest", "process", "renditions", "transcript", "text", "clips", "clip"))
+    busy = [j for j in jobs if j.stage != "clip"]
     # wavesurfer.js puts a <style> into its shadow DOM: this page lets exactly that one in (a nonce);
     # scripts stay as the app's CSP has them (no inline script).
     nonce = secrets.token_urlsafe(16)
     html = render_template(
-        "episode/page.html", episode=episode, show=show, status=episode_status(ws, episode),
-        approval=approval_mod.read_approval(ws, episode.id),
-        has_audio=(folder / PODCAST_FILE).is_file() and "podcast" in load_state(folder),
-        cues=cues, vtt_sha=vtt_sha, report=report, clips=_clips(episode), formats=CLIP_FORMATS,
-        jobs=[j for j in jobs if j.stage == "clip"], busy=[j for j in jobs if j.stage != "clip"],
+        "episode/page.html", episode=episode, show=page_data.show, row=page_data.row,
+        state=page_data.state_word(busy[0].state if busy else ""), progress=busy[0].progress if busy else None,
+        has_audio=page_data.has_audio, cues=page_data.cues, vtt_sha=page_data.vtt_sha,
+        report=page_data.loudness(), clips=page_data.clips(), formats=CLIP_FORMATS,
+        jobs=[j for j in jobs if j.stage == "clip"], busy=busy,
         min_clip=MIN_CLIP_S, max_clip=MAX_CLIP_S, style_nonce=nonce,
     )
     response = Response(html)
@@ -181,7 +156,7 @@ def page(episode_id: str):
 @role_required("producer")
 def audio(episode_id: str):
     episode = load_episode(episode_id)
-    path = workspace().episode_dir(episode.id) / PODCAST_FILE
+    path = workspace().files(episode.id).podcast
     if not path.is_file():
         abort(404)
     return send_file(path, mimetype="audio/mpeg", conditional=True, max_age=0)
@@ -205,7 +180,7 @@ def clip_file(episode_id: str, name: str):
     episode = load_episode(episode_id)
     if not CLIP_NAME_RE.match(name):
         abort(404)
-    path = workspace().episode_dir(episode.id) / CLIPS_DIR / name
+    path = workspace().files(episode.id).clips / name
     if not path.is_file():
         abort(404)
     return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
@@ -282,7 +257,7 @@ def metadata(episode_id: str):
 # -- transcript --------------------------------------------------------------------------------
 
 
-def _cue_or_404(episode: Episode, index: int) -> tuple[captions.Cue, str]:
+def _cue_or_404(episode: Episode, index: int) -> tuple[Cue, str]:
     cues, sha = _cues(episode)
     if not 0 <= index < len(cues):
         abort(404)
@@ -316,9 +291,9 @@ def save_cue(episode_id: str, index: int):
     episode = load_episode(episode_id)
     folder = workspace().episode_dir(episode.id)
     try:
-        edit = transcript_edit.CueEdit(request.form.get("text", ""), _float("start"), _float("end"))
-        saved = transcript_edit.save_cue_edits(folder, {index: edit}, request.form.get("based_on") or None,
-                                               episode.duration)
+        edit = episode_edit.CueEdit(request.form.get("text", ""), _float("start"), _float("end"))
+        saved = episode_edit.save_cue_edits(folder, {index: edit}, request.form.get("based_on") or None,
+                                            episode.duration)
     except StudioError as exc:
         if not _is_htmx():
             flash(_message(exc), "error")
@@ -329,7 +304,7 @@ def save_cue(episode_id: str, index: int):
                                end=request.form.get("end", item.end), error=_message(exc))
     if saved.changed:
         _audit("transcript.edit", episode)
-        if load_state(folder).get("clips"):
+        if workspace().index.read(episode.id).record.get("clips"):
             _follow_up("clips", episode)  # clips burn the captions in: they follow the correction
     if not _is_htmx():
         flash(t("episode.transcript.saved"), "success")

@@ -69,8 +69,22 @@
       }
       var data = await answer.json().catch(function () { return {}; });
       localStorage.removeItem(key(file));
-      if (answer.status === 201) { return data; }
+      if (answer.status === 202) { return follow(data.status); }
       throw new Error(data.error || answer.statusText);
+    }
+  }
+
+  // The upload is in: an ingest job checks it (as `studio ingest` does) and processes it. Ask where it
+  // stands until it has made the episode or said why not.
+  async function follow(url) {
+    say(form.dataset.checking, false);
+    while (true) {
+      var answer = await fetch(url, { headers: { "Accept": "application/json" } }).catch(function () { return null; });
+      var job = answer && answer.ok ? await answer.json().catch(function () { return null; }) : null;
+      if (job && job.state === "failed") { throw new Error(job.error); }
+      if (job && job.episode) { return job; }
+      if (job && job.state === "running" && job.progress !== null) { showProgress(job.progress, 1); }
+      await sleep(1000);
     }
   }
 

@@ -1,0 +1,69 @@
+"""Publishing: publish, serve."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from ..publish import publish as publish_all
+from ..publish import serve as serve_mod
+from ..radio import deliveries
+from .base import App, cli, emit_json, json_option
+
+
+@cli.command()
+@click.option("--to", "target", default=None, metavar="DIR|s3://BUCKET/PREFIX",
+              help="Where to publish (default: publish_to in studio.toml, i.e. public/).")
+@click.option("--radio-to", default=None, metavar="DIR|s3://BUCKET/PREFIX",
+              help="Where broadcast files and their manifest go, never public (default: radio_to in studio.toml, "
+                   "i.e. radio/).")
+@click.option("--base-url", default=None, help="Public URL of the published tree (default: base_url in studio.toml).")
+@click.option("--endpoint-url", default=None,
+              help="S3-compatible endpoint (MinIO, R2, ...) for the s3:// targets; credentials from the AWS chain.")
+@click.option("--prune", is_flag=True,
+              help="Delete files under the targets that are no longer published (never anything outside them).")
+@json_option("Print the report as JSON.")
+@click.pass_obj
+def publish(app: App, target: str | None, radio_to: str | None, base_url: str | None, endpoint_url: str | None,
+            prune: bool, as_json: bool) -> None:
+    """Publish media, transcripts and clips, then the feeds; broadcast files go to the radio target.
+
+    Feeds go last, so a feed never names a missing file. A file is skipped
+    when the target holds it unchanged: one deleted there is uploaded again.
+    A failed or killed publish leaves the published feeds as they were
+    (exit 1) and running publish again finishes it, without uploading again
+    what it already did. Broadcast WAVs and radio manifest.json go only to
+    the radio target (a folder or an S3 prefix that is never public), which
+    `studio serve --radio-dir` hands to stations with a token.
+    """
+    report = publish_all(app.workspace, target, base_url, endpoint_url, app.reporter, radio_to=radio_to, prune=prune)
+    if as_json:
+        emit_json({**asdict(report), "message": report.message})
+    else:
+        click.echo(report.message)
+
+
+@cli.command()
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Published folder to serve (default: publish_to in studio.toml).")
+@click.option("--radio-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Radio folder answered under /radio/ to stations with a token (default: radio_to in studio.toml "
+                   "when it is a folder).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
+@click.pass_obj
+def serve(app: App, folder: Path | None, radio_dir: Path | None, host: str, port: int) -> None:
+    """Serve a published folder over HTTP (ranges, ETags) plus the token-protected radio pull API.
+
+    /radio/ answers from the radio folder, never the public one, and only to
+    `Authorization: Bearer <token>` of a station (`studio station add`); each
+    broadcast file sent is logged (`studio radio log`).
+    """
+    workspace = app.workspace
+    serve_mod.serve(serve_mod.published_folder(workspace, folder), host, port,
+                    stations=lambda: workspace.settings.stations,
+                    ready=lambda url: click.echo(f"serving {url}/ (Ctrl-C to stop)"),
+                    radio_folder=serve_mod.radio_folder(workspace, radio_dir),
+                    delivery_log=deliveries.log_path(workspace))

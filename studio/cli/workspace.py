@@ -1,0 +1,125 @@
+"""The workspace: init, shows, users of the web app, and `studio doctor`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from .. import doctor as doctor_mod
+from ..workspace import audit as audit_mod
+from ..workspace import init_workspace, shows
+from ..workspace import users as users_mod
+from .base import App, cli, emit_json, os_user
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.pass_obj
+def init(app: App, directory: Path | None) -> None:
+    """Create a workspace in DIRECTORY (default: --workspace): studio.toml, feeds/, episodes/."""
+    workspace = init_workspace(directory or app.workspace.root)
+    app.reporter.info(f"workspace ready in {workspace.root}; add a show with `studio show add`")
+
+
+@cli.group()
+def show() -> None:
+    """Manage shows (one show = one podcast feed)."""
+
+
+@show.command("add")
+@click.argument("slug")
+@click.option("--title", required=True, help="Show title as listeners see it.")
+@click.option("--description", default="", help="What the show is about.")
+@click.option("--language", default="id", show_default=True, help="Language code (transcription and feed).")
+@click.option("--author", default="", help="Author / publisher name.")
+@click.option("--email", default="", help="Owner e-mail for podcast directories.")
+@click.option("--category", default="Government", show_default=True, help="Apple Podcasts category.")
+@click.option("--link", default="", help="Web page of the show.")
+@click.option("--artwork", type=click.Path(dir_okay=False, path_type=Path),
+              help="Square JPEG or PNG, 1400 to 3000 px.")
+@click.option("--replace", is_flag=True, help="Overwrite an existing show's settings.")
+@click.option("--json", "as_json", is_flag=True, help="Print the show as JSON.")
+@click.pass_obj
+def show_add(app: App, slug: str, artwork: Path | None, replace: bool, as_json: bool, **fields: str) -> None:
+    """Add a show SLUG (lower-case letters, digits, '-')."""
+    added = shows.add_show(app.workspace, slug, artwork=artwork, replace=replace, **fields)
+    if as_json:
+        emit_json(asdict(added))
+    else:
+        click.echo(added.slug)
+
+
+@show.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def show_list(app: App, as_json: bool) -> None:
+    """List the workspace's shows."""
+    found = app.workspace.shows()
+    if as_json:
+        emit_json([asdict(s) for s in found.values()])
+    else:
+        for s in found.values():
+            click.echo(f"{s.slug:<28} {s.title}")
+
+
+@cli.group()
+def user() -> None:
+    """Users of the web app (roles: producer, scheduler, admin)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(users_mod.ROLES), required=True, help="What the user may do.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of making one.")
+@click.pass_obj
+def user_add(app: App, name: str, role: str, password_stdin: bool) -> None:
+    """Add user NAME; prints a new one-time password (only its argon2 hash is stored)."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    made = users_mod.add_user(app.workspace, name, role, password)
+    audit_mod.record(app.workspace, os_user(), "user.add", f"{name} ({role})")
+    if password is None:
+        click.echo(made)
+        app.reporter.info(f"user {name} ({role}) added: hand this password over now, it cannot be shown again")
+    else:
+        app.reporter.info(f"user {name} ({role}) added")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def user_list(app: App, as_json: bool) -> None:
+    """List the web app's users and their roles."""
+    found = users_mod.list_users(app.workspace)
+    if as_json:
+        emit_json([asdict(u) for u in found])
+    else:
+        for u in found:
+            click.echo(f"{u.name:<24} {u.role}")
+
+
+@user.command("remove")
+@click.argument("name")
+@click.pass_obj
+def user_remove(app: App, name: str) -> None:
+    """Remove user NAME (their sessions end at the next request)."""
+    users_mod.remove_user(app.workspace, name)
+    audit_mod.record(app.workspace, os_user(), "user.remove", name)
+    app.reporter.info(f"user {name} removed")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.pass_obj
+def doctor(app: App, as_json: bool) -> None:
+    """Check ffmpeg, the transcription model, fonts and workspace write access."""
+    checks = doctor_mod.run_checks(app.workspace)
+    if as_json:
+        emit_json([asdict(c) for c in checks])
+    else:
+        for check in checks:
+            click.echo(f"{'ok ' if check.ok else 'FAIL'} {check.name:<10} {check.detail}")
+    if not all(c.ok for c in checks):
+        sys.exit(1)

@@ -1,0 +1,37 @@
+"""Episodes processed by the workers and waited for (`studio process` and `studio run` with broker_url):
+one job per stage and episode, the same outcomes as pipeline.process_episodes."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..pipeline import EpisodeReport, Outcome, ProcessOptions, stages_for
+from .job import Job, JobQueue
+from .wait import wait_for_jobs
+
+
+def process_on_workers(queue: JobQueue, episode_ids: list[str], options: ProcessOptions,
+                       say: Callable[[str], None]) -> list[Outcome]:
+    """Enqueue each episode's stages as a chain and wait for them all; an unknown or broken episode fails
+    in its job, with the line `studio process` would print."""
+    chains = {episode_id: queue.enqueue_stages(episode_id, stages_for(options), options.to_params())
+              for episode_id in episode_ids}
+    finished = {j.id: j for j in wait_for_jobs(queue, [j.id for jobs in chains.values() for j in jobs], say)}
+    outcomes = []
+    for episode_id, chain in chains.items():
+        jobs = [finished[j.id] for j in chain]
+        report = EpisodeReport(id=episode_id, done=[j.stage for j in jobs if j.state == "done"])
+        failed = next((j for j in jobs if j.state == "failed"), None)
+        if failed:
+            if len(episode_ids) > 1:
+                say(f"{episode_id}: failed")
+            outcomes.append(Outcome(report, failed.error, failed.exit_code or 1))
+        else:
+            say(f"{episode_id}: {', '.join(report.done)} (on workers)")
+            outcomes.append(Outcome(report))
+    return outcomes
+
+
+def publish_on_workers(queue: JobQueue, say: Callable[[str], None]) -> Job:
+    """Enqueue a publish and wait for it."""
+    return wait_for_jobs(queue, [queue.enqueue("publish").id], say)[0]

@@ -1,0 +1,69 @@
+"""Job records in Redis, shared by the queue (clients) and the workers.
+
+Each job is a JSON record `studio:job:<id>`, listed newest first in the sorted set `studio:jobs`; a
+chain's later stages are `studio:then:<id>`; an unfinished chain's dedupe key names its jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, replace
+
+from ..job import Job
+
+PREFIX = "studio:"
+DEDUPE_TTL_S = 7 * 24 * 3600  # a dedupe key outlives no chain by more than this, whatever happens
+REDIS_RETRY_S = 120.0  # how long a job's final record is retried while Redis is down
+
+
+class JobRecords:
+    """Job records in Redis, shared by the queue (clients) and the workers."""
+
+    def __init__(self, broker_url: str):
+        import redis
+
+        self.redis = redis.Redis.from_url(broker_url, socket_timeout=10, socket_connect_timeout=5)
+
+    def save(self, job: Job) -> None:
+        self.redis.set(f"{PREFIX}job:{job.id}", json.dumps(asdict(job)))
+
+    def get(self, job_id: str) -> Job | None:
+        raw = self.redis.get(f"{PREFIX}job:{job_id}")
+        return Job(**json.loads(raw)) if raw else None
+
+    def update(self, job_id: str, **changes) -> Job | None:
+        job = self.get(job_id)
+        if job is None:
+            return None
+        job = replace(job, **changes)
+        self.save(job)
+        return job
+
+    def update_surely(self, job_id: str, **changes) -> Job | None:
+        """update(), retried while Redis is unreachable (a worker's final word must not be lost)."""
+        import redis
+
+        deadline = time.monotonic() + REDIS_RETRY_S
+        while True:
+            try:
+                return self.update(job_id, **changes)
+            except redis.ConnectionError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(1.0)
+
+    def chain(self, job_id: str) -> list[str]:
+        """The ids of the jobs that run after `job_id`, in order."""
+        raw = self.redis.get(f"{PREFIX}then:{job_id}")
+        return json.loads(raw) if raw else []
+
+    def dedupe(self, job_id: str) -> str | None:
+        raw = self.redis.get(f"{PREFIX}dedupe-of:{job_id}")
+        return raw.decode() if raw else None
+
+    def release(self, job_id: str) -> None:
+        """The chain `job_id` belongs to has ended: a later enqueue makes new jobs."""
+        key = self.dedupe(job_id)
+        if key:
+            self.redis.delete(key)

@@ -1,0 +1,115 @@
+"""The clips stage: each highlight (the producer's, else up to three picked from the transcript) rendered
+as captioned MP4s in its formats; a clip whose inputs are unchanged is kept, a stale one removed."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from .. import clips
+from ..errors import BadInput
+from ..fsutil import atomic_path
+from ..media.ffmpeg import FFmpeg
+from ..progress import Reporter
+from ..text import highlights
+from ..workspace import Episode, Show, Workspace
+from ..workspace.layout import CLIPS_DIR
+from ..workspace.state import stage_key
+from ..workspace.transcript import read_cues
+from .context import EpisodeContext, open_episode
+from .options import CLIP_FORMATS, ProcessOptions
+
+FALLBACK_CLIP_S = 45.0
+
+
+def choose_highlights(episode: Episode, show: Show, cues: list[highlights.Cue]) -> list[dict]:
+    """The producer's highlights (episode.toml), else up to three picked from the transcript's `cues`."""
+    if episode.highlights or episode.highlights_from == "producer":
+        return [dict(h) for h in episode.highlights]
+    if not cues:
+        return []
+    music_intro_end = cues[0][0]  # Whisper writes nothing for a music intro
+    picked = highlights.pick_highlights(cues, show.glossary, episode.duration, music_intro_end)
+    if not picked and cues[-1][1] - cues[0][0] >= highlights.AUTO_MIN_S:
+        # No run of whole sentences fits 20-60 s: take the first stretch of speech instead.
+        start = cues[0][0]
+        end = min(cues[-1][1], start + FALLBACK_CLIP_S)
+        picked = [highlights.Highlight(start, end, highlights.make_title(cues[0][2]))]
+    return [{"start": round(h.start, 3), "end": round(h.end, 3), "title": h.title} for h in picked]
+
+
+def highlight_cues(ctx: EpisodeContext) -> list[highlights.Cue]:
+    return [(c.start, c.end, c.text) for c in ctx.cues()]
+
+
+def current_highlights(workspace: Workspace, episode: Episode, show: Show) -> list[dict]:
+    """The highlights the clips are made from, as `process` would choose them now."""
+    folder = workspace.episode_dir(episode.id)
+    cues = read_cues(folder) if workspace.files(episode.id).vtt.is_file() else []
+    return choose_highlights(episode, show, [(c.start, c.end, c.text) for c in cues])
+
+
+def clip_files(index: int, formats) -> dict[str, str]:
+    return {fmt: f"{CLIPS_DIR}/{index:02d}-{fmt}.mp4" for fmt in formats}
+
+
+def make_clips(ctx: EpisodeContext) -> None:
+    """Render each highlight in its formats; keep clips whose inputs are unchanged; drop stale ones."""
+    episode, show, folder = ctx.episode, ctx.show, ctx.folder
+    podcast = ctx.files.podcast
+    if not podcast.is_file():
+        return
+    cues = highlight_cues(ctx)
+    previous = {entry["key"]: entry for entry in ctx.state.get("clips", [])}
+    made, done = [], False
+    for index, highlight in enumerate(choose_highlights(episode, show, cues), start=1):
+        start, end, title = float(highlight["start"]), float(highlight["end"]), str(highlight.get("title", ""))
+        formats = [f for f in highlight.get("formats", CLIP_FORMATS) if f in CLIP_FORMATS] or list(CLIP_FORMATS)
+        in_range = [c for c in cues if c[1] > start and c[0] < end]
+        # The podcast rendition's key carries the show's loudness targets, which the clip's sound follows.
+        key = stage_key({"version": clips.RENDER_VERSION, "podcast": ctx.state.get("podcast", {}).get("key"),
+                         "start": start, "end": end, "title": title or episode.title, "show": show.title,
+                         "cues": in_range, "cover": ctx.artwork_sha256, "formats": formats})
+        files = clip_files(index, formats)
+        old = previous.get(key)
+        if old and old["files"] == files and all((folder / f).is_file() for f in files.values()):
+            made.append(old)
+            continue
+        with contextlib.ExitStack() as stack:
+            outputs = {fmt: stack.enter_context(atomic_path(folder / name)) for fmt, name in files.items()}
+            with ctx.reporter.bar(f"{episode.id}: clip {index} ({', '.join(formats)})", end - start) as progress:
+                clips.render_clip(ctx.ffmpeg, podcast, start, end, title or episode.title, show.title, cues,
+                                  ctx.artwork, outputs, progress, target_lufs=show.loudness.podcast_lufs,
+                                  ceiling_dbtp=show.loudness.true_peak_dbtp)
+        made.append({"key": key, "start": start, "end": end, "title": title, "files": files})
+        ctx.report.done.append(f"clip {index}")
+        done = True
+    keep = {name for entry in made for name in entry["files"].values()}
+    for stale in sorted(ctx.files.clips.glob("*.mp4")) if ctx.files.clips.is_dir() else []:
+        if f"{CLIPS_DIR}/{stale.name}" not in keep:
+            stale.unlink()
+    if made and not done:
+        ctx.report.skipped.append("clips")
+    if made != ctx.state.get("clips", []) or "clips" not in ctx.state:
+        ctx.record("clips", made)
+
+
+def add_clip(workspace: Workspace, ffmpeg: FFmpeg, episode_id: str, start: float, end: float, title: str,
+             formats: list[str], reporter: Reporter, wait: float | None = None) -> list[Path]:
+    """Record a producer's highlight in episode.toml and render it now; returns the clip files.
+
+    Waits for the episode's lock at most `wait` seconds (None: for ever)."""
+    highlights.validate_range(start, end, workspace.episode(episode_id).duration)  # before waiting for the lock
+    with open_episode(workspace, ffmpeg, episode_id, reporter, ProcessOptions(wait=wait)) as ctx:
+        episode = ctx.episode
+        if not ctx.files.podcast.is_file() or "podcast" not in ctx.state:
+            raise BadInput(f"{episode.id} has no podcast rendition yet: run `studio process {episode.id}` first")
+        entry = {"start": round(start, 3), "end": round(end, 3), "title": title}
+        if set(formats) != set(CLIP_FORMATS):
+            entry["formats"] = list(formats)
+        if entry not in episode.highlights:
+            episode.highlights.append(entry)
+            workspace.save_episode(episode)
+        make_clips(ctx)
+        index = episode.highlights.index(entry) + 1
+        return [ctx.folder / name for name in clip_files(index, entry.get("formats", CLIP_FORMATS)).values()]

@@ -1,0 +1,127 @@
+"""Every published key, with its type and cache policy, named once.
+
+The same layout under the base URL, in a folder target and under an S3 prefix (DESIGN.md, "Feed" and
+"Publishing"):
+
+    feeds/<show>.xml                          one RSS feed per show
+    feeds/index.opml                          every show's feed
+    artwork/<show>.jpg (or .png)              show artwork (itunes:image)
+    media/<show>/<episode-slug>.mp3           podcast rendition (the enclosure)
+    transcripts/<show>/<episode-slug>.vtt     also .srt, .json (Podcasting 2.0 JSON) and .txt
+    chapters/<show>/<episode-slug>.json       only where the episode has chapters.json
+    clips/<show>/<episode-slug>/<clip>.mp4    captioned clips, as made
+    index.html, <show>/..., embed/..., search/, pagefind/, sitemap.xml, robots.txt   the listener site
+    .studio-publish.json                      what was published (sha256 and size of each key)
+
+The radio target (never public) holds <show>/<episode-slug>.wav and manifest.json (studio.radio.manifest).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ..errors import BadInput
+from ..radio.manifest import MANIFEST_NAME as RADIO_MANIFEST_KEY  # noqa: F401 - the radio target's index
+from ..radio.manifest import broadcast_key  # noqa: F401 - a broadcast file's key in the radio target
+from ..workspace import Episode, Show
+
+MANIFEST_KEY = ".studio-publish.json"
+OPML_KEY = "feeds/index.opml"
+
+# Transcript files: kind -> (MIME type, listed in the feed, is captions).
+TRANSCRIPTS = {
+    "vtt": ("text/vtt", True, True),
+    "srt": ("application/x-subrip", True, True),
+    "json": ("application/json", True, False),
+    "txt": ("text/plain", False, False),
+}
+MIME_TYPES = {
+    ".xml": "application/rss+xml",
+    ".opml": "text/x-opml",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".wav": "audio/wav",
+    ".mp4": "video/mp4",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    # the listener site and its Pagefind search index
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".svg": "image/svg+xml",
+}
+CHAPTERS_MIME = "application/json+chapters"  # the type podcast:chapters asks for
+
+# Cache policy, by how often a key changes. Names are per episode, not per content: no `immutable`.
+FEED_MAX_AGE = 300  # feeds, the OPML and the listener site: they change with every episode
+TEXT_MAX_AGE = 3600  # transcripts and chapters get corrected
+MEDIA_MAX_AGE = 86400  # media, clips, artwork
+MANIFEST_CACHE = "no-cache"
+RADIO_CACHE = "private, max-age=86400"
+RADIO_MANIFEST_CACHE = "private, max-age=60"
+
+
+def mime_type(key: str) -> str:
+    if key.endswith("sitemap.xml"):  # the site's, not a feed
+        return "application/xml"
+    return MIME_TYPES.get(os.path.splitext(key)[1].lower(), "application/octet-stream")
+
+
+def max_age(key: str) -> int:
+    """Seconds a public key may be cached: publish's Cache-Control and `studio serve` both say this."""
+    top = key.split("/", 1)[0]
+    if top in ("transcripts", "chapters"):
+        return TEXT_MAX_AGE
+    if top in ("media", "clips", "artwork"):
+        return MEDIA_MAX_AGE
+    return FEED_MAX_AGE  # feeds, the OPML, the listener site
+
+
+def cache_control(key: str) -> str:
+    """The Cache-Control header of a public key."""
+    return f"public, max-age={max_age(key)}"
+
+
+def feed_key(show: str) -> str:
+    return f"feeds/{show}.xml"
+
+
+def media_key(episode: Episode, suffix: str = ".mp3") -> str:
+    return f"media/{episode.show}/{episode.slug}{suffix}"
+
+
+def transcript_key(episode: Episode, kind: str) -> str:
+    return f"transcripts/{episode.show}/{episode.slug}.{kind}"
+
+
+def chapters_key(episode: Episode) -> str:
+    return f"chapters/{episode.show}/{episode.slug}.json"
+
+
+def clip_key(episode: Episode, name: str) -> str:
+    return f"clips/{episode.show}/{episode.slug}/{name}"
+
+
+def artwork_key(show: Show) -> str:
+    return f"artwork/{show.slug}{Path(show.artwork).suffix.lower()}"
+
+
+def url(base_url: str, key: str) -> str:
+    return f"{base_url}/{key}"
+
+
+def check_base_url(base_url: str) -> str:
+    """The base URL without its trailing slash; BadInput unless it is an absolute http(s) URL."""
+    base = base_url.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", base):
+        raise BadInput(f"base URL {base_url!r} must be an absolute http:// or https:// URL (set it in studio.toml or "
+                       "with --base-url)")
+    return base

@@ -1,0 +1,134 @@
+"""Every file Studio keeps in a workspace, named once.
+
+    studio.toml                    the workspace's settings (config.Settings)
+    feeds/<show>.toml              a show (config.Show), its artwork beside it
+    episodes/<show>/<episode>/     one episode: the files of EpisodeFiles below
+    .studio/                       the workspace's records: the episode index, users, audit log, jobs, uploads
+    logs/                          deliveries to radio stations
+    <cache_dir>/                   what can be deleted and made again: models, publish caches, the site
+
+What is published, and under which keys, is studio.publish.layout's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SETTINGS_FILE = "studio.toml"
+FEEDS_DIR = "feeds"
+EPISODES_DIR = "episodes"
+
+# The workspace's records (.studio/ at its root)
+RECORDS_DIR = ".studio"
+INDEX_FILE = f"{RECORDS_DIR}/index.sqlite3"  # workspace.index: the one episode catalogue
+JOBS_FILE = f"{RECORDS_DIR}/jobs.sqlite3"  # the local job queue
+UPLOADS_DIR = f"{RECORDS_DIR}/uploads"  # uploads from the web app, until ingested
+USERS_FILE = f"{RECORDS_DIR}/users.json"
+USERS_LOCK_FILE = f"{RECORDS_DIR}/users.lock"
+LOGIN_FAILURES_FILE = f"{RECORDS_DIR}/login-failures.json"
+AUDIT_FILE = f"{RECORDS_DIR}/audit.log"
+WEB_SECRET_FILE = f"{RECORDS_DIR}/web-secret"
+RADIO_DELIVERIES_FILE = "logs/radio-deliveries.jsonl"
+
+# In the cache folder (Settings.cache_dir)
+MODELS_DIR = "models"
+PUBLISH_HASHES_FILE = "publish-hashes.json"  # sha256 of each published source file, by size and mtime
+PUBLISH_PLAN_FILE = "publish-plan.json"  # the last publish plan and the fingerprint of its inputs
+PUBLISH_FEEDS_DIR = "publish-feeds"  # each show's feed as last rendered, and the key of its inputs
+PUBLISH_JOURNAL_DIR = "publish-journal"  # per target: uploads finished but not yet in its manifest
+PUBLISH_LOCK_FILE = "publish.lock"
+SITE_DIR = "site"  # the listener site as last built
+
+# An episode's folder
+EPISODE_FILE = "episode.toml"
+STATE_DIR = ".studio"
+PODCAST_FILE = "podcast.mp3"
+BROADCAST_FILE = "broadcast.wav"
+TRANSCRIPT_FILES = {"vtt": "transcript.vtt", "srt": "transcript.srt", "json": "transcript.json",
+                    "txt": "transcript.txt"}
+TRANSCRIPT_STATE_FILE = ".transcript-state.json"  # the sha256 of each VTT Studio wrote (so an edit shows)
+CHAPTERS_FILE = "chapters.json"
+CLIPS_DIR = "clips"
+ANALYSIS_FILE = "analysis.json"  # the original's loudness analysis, made at ingest
+STATE_FILE = f"{STATE_DIR}/state.json"  # what each stage made and from what (its key)
+LOCK_FILE = f"{STATE_DIR}/lock"
+RAW_TRANSCRIPT_FILE = f"{STATE_DIR}/transcript.raw.json"  # the model's words and timings, before the text rules
+PEAKS_FILE = f"{STATE_DIR}/peaks.json"  # the waveform the episode page draws
+LOUDNESS_REPORT_FILE = f"{STATE_DIR}/loudness-report.json"
+APPROVAL_FILE = f"{STATE_DIR}/approval.json"
+REPLACED_DIR = f"{STATE_DIR}/replaced"  # a replaced recording's producer edits
+RADIO_FACTS_FILE = f"{STATE_DIR}/radio.json"  # sha256 and format of broadcast.wav, by its stat (radio manifest)
+
+
+@dataclass(frozen=True)
+class EpisodeFiles:
+    """The paths of one episode folder's files."""
+
+    folder: Path
+
+    @property
+    def toml(self) -> Path:
+        return self.folder / EPISODE_FILE
+
+    def original(self, name: str) -> Path:
+        return self.folder / name
+
+    @property
+    def podcast(self) -> Path:
+        return self.folder / PODCAST_FILE
+
+    @property
+    def broadcast(self) -> Path:
+        return self.folder / BROADCAST_FILE
+
+    def transcript(self, kind: str = "vtt") -> Path:
+        return self.folder / TRANSCRIPT_FILES[kind]
+
+    @property
+    def vtt(self) -> Path:
+        return self.folder / TRANSCRIPT_FILES["vtt"]
+
+    @property
+    def chapters(self) -> Path:
+        return self.folder / CHAPTERS_FILE
+
+    @property
+    def clips(self) -> Path:
+        return self.folder / CLIPS_DIR
+
+    @property
+    def analysis(self) -> Path:
+        return self.folder / ANALYSIS_FILE
+
+    @property
+    def state_dir(self) -> Path:
+        return self.folder / STATE_DIR
+
+    @property
+    def state(self) -> Path:
+        return self.folder / STATE_FILE
+
+    @property
+    def lock(self) -> Path:
+        return self.folder / LOCK_FILE
+
+    @property
+    def raw_transcript(self) -> Path:
+        return self.folder / RAW_TRANSCRIPT_FILE
+
+    @property
+    def peaks(self) -> Path:
+        return self.folder / PEAKS_FILE
+
+    @property
+    def loudness_report(self) -> Path:
+        return self.folder / LOUDNESS_REPORT_FILE
+
+    @property
+    def approval(self) -> Path:
+        return self.folder / APPROVAL_FILE
+
+    @property
+    def replaced(self) -> Path:
+        return self.folder / REPLACED_DIR
