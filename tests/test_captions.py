@@ -9,22 +9,11 @@ import re
 import pytest
 from conftest_transcribe import bulletin_clip
 
-from studio.captions.cues import (
-    PHRASE_STARTERS,
-    CaptionError,
-    CaptionRules,
-    Cue,
-    build_cues,
-)
+from studio.captions.cues import PHRASE_STARTERS, CaptionError, CaptionRules, Cue, build_cues
 from studio.captions.formats import parse_vtt, render_text
 from studio.text.highlights import make_title, sentences
 from studio.transcribe import Segment, Transcript, Word
-from studio.workspace.transcript import (
-    read_cues,
-    transcript_edited,
-    transcript_text,
-    write_transcript_files,
-)
+from studio.workspace.transcript import read_cues, transcript_edited, transcript_text, write_transcript_files
 
 RULES = CaptionRules()
 TIMING = re.compile(r"^(\d{2}):(\d{2}):(\d{2})([.,])(\d{3}) --> (\d{2}):(\d{2}):(\d{2})([.,])(\d{3})$")

@@ -23,14 +23,7 @@ from studio.clips.typeset import caption_pages, clip_cues, fit_text, load_font, 
 from studio.data import BOLD_FONT, FONTS_DIR
 from studio.errors import BadInput
 from studio.media.ffmpeg import find_ffmpeg
-from studio.text.highlights import (
-    Highlight,
-    glossary_terms,
-    make_title,
-    pick_highlights,
-    sentences,
-    validate_range,
-)
+from studio.text.highlights import Highlight, glossary_terms, make_title, pick_highlights, sentences, validate_range
 
 START, END = 20.0, 36.0  # the highlight rendered by the fixture
 PODCAST = {"target_lufs": -16.0, "ceiling_dbtp": -1.0}  # the default podcast targets (a show's [loudness])

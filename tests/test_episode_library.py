@@ -24,14 +24,7 @@ from studio.pipeline.clips import current_highlights
 from studio.pipeline.ingest import IngestRequest, ingest
 from studio.progress import Reporter
 from studio.review import loudness_report, peaks
-from studio.review.edits import (
-    CueEdit,
-    Metadata,
-    TranscriptChanged,
-    remove_highlight,
-    save_cue_edits,
-    update_metadata,
-)
+from studio.review.edits import CueEdit, Metadata, TranscriptChanged, remove_highlight, save_cue_edits, update_metadata
 from studio.transcribe import Segment, Transcript, Word
 from studio.workspace import transcript
 from studio.workspace.config import LoudnessTargets

@@ -13,14 +13,7 @@ from pathlib import Path
 
 import audiogen as g
 import pytest
-from conftest import (
-    CHROMIUM,
-    axe_serious_violations,
-    free_port,
-    need_program,
-    screenshot_dir,
-    wait_for_port,
-)
+from conftest import CHROMIUM, axe_serious_violations, free_port, need_program, screenshot_dir, wait_for_port
 from PIL import Image
 from webutil import make_web
 

@@ -11,14 +11,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from ..data import BOLD_FONT
 from .layout import ACCENT, BAR_PITCH, CAPTION_BOX, NAVY, NAVY_DARK, WHITE, Box, Layout
-from .typeset import (
-    CaptionPage,
-    FittedText,
-    caption_padding,
-    fit_text,
-    load_font,
-    text_width,
-)
+from .typeset import CaptionPage, FittedText, caption_padding, fit_text, load_font, text_width
 
 
 def draw_caption(page: CaptionPage | None, layout: Layout) -> Image.Image:

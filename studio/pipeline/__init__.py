@@ -8,13 +8,7 @@ The command line, the web app and the workers all come here to make an episode's
 
 from .context import EpisodeContext, EpisodeReport, open_episode
 from .options import CLIP_FORMATS, STAGES, ProcessOptions, stages_for
-from .session import (
-           Outcome,
-           exit_code,
-           process_episode,
-           process_episodes,
-           process_stage,
-)
+from .session import Outcome, exit_code, process_episode, process_episodes, process_stage
 from .transcript import ModelCache, record_transcript
 
 __all__ = ["CLIP_FORMATS", "STAGES", "EpisodeContext", "EpisodeReport", "ModelCache", "Outcome", "ProcessOptions",

@@ -21,13 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput, ProcessingError, ResourceError
-from ..fsutil import (
-    copy_with_sha256,
-    make_temp_dir,
-    no_space_is_resource_error,
-    sha256_file,
-    write_json,
-)
+from ..fsutil import copy_with_sha256, make_temp_dir, no_space_is_resource_error, sha256_file, write_json
 from ..media import loudness as audio
 from ..media.ffmpeg import FFmpeg, check_complete, probe
 from ..progress import Reporter
@@ -40,12 +34,7 @@ from ..workspace.episode import (
     parse_date,
     parse_time,
 )
-from ..workspace.layout import (
-    ANALYSIS_FILE,
-    EPISODE_FILE,
-    REPLACED_DIR,
-    TRANSCRIPT_FILES,
-)
+from ..workspace.layout import ANALYSIS_FILE, EPISODE_FILE, REPLACED_DIR, TRANSCRIPT_FILES
 from ..workspace.state import episode_lock
 from ..workspace.transcript import transcript_edited
 from ..workspace.tree import Workspace

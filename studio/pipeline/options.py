@@ -5,12 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..transcribe.options import (
-    DEFAULT_LANGUAGE,
-    DEFAULT_MODEL,
-    ELECTION_GLOSSARY,
-    TranscribeOptions,
-)
+from ..transcribe.options import DEFAULT_LANGUAGE, DEFAULT_MODEL, ELECTION_GLOSSARY, TranscribeOptions
 from ..workspace import Settings, Show
 
 STAGES = ("renditions", "transcript", "text", "clips")  # in the order they must run

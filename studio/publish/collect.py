@@ -14,14 +14,7 @@ from ..errors import BadInput
 from ..workspace import Episode, Show, Workspace
 from ..workspace.index import EpisodeRow
 from ..workspace.layout import CHAPTERS_FILE, CLIPS_DIR, TRANSCRIPT_FILES
-from .layout import (
-    artwork_key,
-    chapters_key,
-    clip_key,
-    media_key,
-    mime_type,
-    transcript_key,
-)
+from .layout import artwork_key, chapters_key, clip_key, media_key, mime_type, transcript_key
 
 
 @dataclass(frozen=True)

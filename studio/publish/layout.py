@@ -114,6 +114,50 @@ def artwork_key(show: Show) -> str:
     return f"artwork/{show.slug}{Path(show.artwork).suffix.lower()}"
 
 
+# -- the listener site (publish.site), beside the media --------------------------------------
+
+SITE_HOME_KEY = "index.html"
+SITE_SEARCH_KEY = "search/index.html"
+SITEMAP_KEY = "sitemap.xml"
+ROBOTS_KEY = "robots.txt"
+SITE_STATIC_DIR = "static"  # site.css, player.js, search.js; art/<show>.jpg thumbnails
+SEARCH_INDEX_DIR = "pagefind"  # one Pagefind index per show: pagefind/<show>/, merged by search.js
+# Top-level names the published tree already uses (the media's, studio serve's /radio/, the site's own): a show
+# with one of these slugs gets its pages under show-<slug>/ instead.
+RESERVED = frozenset({"feeds", "media", "transcripts", "chapters", "clips", "artwork", "radio", "embed", "search",
+                      SITE_STATIC_DIR, SEARCH_INDEX_DIR, SITE_HOME_KEY, SITEMAP_KEY, ROBOTS_KEY})
+
+
+def page_dir(show: str) -> str:
+    """The folder of a show's pages: its slug, unless that is a name the tree already uses."""
+    return f"show-{show}" if show in RESERVED else show
+
+
+def show_page_key(show: str, number: int = 1) -> str:
+    """Page `number` of a show's episodes."""
+    return f"{page_dir(show)}/index.html" if number == 1 else f"{page_dir(show)}/page/{number}/index.html"
+
+
+def episode_page_key(episode: Episode) -> str:
+    return f"{page_dir(episode.show)}/{episode.slug}/index.html"
+
+
+def embed_key(episode: Episode) -> str:
+    """The compact player for an <iframe>."""
+    return f"embed/{episode.show}/{episode.slug}.html"
+
+
+def clip_keys(episode: Episode, number: int) -> tuple[str, str]:
+    """A clip's captions (the transcript's cues in the clip) and its own page."""
+    folder = f"{page_dir(episode.show)}/{episode.slug}"
+    return f"{folder}/clip-{number:02d}.vtt", f"{folder}/clip-{number:02d}/index.html"
+
+
+def thumbnail_key(show: str) -> str:
+    """The show's artwork, small, for the pages (the full artwork is for podcast apps)."""
+    return f"{SITE_STATIC_DIR}/art/{show}.jpg"
+
+
 def url(base_url: str, key: str) -> str:
     return f"{base_url}/{key}"
 

@@ -33,12 +33,7 @@ from ..radio import radio_delivery
 from ..workspace import Workspace
 from ..workspace.approval import publishable
 from ..workspace.index import EpisodeRow
-from ..workspace.layout import (
-    PUBLISH_FEEDS_DIR,
-    PUBLISH_HASHES_FILE,
-    PUBLISH_PLAN_FILE,
-    SITE_DIR,
-)
+from ..workspace.layout import PUBLISH_FEEDS_DIR, PUBLISH_HASHES_FILE, PUBLISH_PLAN_FILE, SITE_DIR
 from .collect import Asset, FeedEpisode, artwork_asset, collect_show
 from .feeds import build_opml, render_feed
 from .layout import (
@@ -226,9 +221,8 @@ def cached_plan(workspace: Workspace, fingerprint: str) -> Plan | None:
 
 
 def save_plan(workspace: Workspace, plan: Plan, fingerprint: str) -> None:
-    """Keep the plan of a complete publish, and tell the episode index which episodes it carried."""
+    """Keep the plan of a complete publish (the next one skips planning while its inputs are the same)."""
     _write_cache(workspace.cache_dir / PUBLISH_PLAN_FILE, plan.to_json(fingerprint))
-    workspace.index.mark_published(set(plan.episode_ids))
 
 
 def _radio_uploads(workspace: Workspace, hashes: HashCache, rows: list[EpisodeRow]) -> list[Upload]:
@@ -317,8 +311,8 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
         assets = ([artwork] if artwork else []) + [a for item in items for a in item.assets]
         uploads += [_file_upload(asset, hashes) for asset in assets]
         key = feed_key(show.slug)
-        show_key = json.dumps([code, feed_versions, base_url, asdict(show), [artwork.key, artwork.size, artwork.mtime_ns]
-                               if artwork else None], sort_keys=True, default=str)
+        artwork_stat = [artwork.key, artwork.size, artwork.mtime_ns] if artwork else None
+        show_key = json.dumps([code, feed_versions, base_url, asdict(show), artwork_stat], sort_keys=True, default=str)
         feed = feed_cache.feed(show.slug, _feed_key(show_key, items, signatures),
                                lambda: render_feed(show, items, base_url, artwork))
         uploads.append(_data_upload(key, feed, FEEDS))

@@ -53,17 +53,7 @@ from ..radio import RADIO_DIR
 from ..workspace import Workspace
 from ..workspace.layout import PUBLISH_JOURNAL_DIR, PUBLISH_LOCK_FILE
 from .layout import check_base_url
-from .plan import (
-    INDEX,
-    PHASES,
-    PUBLIC,
-    RADIO,
-    Upload,
-    cached_plan,
-    input_fingerprint,
-    plan_publish,
-    save_plan,
-)
+from .plan import INDEX, PHASES, PUBLIC, RADIO, Upload, cached_plan, input_fingerprint, plan_publish, save_plan
 from .targets import MULTIPART_THRESHOLD, Target, check_apart, open_target
 
 
@@ -295,4 +285,5 @@ def _publish(workspace: Workspace, targets: dict[str, Target], base_url: str, re
                                   f"saved ({exc}); run publish again to finish") from None
     if planned_now:
         save_plan(workspace, plan, fingerprint)
+    workspace.index.mark_published(set(plan.episode_ids))  # what listeners can reach now
     return report

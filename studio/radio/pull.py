@@ -28,31 +28,24 @@ import fcntl
 import http.client
 import json
 import os
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator, Mapping
+from typing import Iterator, Mapping
 
-from .. import __version__
 from ..errors import BadInput
 from ..fsutil import CHUNK, commit, read_json, sha256_file, write_json
 from ..workspace.episode import air_time
-from .manifest import MANIFEST_NAME, MANIFEST_VERSION, RADIO_DIR
+from .manifest import MANIFEST_NAME
+from .sources import DirSource, HttpSource, PullError, Restart, check_entry, open_source, parse_manifest, why
 
 STATE_NAME = ".studio-pull.json"
 LOCK_NAME = ".studio-pull.lock"
 TOKEN_ENV = "STUDIO_RADIO_TOKEN"
-HTTP_TIMEOUT_S = 60
-MAX_MANIFEST_BYTES = 64 << 20
 ATTEMPTS = 3  # network attempts per file in one run, each resuming where the last stopped
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_PATH = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]*/)*[A-Za-z0-9][A-Za-z0-9._-]*\.wav$")
-_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
 
 # -- the pull client --------------------------------------------------------------
@@ -101,178 +94,13 @@ class PullReport:
         return "\n".join(lines)
 
 
-class PullError(Exception):
-    """One file (or the manifest) could not be fetched; the message says why."""
-
-
-class _Restart(Exception):
-    """The server cannot continue a partial download; start the file again."""
-
-
 def resolve_token(token: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """--token, else STUDIO_RADIO_TOKEN."""
     return token or (environ if environ is not None else os.environ).get(TOKEN_ENV) or None
 
 
-class _DirSource:
-    def __init__(self, root: Path):
-        self.root = root
-
-    def describe(self) -> str:
-        return str(self.root)
-
-    def read_manifest(self) -> bytes:
-        try:
-            return (self.root / MANIFEST_NAME).read_bytes()
-        except OSError as exc:
-            raise PullError(f"cannot read {MANIFEST_NAME} in {self.root}: {exc.strerror or exc}") from None
-
-    @contextlib.contextmanager
-    def open(self, path: str, offset: int) -> Iterator[tuple[BinaryIO, int]]:
-        try:
-            f = open(self.root / path, "rb")
-        except OSError as exc:
-            raise PullError(f"cannot read {path}: {exc.strerror or exc}") from None
-        with f:
-            f.seek(offset)
-            yield f, offset
-
-
-class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
-    """urllib would carry the Authorization header to any host a redirect names; allow only the same origin."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        old, new = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
-        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
-            return None
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-class _HttpSource:
-    def __init__(self, base_url: str, token: str | None, station: str | None):
-        self.base = base_url.rstrip("/")
-        self.headers = {"User-Agent": f"studio-radio-pull/{__version__}"}
-        if token:
-            self.headers["Authorization"] = f"Bearer {token}"
-        if station:
-            self.headers["X-Studio-Station"] = station  # informational: the token alone authenticates
-        self.opener = urllib.request.build_opener(_SameOriginRedirects)
-
-    def describe(self) -> str:
-        return self.base
-
-    def _request(self, path: str, headers: dict | None = None):
-        url = f"{self.base}/{urllib.parse.quote(path)}"
-        request = urllib.request.Request(url, headers={**self.headers, **(headers or {})})
-        try:
-            return self.opener.open(request, timeout=HTTP_TIMEOUT_S)
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            if exc.code == 416:
-                raise _Restart() from None
-            if exc.code == 401:
-                why = "no token given (--token or STUDIO_RADIO_TOKEN)" if "Authorization" not in self.headers \
-                    else "the token was refused"
-                raise PullError(f"401 Unauthorized from {url}: {why}") from None
-            raise PullError(f"HTTP {exc.code} {exc.reason} from {url}") from None
-
-    def read_manifest(self) -> bytes:
-        try:
-            with self._request(MANIFEST_NAME) as response:
-                raw = response.read(MAX_MANIFEST_BYTES + 1)
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-            raise PullError(f"cannot fetch {self.base}/{MANIFEST_NAME}: {_why(exc)}") from None
-        if len(raw) > MAX_MANIFEST_BYTES:
-            raise PullError(f"{MANIFEST_NAME} is larger than {MAX_MANIFEST_BYTES >> 20} MiB; refused")
-        return raw
-
-    @contextlib.contextmanager
-    def open(self, path: str, offset: int) -> Iterator[tuple[BinaryIO, int]]:
-        response = self._request(path, {"Range": f"bytes={offset}-"} if offset else None)
-        with response:
-            start = 0
-            if offset and response.status == 206:
-                match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
-                if not match or int(match.group(1)) != offset:
-                    raise _Restart()
-                start = offset
-            elif response.status != 200:
-                raise PullError(f"HTTP {response.status} for {path}")
-            yield response, start  # a 200 to a Range request: the whole file, so start again
-
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
-        return str(exc.reason)
-    return str(exc) or type(exc).__name__
-
-
-def _open_source(source: str, token: str | None, station: str | None) -> _DirSource | _HttpSource:
-    """The radio root `source` names: where manifest.json is and the paths it lists start from."""
-    scheme = urllib.parse.urlsplit(source).scheme.lower()
-    if scheme in ("http", "https"):
-        base = source.rstrip("/")
-        if base.endswith(f"/{MANIFEST_NAME}"):
-            base = base[: -len(MANIFEST_NAME) - 1]
-        elif not base.endswith(f"/{RADIO_DIR}"):
-            base = f"{base}/{RADIO_DIR}"  # the server's root URL: the pull API is under /radio/
-        return _HttpSource(base, token, station)
-    if scheme and len(scheme) > 1:
-        raise BadInput(f"--from {source}: use an http(s) URL or a folder")
-    root = Path(source)
-    if not root.is_dir():
-        raise BadInput(f"--from {source}: no such folder")
-    if not (root / MANIFEST_NAME).exists() and (root / RADIO_DIR / MANIFEST_NAME).exists():
-        root = root / RADIO_DIR  # a workspace (radio_to's default folder) or a public tree of an older Studio
-    return _DirSource(root)
-
-
 def _dest_name(entry: dict) -> str:
     return f"{entry['show']}--{entry['path'].rsplit('/', 1)[-1]}"
-
-
-def _check_entry(entry: object) -> dict:
-    """The fields pull relies on, checked: the manifest comes over the network."""
-    if not isinstance(entry, dict):
-        raise ValueError("entry is not an object")
-    path, show = entry.get("path"), entry.get("show")
-    if not isinstance(path, str) or not _PATH.match(path) or ".." in path.split("/"):
-        raise ValueError(f"bad path {path!r}")
-    if not isinstance(show, str) or not _SLUG.match(show):
-        raise ValueError(f"bad show {show!r}")
-    if not isinstance(entry.get("sha256"), str) or not _SHA256.match(entry["sha256"]):
-        raise ValueError("bad sha256")
-    if not isinstance(entry.get("bytes"), int) or entry["bytes"] < 0:
-        raise ValueError("bad bytes")
-    for bound in ("air_from", "air_until"):
-        value = entry.get(bound)
-        if value is not None:
-            try:
-                air_time(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"bad {bound} {value!r}") from None
-    return entry
-
-
-def _parse_manifest(raw: bytes) -> list:
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PullError(f"{MANIFEST_NAME} is not JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-        raise PullError(f"{MANIFEST_NAME} has no file list")
-    if data.get("version") == 1:  # an older server: paths start at the public tree, whose radio/ is our root
-        return [_from_version_1(entry) for entry in data["files"]]
-    if data.get("version") != MANIFEST_VERSION:
-        raise PullError(f"{MANIFEST_NAME} is version {data.get('version')!r}; this Studio reads {MANIFEST_VERSION}")
-    return data["files"]
-
-
-def _from_version_1(entry: object) -> object:
-    prefix = f"{RADIO_DIR}/"
-    if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"].startswith(prefix):
-        return {**entry, "path": entry["path"][len(prefix):]}
-    return entry
 
 
 def _ended(air_until: str | None, now: dt.datetime) -> bool:
@@ -288,7 +116,7 @@ class _LocalError(Exception):
     """Writing into the import folder failed (full, read-only): not worth retrying now."""
 
 
-def _transfer(source: _DirSource | _HttpSource, path: str, part: Path, have: int, expected: int) -> bool:
+def _transfer(source: DirSource | HttpSource, path: str, part: Path, have: int, expected: int) -> bool:
     """Append the rest of `path` to `part`; True when it continued from a non-zero offset."""
     with source.open(path, have) as (stream, start):
         try:
@@ -311,7 +139,7 @@ def _transfer(source: _DirSource | _HttpSource, path: str, part: Path, have: int
     return start > 0
 
 
-def _fetch(source: _DirSource | _HttpSource, entry: dict, dest: Path, name: str) -> bool:
+def _fetch(source: DirSource | HttpSource, entry: dict, dest: Path, name: str) -> bool:
     """Download one file to its hidden .part name, verify it, rename it into place; True when it resumed."""
     expected, sha256 = entry["bytes"], entry["sha256"]
     part = _part_path(dest, name, sha256)
@@ -325,7 +153,7 @@ def _fetch(source: _DirSource | _HttpSource, entry: dict, dest: Path, name: str)
         if have < expected or not part.exists():
             try:
                 resumed = _transfer(source, entry["path"], part, have, expected) or resumed
-            except _Restart:
+            except Restart:
                 part.unlink(missing_ok=True)
                 resumed = False
                 attempts += 1
@@ -335,7 +163,7 @@ def _fetch(source: _DirSource | _HttpSource, entry: dict, dest: Path, name: str)
             except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
                 attempts += 1  # cut off mid-file: what arrived stays in .part and the next attempt continues it
                 if attempts >= ATTEMPTS:
-                    raise PullError(f"download interrupted ({_why(exc)}); the next run resumes it") from None
+                    raise PullError(f"download interrupted ({why(exc)}); the next run resumes it") from None
                 resumed = resumed or part.exists()
                 continue
             size = part.stat().st_size if part.exists() else 0
@@ -398,9 +226,9 @@ def pull(source: str, dest: Path, station: str | None = None, token: str | None 
     now = now or dt.datetime.now(dt.timezone.utc)
     if now.tzinfo is None:
         now = now.astimezone()
-    origin = _open_source(source, token, station)
+    origin = open_source(source, token, station)
     report = PullReport(source=origin.describe(), dest=str(dest))
-    if isinstance(origin, _HttpSource) and origin.base.startswith("http://") and token:
+    if isinstance(origin, HttpSource) and origin.base.startswith("http://") and token:
         host = urllib.parse.urlsplit(origin.base).hostname or ""
         if host not in ("localhost", "127.0.0.1", "::1"):
             report.warnings.append("the token travels unencrypted over http://; use https:// across networks")
@@ -413,13 +241,13 @@ def pull(source: str, dest: Path, station: str | None = None, token: str | None 
         files: dict = state["files"]
         listed: dict[str, dict] = {}
         try:
-            entries = _parse_manifest(origin.read_manifest())
+            entries = parse_manifest(origin.read_manifest())
         except PullError as exc:
             report.failed.append(Failure(MANIFEST_NAME, str(exc)))
             entries = None
         for index, raw in enumerate(entries or []):
             try:
-                entry = _check_entry(raw)
+                entry = check_entry(raw)
             except ValueError as exc:
                 report.failed.append(Failure(f"{MANIFEST_NAME} entry {index}", str(exc)))
                 continue

@@ -25,12 +25,7 @@ from ..captions import Cue
 from ..errors import BadInput
 from ..pipeline.clips import current_highlights
 from ..workspace import Episode, Workspace
-from ..workspace.episode import (
-    check_air_window,
-    clean_field,
-    clean_paragraphs,
-    parse_time,
-)
+from ..workspace.episode import check_air_window, clean_field, clean_paragraphs, parse_time
 from ..workspace.state import episode_lock
 from ..workspace.transcript import read_cues, vtt_sha256, write_edited_cues
 
@@ -118,7 +113,8 @@ def clean_lines(text: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def apply_edits(cues: list[Cue], edits: dict[int, CueEdit], duration: float | None = None) -> tuple[list[Cue], list[int]]:
+def apply_edits(cues: list[Cue], edits: dict[int, CueEdit],
+                duration: float | None = None) -> tuple[list[Cue], list[int]]:
     """The cues with `edits` applied, and which changed. BadInput for a cue that does not exist,
     empty text, or times out of order (a cue ending before it starts, overlapping its neighbour,
     or past the end of the recording)."""

@@ -32,14 +32,7 @@ from ..fsutil import read_json, write_json
 from ..media.ffmpeg import FFmpeg, Progress, run_ffmpeg
 
 # The meter chain and frame pattern of audio.py itself: the report hears the original exactly as the analysis does.
-from ..media.loudness import (
-    _COMMON_CHAIN,
-    _FRAME,
-    SILENT,
-    Loudness,
-    MeterLog,
-    meter_filter,
-)
+from ..media.loudness import _COMMON_CHAIN, _FRAME, SILENT, Loudness, MeterLog, meter_filter
 from ..workspace.config import LoudnessTargets
 from ..workspace.episode import Episode
 from ..workspace.layout import EpisodeFiles

@@ -18,7 +18,7 @@ import dataclasses
 from collections import Counter
 
 from ..transcribe.model import Transcript
-from .itn import MONTHS
+from .numbers import MONTHS
 from .sentences import ends_sentence
 from .words import LETTERS_RE
 

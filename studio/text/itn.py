@@ -40,68 +40,32 @@ import re
 from dataclasses import dataclass
 
 from ..transcribe.model import Transcript, Word
+from .numbers import (
+    COUNT_WORDS,
+    COUNTED_NOUNS,
+    DAY_PARTS,
+    DIGIT_WORDS,
+    DIGITS,
+    DIGITS_RE,
+    GROUPED_RE,
+    MONTHS,
+    PLACE_NOUNS,
+    SCALES,
+    TEXT_PUNCTUATION,
+    TIME_ZONES,
+    UNIT_WORDS,
+    WORD_OF_DIGIT,
+    ZERO,
+    ZONE_WORDS,
+    Number,
+    NumberParser,
+    Token,
+    format_number,
+    spelled_out,
+    tokens,
+)
 from .sentences import ends_sentence
-
-DIGITS = {
-    "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5,
-    "enam": 6, "tujuh": 7, "delapan": 8, "sembilan": 9,
-}  # fmt: skip
-ZERO = ("nol", "kosong")  # "kosong" is zero only when digits are said one by one
-SCALES = {"ribu": 10**3, "juta": 10**6, "miliar": 10**9, "milyar": 10**9, "triliun": 10**12}
-MONTHS = [
-    "januari", "februari", "maret", "april", "mei", "juni",
-    "juli", "agustus", "september", "oktober", "november", "desember",
-]  # fmt: skip
-# Nouns after which a number is written in digits even below ten ("lantai 7", "TPS 12").
-COUNTED_NOUNS = frozenset(
-    """lantai nomor no urut tps rt rw pasal ayat dapil kelas halaman jalur peron gerbang pintu
-    kamar blok tahap gelombang putaran zona sesi babak episode bab""".split()
-)
-# Words after "ke N" that make "ke" the preposition: "ke tiga kota" is to three cities.
-_PLACE_NOUNS = frozenset(
-    """kota provinsi negara daerah tempat lokasi desa kecamatan kabupaten kelurahan pulau
-    wilayah arah orang sekolah rumah""".split()
-)
-# Words after which a digit stays a digit, besides COUNTED_NOUNS ("pukul 7", "angka 5").
-DIGIT_WORDS = frozenset(
-    """pukul jam tanggal tgl tahun angka poin skor versi level tingkat ruang gedung seri jilid
-    edisi bagian nilai kode rp usd""".split()
-)
-# Words before which a digit stays a digit: units and signs ("5 persen", "5 km").
-UNIT_WORDS = frozenset(
-    """persen % km kilometer meter m cm mm kg kilogram gram g ton kuintal liter l ml hektare hektar
-    ha are derajat °c mw kw kwh watt volt gb mb tb rp rupiah dolar usd x""".split()
-)
-_WORD_OF_DIGIT = {str(v): k for k, v in DIGITS.items()}
-# Punctuation a digit may have around it and still be a word in running text.
-_TEXT_PUNCTUATION = set(".,;:!?\"'")  # not "(5)", a list's item
-# Words before "jam" that make it an hour's duration, not a time of day.
-_COUNT_WORDS = frozenset([*DIGITS, "puluh", "belas", "ratus", "sepuluh", "sebelas", "setengah", "beberapa", "berapa"])
-DAY_PARTS = ("pagi", "siang", "sore", "malam")
-TIME_ZONES = {"wib": "WIB", "wita": "WITA", "wit": "WIT"}
-_ZONE_WORDS = {"barat": "WIB", "tengah": "WITA", "timur": "WIT"}
-
-_WORD_RE = re.compile(r"^(\W*)(.*?)(\W*)$")
-_DIGITS_RE = re.compile(r"^\d+$")
-_DIGIT_RE = re.compile(r"^\d$")
-_SPELLED_DIGITS_RE = re.compile(r"^\d([,-]\d){2,}$")  # digits said one by one, as Whisper writes them
-_GROUPED_RE = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d+$")
-
-
-@dataclass
-class _Tok:
-    prefix: str
-    core: str  # lower-case, without surrounding punctuation
-    suffix: str
-    original: str  # the core as written
-
-
-def _tokens(words: list[str]) -> list[_Tok]:
-    out = []
-    for word in words:
-        prefix, core, suffix = _WORD_RE.match(word.strip()).groups()
-        out.append(_Tok(prefix, core.lower(), suffix, core))
-    return out
+from .words import parts
 
 
 @dataclass
@@ -113,162 +77,11 @@ class Change:
     text: str
 
 
-@dataclass
-class _Number:
-    value: int
-    end: int  # index after the number's last word
-    words: int  # how many words it took
-    top_scale: int = 1  # the scale word it ends with when it is a round number of it (10**6 for "lima juta")
-    digits: str | None = None  # set when the digits were said one by one ("kosong delapan satu")
-
-
-class _Parser:
-    """Reads numbers from a run of tokens; a number never continues past punctuation."""
-
-    def __init__(self, toks: list[_Tok]) -> None:
-        self.toks = toks
-
-    def word(self, i: int) -> str:
-        return self.toks[i].core if 0 <= i < len(self.toks) else ""
-
-    def joined(self, i: int) -> bool:
-        """Whether token i can continue a phrase that token i-1 is in (no punctuation between)."""
-        return 0 < i < len(self.toks) and not self.toks[i - 1].suffix and not self.toks[i].prefix
-
-    def next_word(self, i: int) -> str:
-        return self.word(i) if self.joined(i) else ""
-
-    def _below_hundred(self, i: int) -> tuple[int, int] | None:
-        w = self.word(i)
-        if w == "sepuluh":
-            return 10, i + 1
-        if w == "sebelas":
-            return 11, i + 1
-        if w in DIGITS:
-            d = DIGITS[w]
-            after = self.next_word(i + 1)
-            if after == "belas" and d >= 2:
-                return 10 + d, i + 2
-            if after == "puluh" and d >= 2:
-                unit = self.next_word(i + 2)
-                if unit in DIGITS:
-                    return 10 * d + DIGITS[unit], i + 3
-                return 10 * d, i + 2
-            return d, i + 1
-        return None
-
-    def _below_thousand(self, i: int) -> tuple[int, int] | None:
-        w = self.word(i)
-        if w == "seratus":
-            hundreds, j = 100, i + 1
-        elif DIGITS.get(w, 0) >= 2 and self.next_word(i + 1) == "ratus":
-            hundreds, j = 100 * DIGITS[w], i + 2
-        elif _DIGITS_RE.match(w) and int(w) < 1000 and self.next_word(i + 1) in SCALES:
-            return int(w), i + 1  # "5 juta": Whisper's digits with a spoken scale
-        else:
-            return self._below_hundred(i)
-        rest = self._below_hundred(j) if self.joined(j) else None
-        return (hundreds + rest[0], rest[1]) if rest else (hundreds, j)
-
-    def cardinal(self, i: int) -> _Number | None:
-        """The number said from word i on ("dua ribu dua puluh empat"), or None."""
-        total, j, last_scale, top = 0, i, 10**15, 1
-        while j == i or self.joined(j):
-            if self.word(j) == "seribu" and last_scale > 1000:
-                value, k, scale = 1, j + 1, 1000
-            else:
-                part = self._below_thousand(j)
-                if part is None:
-                    break
-                value, k = part
-                scale = SCALES.get(self.next_word(k), 1)
-                if scale >= last_scale:
-                    scale = 1
-                if scale > 1:
-                    k += 1
-            if j == i:
-                top = scale
-            elif value:
-                top = 1  # "dua juta lima ratus ribu" is no round number of millions
-            total += value * scale
-            j = k
-            if scale == 1:
-                break
-            last_scale = scale
-        if j == i:
-            return None
-        return _Number(total, j, j - i, top)
-
-    def digit_run(self, i: int, least: int) -> _Number | None:
-        """At least `least` digits said one by one: "dua kosong satu dua" -> "2012"."""
-        if _SPELLED_DIGITS_RE.match(self.word(i)):
-            digits = re.sub(r"[,-]", "", self.word(i))  # Whisper's "2,1,2,2,4,5" or "1-1-9"
-            return _Number(int(digits), i + 1, 1, digits=digits) if len(digits) >= least else None
-        digits, j = "", i
-        while (j == i or self.joined(j)) and (w := self.word(j)) and (w in DIGITS or w in ZERO or _DIGIT_RE.match(w)):
-            digits += w if _DIGIT_RE.match(w) else str(DIGITS.get(w, 0))
-            j += 1
-        # "satu dua puluh" is not the digits 1, 2: the run stops before a number word's scale.
-        if self.next_word(j) in ("puluh", "belas", "ratus") or self.next_word(j) in SCALES:
-            digits, j = digits[:-1], j - 1
-        if len(digits) < least:
-            return None
-        return _Number(int(digits), j, j - i, digits=digits)
-
-    def fraction(self, i: int) -> _Number | None:
-        """The digits after "koma": "lima" (,5), "nol lima" (,05), "dua puluh lima" (,25)."""
-        if self.word(i) in ("sepuluh", "sebelas") or self.next_word(i + 1) in ("puluh", "belas"):
-            part = self._below_hundred(i)
-            return _Number(part[0], part[1], part[1] - i) if part else None
-        digits, j = "", i
-        while (j == i or self.joined(j)) and (self.word(j) in DIGITS or self.word(j) in ZERO):
-            digits += str(DIGITS.get(self.word(j), 0))
-            j += 1
-        return _Number(int(digits), j, j - i, digits=digits) if digits else None
-
-    def number(self, i: int) -> _Number | None:
-        """A number at word i: a cardinal, or a run of three or more digits said one by one."""
-        run = self.digit_run(i, 3)
-        card = self.cardinal(i)
-        if run and (card is None or run.end > card.end):
-            return run
-        if card is None and self.word(i) == "nol" and self.next_word(i + 1) == "koma":
-            return _Number(0, i + 1, 1)  # "nol koma lima"
-        return card
-
-
-def _plain(value: int) -> str:
-    return str(value)
-
-
-def _grouped(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def format_number(number: _Number, money: bool = False) -> str:
-    """How news writes the number: "24", "2.500", "3 juta", "2024" (a year-like number)."""
-    if number.digits is not None:
-        return number.digits
-    value = number.value
-    if number.top_scale >= 10**6:
-        name = next(k for k, v in SCALES.items() if v == number.top_scale)
-        return f"{_grouped(value // number.top_scale)} {name}"
-    if value < 1000:
-        return _plain(value)
-    if not money and 1900 <= value <= 2100 and value % 100:
-        return _plain(value)  # a year ("dua ribu dua puluh empat"), not "2.024"
-    return _grouped(value)
-
-
-def _spelled_out(number: _Number, toks: list[_Tok], start: int) -> bool:
-    """Whether the number was said in words (not already digits)."""
-    return any(not _DIGITS_RE.match(t.core) for t in toks[start : number.end])
-
 
 class _Rules:
-    def __init__(self, toks: list[_Tok], starts_sentence: bool = True) -> None:
+    def __init__(self, toks: list[Token], starts_sentence: bool = True) -> None:
         self.toks = toks
-        self.p = _Parser(toks)
+        self.p = NumberParser(toks)
         self.starts_sentence = starts_sentence  # whether the first word begins a sentence
 
     def at(self, i: int) -> Change | None:
@@ -283,14 +96,14 @@ class _Rules:
     def time(self, i: int, w: str) -> Change | None:
         if w not in ("pukul", "jam") or not self.p.joined(i + 1):
             return None
-        if w == "jam" and self.p.joined(i) and (self.p.word(i - 1) in _COUNT_WORDS or self.p.word(i - 1).isdigit()):
+        if w == "jam" and self.p.joined(i) and (self.p.word(i - 1) in COUNT_WORDS or self.p.word(i - 1).isdigit()):
             return None  # "dua jam lima belas menit" is a duration
         j = i + 1
         half = self.p.word(j) == "setengah" and self.p.joined(j + 1)
         if half:
             j += 1
         hour = self.p.cardinal(j)
-        if hour is None or hour.value > 24 or (hour.words == 1 and _DIGITS_RE.match(self.p.word(j))):
+        if hour is None or hour.value > 24 or (hour.words == 1 and DIGITS_RE.match(self.p.word(j))):
             return None
         h, m, j = hour.value, 0, hour.end
         if half:
@@ -322,8 +135,8 @@ class _Rules:
         if self.p.next_word(j) in TIME_ZONES:
             zone, j = TIME_ZONES[self.p.word(j)], j + 1
         elif self.p.next_word(j) == "waktu" and self.p.next_word(j + 1) == "indonesia" \
-                and self.p.next_word(j + 2) in _ZONE_WORDS:
-            zone, j = _ZONE_WORDS[self.p.word(j + 2)], j + 3
+                and self.p.next_word(j + 2) in ZONE_WORDS:
+            zone, j = ZONE_WORDS[self.p.word(j + 2)], j + 3
         text = f"{self._original(i)} {h % 24:02d}.{m:02d}" + (f" {zone}" if zone else "")
         return Change(i, j, text)
 
@@ -334,11 +147,11 @@ class _Rules:
         if w != "ke" or not self.p.joined(i + 1):
             return None
         if self.p.word(i + 1).isdigit():  # "ke 3"; "ke 4 negara" is to four countries
-            if self.p.next_word(i + 2) in _PLACE_NOUNS:
+            if self.p.next_word(i + 2) in PLACE_NOUNS:
                 return None
             return Change(i, i + 2, f"ke-{self.p.word(i + 1)}")
         number = self.p.cardinal(i + 1)
-        if number is None or self.p.next_word(number.end) in _PLACE_NOUNS | {"belah"}:
+        if number is None or self.p.next_word(number.end) in PLACE_NOUNS | {"belah"}:
             return None
         return Change(i, number.end, f"ke-{number.value}")
 
@@ -358,12 +171,12 @@ class _Rules:
         if w == "nomor" and self.p.next_word(j) == "urut":
             j += 1
         number = self.p.digit_run(j, 2) or self.p.cardinal(j)
-        if number is None or not _spelled_out(number, self.toks, j):
+        if number is None or not spelled_out(number, self.toks, j):
             return None
         noun = " ".join(self._original(k) for k in range(i, j))
         return Change(i, number.end, f"{noun} {format_number(number)}")
 
-    def _year(self, j: int) -> _Number | None:
+    def _year(self, j: int) -> Number | None:
         """A year at word j: "dua ribu dua puluh empat" or in pairs, "sembilan belas sembilan puluh delapan"."""
         first = self.p.cardinal(j)
         if first is None:
@@ -371,7 +184,7 @@ class _Rules:
         if 10 <= first.value <= 99 and self.p.joined(first.end):
             second = self.p.cardinal(first.end)
             if second and second.value < 100 and second.words >= 2:
-                return _Number(first.value * 100 + second.value, second.end, second.end - j)
+                return Number(first.value * 100 + second.value, second.end, second.end - j)
         return first
 
     def year(self, i: int, w: str) -> Change | None:
@@ -384,10 +197,10 @@ class _Rules:
 
     # -- numbers and what follows them ----------------------------------------
     def number(self, i: int, w: str) -> Change | None:
-        if _GROUPED_RE.match(w) and self.p.next_word(i + 1) == "rupiah":
+        if GROUPED_RE.match(w) and self.p.next_word(i + 1) == "rupiah":
             return Change(i, i + 2, f"Rp {w}")  # Whisper's "75.000 rupiah"
-        if w in _WORD_OF_DIGIT and self._digit_in_text(i):
-            word = _WORD_OF_DIGIT[w]
+        if w in WORD_OF_DIGIT and self._digit_in_text(i):
+            word = WORD_OF_DIGIT[w]
             return Change(i, i + 1, word.capitalize() if self._starts_sentence(i) else word)
         number = self.p.number(i)
         if number is None:
@@ -411,16 +224,16 @@ class _Rules:
         if after == "rupiah" and number.digits is None:
             money = text if "," in text else format_number(number, money=True)
             return Change(i, j + 1, f"Rp {money}")
-        if j == i + 1 and (number.value < 10 and number.digits is None or _DIGITS_RE.match(w)):
+        if j == i + 1 and (number.value < 10 and number.digits is None or DIGITS_RE.match(w)):
             return None  # one to nine said as one word stay words; digits stay as they are
-        if not _spelled_out(number, self.toks, i) and j == number.end and number.digits is None:
+        if not spelled_out(number, self.toks, i) and j == number.end and number.digits is None:
             return None
         return Change(i, j, text)
 
     def _digit_in_text(self, i: int) -> bool:
         """Whether the digit at word i stands in running text (see the module's last rule)."""
         tok = self.toks[i]
-        if not set(tok.prefix + tok.suffix) <= _TEXT_PUNCTUATION:
+        if not set(tok.prefix + tok.suffix) <= TEXT_PUNCTUATION:
             return False  # "5%", "$5", "5-6"
         before, after = self.p.word(i - 1), self.p.word(i + 1)
         if before in COUNTED_NOUNS or before in DIGIT_WORDS or after in UNIT_WORDS or after in SCALES:
@@ -433,7 +246,7 @@ class _Rules:
     def _starts_sentence(self, i: int) -> bool:
         return i == 0 and self.starts_sentence or i > 0 and ends_sentence(self.toks[i - 1].suffix)
 
-    def date(self, i: int, day: _Number) -> Change:
+    def date(self, i: int, day: Number) -> Change:
         month = MONTHS.index(self.p.word(day.end)) + 1
         j = day.end + 1
         text = f"{day.value} {MONTHS[month - 1].capitalize()}"
@@ -442,7 +255,7 @@ class _Rules:
             text, j = f"{text} {year.value}", year.end
         return Change(i, j, text)
 
-    def slashed(self, i: int, first: _Number) -> Change:
+    def slashed(self, i: int, first: Number) -> Change:
         parts, j = [format_number(first)], first.end
         while self.p.next_word(j) == "garis" and self.p.next_word(j + 1) == "miring" and self.p.joined(j + 2):
             part = self.p.number(j + 2)
@@ -461,7 +274,7 @@ class _Rules:
 IDIOMS = (("sebelas", "dua", "belas"), ("seribu", "satu"))
 
 
-def _idiom_at(toks: list[_Tok], i: int) -> int:
+def _idiom_at(toks: list[Token], i: int) -> int:
     """How many words an idiom starting at word i takes (0: none)."""
     for idiom in IDIOMS:
         if tuple(t.core for t in toks[i : i + len(idiom)]) == idiom:
@@ -474,7 +287,7 @@ def find_changes(words: list[str], starts_sentence: bool = True) -> list[Change]
 
     starts_sentence: whether the first word begins a sentence (a digit there becomes a capitalized word).
     """
-    toks = _tokens(words)
+    toks = tokens(words)
     rules = _Rules(toks, starts_sentence)
     changes, i = [], 0
     while i < len(toks):
@@ -494,8 +307,8 @@ def find_changes(words: list[str], starts_sentence: bool = True) -> list[Change]
 def _outer(words: list[str], change: Change) -> str:
     """The change's text with the punctuation around its words and the first word's capital."""
     first, last = words[change.start].strip(), words[change.end - 1].strip()
-    prefix = _WORD_RE.match(first).group(1)
-    suffix = _WORD_RE.match(last).group(3)
+    prefix = parts(first)[0]
+    suffix = parts(last)[2]
     text = change.text
     core = first[len(prefix) :]
     if core[:1].isupper() and text[:1].islower():

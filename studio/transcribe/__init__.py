@@ -27,14 +27,7 @@ from typing import Callable
 
 from ..media.ffmpeg import FFmpeg
 from .install import default_cache_dir, load_model, resolve_model
-from .model import (
-    ModelNotFound,
-    Segment,
-    Transcript,
-    TranscriptionError,
-    TranscriptionFailed,
-    Word,
-)
+from .model import ModelNotFound, Segment, Transcript, TranscriptionError, TranscriptionFailed, Word
 from .options import (
     DEFAULT_LANGUAGE,
     DEFAULT_MODEL,

@@ -6,16 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..errors import BadInput

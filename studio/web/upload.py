@@ -22,15 +22,7 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    jsonify,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from ..errors import BadInput

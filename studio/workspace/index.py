@@ -134,8 +134,8 @@ def read_row(workspace: Workspace, episode_id: str, signature: Signature | None 
     approval = _read_record(folder / APPROVAL_FILE)
     approved = bool(approval.get("approved_by")) and approval.get("sha256") == episode.sha256
     return EpisodeRow(id=episode_id, show=show, title=episode.title, date=episode.recorded_on or slug[:10],
-                      signature=signature, duration=episode.duration, sha256=episode.sha256, episode=asdict(episode), record=state,
-                      rendered=rendered, uploaded_by=str(approval.get("uploaded_by", "")),
+                      signature=signature, duration=episode.duration, sha256=episode.sha256,
+                      episode=asdict(episode), record=state, rendered=rendered, uploaded_by=str(approval.get("uploaded_by", "")),
                       approved_by=str(approval.get("approved_by", "")) if approved else "",
                       approved_at=str(approval.get("approved_at", "")) if approved else "")
 
@@ -197,8 +197,6 @@ class EpisodeIndex:
         try:
             for episode_id, data in db.execute("SELECT id, row FROM episodes"):
                 rows[episode_id] = EpisodeRow(**json.loads(data))
-            published = db.execute("SELECT value FROM meta WHERE name = 'published'").fetchone()
-            self._published = set(json.loads(published[0])) if published else set()
         except (sqlite3.Error, ValueError, TypeError):
             return {}
         return rows
@@ -325,13 +323,24 @@ class EpisodeIndex:
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('published', ?)",
                                (json.dumps(sorted(self._published)),))
 
+    def _published_ids(self) -> set[str]:
+        """The episodes of the last complete publish, as publish (in any process) said them."""
+        db = self._connect()
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error, ValueError, TypeError):
+                found = db.execute("SELECT value FROM meta WHERE name = 'published'").fetchone()
+                if found:
+                    self._published = set(json.loads(found[0]))
+        return self._published
+
     def _settle(self, rows: list[EpisodeRow]) -> None:
         """Fill in what depends on more than the episode's folder (call with the lock held): whether it
         is in the last publish, and whether its renditions are current for its show as it is now."""
         shows = self.workspace.shows()
+        published = self._published_ids()
         settled = {}
         for row in rows:
-            row.published = row.id in self._published
+            row.published = row.id in published
             show = shows.get(row.show)
             if not row.rendered or row.broken or show is None:
                 row.current = None

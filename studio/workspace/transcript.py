@@ -14,13 +14,7 @@ import os
 from pathlib import Path
 
 from ..captions.cues import CaptionRules, Cue, build_cues
-from ..captions.formats import (
-    parse_vtt,
-    render_json,
-    render_srt,
-    render_text,
-    render_vtt,
-)
+from ..captions.formats import parse_vtt, render_json, render_srt, render_text, render_vtt
 from ..fsutil import commit, no_space_is_resource_error, temp_path_for, write_text
 from ..transcribe.model import Transcript
 from .layout import TRANSCRIPT_FILES, TRANSCRIPT_STATE_FILE

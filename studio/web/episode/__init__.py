@@ -3,8 +3,8 @@ waveform player, the loudness report, the transcript as cues beside the player (
 clips and the highlights, and the approval (studio.workspace.approval).
 
 Views only parse the request and call the library (studio.review: page, edits, loudness_report, peaks) or
-enqueue a job (studio.jobs); they hold no logic of their own. htmx requests get a fragment; the same forms work without JavaScript (a redirect
-back to the page, the message flashed). Every route is for producers; every POST carries the CSRF token.
+enqueue a job (studio.jobs); they hold no logic of their own. htmx requests get a fragment; the same forms
+work without JavaScript (a redirect back to the page, the message flashed). Every route is for producers; every POST carries the CSRF token.
 """
 
 from __future__ import annotations
@@ -12,18 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from ...captions import Cue
