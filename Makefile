@@ -20,7 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
 
-# The benchmarks of the README's performance section (slow: about an hour in all; bench-e2e runs a 60-minute session).
+# The benchmarks of docs/performance.md (slow: about an hour in all; bench-e2e runs a 60-minute session).
 bench: $(STAMP)
 	$(VENV)/bin/pip install --quiet -e '.[bench]'
 	$(VENV)/bin/python scripts/bench-transcribe

@@ -4,8 +4,8 @@ A recording is decoded by ffmpeg (through studio.media.ffmpeg's runner) to 16 kH
 transcribed in windows of a few minutes cut at the quietest moment near each window's
 end, so memory stays bounded however long the recording is. In each window Silero VAD
 finds the speech, which is packed into chunks of up to 30 s and decoded with
-faster-whisper's batched pipeline (word timestamps, no temperature fallback), four chunks
-at a time with the glossary as prompt. A chunk shorter than 30 s is encoded
+faster-whisper's batched pipeline (word timestamps, no temperature fallback), two chunks
+at a time (two model replicas, one chunk each) with the glossary as prompt. A chunk shorter than 30 s is encoded
 with a few seconds of padding rather than up to 30 s. Chunks that loop are decoded again
 with timestamps; segments that look invented over noise or music are dropped and
 repeated-phrase loops within a speech span collapsed.

@@ -5,7 +5,7 @@
     episodes/<show>/<episode>/     one episode: the files of EpisodeFiles below
     .studio/                       the workspace's records: the episode index, users, audit log, jobs, uploads
     logs/                          deliveries to radio stations
-    <cache_dir>/                   what can be deleted and made again: models, publish caches, the site
+    <cache_dir>/                   what can be deleted and made again: publish caches, the site as last built
 
 What is published, and under which keys, is studio.publish.layout's.
 """
@@ -32,7 +32,6 @@ WEB_SECRET_FILE = f"{RECORDS_DIR}/web-secret"
 RADIO_DELIVERIES_FILE = "logs/radio-deliveries.jsonl"
 
 # In the cache folder (Settings.cache_dir)
-MODELS_DIR = "models"
 PUBLISH_HASHES_FILE = "publish-hashes.json"  # sha256 of each published source file, by size and mtime
 PUBLISH_PLAN_FILE = "publish-plan.json"  # the last publish plan and the fingerprint of its inputs
 PUBLISH_FEEDS_DIR = "publish-feeds"  # each show's feed as last rendered, and the key of its inputs
