@@ -103,7 +103,7 @@ def _parse_time(value: str) -> float:
     return round(hours * 3600 + minutes * 60 + seconds, 3)
 
 
-def parse_vtt(text: str, name: str = "transcript.vtt") -> list[Cue]:
+def parse_vtt(text: str, name: str = "VTT") -> list[Cue]:
     """Cues of a WebVTT file; also takes SRT-style commas, missing hours, stray blank lines."""
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     cues: list[Cue] = []

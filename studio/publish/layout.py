@@ -116,8 +116,9 @@ def artwork_key(show: Show) -> str:
 
 # -- the listener site (publish.site), beside the media --------------------------------------
 
-SITE_HOME_KEY = "index.html"
-SITE_SEARCH_KEY = "search/index.html"
+PAGE_FILE = "index.html"  # a folder's page: what `studio serve` answers for the folder
+SITE_HOME_KEY = PAGE_FILE
+SITE_SEARCH_KEY = f"search/{PAGE_FILE}"
 SITEMAP_KEY = "sitemap.xml"
 ROBOTS_KEY = "robots.txt"
 SITE_STATIC_DIR = "static"  # site.css, player.js, search.js; art/<show>.jpg thumbnails
@@ -135,11 +136,11 @@ def page_dir(show: str) -> str:
 
 def show_page_key(show: str, number: int = 1) -> str:
     """Page `number` of a show's episodes."""
-    return f"{page_dir(show)}/index.html" if number == 1 else f"{page_dir(show)}/page/{number}/index.html"
+    return f"{page_dir(show)}/{PAGE_FILE}" if number == 1 else f"{page_dir(show)}/page/{number}/{PAGE_FILE}"
 
 
 def episode_page_key(episode: Episode) -> str:
-    return f"{page_dir(episode.show)}/{episode.slug}/index.html"
+    return f"{page_dir(episode.show)}/{episode.slug}/{PAGE_FILE}"
 
 
 def embed_key(episode: Episode) -> str:
@@ -150,7 +151,7 @@ def embed_key(episode: Episode) -> str:
 def clip_keys(episode: Episode, number: int) -> tuple[str, str]:
     """A clip's captions (the transcript's cues in the clip) and its own page."""
     folder = f"{page_dir(episode.show)}/{episode.slug}"
-    return f"{folder}/clip-{number:02d}.vtt", f"{folder}/clip-{number:02d}/index.html"
+    return f"{folder}/clip-{number:02d}.vtt", f"{folder}/clip-{number:02d}/{PAGE_FILE}"
 
 
 def thumbnail_key(show: str) -> str:

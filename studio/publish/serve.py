@@ -46,7 +46,7 @@ from ..errors import BadInput
 from ..radio import RADIO_DIR, check_bearer, deliveries
 from ..workspace.config import Station
 from ..workspace.tree import Workspace
-from .layout import max_age, mime_type
+from .layout import PAGE_FILE, max_age, mime_type
 
 Stations = Callable[[], Iterable[Station]]
 
@@ -100,9 +100,9 @@ class StudioApp:
         if request.method not in ("GET", "HEAD"):
             return Response("method not allowed\n", status=405, headers={"Allow": "GET, HEAD"})
         if path == "" or path.endswith("/"):
-            path += "index.html"  # the listener site's pages
+            path += PAGE_FILE  # the listener site's pages
         elif (not any(p.startswith(".") for p in path.split("/")) and (self.folder / path).is_dir()
-              and (self.folder / path / "index.html").is_file()):
+              and (self.folder / path / PAGE_FILE).is_file()):
             return redirect(f"/{path}/", code=301)
         real = self.resolve(self.folder, path)
         private = [self.folder / RADIO_DIR] + ([self.radio_folder] if self.radio_folder else [])

@@ -40,6 +40,7 @@ from ...workspace.config import Show
 from ..collect import Asset, FeedEpisode
 from ..layout import (
     OPML_KEY,
+    PAGE_FILE,
     ROBOTS_KEY,
     SEARCH_INDEX_DIR,
     SITE_HOME_KEY,
@@ -116,7 +117,7 @@ class SiteBuilder:
         self.signatures = signatures or {}  # episode id -> its folder's signature (workspace.index)
 
     def absolute(self, key: str) -> str:
-        return f"{self.base_url}/{key}".removesuffix("index.html")
+        return f"{self.base_url}/{key}".removesuffix(PAGE_FILE)
 
     def render(self, key: str, template: str, lang: str, **context) -> None:
         depth = key.count("/")
@@ -137,7 +138,7 @@ class SiteBuilder:
                 self.pages[thumbnail_key(slug)] = thumbnail(asset.source)
         newest = sorted((i for items in self.items.values() for i in items),
                         key=lambda i: i.published.timestamp(), reverse=True)[:NEWEST_ON_INDEX]
-        self.render(SITE_HOME_KEY, "index.html", self.site_lang, newest=newest, thumbs=self.thumb_key,
+        self.render(SITE_HOME_KEY, "home.html", self.site_lang, newest=newest, thumbs=self.thumb_key,
                     opml=OPML_KEY)
         self.sitemap.append((SITE_HOME_KEY, newest[0].published.date().isoformat() if newest else ""))
         self.render(SITE_SEARCH_KEY, "search.html", self.site_lang, thumbs=self.thumb_key,
@@ -149,7 +150,7 @@ class SiteBuilder:
                 if key := self.episode_pages(show, item):
                     todo.append((show, item, key))
         self.render_episodes(todo)
-        self.pages[SITEMAP_KEY] = self.env.get_template("sitemap.xml").render(
+        self.pages[SITEMAP_KEY] = self.env.get_template("urlset.xml").render(
             entries=[(self.absolute(k), day) for k, day in self.sitemap]).encode()
         self.pages[ROBOTS_KEY] = (f"User-agent: *\nAllow: /\nDisallow: /{SEARCH_INDEX_DIR}/\n\n"
                                   f"Sitemap: {self.absolute(SITEMAP_KEY)}\n").encode()

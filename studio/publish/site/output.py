@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from ...errors import ProcessingError
 from ...fsutil import write_bytes
-from ..layout import SEARCH_INDEX_DIR, page_dir
+from ..layout import PAGE_FILE, SEARCH_INDEX_DIR, page_dir
 
 
 @dataclass
@@ -55,7 +55,7 @@ def write_site(pages: dict[str, bytes], out: Path, kept: set[str] = frozenset())
 def show_of(key: str, shows: Iterable[str]) -> str | None:
     """The show whose search index a changed site file belongs to (an episode page), else None."""
     parts = key.split("/")
-    if len(parts) == 3 and parts[2] == "index.html" and parts[1][:1].isdigit():
+    if len(parts) == 3 and parts[2] == PAGE_FILE and parts[1][:1].isdigit():
         return next((slug for slug in shows if page_dir(slug) == parts[0]), None)
     return None
 
@@ -78,7 +78,7 @@ def build_search_index(out: Path, show: str, pagefind: Sequence[str] = ()) -> No
     index = out / SEARCH_INDEX_DIR / show
     if index.exists():
         shutil.rmtree(index)
-    command = [*(pagefind or pagefind_command()), "--site", str(out), "--glob", f"{page_dir(show)}/[0-9]*/index.html",
+    command = [*(pagefind or pagefind_command()), "--site", str(out), "--glob", f"{page_dir(show)}/[0-9]*/{PAGE_FILE}",
                "--output-path", str(index)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
