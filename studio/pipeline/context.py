@@ -49,12 +49,11 @@ class EpisodeContext:
     ffmpeg: FFmpeg
     reporter: Reporter
     options: ProcessOptions = ProcessOptions()
-    report: EpisodeReport = None  # type: ignore[assignment]  # made from the episode's id when not given
-    _cues: list[Cue] | None = field(default=None, repr=False)
+    report: EpisodeReport = field(init=False)  # what this run did
+    _cues: list[Cue] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.report is None:
-            self.report = EpisodeReport(id=self.episode.id)
+        self.report = EpisodeReport(id=self.episode.id)
 
     @property
     def folder(self) -> Path:

@@ -32,7 +32,7 @@ from ..progress import Reporter
 from ..radio import radio_delivery
 from ..workspace import Workspace
 from ..workspace.approval import publishable
-from ..workspace.index import EpisodeRow
+from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import PUBLISH_FEEDS_DIR, PUBLISH_HASHES_FILE, PUBLISH_PLAN_FILE, SITE_DIR
 from .collect import Asset, FeedEpisode, artwork_asset, collect_show
 from .feeds import build_opml, render_feed
@@ -289,6 +289,9 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
     if broken := next((row for row in rows if row.broken), None):
         raise BadInput(broken.broken)  # what a feed or the radio manifest would say of it is unknown
     ready = publishable(rows, shows, reporter)  # four eyes where required
+    if outdated := [row.id for row in ready if episode_state(row) == "outdated"]:
+        reporter.info(f"{len(outdated)} episode(s) go out with files made before a setting changed ({outdated[0]}"
+                      + (", ..." if len(outdated) > 1 else "") + "): `studio process` brings them up to date")
     by_show: dict[str, list[EpisodeRow]] = defaultdict(list)
     for row in ready:
         by_show[row.show].append(row)

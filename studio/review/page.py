@@ -13,12 +13,10 @@ from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import EpisodeFiles
 from ..workspace.transcript import read_cues, vtt_sha256
 from . import loudness_report
-from .status import episode_status
 
 
 @dataclass
 class EpisodePage:
-    workspace: Workspace
     episode: Episode
     show: Show
     row: EpisodeRow
@@ -27,23 +25,20 @@ class EpisodePage:
     vtt_sha: str | None = None  # of transcript.vtt as shown: the `based_on` of a correction
 
     @property
-    def state(self) -> dict:
+    def record(self) -> dict:
+        """The episode's .studio/state.json: what each stage made."""
         return self.row.record
 
     @property
     def has_audio(self) -> bool:
-        return self.files.podcast.is_file() and "podcast" in self.state
-
-    def status(self, job_state: str = "") -> dict:
-        """The episode as `studio status --json` says it (`job_state`: that of its newest job)."""
-        return episode_status(self.workspace, self.row, job_state)
+        return self.files.podcast.is_file() and "podcast" in self.record
 
     def state_word(self, job_state: str = "") -> str:
         return episode_state(self.row, job_state)
 
     def loudness(self) -> dict | None:
         """The report's figures as processing measured them, against the show's targets (no ffmpeg)."""
-        before, after = loudness_report.known_figures(self.files, self.episode, self.state)
+        before, after = loudness_report.known_figures(self.files, self.episode, self.record)
         if after is None:
             return None
         return {"before": before, "after": after, "verdict": loudness_report.verdict(after, self.show.loudness),
@@ -51,7 +46,7 @@ class EpisodePage:
 
     def clips(self) -> list[dict]:
         """The highlights the clips are made from, each with its rendered clip files (when current)."""
-        rendered = {(round(c["start"], 3), round(c["end"], 3)): c for c in self.state.get("clips", [])}
+        rendered = {(round(c["start"], 3), round(c["end"], 3)): c for c in self.record.get("clips", [])}
         items = []
         cues = [(c.start, c.end, c.text) for c in self.cues]
         for index, highlight in enumerate(choose_highlights(self.episode, self.show, cues)):
@@ -69,7 +64,7 @@ def episode_page(workspace: Workspace, episode: Episode, cues: bool = True) -> E
     """The page's data for `episode` (read by the caller: a 404 is the caller's to give), its folder read
     now; `cues`: read the transcript too."""
     files = workspace.files(episode.id)
-    page = EpisodePage(workspace, episode, workspace.show(episode.show), workspace.index.read(episode.id), files)
+    page = EpisodePage(episode, workspace.show(episode.show), workspace.index.read(episode.id), files)
     if cues and files.vtt.is_file():
         page.cues, page.vtt_sha = read_cues(files.folder), vtt_sha256(files.folder)
     return page
