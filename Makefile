@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(VENV)/bin/pip install --quiet -e '.[bench]'
 	$(VENV)/bin/python scripts/bench-transcribe
 	$(VENV)/bin/python scripts/bench-wer
+	$(VENV)/bin/python scripts/bench-text
 	$(VENV)/bin/python scripts/bench-loudness
 	$(VENV)/bin/python scripts/bench-feed
 	$(VENV)/bin/python scripts/bench-clips

@@ -15,7 +15,7 @@ def corpus_pieces(count: int, seconds: float, folder: Path) -> list[Path]:
     """`count` WAV files of `seconds` each in `folder`: every corpus recording with a reference, joined in name
     order (16 kHz mono) and cut; the corpus is read where it is, never copied into the repository."""
     sys.path.insert(0, str(ROOT))
-    from studio.media.ffmpeg import find_ffmpeg
+    from studio.media.ffmpeg import find_ffmpeg, probe
 
     ffmpeg = find_ffmpeg().path
     sources = sorted(p for p in CORPUS.rglob("*.wav") if p.with_suffix(".txt").is_file())
@@ -28,6 +28,9 @@ def corpus_pieces(count: int, seconds: float, folder: Path) -> list[Path]:
     graph += "".join(f"[a{i}]" for i in range(len(sources))) + f"concat=n={len(sources)}:v=0:a=1[out]"
     subprocess.run([ffmpeg, "-v", "error", "-y", *[arg for p in sources for arg in ("-i", str(p))],
                     "-filter_complex", graph, "-map", "[out]", str(joined)], check=True)
+    total = probe(joined).duration
+    if count * seconds > total:
+        sys.exit(f"the corpus has {total:.0f} s of speech: fewer episodes, or shorter ones ({count} x {seconds:g} s)")
     pieces = []
     for i in range(count):
         piece = folder / f"sesi-{i + 1:02d}.wav"

@@ -19,8 +19,7 @@ from ...captions import Cue
 from ...errors import BadInput, StudioError
 from ...media.ffmpeg import find_ffmpeg
 from ...pipeline import CLIP_FORMATS
-from ...review import edits as episode_edit
-from ...review import loudness_report, peaks
+from ...review import edits, loudness_report, peaks
 from ...review.page import episode_page
 from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
 from ...workspace import Episode
@@ -225,7 +224,7 @@ def metadata(episode_id: str):
     episode = load_episode(episode_id)
     form = request.form
     try:
-        saved = episode_edit.update_metadata(workspace(), episode.id, episode_edit.Metadata(
+        saved = edits.update_metadata(workspace(), episode.id, edits.Metadata(
             title=form.get("title", ""), description=form.get("description", ""), source=form.get("source", ""),
             air_from=form.get("air_from", ""), air_until=form.get("air_until", "")))
     except StudioError as exc:
@@ -280,8 +279,8 @@ def save_cue(episode_id: str, index: int):
     episode = load_episode(episode_id)
     folder = workspace().episode_dir(episode.id)
     try:
-        edit = episode_edit.CueEdit(request.form.get("text", ""), _float("start"), _float("end"))
-        saved = episode_edit.save_cue_edits(folder, {index: edit}, request.form.get("based_on") or None,
+        edit = edits.CueEdit(request.form.get("text", ""), _float("start"), _float("end"))
+        saved = edits.save_cue_edits(folder, {index: edit}, request.form.get("based_on") or None,
                                             episode.duration)
     except StudioError as exc:
         if not _is_htmx():
@@ -349,7 +348,7 @@ def job_status(episode_id: str, job_id: str):
 def remove_highlight(episode_id: str, index: int):
     episode = load_episode(episode_id)
     try:
-        saved = episode_edit.remove_highlight(workspace(), episode.id, index)
+        saved = edits.remove_highlight(workspace(), episode.id, index)
     except StudioError as exc:
         if _is_htmx():
             return render_template("episode/_clips.html", episode=episode, clips=_clips(episode), error=_message(exc))
