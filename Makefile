@@ -30,7 +30,7 @@ test: $(STAMP)
 
 # The benchmarks of the README's performance section (slow: about an hour in all; bench-e2e runs a 60-minute session).
 bench: $(STAMP)
-	$(VENV)/bin/pip install --quiet --require-hashes -r $(BENCH_LOCK)
+	$(VENV)/bin/pip install --quiet --require-hashes --no-build-isolation -r $(BENCH_LOCK)
 	$(VENV)/bin/python scripts/bench-transcribe
 	$(VENV)/bin/python scripts/bench-wer
 	$(VENV)/bin/python scripts/bench-loudness
