@@ -3,7 +3,8 @@
 # The set-up installs the exact versions (and sha256 of every file) in requirements.lock, then Studio
 # itself without dependencies; it is redone when the lock or pyproject.toml changes. The locked setuptools
 # goes first (hash-checked: the lock is a constraint there), so that what is built from source (feedgen's
-# sdist, Studio) is built with it rather than with an unchecked one fetched for the build.
+# sdist, Studio) is built with it rather than with an unchecked one fetched for the build. `pip check` then
+# fails the set-up when pyproject.toml asks for something the lock lacks (run `make lock`).
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -20,6 +21,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -c $(LOCK) setuptools
 	$(VENV)/bin/pip install --quiet --require-hashes --no-build-isolation -r $(LOCK)
 	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
+	$(VENV)/bin/pip check
 	touch $(STAMP)
 
 run: $(STAMP)
