@@ -86,6 +86,8 @@ def test_the_index_file_is_a_cache_rebuilt_when_missing_or_broken(workspace):
     for name in ("index.sqlite3-wal", "index.sqlite3-shm"):
         (path.parent / name).unlink(missing_ok=True)
     assert [r.title for r in EpisodeIndex(workspace).rows()] == ["TPS", "DPT"]
+    with sqlite3.connect(path) as db:  # made anew
+        assert db.execute("SELECT count(*) FROM episodes").fetchone() == (2,)
 
 
 def test_a_stale_row_in_the_file_is_read_again_from_the_folder(workspace):

@@ -135,7 +135,8 @@ def read_row(workspace: Workspace, episode_id: str, signature: Signature | None 
     approved = bool(approval.get("approved_by")) and approval.get("sha256") == episode.sha256
     return EpisodeRow(id=episode_id, show=show, title=episode.title, date=episode.recorded_on or slug[:10],
                       signature=signature, duration=episode.duration, sha256=episode.sha256,
-                      episode=asdict(episode), record=state, rendered=rendered, uploaded_by=str(approval.get("uploaded_by", "")),
+                      episode=asdict(episode), record=state, rendered=rendered,
+                      uploaded_by=str(approval.get("uploaded_by", "")),
                       approved_by=str(approval.get("approved_by", "")) if approved else "",
                       approved_at=str(approval.get("approved_at", "")) if approved else "")
 
@@ -173,20 +174,31 @@ class EpisodeIndex:
     # -- the file ------------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection | None:
-        if self._db is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.executescript(SCHEMA)
-                version = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
-                if version is None or version[0] != str(INDEX_VERSION):
-                    db.executescript("DELETE FROM episodes; DELETE FROM meta;")
-                    db.execute("INSERT INTO meta VALUES ('version', ?)", (str(INDEX_VERSION),))
-            except (OSError, sqlite3.Error):
-                return None  # a read-only or broken file: the index works from memory
-            self._db = db
-        return self._db
+        """The index file, made when missing and made anew when it is not a database or of another version;
+        None when it cannot be written (a read-only workspace: the index works from memory)."""
+        with self._lock:
+            for attempt in range(2):
+                if self._db is not None:
+                    break
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.executescript(SCHEMA)
+                    version = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+                    if version is None or version[0] != str(INDEX_VERSION):
+                        db.executescript("DELETE FROM episodes; DELETE FROM meta;")
+                        db.execute("INSERT INTO meta VALUES ('version', ?)", (str(INDEX_VERSION),))
+                    self._db = db
+                except sqlite3.DatabaseError:
+                    if attempt:
+                        return None
+                    for suffix in ("", "-wal", "-shm"):  # not a database: it is only a cache, so start again
+                        with contextlib.suppress(OSError):
+                            os.unlink(f"{self.path}{suffix}")
+                except (OSError, sqlite3.Error):
+                    return None
+            return self._db
 
     def _load(self) -> dict[str, EpisodeRow]:
         """The rows saved in the file (none when it is missing or unreadable)."""
@@ -202,10 +214,9 @@ class EpisodeIndex:
         return rows
 
     def _save(self, changed: dict[str, EpisodeRow], removed: set[str]) -> None:
-        db = self._connect()
-        if db is None or not (changed or removed):
+        if not (changed or removed) or (db := self._connect()) is None:
             return
-        with contextlib.suppress(sqlite3.Error):  # only a warm start is lost
+        with self._lock, contextlib.suppress(sqlite3.Error):  # one writer on the connection; only a warm start is lost
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany("INSERT OR REPLACE INTO episodes VALUES (?, ?)",
