@@ -1,7 +1,9 @@
-"""An episode folder's bookkeeping: the state file and the episode lock.
+"""An episode folder's bookkeeping: the state file, the keys of what the stages make, and the episode lock.
 
-`.studio/state.json` records what each stage made and from what (its key); `.studio/lock` keeps two
-processes from working on one episode at the same time. The files' names are workspace.layout's.
+`.studio/state.json` records what each stage made and from what (its key: stage_key of everything its
+bytes depend on; rendition_keys says what the renditions depend on, so that the pipeline that makes them
+and the index that tells whether they are current agree); `.studio/lock` keeps two processes from working
+on one episode at the same time. The files' names are workspace.layout's.
 """
 
 from __future__ import annotations
