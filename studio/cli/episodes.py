@@ -22,7 +22,7 @@ from .base import App, cli, emit_json, json_option
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path, readable=False))  # ingest says why a file is refused
 @click.option("--show", "show_slug", required=True, help="Show the episode belongs to.")
 @click.option("--title", default="", help="Episode title (default: from the file name).")
 @click.option("--description", default="", help="Episode description (feed and tags).")

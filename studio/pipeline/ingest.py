@@ -74,6 +74,16 @@ def _too_long(path: Path, max_hours: float, duration: float | None = None) -> Re
                             f"(max_duration_hours in studio.toml)")
 
 
+def _sha256_of_input(path: Path) -> str:
+    """The input's sha256 ("" when it is no file: check_recording says why); BadInput when it cannot be read."""
+    if not path.is_file():
+        return ""
+    try:
+        return sha256_file(path)
+    except PermissionError:
+        raise BadInput(f"{path}: cannot read it (permission denied)") from None
+
+
 def check_recording(ffmpeg: FFmpeg, path: Path, reporter: Reporter | None = None,
                     max_hours: float = 6.0) -> audio.Analysis:
     """Reject anything that is not a usable recording; return its loudness analysis.
@@ -127,7 +137,7 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
     air_until = parse_time(request.air_until, "--air-until") if request.air_until else ""
     check_air_window(air_from, air_until)
     source = Path(request.file)
-    sha256 = sha256_file(source) if source.is_file() else ""
+    sha256 = _sha256_of_input(source)
     if sha256 and (existing := workspace.index.find_by_sha256(sha256)):
         return IngestResult(existing, created=False)
     analysis = check_recording(ffmpeg, source, reporter, max_hours)
