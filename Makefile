@@ -1,5 +1,5 @@
 # `make run`: set up .venv and run the main job on the bundled samples.
-# `make test`: set up .venv and run the test suite.
+# `make test`: set up .venv and run the test suite (and name its 20 slowest tests).
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(VENV)/bin/studio run
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q --durations=20
 
 # The benchmarks of the README's performance section (slow: about an hour in all; bench-e2e runs a 60-minute session).
 bench: $(STAMP)
