@@ -1,5 +1,5 @@
 # `make run`: set up .venv and run the main job on the bundled samples.
-# `make test`: set up .venv and run the test suite.
+# `make test`: set up .venv and run the test suite (and name its 20 slowest tests).
 # The set-up installs the exact versions (and sha256 of every file) in requirements.lock, then Studio
 # itself without dependencies; it is redone when the lock or pyproject.toml changes. The locked setuptools
 # goes first (hash-checked: the lock is a constraint there), so that what is built from source (feedgen's
@@ -28,7 +28,7 @@ run: $(STAMP)
 	$(VENV)/bin/studio run
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q --durations=20
 
 # The benchmarks of docs/performance.md (slow: about an hour in all; bench-e2e runs a 60-minute session).
 bench: $(STAMP)

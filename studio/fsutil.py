@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from .errors import ResourceError
 
@@ -42,6 +42,12 @@ def no_space_is_resource_error(folder: Path) -> Iterator[None]:
         raise
 
 
+def open_for_writing(path: Path) -> BinaryIO:
+    """`path`, created or emptied, open for writing bytes: every file this module fills is opened here
+    (the one place a test puts a full disk in without mounting one)."""
+    return open(path, "wb")
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -53,7 +59,7 @@ def sha256_file(path: Path) -> str:
 def copy_with_sha256(source: Path, target: Path) -> str:
     """Copy `source` to `target` and return the sha256 of the bytes copied."""
     digest = hashlib.sha256()
-    with no_space_is_resource_error(target.parent), open(source, "rb") as src, open(target, "wb") as dst:
+    with no_space_is_resource_error(target.parent), open(source, "rb") as src, open_for_writing(target) as dst:
         while block := src.read(CHUNK):
             digest.update(block)
             dst.write(block)
@@ -122,8 +128,8 @@ def atomic_path(final: Path, durable: bool = True) -> Iterator[Path]:
 def write_bytes(final: Path, data: bytes, durable: bool = True) -> None:
     """`data` under `final`, atomically; `durable=False` skips the fsyncs (derived files that are cheap to
     make again, written by the thousand: a page of the site's build folder)."""
-    with atomic_path(final, durable) as temp:
-        temp.write_bytes(data)
+    with atomic_path(final, durable) as temp, open_for_writing(temp) as f:
+        f.write(data)
 
 
 def write_text(final: Path, text: str) -> None:

@@ -75,7 +75,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 20.0) -> None:
+def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 60.0) -> None:
+    """Wait until something listens on `port` (a safety deadline for a loaded machine, not a claim about speed)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -95,6 +96,17 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def realtime_ffmpeg(folder: Path) -> Path:
+    """A wrapper of the real ffmpeg that reads its input no faster than it plays (-re): rendering a 60 s
+    recording takes a minute on any machine, so a test can stop it midway without racing it."""
+    from studio.media.ffmpeg import find_ffmpeg
+
+    wrapper = folder / "ffmpeg-realtime"
+    wrapper.write_text(f'#!/bin/sh\nexec "{find_ffmpeg().path}" -re "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -6,7 +6,6 @@ import fcntl
 import io
 import json
 import os
-import re
 import select
 import struct
 import termios
@@ -20,7 +19,7 @@ from conftest import need_shared
 from PIL import Image
 
 from studio.cli import cli
-from studio.progress import SHOW_AFTER_S, Reporter
+from studio.progress import Reporter
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -157,24 +156,46 @@ def test_doctor_fails_on_a_broken_ffmpeg(tmp_path, monkeypatch):
 
 # -- progress -------------------------------------------------------------------
 
+class FakeClock:
+    """A clock the test moves by hand: how long a stage took is what the test says, on any machine."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def wait_until(condition, what: str, within: float = 30.0) -> None:
+    """Poll `condition` (a safety deadline, not a claim about speed)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.01)
+
+
 def test_progress_without_a_terminal_is_a_line_when_a_stage_starts_and_ends():
     log = io.StringIO()  # not a terminal, like a cron log or CI
-    reporter = Reporter(stream=log)
-    with reporter.bar("kpu/x: checking", 10.0) as update:
+    with Reporter(stream=log, show_after=3600).bar("kpu/x: checking", 10.0) as update:
         update(10.0)
     assert log.getvalue() == ""  # over before it would be announced: a refused input keeps its one line
+    clock = FakeClock()
+    reporter = Reporter(stream=log, clock=clock, show_after=0.01)
     with reporter.bar("kpu/x: rendering podcast", 10.0) as update:
-        time.sleep(SHOW_AFTER_S + 0.3)  # no update meanwhile, as when ffmpeg hangs: still announced
+        # no update meanwhile, as when ffmpeg hangs: still announced (by the reporter's timer thread)
+        wait_until(lambda: "started" in log.getvalue(), "the rendering stage announced")
+        clock.now += 2.3
         update(10.0)
     with pytest.raises(KeyboardInterrupt), reporter.bar("kpu/x: transcribing", 10.0):
-        time.sleep(SHOW_AFTER_S + 0.3)
+        wait_until(lambda: "transcribing: started" in log.getvalue(), "the transcribing stage announced")
+        clock.now += 12.3
         raise KeyboardInterrupt
-    lines = log.getvalue().splitlines()
-    assert lines[0] == "kpu/x: rendering podcast: started"
-    assert re.fullmatch(r"kpu/x: rendering podcast: done in 2\.\d s", lines[1]), lines
-    assert lines[2] == "kpu/x: transcribing: started"
-    assert re.fullmatch(r"kpu/x: transcribing: stopped after 2\.\d s", lines[3]), lines
-    assert len(lines) == 4
+    assert log.getvalue().splitlines() == [
+        "kpu/x: rendering podcast: started",
+        "kpu/x: rendering podcast: done in 2.3 s",
+        "kpu/x: transcribing: started",
+        "kpu/x: transcribing: stopped after 12.3 s",
+    ]
 
 
 def test_process_progress_in_a_log_and_with_q(tmp_path):
@@ -197,12 +218,11 @@ def test_progress_on_a_terminal_is_a_bar_shown_only_for_long_work():
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
     try:
         with open(secondary, "w", closefd=False) as terminal:
-            reporter = Reporter(stream=terminal)
-            with reporter.bar("kpu/x: short", 10.0) as update:
+            with Reporter(stream=terminal, show_after=3600).bar("kpu/x: short", 10.0) as update:
                 update(10.0)
-            with reporter.bar("kpu/x: rendering", 10.0) as update:
+            with Reporter(stream=terminal, show_after=0.05).bar("kpu/x: rendering", 10.0) as update:
                 update(2.0)
-                time.sleep(SHOW_AFTER_S + 0.2)
+                time.sleep(0.1)  # the work has now taken longer than show_after (a sleep never ends early)
                 update(10.0)
         output = b""
         while select.select([primary], [], [], 0.5)[0]:

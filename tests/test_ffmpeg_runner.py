@@ -33,7 +33,8 @@ def hanging_ffmpeg(tmp_path: Path, when: str = "") -> Path:
     return wrapper
 
 
-def gone(pid: int, within: float = 5.0) -> bool:
+def gone(pid: int, within: float = 20.0) -> bool:
+    """Whether process `pid` has ended, waiting up to `within` seconds (a safety net, not a claim about speed)."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
@@ -48,11 +49,10 @@ def gone(pid: int, within: float = 5.0) -> bool:
 
 def test_a_hung_ffmpeg_is_stopped_with_one_line(tmp_path):
     ffmpeg = FFmpeg(str(hanging_ffmpeg(tmp_path)), "test", stall_timeout=1.0)
-    started = time.monotonic()
     with pytest.raises(ProcessingError, match=r"^ffmpeg made no progress on in\.wav for \d+ s") as error:
-        run_ffmpeg(ffmpeg, ["-i", "in.wav", "-f", "null", "-"])
-    assert time.monotonic() - started < 10
+        run_ffmpeg(ffmpeg, ["-i", "in.wav", "-f", "null", "-"])  # the wrapper would hang for an hour
     assert "\n" not in str(error.value)
+    assert "(ffmpeg_stall_timeout in studio.toml is 1 s)" in str(error.value)
     assert gone(int((tmp_path / "hung.pid").read_text()))
 
 
@@ -89,7 +89,7 @@ def test_ffmpeg_dies_with_a_killed_parent(tmp_path):
         time.sleep(0.05)
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()
-    assert gone(int(pid_file.read_text()), within=2.0), "ffmpeg outlived its SIGKILLed parent"
+    assert gone(int(pid_file.read_text())), "ffmpeg outlived its SIGKILLed parent"
 
 
 def test_cli_stops_a_hung_ingest_and_releases_everything(tmp_path, workspace, monkeypatch):

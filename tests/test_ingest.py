@@ -269,6 +269,28 @@ def refuse(ws: Path, *args) -> str:
     return lines[0]
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def refuse_in_a_process(ws: Path, *args, prefix: list[str] = (), env: dict | None = None) -> str:
+    """Like refuse(), through a real `studio` process (so a hang shows as a timeout: a safety net, not a
+    claim about speed); the one error line."""
+    import subprocess
+    import sys
+
+    tree = g.file_tree(ws)
+    env = {**os.environ, **(env or {}),
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([*prefix, sys.executable, "-m", "studio", "--workspace", str(ws), "ingest",
+                             *map(str, args)], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert g.file_tree(ws) == tree, "a refused ingest changed the workspace"
+    return lines[0]
+
+
 @pytest.mark.parametrize("name", REFUSED)
 def test_refuses_bad_input(ws: Path, src: Path, name: str) -> None:
     source = REFUSED[name](src / name)
@@ -304,40 +326,36 @@ def test_refuses_a_folder(ws: Path, src: Path) -> None:
 
 
 def test_unreadable_file(ws: Path, src: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads every file")
+    """One line and exit 2, as every refusal (click's own readability check used to answer in four lines)."""
     source = g.encode(SPEECH, src / "locked.wav", *g.FORMATS["wav"])
     source.chmod(0)
-    refuse(ws, source, "--show", "kpu")
+    # Root reads every file: as root, `studio` runs without the capabilities that let it (setpriv, util-linux).
+    without_root_reads = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    message = refuse_in_a_process(ws, source, "--show", "kpu", prefix=without_root_reads)
+    assert source.name in message and "permission denied" in message
 
 
 # -- bad input that once kept ingest busy, crashed it or leaked into metadata --------
 
-def studio_process(ws: Path, *args, timeout: float = 60) -> tuple:
-    """`studio` in a child process (so a hang shows as a timeout); (result, seconds taken)."""
-    import subprocess
-    import sys
-    import time
+def watched_ffmpeg(folder: Path) -> Path:
+    """A wrapper of the real ffmpeg that notes each run in `folder`/started when it starts and in
+    `folder`/ended when it ends (a run killed midway never ends): what ingest decoded, on any machine."""
+    from studio.media.ffmpeg import find_ffmpeg
 
-    repo = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")])}
-    started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "studio", "--workspace", str(ws), *map(str, args)],
-                            capture_output=True, text=True, env=env, timeout=timeout)
-    return result, time.monotonic() - started
+    folder.mkdir()
+    wrapper = folder / "ffmpeg"
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{folder}/started"\n"{find_ffmpeg().path}" "$@"\nstatus=$?\n'
+                       f'echo "$*" >> "{folder}/ended"\nexit $status\n')
+    wrapper.chmod(0o755)
+    return wrapper
 
 
-def refuse_quickly(ws: Path, *args, within: float = 20.0) -> str:
-    """Like refuse(), through a real `studio` process that must answer within `within` seconds."""
-    tree = g.file_tree(ws)
-    result, seconds = studio_process(ws, "ingest", *args, timeout=within * 3)
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert seconds < within, f"took {seconds:.1f} s"
-    assert g.file_tree(ws) == tree, "a refused ingest changed the workspace"
-    return lines[0]
+def ffmpeg_runs(wrapper: Path) -> tuple[list[str], list[str]]:
+    """The runs of a watched_ffmpeg: (started, ended), the arguments of each."""
+    def lines(name: str) -> list[str]:
+        path = wrapper.parent / name
+        return path.read_text().splitlines() if path.exists() else []
+    return lines("started"), lines("ended")
 
 
 def _speech_then_silence(path: Path, silence_s: float, piped: bool = False) -> Path:
@@ -365,21 +383,30 @@ def _set_max_hours(ws: Path, hours: float) -> None:
     save_settings(path, with_changes(load_settings(path), max_duration_hours=hours))
 
 
-def test_refuses_a_recording_declared_longer_than_the_maximum(ws: Path, src: Path) -> None:
+# How long these refusals take is scripts/bench-loudness's (--refusals); here, what ingest decoded to make them.
+
+def test_refuses_a_recording_declared_longer_than_the_maximum(ws: Path, src: Path, tmp_path: Path) -> None:
     source = _speech_then_silence(src / "sesi-dengan-10-jam-hening.flac", 36000)  # declares 36,016 s
-    message = refuse_quickly(ws, source, "--show", "kpu", within=10)
+    ffmpeg = watched_ffmpeg(tmp_path / "ffmpeg")
+    message = refuse_in_a_process(ws, source, "--show", "kpu", env={"STUDIO_FFMPEG": str(ffmpeg)})
     assert source.name in message and "6 h" in message and "max_duration_hours" in message
+    assert ffmpeg_runs(ffmpeg) == ([], []), "refused from its header, yet decoded"
 
 
-def test_stops_decoding_a_recording_without_a_declared_duration_at_the_maximum(ws: Path, src: Path) -> None:
+def test_stops_decoding_a_recording_without_a_declared_duration_at_the_maximum(ws: Path, src: Path,
+                                                                                tmp_path: Path) -> None:
     # Written to a pipe, a FLAC's header cannot say how long it is: only decoding tells.
     source = _speech_then_silence(src / "tanpa-durasi.flac", 3600, piped=True)
     from studio.media.ffmpeg import probe
 
     assert probe(source).duration == 0
-    _set_max_hours(ws, 0.02)  # 72 s: an hour of decoding would take far longer than allowed here
-    message = refuse_quickly(ws, source, "--show", "kpu", within=15)
+    _set_max_hours(ws, 0.02)  # 72 s of the 3,616
+    ffmpeg = watched_ffmpeg(tmp_path / "ffmpeg")
+    message = refuse_in_a_process(ws, source, "--show", "kpu", env={"STUDIO_FFMPEG": str(ffmpeg)})
     assert source.name in message and "0.02 h" in message and "max_duration_hours" in message
+    started, ended = ffmpeg_runs(ffmpeg)
+    assert len(started) == 1 and source.name in started[0], started  # the one decode: ingest's analysis
+    assert ended == [], "the decode ran to the end of the hour instead of stopping at the maximum"
 
 
 def test_max_duration_is_a_setting(ws: Path, src: Path) -> None:
@@ -407,11 +434,13 @@ def _patched_wav(path: Path, field_offset: int, fmt: str, value: int) -> Path:
     ("rate-2-ghz.wav", 4, "<I", 2_000_000_000, "sample rate"),
     ("bits-0.wav", 14, "<H", 0, "sample format"),
 ])
-def test_refuses_an_implausible_wav_header_quickly(ws: Path, src: Path, name: str, field_offset: int, fmt: str,
-                                                   value: int, words: str) -> None:
+def test_refuses_an_implausible_wav_header_before_decoding(ws: Path, src: Path, tmp_path: Path, name: str,
+                                                           field_offset: int, fmt: str, value: int, words: str) -> None:
     source = _patched_wav(src / name, field_offset, fmt, value)
-    message = refuse_quickly(ws, source, "--show", "kpu", within=10)
+    ffmpeg = watched_ffmpeg(tmp_path / "ffmpeg")
+    message = refuse_in_a_process(ws, source, "--show", "kpu", env={"STUDIO_FFMPEG": str(ffmpeg)})
     assert name in message and words in message
+    assert ffmpeg_runs(ffmpeg) == ([], []), "refused from its header, yet decoded"  # 1 Hz: days to decode
 
 
 def test_control_characters_never_reach_the_metadata(ws: Path, src: Path) -> None:
@@ -433,22 +462,77 @@ def test_control_characters_never_reach_the_metadata(ws: Path, src: Path) -> Non
 
 
 # -- a full disk ----------------------------------------------------------------------
+#
+# Each test runs twice: on a real 2 MB tmpfs where this machine lets us mount one (root with
+# CAP_SYS_ADMIN; else that run is a skip), and always on a stand-in that needs no mount: from
+# `disk.fill()` on, every file Studio fills through studio.fsutil (open_for_writing) is the kernel's
+# always-full /dev/full, and ffmpeg writes its outputs (Studio's hidden temporaries) there too, through
+# a wrapper. Writes then fail with the kernel's own ENOSPC, as on a full disk.
 
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    """A 2 MB tmpfs, or a skip when this machine does not allow mounting one (not root, no CAP_SYS_ADMIN)."""
+class SmallDisk:
+    def __init__(self, root: Path, monkeypatch=None, tmp_path: Path | None = None):
+        self.root, self._monkeypatch, self._tmp_path = root, monkeypatch, tmp_path
+
+    @property
+    def stand_in(self) -> bool:
+        return self._monkeypatch is not None
+
+    def fill(self) -> None:
+        """From here on, the disk has no room for what the test writes next."""
+        if self.stand_in:
+            self._monkeypatch.setattr("studio.fsutil.open_for_writing", lambda path: open("/dev/full", "wb"))
+            self._monkeypatch.setenv("STUDIO_FFMPEG", str(_ffmpeg_writing_to_dev_full(self._tmp_path)))
+            return
+        with open(self.root / "filler", "wb", buffering=0) as f, contextlib.suppress(OSError):
+            while True:
+                f.write(b"\0" * 65536)
+
+    def too_small(self) -> None:
+        """From here on, the disk has no room for a recording or a rendition (2 MB): a tmpfs is that already."""
+        if self.stand_in:
+            self.fill()
+
+
+def _ffmpeg_writing_to_dev_full(folder: Path) -> Path:
+    """The real ffmpeg, each output that is one of Studio's temporaries (.name.XXXX.tmp.ext) replaced by a link
+    to /dev/full with the same suffix (ffmpeg picks the format by it)."""
+    from studio.media.ffmpeg import find_ffmpeg
+
+    wrapper = folder / "ffmpeg-full-disk"
+    link = f'"{folder}/full.${{arg##*.}}"'
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "for arg; do\n"
+        "    shift\n"
+        f'    case "$arg" in */.*.tmp.*) ln -sf /dev/full {link}; arg={link};; esac\n'
+        '    set -- "$@" "$arg"\n'
+        "done\n"
+        f'exec "{find_ffmpeg().path}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+@pytest.fixture(params=["tmpfs", "stand-in"])
+def small_disk(request, tmp_path: Path, monkeypatch):
+    """A 2 MB tmpfs (a skip where this machine does not allow mounting one), or the stand-in (always)."""
     import subprocess
 
+    if request.param == "stand-in":
+        root = tmp_path / "small-disk"
+        root.mkdir()
+        yield SmallDisk(root, monkeypatch, tmp_path)
+        return
     if not shutil.which("mount"):
-        pytest.skip("cannot mount a tmpfs here: no mount command")
+        pytest.skip("cannot mount a tmpfs here: no mount command (the stand-in runs instead)")
     mount_point = tmp_path / "small-disk"
     mount_point.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
                              capture_output=True, text=True)
     if mounted.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or 'mount failed'}")
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or 'mount failed'} (the stand-in runs "
+                    "instead)")
     try:
-        yield mount_point
+        yield SmallDisk(mount_point)
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
@@ -463,23 +547,25 @@ def _full_disk_error(result, episode_id: str = "") -> str:
     return lines[0]
 
 
-def test_full_disk_during_ingest(small_disk: Path, src: Path) -> None:
-    ws = small_disk / "ws"
+def test_full_disk_during_ingest(small_disk: SmallDisk, src: Path) -> None:
+    ws = small_disk.root / "ws"
     assert studio(ws, "init", ws).exit_code == 0
     assert studio(ws, "show", "add", "kpu", "--title", "KPU").exit_code == 0
     source = g.encode(g.stereo(g.concat(SPEECH, SPEECH, SPEECH)), src / "besar.wav", *g.FORMATS["wav"])  # 3.5 MB
+    small_disk.too_small()
     message = _full_disk_error(studio(ws, "ingest", source, "--show", "kpu"))
     assert message == f"error: no space left on {ws.resolve() / 'episodes' / 'kpu'}"
     assert source.name not in message  # never blamed on the recording
     assert not [p for p in (ws / "episodes").rglob("*") if p.is_file()]  # nothing half-made left behind
 
 
-def test_full_disk_while_rendering(small_disk: Path, src: Path) -> None:
-    ws = small_disk / "ws"
+def test_full_disk_while_rendering(small_disk: SmallDisk, src: Path) -> None:
+    ws = small_disk.root / "ws"
     assert studio(ws, "init", ws).exit_code == 0
     assert studio(ws, "show", "add", "kpu", "--title", "KPU").exit_code == 0
     source = g.encode(g.concat(SPEECH, SPEECH[: 2 * g.RATE]), src / "sesi.wav", *g.FORMATS["wav"], rate=44100)
     data = ingest_ok(ws, source)  # 0.7 MB; its 48 kHz 24-bit stereo broadcast rendition would need 2.3 MB
+    small_disk.too_small()
     result = studio(ws, "process", data["id"], "--no-transcribe", "--no-clips")
     message = _full_disk_error(result, data["id"])
     assert str(ws.resolve() / "episodes") in message
@@ -487,16 +573,13 @@ def test_full_disk_while_rendering(small_disk: Path, src: Path) -> None:
     assert not [p.name for p in folder.rglob("*.tmp*")]
 
 
-def test_full_disk_while_writing_state(small_disk: Path) -> None:
+def test_full_disk_while_writing_state(small_disk: SmallDisk) -> None:
     from studio.errors import ResourceError
     from studio.workspace.state import load_state, save_state
 
-    folder = small_disk / "episode"
+    folder = small_disk.root / "episode"
     save_state(folder, {"podcast": {"key": "a"}})
-    filler = small_disk / "filler"
-    with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
-        while True:
-            f.write(b"\0" * 65536)
+    small_disk.fill()
     with pytest.raises(ResourceError, match=rf"^no space left on {re.escape(str(folder / '.studio'))}$"):
         save_state(folder, {"podcast": {"key": "a" * 100_000}})
     assert load_state(folder) == {"podcast": {"key": "a"}}

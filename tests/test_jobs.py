@@ -12,6 +12,7 @@ from pathlib import Path
 
 import audiogen as g
 import pytest
+from conftest import realtime_ffmpeg
 
 from studio.jobs import Job, open_queue, start_local_workers
 from studio.jobs.local import LocalQueue, work
@@ -120,14 +121,16 @@ def test_workers_run_stages_like_the_cli(workspace, tmp_path):
     assert state["podcast"]["key"] == ref_state["podcast"]["key"]
 
 
-def test_a_worker_stopped_mid_job_leaves_it_queued(workspace, tmp_path):
+def test_a_worker_stopped_mid_job_leaves_it_queued(workspace, tmp_path, monkeypatch):
     """Progress is written back while a job runs; SIGTERM then: the job goes back to the queue and the next
     worker finishes it."""
     a = add_episode(workspace, tmp_path, "panjang", seconds=60.0)
     queue = LocalQueue(workspace)
     job = queue.enqueue("renditions", a)
+    monkeypatch.setenv("STUDIO_FFMPEG", str(realtime_ffmpeg(tmp_path)))  # the worker's render takes a minute
     workers = start_local_workers(workspace, count=1)
-    deadline = time.monotonic() + 60
+    monkeypatch.delenv("STUDIO_FFMPEG")  # (the worker in this process, below, renders at full speed)
+    deadline = time.monotonic() + 60  # a safety net, not a claim about speed
     while not queue.get(job.id).progress and time.monotonic() < deadline:  # progress is written back
         time.sleep(0.05)
     running = queue.get(job.id)

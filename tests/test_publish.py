@@ -26,7 +26,7 @@ from studio.errors import BadInput, ProcessingError
 from studio.publish import layout
 from studio.publish.targets import MULTIPART_THRESHOLD
 from studio.workspace.config import save_settings
-from studio.workspace.layout import PUBLISH_PLAN_FILE
+from studio.workspace.layout import PUBLISH_JOURNAL_DIR, PUBLISH_PLAN_FILE
 from studio.workspace.shows import add_show
 from studio.workspace.tree import Workspace
 
@@ -390,11 +390,15 @@ def test_s3_publish_killed_midway_does_not_upload_again_what_it_finished(full: W
         def listed() -> set[str]:
             return {o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])}
 
-        deadline = time.monotonic() + 30
-        while not finished <= listed():
+        def journaled() -> set[str]:  # the uploads the publish has seen finish (its journal, one JSON line each)
+            lines = [line for path in (full.cache_dir / PUBLISH_JOURNAL_DIR).glob("*.jsonl")
+                     for line in path.read_text(encoding="utf-8").splitlines()]
+            return {f"pub/{json.loads(line)['key']}" for line in lines if line.endswith("}")}
+
+        deadline = time.monotonic() + 60  # a safety net, not a claim about speed
+        while not (finished <= listed() and finished <= journaled()):  # up on both sides
             assert killed.poll() is None and time.monotonic() < deadline, "the publish never got that far"
             time.sleep(0.1)
-        time.sleep(1.0)  # the client has its answers: the objects are up on both sides
         killed.send_signal(signal.SIGKILL)
         killed.wait()
     finally:

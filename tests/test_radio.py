@@ -438,11 +438,12 @@ def test_http_server_ignoring_range_restarts_cleanly(radio_dir, dest, tmp_path):
 
 def test_http_pull_killed_mid_file_then_resumed(radio_dir, dest, tmp_path):
     log = tmp_path / "log"
-    with server(radio_dir, log, "--delay", "0.05") as url:  # ~1.3 MB/s: slow enough to kill mid-file
+    with server(radio_dir, log, "--hold-after", "1100000") as url:  # the first file stops after a 1 MB read
+        # ... and the pull is killed there
         code = ("import sys; from pathlib import Path; from studio.radio import pull; "
                 "sys.exit(pull(sys.argv[1], Path(sys.argv[2]), token=sys.argv[3]).exit_code)")
         killed = subprocess.Popen([sys.executable, "-c", code, url, str(dest), TOKEN])
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a safety net, not a claim about speed
         while time.monotonic() < deadline and not any(p.stat().st_size > 100_000 for p in dest.glob(".*.part")):
             time.sleep(0.01)
         killed.kill()
@@ -461,15 +462,19 @@ def test_http_pull_killed_mid_file_then_resumed(radio_dir, dest, tmp_path):
 
 
 def test_http_two_pulls_at_once(radio_dir, dest, tmp_path):
-    with server(radio_dir, tmp_path / "log", "--delay", "0.05") as url:
+    release = tmp_path / "release"
+    with server(radio_dir, tmp_path / "log", "--hold-after", "1100000", "--release", str(release)) as url:
         results = {}
         first = threading.Thread(target=lambda: results.update(first=radio.pull(url, dest, token=TOKEN, now=BEFORE)))
         first.start()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not list(dest.glob(".*.part")):
-            time.sleep(0.01)
-        second = radio.pull(url, dest, token=TOKEN, now=BEFORE)
-        first.join()
+        try:
+            deadline = time.monotonic() + 60  # a safety net, not a claim about speed
+            while time.monotonic() < deadline and not list(dest.glob(".*.part")):
+                time.sleep(0.01)
+            second = radio.pull(url, dest, token=TOKEN, now=BEFORE)  # while the first is held mid-file
+        finally:
+            release.touch()
+            first.join()
     assert second.locked and second.delivered == []
     assert results["first"].exit_code == 0 and len(results["first"].delivered) == 2
 
@@ -497,11 +502,15 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("log", type=Path)
     parser.add_argument("--drop-after", type=int, default=0, help="cut each file's first response after N bytes")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds to sleep after each 64 KiB")
+    parser.add_argument("--hold-after", type=int, default=0,
+                        help="send the first .wav asked for up to N bytes, then hold it until --release exists")
+    parser.add_argument("--release", type=Path, default=None, help="a file whose creation ends the hold")
     parser.add_argument("--no-range", action="store_true", help="answer Range requests with the whole file")
     parser.add_argument("--redirect-to", default="", help="redirect every request there")
     args = parser.parse_args(argv)
     known = [Station("abdi-persada", args.token_sha256)]
     dropped: set[str] = set()
+    held: list[str] = []
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -554,10 +563,19 @@ def serve(argv: list[str]) -> None:
             with lock:
                 cut = args.drop_after if args.drop_after and rel.endswith(".wav") and rel not in dropped else 0
                 dropped.add(rel)
+                hold = args.hold_after if args.hold_after and rel.endswith(".wav") and not held else 0
+                if hold:
+                    held.append(rel)
             sent = 0
             with open(path, "rb") as f:
                 f.seek(start)
                 while block := f.read(65536):
+                    if hold and sent + len(block) >= hold:  # the client now waits mid-file, however fast it is
+                        self.wfile.write(block[:hold - sent])
+                        self.wfile.flush()
+                        block, sent, hold = block[hold - sent:], hold, 0
+                        while not (args.release and args.release.exists()):
+                            time.sleep(0.05)
                     if cut and sent + len(block) >= cut:
                         self.wfile.write(block[:cut - sent])
                         self.wfile.flush()

@@ -367,9 +367,17 @@ def test_studio_web_serves_with_waitress_and_stops_its_workers(workspace, tmp_pa
         stop(server)
     output = log.read_text()
     assert f"studio web on http://127.0.0.1:{port}/" in output
-    time.sleep(0.5)
-    left = [pid for pid in children if Path(f"/proc/{pid}").exists()
-            and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+
+    def running(pid: str) -> bool:
+        try:
+            return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 20  # a safety net for a loaded machine, not a claim about speed
+    while any(running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in children if running(pid)]
     for pid in left:  # do not leave them running when the assertion fails
         os.kill(int(pid), 9)
     assert not left, "local workers outlived studio web"

@@ -159,7 +159,15 @@ def test_upload_review_correct_clip_approve_publish_in_a_browser(studio, browser
 
     # Publish from the page; the episode turns "published".
     page.goto(f"{base}/publish")
+    def publish_jobs() -> int:
+        return sum(j.stage == "publish" for j in open_queue(workspace).jobs())
+
+    before = publish_jobs()
     page.get_by_role("button", name="Terbitkan", exact=True).click()
+    deadline = time.monotonic() + 60  # a safety net: the click returns before its job is queued
+    while publish_jobs() == before:
+        assert time.monotonic() < deadline, "the publish button queued no job"
+        time.sleep(0.1)
     wait_for_jobs(workspace)
     page.goto(f"{base}/episodes")
     page.locator("table.episodes tr", has_text=TITLE).locator(".badge.published").wait_for(timeout=30_000)

@@ -74,10 +74,14 @@ class Workers:
     def __init__(self, ws: Workspace, log_dir: Path):
         self.ws, self.log_dir, self.processes = ws, log_dir, []
 
-    def start(self, *args) -> subprocess.Popen:
-        log = open(self.log_dir / f"worker{len(self.processes)}.log", "ab")
-        process = subprocess.Popen(studio_args(self.ws, "worker", *args), env=env(), stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+    def log(self, index: int) -> Path:
+        return self.log_dir / f"worker{index}.log"
+
+    def start(self, *args, ffmpeg: Path | None = None) -> subprocess.Popen:
+        log = open(self.log(len(self.processes)), "ab")
+        process = subprocess.Popen(studio_args(self.ws, "worker", *args), stdout=log, stderr=subprocess.STDOUT,
+                                   env={**env(), **({"STUDIO_FFMPEG": str(ffmpeg)} if ffmpeg else {})},
+                                   start_new_session=True)
         self.processes.append(process)
         return process
 
@@ -122,6 +126,14 @@ def jobs_of(ws: Workspace) -> list[dict]:
     return json.loads(out.stdout)
 
 
+def wait_for_text(path: Path, text: str, timeout: float = 120.0) -> None:
+    """Wait until the log at `path` says `text` (a safety deadline, not a claim about speed)."""
+    deadline = time.monotonic() + timeout
+    while not (path.exists() and text in path.read_text(errors="replace")):
+        assert time.monotonic() < deadline, f"{path.name} never said {text!r}"
+        time.sleep(0.1)
+
+
 def wait_jobs(ws: Workspace, done, timeout: float = 180.0) -> list[dict]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -157,18 +169,19 @@ def test_bad_recording_fails_once_is_not_retried_and_blocks_nothing(workspace, t
 def test_two_runs_at_once_enqueue_each_stage_once(workspace, tmp_path, redis_server, workers):
     ws = broker_workspace(workspace, redis_server.url)
     episodes = [add_episode(ws, tmp_path, f"sesi{i}", seed=i) for i in range(2)]
+    logs = [tmp_path / f"run{i}.log" for i in range(2)]
     runs = [subprocess.Popen(studio_args(ws, "run", "--no-transcribe", "--no-clips"), env=env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    # No worker yet: both runs have enqueued and wait; every stage is there once.
-    found = wait_jobs(ws, lambda jobs: len(jobs) >= 2, timeout=60)
-    time.sleep(2.0)
+                             stdout=subprocess.DEVNULL, stderr=open(log, "w")) for log in logs]
+    # No worker yet: both runs have enqueued and wait (each says so, a line per job); every stage is there once.
+    for log in logs:
+        for episode in episodes:
+            wait_for_text(log, f"{episode}: renditions queued")
     found = jobs_of(ws)
     assert sorted((j["stage"], j["episode"]) for j in found) == sorted(("renditions", e) for e in episodes)
     workers.ws = ws
     workers.start("--concurrency", "2")
-    for run in runs:
-        out, err = run.communicate(timeout=300)
-        assert run.returncode == 0, err
+    for run, log in zip(runs, logs):
+        assert run.wait(timeout=300) == 0, log.read_text()
     found = jobs_of(ws)
     stages = sorted((j["stage"], j["episode"]) for j in found)
     assert stages.count(("publish", None)) <= 2 and all(j["state"] == "done" for j in found)
@@ -185,7 +198,7 @@ def test_redis_stopped_and_started_again_loses_nothing(workspace, tmp_path, redi
     redis_server.stop()  # the jobs wait in Redis's append-only file; nobody has taken them yet
     workers.ws = ws
     workers.start("--concurrency", "1")  # starts while the broker is away and keeps trying
-    time.sleep(4.0)
+    wait_for_text(workers.log(0), "Cannot connect to redis")  # Celery's line: it tried, and will try again
     redis_server.start()
     out, err = run.communicate(timeout=300)
     assert run.returncode == 0, err
@@ -210,6 +223,8 @@ def test_two_workers_make_what_the_in_process_path_makes(workspace, tmp_path, re
     workers.ws = ws
     workers.start("--concurrency", "1")
     workers.start("--concurrency", "1")
+    for index in range(2):  # both take jobs from the first one on, however slowly the machine starts them
+        wait_for_text(workers.log(index), " ready.")  # Celery's line once it is connected and consuming
     result = subprocess.run(studio_args(ws, "process", "--all", "--no-clips"), env=env(), capture_output=True,
                             text=True, timeout=900)
     assert result.returncode == 0, result.stderr
@@ -223,17 +238,32 @@ def test_two_workers_make_what_the_in_process_path_makes(workspace, tmp_path, re
         assert files == sorted(p.name for p in reference.episode_dir(episode).iterdir())
 
 
+def held_ffmpeg(folder: Path) -> Path:
+    """A wrapper of the real ffmpeg for a worker to be caught mid-transcription: the transcription's decode
+    (16 kHz mono samples to stdout) writes every sample, notes it in `folder`/held, then keeps its stdout open
+    for an hour. That transcription cannot finish, however fast the machine; every other run is the real one."""
+    real = find_ffmpeg().path
+    wrapper = folder / "ffmpeg-held"
+    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *"-ar 16000 -f s16le"*)\n'
+                       f'    "{real}" "$@"; touch "{folder}/held"; exec sleep 3600;;\nesac\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
 @pytest.mark.slow
 def test_a_worker_killed_mid_transcription_is_replaced_by_the_other(workspace, tmp_path, redis_server, workers):
     ws = broker_workspace(workspace, redis_server.url, job_time_limit=40.0)  # redelivery after 50 s
     episode = add_episode(ws, tmp_path, "panjang", seconds=25.0)
     workers.ws = ws
-    first = workers.start("--concurrency", "1", "--queues", "default,transcribe")
+    first = workers.start("--concurrency", "1", "--queues", "default,transcribe", ffmpeg=held_ffmpeg(tmp_path))
     run = subprocess.Popen(studio_args(ws, "process", episode, "--no-clips"), env=env(), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
-    wait_jobs(ws, lambda jobs: any(j["stage"] == "transcript" and j["state"] == "running" for j in jobs))
-    time.sleep(1.0)
-    killed_worker = next(j["worker"] for j in jobs_of(ws) if j["stage"] == "transcript")
+    held = tmp_path / "held"
+    deadline = time.monotonic() + 300  # a safety net, not a claim about speed
+    while not held.exists():  # the first worker is in the transcription, and stays there
+        assert time.monotonic() < deadline and run.poll() is None, "the transcription never started"
+        time.sleep(0.1)
+    killed_worker = next(j["worker"] for j in jobs_of(ws) if j["stage"] == "transcript" and j["state"] == "running")
     workers.kill(first)
     folder = ws.episode_dir(episode)
     assert not (folder / ".studio/transcript.raw.json").exists()
