@@ -307,8 +307,8 @@ def test_a_broken_broadcast_wav_is_a_processing_error_at_publish(workspace, tmp_
     state_file = workspace.episode_dir(episode.id) / ".studio" / "state.json"
     recorded = read_json(state_file)
     write_json(state_file, {**recorded, "broadcast": {**recorded["podcast"], "file": "broadcast.wav"}})
-    result = CliRunner().invoke(cli, ["--workspace", str(workspace.root), "publish", "--to", str(tmp_path / "public"),
-                                      "--base-url", "https://example.org"])
+    result = CliRunner().invoke(cli, ["--workspace", str(workspace.root), "-q", "publish", "--to",
+                                      str(tmp_path / "public"), "--base-url", "https://example.org"])
     _one_line_error(result, 1, "broadcast.wav: broken RF64 file")
 
 
