@@ -67,6 +67,7 @@ SPEECH = (
 # Rules on real transcriber output
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_rules_hold_on_real_transcription():
     transcript, _, _ = bulletin_clip()
@@ -83,6 +84,7 @@ def test_rules_hold_on_real_transcription():
             next(words)
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_cues_end_on_sentence_boundaries_when_they_can():
     transcript, _, _ = bulletin_clip()

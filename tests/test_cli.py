@@ -106,6 +106,7 @@ def test_status_of_empty_workspace(tmp_path):
     assert json.loads(invoke("--workspace", ws, "status", "--json").output) == []
 
 
+@pytest.mark.model
 @pytest.mark.slow  # joins and loads the Whisper model
 def test_doctor_reports_ffmpeg_and_workspace(tmp_path, monkeypatch):
     ws = tmp_path / "ws"
@@ -145,6 +146,7 @@ def test_doctor_fails_on_a_model_that_does_not_load(tmp_path):
     assert "FAIL model" in result.output and "no-model" in result.output
 
 
+@pytest.mark.model
 def test_doctor_fails_on_a_broken_ffmpeg(tmp_path, monkeypatch):
     ws = tmp_path / "ws"
     invoke("init", ws)

@@ -112,6 +112,7 @@ def _decoded_audio(path: Path) -> tuple[np.ndarray, int]:
 # -- the rendered files ----------------------------------------------------------------------------------
 
 
+@pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(FORMATS))
 def test_video_and_audio_streams(rendered, name):
@@ -135,6 +136,7 @@ def test_video_and_audio_streams(rendered, name):
         assert abs(float(audio.duration * audio.time_base) - (END - START)) <= 0.1
 
 
+@pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(FORMATS))
 def test_faststart_puts_moov_before_mdat(rendered, name):
@@ -143,6 +145,7 @@ def test_faststart_puts_moov_before_mdat(rendered, name):
     assert boxes.index("moov") < boxes.index("mdat")
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_audio_is_at_minus_16_lufs(rendered):
     for result in rendered[0].values():
@@ -152,6 +155,7 @@ def test_audio_is_at_minus_16_lufs(rendered):
         assert abs(result.loudness - (-16.0)) <= 0.3
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_formats_share_one_decode_and_one_waveform_analysis(rendered):
     results, seen = rendered
@@ -164,12 +168,14 @@ def test_formats_share_one_decode_and_one_waveform_analysis(rendered):
     assert seen and max(seen) <= END - START + 0.5  # progress: seconds of clip written
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_outputs_are_atomic_no_temporaries_left(rendered):
     folder = next(iter(rendered[0].values())).path.parent
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"klip 1 {name}.mp4" for name in FORMATS)
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_captions_are_burned_in(episode, ffmpeg, rendered, tmp_path):
     folder, audio, artwork = episode
@@ -190,6 +196,7 @@ def test_captions_are_burned_in(episode, ffmpeg, rendered, tmp_path):
 # -- bad ranges: exit 2, nothing written -------------------------------------------------------------------
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("start,end", [(30.0, 20.0), (30.0, 30.0), (60.0, 75.0), (-1.0, 20.0), (0.0, 69.0 + 30)])
 def test_bad_ranges_are_bad_input_and_write_nothing(episode, ffmpeg, tmp_path, start, end):
     _, audio, _ = episode
@@ -208,6 +215,7 @@ def test_longer_than_90_seconds_is_bad_input(ffmpeg, tmp_path):
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+@pytest.mark.model
 def test_unknown_format_is_bad_input(episode, ffmpeg, tmp_path):
     with pytest.raises(BadInput, match="unknown clip format"):
         render_clip(ffmpeg, episode[1], START, END, "t", "s", [], None, {"portrait": tmp_path / "p.mp4"}, **PODCAST)

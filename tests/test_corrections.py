@@ -21,6 +21,7 @@ def invoke(*args) -> str:
     return result.output
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_corrected_vtt_is_kept_and_flows_into_every_transcript_file(tmp_path):
     need_shared(SPEECH)

@@ -88,6 +88,7 @@ def test_a_dead_workers_job_is_queued_again(workspace):
     assert queue.recover() == [job.id] and queue.get(job.id).state == "queued"
 
 
+@pytest.mark.workers
 def test_workers_run_stages_like_the_cli(workspace, tmp_path):
     """Two worker processes run two episodes' stages (audio only): the same files as process_episode makes."""
     a = add_episode(workspace, tmp_path, "satu", seed=1)
@@ -121,6 +122,7 @@ def test_workers_run_stages_like_the_cli(workspace, tmp_path):
     assert state["podcast"]["key"] == ref_state["podcast"]["key"]
 
 
+@pytest.mark.workers
 def test_a_worker_stopped_mid_job_leaves_it_queued(workspace, tmp_path, monkeypatch):
     """Progress is written back while a job runs; SIGTERM then: the job goes back to the queue and the next
     worker finishes it."""
@@ -159,6 +161,7 @@ def test_one_queue_shared_by_threads_and_processes_claims_each_job_once(workspac
     assert sorted(sum(claimed, [])) == sorted({j.id for j in made})
 
 
+@pytest.mark.workers
 def test_studio_worker_and_jobs_commands_on_the_local_queue(workspace, tmp_path):
     a = add_episode(workspace, tmp_path, "satu", seed=1)
     queue = LocalQueue(workspace)
@@ -194,6 +197,7 @@ def test_only_failures_of_the_machine_are_retried_on_celery_workers():
     assert not is_transient(ValueError("a bug"))
 
 
+@pytest.mark.workers
 def test_local_workers_end_when_the_process_that_started_them_dies(workspace):
     """A web app killed with SIGKILL leaves no worker processes behind."""
     code = ("import sys, time; from studio.jobs import start_local_workers; from studio.workspace.tree import Workspace; "

@@ -199,6 +199,7 @@ def processes_naming(text: str) -> list[str]:
     return found
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_killing_process_mid_way_also_ends_the_renditions_made_beside_the_transcription(tmp_path: Path) -> None:
     """With transcription on, the renditions are made by a child process: an OOM kill of `studio process`
@@ -273,6 +274,7 @@ def test_bundled_samples(tmp_path: Path) -> None:
 
 # -- order: what goes on air never waits on video --------------------------------------------
 
+@pytest.mark.model
 def test_renditions_and_transcript_are_written_before_any_clip(tmp_path: Path) -> None:
     """The renditions run beside transcription, yet every audio and text deliverable is final
     before the first clip is started, and state.json keeps every stage's entry."""

@@ -144,6 +144,7 @@ def test_radio_modules_import_on_their_own_and_never_upward():
 
 # -- the manifest -------------------------------------------------------------------------
 
+@pytest.mark.model
 def test_manifest_validates_and_describes_the_files(workspace, radio_dir):
     import jsonschema
     import soundfile as sf
@@ -170,6 +171,7 @@ def test_manifest_validates_and_describes_the_files(workspace, radio_dir):
     assert "draft" not in json.dumps(manifest)  # not processed: nothing to broadcast yet
 
 
+@pytest.mark.model
 def test_manifest_pieces_agree_and_are_stable(workspace):
     files = radio.radio_files(workspace)
     manifest = radio.build_manifest(workspace)
@@ -181,6 +183,7 @@ def test_manifest_pieces_agree_and_are_stable(workspace):
     assert all(e["path"].startswith("broadcast/") for e in other["files"])
 
 
+@pytest.mark.model
 def test_manifest_hash_cache_notices_a_new_render(workspace, tmp_path):
     entry = radio.build_manifest(workspace)["files"][0]
     wav = workspace.episode_dir(entry["episode"]) / "broadcast.wav"
@@ -221,6 +224,7 @@ def test_stations_store_only_the_hash(tmp_path):
 
 # -- pull from a folder ------------------------------------------------------------------------
 
+@pytest.mark.model
 def test_full_pull_then_nothing_to_do(radio_dir, dest):
     report = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert report.outcome == "ok" and report.exit_code == 0
@@ -234,6 +238,7 @@ def test_full_pull_then_nothing_to_do(radio_dir, dest):
     assert "2 unchanged" in again.summary()
 
 
+@pytest.mark.model
 def test_changed_file_is_delivered_again(radio_dir, dest):
     radio.pull(str(radio_dir), dest, now=BEFORE)
     entry = entry_for(radio_dir, "dpt")
@@ -247,6 +252,7 @@ def test_changed_file_is_delivered_again(radio_dir, dest):
     assert (dest / name_of(entry)).read_bytes() == bytes(data)
 
 
+@pytest.mark.model
 def test_moved_away_by_the_playout_system_is_not_sent_again(radio_dir, dest):
     radio.pull(str(radio_dir), dest, now=BEFORE)
     for name in visible(dest):
@@ -255,6 +261,7 @@ def test_moved_away_by_the_playout_system_is_not_sent_again(radio_dir, dest):
     assert report.delivered == [] and len(report.skipped) == 2 and visible(dest) == []
 
 
+@pytest.mark.model
 def test_expired_window_never_delivered_and_removed_later(radio_dir, dest, tmp_path):
     berita = name_of(entry_for(radio_dir, "berita"))
     fresh = tmp_path / "fresh"
@@ -272,12 +279,14 @@ def test_expired_window_never_delivered_and_removed_later(radio_dir, dest, tmp_p
     assert len(visible(dest)) == 1  # the open-window file stays
 
 
+@pytest.mark.model
 def test_not_yet_started_window_is_delivered(radio_dir, dest):
     set_entry(radio_dir, "berita", air_from="2099-01-01T00:00:00+00:00")
     report = radio.pull(str(radio_dir), dest, now=BEFORE)
     assert name_of(entry_for(radio_dir, "berita")) in report.delivered
 
 
+@pytest.mark.model
 def test_corrupted_file_is_caught_and_fetched_again_later(radio_dir, dest):
     entry = entry_for(radio_dir, "berita")
     path = radio_dir / entry["path"]
@@ -295,6 +304,7 @@ def test_corrupted_file_is_caught_and_fetched_again_later(radio_dir, dest):
     assert sha(dest / name_of(entry)) == entry["sha256"]
 
 
+@pytest.mark.model
 def test_a_public_tree_of_an_older_studio_still_delivers(radio_dir, dest, tmp_path):
     old = tmp_path / "old-public"  # manifest version 1: radio/manifest.json, paths from the tree's root
     manifest = manifest_of(radio_dir)
@@ -309,6 +319,7 @@ def test_a_public_tree_of_an_older_studio_still_delivers(radio_dir, dest, tmp_pa
         assert sha(dest / name_of(entry)) == entry["sha256"]
 
 
+@pytest.mark.model
 def test_interrupted_copy_resumes(radio_dir, dest):
     entry = entry_for(radio_dir, "berita")
     data = (radio_dir / entry["path"]).read_bytes()
@@ -319,6 +330,7 @@ def test_interrupted_copy_resumes(radio_dir, dest):
     assert (dest / name_of(entry)).read_bytes() == data and not part.exists()
 
 
+@pytest.mark.model
 def test_bad_partial_file_is_thrown_away_and_fetched_whole(radio_dir, dest):
     entry = entry_for(radio_dir, "berita")
     data = (radio_dir / entry["path"]).read_bytes()
@@ -331,6 +343,7 @@ def test_bad_partial_file_is_thrown_away_and_fetched_whole(radio_dir, dest):
     assert hidden(dest) == [radio.STATE_NAME, radio.LOCK_NAME]
 
 
+@pytest.mark.model
 def test_second_pull_sees_the_lock(radio_dir, dest):
     with open(dest / radio.LOCK_NAME, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -340,6 +353,7 @@ def test_second_pull_sees_the_lock(radio_dir, dest):
     assert radio.pull(str(radio_dir), dest, now=BEFORE).outcome == "ok"  # lock released with the holder
 
 
+@pytest.mark.model
 def test_hostile_manifest_entries_are_refused(radio_dir, dest, tmp_path):
     manifest = manifest_of(radio_dir)
     evil = dict(manifest["files"][0], path="radio/../../../etc/x.wav")
@@ -351,6 +365,7 @@ def test_hostile_manifest_entries_are_refused(radio_dir, dest, tmp_path):
     assert all("bad path" in f.reason for f in report.failed)
 
 
+@pytest.mark.model
 def test_bad_arguments(radio_dir, tmp_path):
     with pytest.raises(BadInput, match="--dest"):
         radio.pull(str(radio_dir), tmp_path / "missing")
@@ -394,6 +409,7 @@ def requests_seen(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
+@pytest.mark.model
 def test_http_full_pull_and_skip(radio_dir, dest, tmp_path):
     with server(radio_dir, tmp_path / "log") as url:
         report = radio.pull(url, dest, station="abdi-persada", token=TOKEN, now=BEFORE)
@@ -406,6 +422,7 @@ def test_http_full_pull_and_skip(radio_dir, dest, tmp_path):
     assert all(r["auth"] for r in seen) and seen[0]["station"] == "abdi-persada"
 
 
+@pytest.mark.model
 def test_http_wrong_or_missing_token(radio_dir, dest, tmp_path):
     with server(radio_dir, tmp_path / "log") as url:
         wrong = radio.pull(url, dest, token="not-the-token", now=BEFORE)
@@ -415,6 +432,7 @@ def test_http_wrong_or_missing_token(radio_dir, dest, tmp_path):
     assert visible(dest) == [] and hidden(dest) == [radio.LOCK_NAME]
 
 
+@pytest.mark.model
 def test_http_cut_off_mid_file_resumes_with_range(radio_dir, dest, tmp_path):
     log = tmp_path / "log"
     with server(radio_dir, log, "--drop-after", "300000") as url:  # each file's first response dies at 300 kB
@@ -426,6 +444,7 @@ def test_http_cut_off_mid_file_resumes_with_range(radio_dir, dest, tmp_path):
     assert len(ranged) == 2 and all(r["range"] == "bytes=300000-" and r["status"] == 206 for r in ranged)
 
 
+@pytest.mark.model
 def test_http_server_ignoring_range_restarts_cleanly(radio_dir, dest, tmp_path):
     entry = entry_for(radio_dir, "berita")
     part = _part_path(dest, name_of(entry), entry["sha256"])
@@ -436,6 +455,7 @@ def test_http_server_ignoring_range_restarts_cleanly(radio_dir, dest, tmp_path):
     assert sha(dest / name_of(entry)) == entry["sha256"]
 
 
+@pytest.mark.model
 def test_http_pull_killed_mid_file_then_resumed(radio_dir, dest, tmp_path):
     log = tmp_path / "log"
     with server(radio_dir, log, "--hold-after", "1100000") as url:  # the first file stops after a 1 MB read
@@ -461,6 +481,7 @@ def test_http_pull_killed_mid_file_then_resumed(radio_dir, dest, tmp_path):
     assert any(r["range"] and r["status"] == 206 for r in requests_seen(log))
 
 
+@pytest.mark.model
 def test_http_two_pulls_at_once(radio_dir, dest, tmp_path):
     release = tmp_path / "release"
     with server(radio_dir, tmp_path / "log", "--hold-after", "1100000", "--release", str(release)) as url:
@@ -479,6 +500,7 @@ def test_http_two_pulls_at_once(radio_dir, dest, tmp_path):
     assert results["first"].exit_code == 0 and len(results["first"].delivered) == 2
 
 
+@pytest.mark.model
 def test_http_redirect_to_another_host_is_not_followed(radio_dir, dest, tmp_path):
     with server(radio_dir, tmp_path / "log", "--redirect-to", "http://localhost:9/elsewhere") as url:
         report = radio.pull(url, dest, token=TOKEN, now=BEFORE)

@@ -303,6 +303,7 @@ def _current_time(page) -> float:
     return page.evaluate("document.getElementById('player').currentTime")
 
 
+@pytest.mark.browser
 def test_clicking_a_sentence_plays_from_it_and_highlights_it(page, server: Server):
     page.goto(server.url + EPISODE)
     sentence = page.locator("#sentences .s", has_text="Bawaslu mengawasi")
@@ -312,6 +313,7 @@ def test_clicking_a_sentence_plays_from_it_and_highlights_it(page, server: Serve
     assert page.locator(".s.current").count() == 1
 
 
+@pytest.mark.browser
 def test_the_highlight_follows_playback(page, server: Server):
     page.goto(server.url + EPISODE)
     page.locator("#sentences .s").first.click()
@@ -320,6 +322,7 @@ def test_the_highlight_follows_playback(page, server: Server):
     assert "Hari ini" in page.locator(".s.current").inner_text()
 
 
+@pytest.mark.browser
 def test_keyboard_moves_between_sentences_and_plays(page, server: Server):
     page.goto(server.url + EPISODE)
     first = page.locator("#sentences .s").first
@@ -331,6 +334,7 @@ def test_keyboard_moves_between_sentences_and_plays(page, server: Server):
     assert "Pemilih pindahan" in page.locator(".s.current").inner_text()
 
 
+@pytest.mark.browser
 def test_a_shared_time_link_and_a_chapter_seek(page, server: Server):
     page.goto(server.url + EPISODE + "#t=00:40")
     page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 40) < 1.5")
@@ -338,6 +342,7 @@ def test_a_shared_time_link_and_a_chapter_seek(page, server: Server):
     page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
 
 
+@pytest.mark.browser
 def test_search_finds_a_word_and_opens_the_episode_at_that_moment(page, server: Server):
     page.goto(server.url + "/index.html")
     page.fill("#q", "Bawaslu")
@@ -350,6 +355,7 @@ def test_search_finds_a_word_and_opens_the_episode_at_that_moment(page, server: 
     page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
 
 
+@pytest.mark.browser
 def test_search_merges_every_shows_index(page, server: Server):
     page.goto(server.url + "/search/index.html?q=Tanjung")
     result = page.locator("#results a").first
@@ -357,6 +363,7 @@ def test_search_merges_every_shows_index(page, server: Server):
     assert result.get_attribute("href").endswith("/show-radio/2024-01-15-siaran/#t=00:00")  # "radio" is reserved
 
 
+@pytest.mark.browser
 def test_the_embed_page_plays_and_shows_the_caption_line(page, server: Server):
     page.goto(server.url + "/embed/kpu/2024-03-01-daftar-pemilih.html")
     page.evaluate("document.getElementById('player').currentTime = 10.5; document.getElementById('player').play()")
@@ -365,6 +372,7 @@ def test_the_embed_page_plays_and_shows_the_caption_line(page, server: Server):
     assert not page.evaluate("document.getElementById('player').paused")
 
 
+@pytest.mark.browser
 def test_pages_read_without_javascript(browser, server: Server):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
     page = context.new_page()
@@ -379,6 +387,7 @@ def test_pages_read_without_javascript(browser, server: Server):
         context.close()
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("path", ["/index.html", "/kpu/index.html", EPISODE, "/kpu/2024-03-01-daftar-pemilih/clip-01/",
                                   "/embed/kpu/2024-03-01-daftar-pemilih.html", "/search/index.html?q=pemilih"])
 def test_no_serious_accessibility_violations(page, server: Server, path: str):
@@ -391,6 +400,7 @@ def test_no_serious_accessibility_violations(page, server: Server, path: str):
         assert axe_serious_violations(page) == [], f"{path} at {width} px"
 
 
+@pytest.mark.browser
 def test_episode_page_budget(page, server: Server):
     """Under 300 KB before media, and it paints (how soon is scripts/bench-site's figure: under 1 s on loopback)."""
     page.goto(server.url + EPISODE)
@@ -411,6 +421,7 @@ def test_episode_page_budget(page, server: Server):
     assert fcp is not None, "no first contentful paint within 5 s"
 
 
+@pytest.mark.browser
 def test_a_word_in_the_description_and_the_transcript_links_to_the_transcript(page, server: Server):
     page.goto(server.url + "/search/index.html?q=memeriksa")  # the description, then the paragraph from 00:30
     result = page.locator("#results a").first

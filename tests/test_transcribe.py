@@ -193,6 +193,7 @@ def test_local_folder_and_other_names_pass_through(tmp_path):
     assert not (tmp_path / "cache").exists()
 
 
+@pytest.mark.model
 def test_bad_model_names_give_one_line_errors(tmp_path):
     # A name that names no model, a folder that is not there or holds no model: bad input.
     empty = tmp_path / "not-a-model"
@@ -222,6 +223,7 @@ def _parameters(function) -> list[str]:
     return list(inspect.signature(function).parameters)
 
 
+@pytest.mark.model
 def test_installed_faster_whisper_is_the_pinned_one_with_the_internals_decoder_uses(model):
     """An upgrade past the pin fails here, saying which internal changed, not in every transcription."""
     import faster_whisper
@@ -312,6 +314,7 @@ def test_missing_model_folder_is_bad_input_on_the_command_line(processed_workspa
     assert "absent" in line
 
 
+@pytest.mark.model
 def test_model_that_fails_to_load_is_a_processing_failure(processed_workspace, tmp_path):
     broken = tmp_path / "broken-model"
     broken.mkdir()
@@ -452,6 +455,7 @@ def test_undecoded_tail_starts_at_the_next_speech_piece():
     assert decoder.undecoded_tail([{"words": []}], 10.0, 25.0, boundaries) is None
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_utterances_packed_into_one_chunk_are_all_transcribed(tmp_path, model):
     # Three unrelated corpus utterances, 1 s apart, fall into one 30 s chunk. Decoded
@@ -471,6 +475,7 @@ def test_utterances_packed_into_one_chunk_are_all_transcribed(tmp_path, model):
     assert starts == sorted(starts), starts
 
 
+@pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["a_TVRI_BS_071119_0383", "a_TVRI_BS_071119_0177"])
 def test_a_recording_said_twice_with_a_pause_is_transcribed_twice(tmp_path, model, name):
@@ -505,6 +510,7 @@ def test_speech_is_packed_in_chunks_the_encoder_can_see_whole():
 # No invented text
 
 
+@pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "source",
@@ -530,6 +536,7 @@ def _non_speech_files():
     return files or [CORPUS / "noise"]
 
 
+@pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.parametrize("path", _non_speech_files(), ids=lambda p: p.name)
 def test_corpus_noise_and_music_give_empty_transcript(model, path):
@@ -542,6 +549,7 @@ def test_corpus_noise_and_music_give_empty_transcript(model, path):
 # Real speech
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_indonesian_broadcast_speech(model):
     path = CORPUS / "id" / "tvri" / "a_TVRI_BS_071119_0246.wav"
@@ -563,6 +571,7 @@ def test_indonesian_broadcast_speech(model):
     assert calls[-1][0] == pytest.approx(calls[-1][1], abs=0.1) == pytest.approx(13.44, abs=0.1)
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_long_form_in_windows_loses_and_repeats_nothing(model):
     transcript, reference, clip = bulletin_clip()
@@ -574,6 +583,7 @@ def test_long_form_in_windows_loses_and_repeats_nothing(model):
     assert all(a.end <= b.start + 0.05 for a, b in zip(transcript.words, transcript.words[1:]))
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_chunks_decoded_side_by_side_come_out_whole_and_in_order(model):
     """One window of several chunks: the model's two replicas decode one chunk each at once, and the
@@ -589,6 +599,7 @@ def test_chunks_decoded_side_by_side_come_out_whole_and_in_order(model):
     assert abs(len(side_by_side.words) - len(one_replica.words)) <= 0.05 * len(one_replica.words)
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_auto_language_detection(model):
     # English speech, 44.1 kHz stereo FLAC: the language is found, not assumed.
@@ -599,6 +610,7 @@ def test_auto_language_detection(model):
     assert wer(path.with_suffix(".txt").read_text(encoding="utf-8"), transcript.text) < 0.2, transcript.text
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_clear_speech_in_another_language_is_kept_as_said(model):
     # The show is Indonesian; a clearly spoken English quote is still transcribed as said
@@ -610,6 +622,7 @@ def test_clear_speech_in_another_language_is_kept_as_said(model):
     assert wer(path.with_suffix(".txt").read_text(encoding="utf-8"), transcript.text) < 0.2, transcript.text
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_undecodable_input_is_a_one_line_error(tmp_path, model):
     path = tmp_path / "not-audio.mp3"
@@ -636,6 +649,7 @@ def test_spelling_repair_keeps_timings_and_rebuilds_text():
     assert [(w.start, w.end) for s in fixed for w in s.words] == [(w.start, w.end) for s in segments for w in s.words]
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_spelling_repair_lowers_the_error_rate_of_real_output(model):
     path = CORPUS / "id" / "indsp_teldialog" / "MBO_U021.wav"
@@ -682,6 +696,7 @@ def _cuda_devices() -> int:
         return 0
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_cuda_decodes_the_bulletin_like_the_cpu(tmp_path):
     if not _cuda_devices():
@@ -729,6 +744,7 @@ print(json.dumps({"duration": t.duration, "starts": [s.start for s in t.segments
 """
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_a_three_hour_recording_is_transcribed_in_under_1_gb(tmp_path):
     """Three hours of quiet room tone with a news item every 20 minutes: peak RSS of the whole

@@ -7,6 +7,7 @@ import json
 import re
 
 import audiogen as g
+import pytest
 from click.testing import CliRunner
 from conftest import add_fake_episode
 from webutil import BY_ROLE, run_next_job
@@ -336,6 +337,7 @@ def test_users_page_adds_a_user_with_a_one_time_password(web):
     assert client.post("/users/admin/remove", data={"csrf_token": web.csrf(client)}).status_code == 400
 
 
+@pytest.mark.workers
 def test_studio_web_serves_with_waitress_and_stops_its_workers(workspace, tmp_path):
     import os
     import subprocess

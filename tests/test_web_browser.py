@@ -14,6 +14,8 @@ from webutil import PASSWORDS, make_web
 from studio.jobs import start_local_workers
 from studio.web import create_app
 
+pytestmark = [pytest.mark.browser, pytest.mark.workers, pytest.mark.model]  # the live app's workers transcribe
+
 
 @pytest.fixture
 def live(workspace, browser):

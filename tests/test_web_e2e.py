@@ -19,6 +19,8 @@ from studio.media.ffmpeg import find_ffmpeg
 from studio.web import create_app
 from studio.workspace.config import with_changes
 
+pytestmark = [pytest.mark.browser, pytest.mark.workers, pytest.mark.model]
+
 # Four read sentences of the Indonesian corpus: 17.9 s, long enough for a 15 s highlight, too short for an
 # automatic one (20 s), so processing renders no clip of its own.
 SENTENCES = [SHARED / "corpus" / "id" / "indsp_news" / f"SPK00_F_{n}.wav" for n in ("0003", "0046", "0091", "0137")]

@@ -262,6 +262,7 @@ def test_a_highlight_outside_15_to_90_seconds_is_refused(web) -> None:
     assert open_queue(web.workspace).jobs() == []
 
 
+@pytest.mark.workers
 @pytest.mark.slow
 def test_a_dragged_highlight_becomes_a_clip_job_and_its_clip_appears_when_done(web) -> None:
     """The form the waveform range fills enqueues a "clip" job; a local worker renders it; the polled
@@ -329,6 +330,7 @@ def sign_in(page, base: str) -> None:
     page.wait_for_url(lambda u: "/login" not in u)
 
 
+@pytest.mark.browser
 def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web, tmp_path) -> None:
     need_program(CHROMIUM, "install Debian's chromium (apt-get install chromium), as .ci/run does")
     folder = web.workspace.episode_dir(episode_of(web).id)

@@ -24,6 +24,8 @@ from studio.progress import Reporter
 from studio.workspace.config import load_settings, save_settings, with_changes
 from studio.workspace.tree import Workspace
 
+pytestmark = pytest.mark.workers  # a real redis-server and `studio worker` processes in every test
+
 ROOT = Path(__file__).resolve().parent.parent
 QUIET = Reporter(quiet=True)
 
@@ -210,6 +212,7 @@ def transcribed_text(ws: Workspace, episode: str) -> str:
     return (ws.episode_dir(episode) / "transcript.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_two_workers_make_what_the_in_process_path_makes(workspace, tmp_path, redis_server, workers):
     ws = broker_workspace(workspace, redis_server.url)
@@ -250,6 +253,7 @@ def held_ffmpeg(folder: Path) -> Path:
     return wrapper
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_a_worker_killed_mid_transcription_is_replaced_by_the_other(workspace, tmp_path, redis_server, workers):
     ws = broker_workspace(workspace, redis_server.url, job_time_limit=40.0)  # redelivery after 50 s
