@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -189,6 +190,29 @@ def test_two_runs_at_once_enqueue_each_stage_once(workspace, tmp_path, redis_ser
     assert stages.count(("publish", None)) <= 2 and all(j["state"] == "done" for j in found)
     assert sorted(s for s in stages if s[0] != "publish") == sorted(("renditions", e) for e in episodes)
     assert all((ws.episode_dir(e) / "podcast.mp3").is_file() for e in episodes)
+
+
+def test_many_clients_enqueuing_one_chain_at_once_make_it_once(workspace, redis_server):
+    """Every client that enqueues an unfinished chain gets the same jobs, however their steps interleave."""
+    from studio.jobs.celery.queue import CeleryQueue
+
+    ws = broker_workspace(workspace, redis_server.url)
+    for round_ in range(10):
+        queues = [CeleryQueue(ws, redis_server.url) for _ in range(8)]
+        start = threading.Barrier(len(queues))
+        chains: list[list[str]] = []
+
+        def enqueue(queue: CeleryQueue) -> None:
+            start.wait()
+            chains.append([j.id for j in queue.enqueue_stages(f"show/ep{round_}", ["renditions", "text"])])
+
+        threads = [threading.Thread(target=enqueue, args=(q,)) for q in queues]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(chains) == len(queues) and len({tuple(c) for c in chains}) == 1, chains
+    assert len(jobs_of(ws)) == 20  # two stages of ten chains, no stray records
 
 
 def test_redis_stopped_and_started_again_loses_nothing(workspace, tmp_path, redis_server, workers):

@@ -44,25 +44,33 @@ class CeleryQueue:
         jobs = [Job(id=uuid.uuid4().hex, stage=stage, episode=episode, params=params, created_at=created)
                 for stage in stages]
         ids = [j.id for j in jobs]
+        redis = self.records.redis
+        # The records are written before the key names them, so a client that finds the key finds its jobs.
+        redis.mset({f"{PREFIX}job:{job.id}": json.dumps(asdict(job)) for job in jobs})
         for _ in range(3):
-            if self.records.redis.set(key, json.dumps(ids), nx=True, ex=DEDUPE_TTL_S):
-                break
-            raw = self.records.redis.get(key)
+            if redis.set(key, json.dumps(ids), nx=True, ex=DEDUPE_TTL_S):
+                self._list(jobs, key)
+                send(self.app, jobs[0], self.workspace.settings.job_time_limit)
+                return jobs
+            raw = redis.get(key)
             existing = [self.records.get(i) for i in json.loads(raw)] if raw else []
             if existing and all(existing) and not all(j.finished for j in existing):
+                redis.delete(*(f"{PREFIX}job:{i}" for i in ids))  # ours were never listed
                 return existing
-            self.records.redis.delete(key)  # a chain that ended without releasing its key
-        else:
-            raise BadInput(f"could not enqueue {','.join(stages)} for {episode}: the broker is too busy")
+            if raw:
+                self.records.delete_if(key, raw)  # a chain that ended without releasing its key
+        redis.delete(*(f"{PREFIX}job:{i}" for i in ids))
+        raise BadInput(f"could not enqueue {','.join(stages)} for {episode}: the broker is too busy")
+
+    def _list(self, jobs: list[Job], key: str) -> None:
+        """Make a claimed chain's jobs visible: in the job list, each knowing the stages after it and its key."""
+        ids = [j.id for j in jobs]
         pipe = self.records.redis.pipeline()
         for index, job in enumerate(jobs):
-            pipe.set(f"{PREFIX}job:{job.id}", json.dumps(asdict(job)))
             pipe.zadd(f"{PREFIX}jobs", {job.id: time.time() + index * 1e-6})
             pipe.set(f"{PREFIX}then:{job.id}", json.dumps(ids[index + 1:]))
             pipe.set(f"{PREFIX}dedupe-of:{job.id}", key, ex=DEDUPE_TTL_S)
         pipe.execute()
-        send(self.app, jobs[0], self.workspace.settings.job_time_limit)
-        return jobs
 
     def jobs(self, state: str | None = None, limit: int = 200) -> list[Job]:
         found = []

@@ -15,6 +15,8 @@ from ..job import Job
 PREFIX = "studio:"
 DEDUPE_TTL_S = 7 * 24 * 3600  # a dedupe key outlives no chain by more than this, whatever happens
 REDIS_RETRY_S = 120.0  # how long a job's final record is retried while Redis is down
+# Delete KEYS[1] only while it still holds ARGV[1]: a key another client has just replaced stays.
+DELETE_IF_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 class JobRecords:
@@ -62,8 +64,13 @@ class JobRecords:
         raw = self.redis.get(f"{PREFIX}dedupe-of:{job_id}")
         return raw.decode() if raw else None
 
+    def delete_if(self, key: str, value: bytes) -> None:
+        """Delete `key` if it still holds `value` (one step on the server, so no other client slips between)."""
+        self.redis.eval(DELETE_IF_SCRIPT, 1, key, value)
+
     def release(self, job_id: str) -> None:
         """The chain `job_id` belongs to has ended: a later enqueue makes new jobs."""
         key = self.dedupe(job_id)
-        if key:
-            self.redis.delete(key)
+        raw = self.redis.get(key) if key else None
+        if raw and job_id in json.loads(raw):  # still this chain's key, not a newer chain's
+            self.delete_if(key, raw)
