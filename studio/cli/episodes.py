@@ -15,7 +15,7 @@ from ..pipeline.ingest import IngestRequest
 from ..pipeline.ingest import ingest as ingest_episode
 from ..publish import publish as publish_all
 from ..review.status import episode_status, format_line
-from ..workspace import approval, audit
+from ..workspace import approval, audit, users
 from ..workspace.index import read_row
 from ..workspace.layout import JOBS_FILE
 from .base import App, cli, emit_json, json_option
@@ -293,6 +293,7 @@ def transcript(app: App, episode_id: str, fmt: str) -> None:
 def approve(app: App, episode_id: str, by: str) -> None:
     """Approve EPISODE for publishing (shows with require_approval = true: four eyes)."""
     episode = app.workspace.episode(episode_id)
+    users.check_access(app.workspace, by, episode.show)  # a user limited to other shows acts on none of this one
     approved = approval.approve(app.workspace, episode, by)
     audit.record(app.workspace, by, "approve", episode.id)
     app.reporter.info(f"{episode.id} approved by {approved.approved_by}")

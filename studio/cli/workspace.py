@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .. import doctor as doctor_mod
+from ..errors import BadInput
 from ..workspace import audit as audit_mod
 from ..workspace import init_workspace, shows
 from ..workspace import users as users_mod
@@ -73,12 +74,14 @@ def user() -> None:
 @user.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(users_mod.ROLES), required=True, help="What the user may do.")
+@click.option("--show", "shows", multiple=True, metavar="SLUG",
+              help="Limit the user to this show (repeat for several; none: every show).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of making one.")
 @click.pass_obj
-def user_add(app: App, name: str, role: str, password_stdin: bool) -> None:
+def user_add(app: App, name: str, role: str, shows: tuple[str, ...], password_stdin: bool) -> None:
     """Add user NAME; prints a new one-time password (only its argon2 hash is stored)."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    made = users_mod.add_user(app.workspace, name, role, password)
+    made = users_mod.add_user(app.workspace, name, role, password, shows=shows)
     audit_mod.record(app.workspace, os_user(), "user.add", f"{name} ({role})")
     if password is None:
         click.echo(made)
@@ -91,20 +94,49 @@ def user_add(app: App, name: str, role: str, password_stdin: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def user_list(app: App, as_json: bool) -> None:
-    """List the web app's users and their roles."""
+    """List the web app's users, their roles and the shows each is limited to."""
     found = users_mod.list_users(app.workspace)
     if as_json:
-        emit_json([asdict(u) for u in found])
+        emit_json([{"name": u.name, "role": u.role, "created_at": u.created_at, "shows": list(u.shows)}
+                   for u in found])
     else:
         for u in found:
-            click.echo(f"{u.name:<24} {u.role}")
+            click.echo(f"{u.name:<24} {u.role:<10} {', '.join(u.shows) or '(every show)'}")
+
+
+@user.command("shows")
+@click.argument("name")
+@click.argument("shows", nargs=-1, metavar="[SLUG]...")
+@click.option("--all", "every", is_flag=True, help="No limit: the user sees every show.")
+@click.pass_obj
+def user_shows(app: App, name: str, shows: tuple[str, ...], every: bool) -> None:
+    """Limit user NAME to the shows SLUG... (or lift the limit with --all); takes effect at their next request."""
+    if bool(shows) == every:
+        raise BadInput("name the shows, or give --all for every show")
+    limited = users_mod.set_shows(app.workspace, name, () if every else shows)
+    audit_mod.record(app.workspace, os_user(), "user.shows", f"{name}: {', '.join(limited) or '*'}")
+    app.reporter.info(f"user {name}: {', '.join(limited) or 'every show'}")
+
+
+@user.command("reset-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of making one.")
+@click.pass_obj
+def user_reset_password(app: App, name: str, password_stdin: bool) -> None:
+    """Give user NAME a new password (prints a one-time one); every session of theirs ends."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    made = users_mod.reset_password(app.workspace, name, password)
+    audit_mod.record(app.workspace, os_user(), "user.password", name)
+    if password is None:
+        click.echo(made)
+    app.reporter.info(f"user {name}: new password set, their sessions have ended")
 
 
 @user.command("remove")
 @click.argument("name")
 @click.pass_obj
 def user_remove(app: App, name: str) -> None:
-    """Remove user NAME (their sessions end at the next request)."""
+    """Remove user NAME (their sessions end at their next request)."""
     users_mod.remove_user(app.workspace, name)
     audit_mod.record(app.workspace, os_user(), "user.remove", name)
     app.reporter.info(f"user {name} removed")

@@ -19,6 +19,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
+from ..workspace import users
 from ..workspace.config import Settings, with_changes
 from ..workspace.layout import WEB_SECRET_FILE
 from ..workspace.tree import Workspace
@@ -84,7 +85,8 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     )
     app.config.update({k: v for k, v in overrides.items() if k not in settings_names})
     app.session_interface = SessionInterface()
-    app.extensions["studio"] = {"workspace": workspace, "settings": settings, "lang": lang}
+    app.extensions["studio"] = {"workspace": workspace, "settings": settings, "lang": lang,
+                                "login_failures": users.LoginFailures()}
 
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app)

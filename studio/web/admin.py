@@ -1,4 +1,5 @@
-"""The users page (admin): add users (one-time password shown once), change roles, remove; the audit log."""
+"""The users page (admin): add users (one-time password shown once), limit them to shows, remove; the audit
+log."""
 
 from __future__ import annotations
 
@@ -14,9 +15,16 @@ from .context import t, workspace
 bp = Blueprint("admin", __name__)
 
 
+@bp.after_request
+def never_cached(response):
+    """A new user's one-time password is on this page once: no cache keeps it."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _page(password: str = "", new_user: str = "", status: int = 200):
     ws = workspace()
-    return render_template("users.html", users=users_mod.list_users(ws), roles=users_mod.ROLES,
+    return render_template("users.html", users=users_mod.list_users(ws), roles=users_mod.ROLES, shows=ws.shows(),
                            password=password, new_user=new_user, entries=audit_mod.read(ws, 100)), status
 
 
@@ -32,12 +40,26 @@ def add():
     name = request.form.get("name", "").strip().lower()
     role = request.form.get("role", "")
     try:
-        password = users_mod.add_user(workspace(), name, role)
+        password = users_mod.add_user(workspace(), name, role, shows=request.form.getlist("shows"))
     except BadInput as exc:
         flash(str(exc), "error")
         return _page(status=400)
     audit(current_user.name, "user.add", f"{name} ({role})")
     return _page(password=password, new_user=name)
+
+
+@bp.route("/users/<name>/shows", methods=["POST"])
+@role_required("admin")
+def set_shows(name: str):
+    """Limit user `name` to the shows ticked (none ticked: every show)."""
+    try:
+        limited = users_mod.set_shows(workspace(), name, request.form.getlist("shows"))
+    except BadInput as exc:
+        flash(str(exc), "error")
+        return _page(status=400)
+    audit(current_user.name, "user.shows", f"{name}: {', '.join(limited) or '*'}")
+    flash(t("access.shows_saved"))
+    return _page()
 
 
 @bp.route("/users/<name>/remove", methods=["POST"])

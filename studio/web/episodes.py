@@ -12,7 +12,7 @@ from flask_login import current_user
 from ..errors import BadInput
 from ..workspace import approval as approval_mod
 from ..workspace.index import STATES, EpisodeRow, episode_state
-from .auth import audit, role_required
+from .auth import audit, can_see, role_required, sees_every_show
 from .context import job_queue, t, workspace
 from .episode import load_episode
 
@@ -34,7 +34,8 @@ class Listed:
 
 
 def rows_now() -> list[EpisodeRow]:
-    return workspace().index.rows(max_age=current_app.config["STUDIO_INDEX_MAX_AGE"])
+    """The index's rows of the shows the signed-in user may see."""
+    return [r for r in workspace().index.rows(max_age=current_app.config["STUDIO_INDEX_MAX_AGE"]) if can_see(r.show)]
 
 
 def newest_jobs() -> dict[str, object]:
@@ -73,7 +74,7 @@ def root():
 @bp.route("/episodes")
 @role_required("producer")
 def index():
-    shows = workspace().shows()
+    shows = {slug: s for slug, s in workspace().shows().items() if can_see(slug)}
     show = request.args.get("show", "")
     state = request.args.get("state", "")
     if show and show not in shows:
@@ -120,6 +121,8 @@ def approve(episode_id: str):
 def publish():
     queue = job_queue()
     if request.method == "POST":
+        if not sees_every_show():  # publishing goes out for every show at once
+            abort(403)
         if queue is None:
             abort(503)
         job = queue.enqueue("publish", episode=None, params={})
@@ -129,7 +132,8 @@ def publish():
     jobs = [j for j in queue.jobs(limit=200) if j.stage == "publish"][:10] if queue else []
     needs_approval = {slug for slug, show in workspace().shows().items() if show.require_approval}
     waiting = [r for r in rows_now() if r.rendered and not r.approved_by and r.show in needs_approval]
-    return render_template("publish.html", jobs=jobs, waiting=waiting[:50], queue_ok=queue is not None)
+    return render_template("publish.html", jobs=jobs, waiting=waiting[:50], queue_ok=queue is not None,
+                           may_publish=sees_every_show())
 
 
 def _same_site(url: str | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from .auth import audit, role_required
+from .auth import audit, can_see_episode, role_required
 from .context import job_queue, t
 
 bp = Blueprint("jobs", __name__)
@@ -17,9 +17,14 @@ def index():
     queue = job_queue()
     if queue is None:
         return render_template("jobs.html", queue_ok=False, running=[], queued=[], failed=[], done=[])
-    return render_template("jobs.html", queue_ok=True, running=queue.jobs(state="running"),
-                           queued=queue.jobs(state="queued"), failed=queue.jobs(state="failed", limit=50),
-                           done=queue.jobs(state="done", limit=20))
+    return render_template("jobs.html", queue_ok=True, running=_seen(queue.jobs(state="running")),
+                           queued=_seen(queue.jobs(state="queued")), failed=_seen(queue.jobs(state="failed", limit=50)),
+                           done=_seen(queue.jobs(state="done", limit=20)))
+
+
+def _seen(jobs: list) -> list:
+    """The jobs of the shows the signed-in user may see."""
+    return [j for j in jobs if can_see_episode(j.episode)]
 
 
 @bp.route("/jobs/table")
@@ -29,7 +34,8 @@ def table():
     queue = job_queue()
     if queue is None:
         abort(503)
-    return render_template("_jobs_live.html", running=queue.jobs(state="running"), queued=queue.jobs(state="queued"))
+    return render_template("_jobs_live.html", running=_seen(queue.jobs(state="running")),
+                           queued=_seen(queue.jobs(state="queued")))
 
 
 @bp.route("/jobs/<job_id>/retry", methods=["POST"])
@@ -37,7 +43,7 @@ def table():
 def retry(job_id: str):
     queue = job_queue()
     job = queue.get(job_id) if queue else None
-    if job is None or job.state != "failed":
+    if job is None or job.state != "failed" or not can_see_episode(job.episode):
         abort(404)
     again = queue.retry(job_id)
     audit(current_user.name, "job.retry", f"{again.stage} {again.episode or ''}".strip())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user
 
 from ..errors import BadInput
@@ -10,10 +10,17 @@ from ..fsutil import read_json
 from ..radio import deliveries as deliveries_mod
 from ..radio import manifest as manifest_mod
 from ..radio import stations as stations_mod
-from .auth import audit, role_required
+from .auth import audit, can_see, role_required, sees_every_show
 from .context import t, workspace
 
 bp = Blueprint("radio", __name__)
+
+
+@bp.after_request
+def never_cached(response):
+    """A new station's token is on this page once: no cache keeps it."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def radio_files(ws) -> list[dict]:
@@ -29,10 +36,12 @@ def radio_files(ws) -> list[dict]:
 
 def _page(token: str = "", new_station: str = "", status: int = 200):
     ws = workspace()
-    files = radio_files(ws)
-    deliveries = list(reversed(deliveries_mod.read(deliveries_mod.log_path(ws))))[:200]
+    files = [f for f in radio_files(ws) if can_see(str(f.get("show", "")))]  # a scheduler's shows only
+    deliveries = [d for d in reversed(deliveries_mod.read(deliveries_mod.log_path(ws)))
+                  if can_see(d.file.split("/")[0])][:200]
     return render_template("radio.html", files=files, deliveries=deliveries,
-                           stations=stations_mod.list_stations(ws), token=token, new_station=new_station), status
+                           stations=stations_mod.list_stations(ws), token=token, new_station=new_station,
+                           manage_stations=sees_every_show()), status
 
 
 @bp.route("/radio")
@@ -44,6 +53,8 @@ def index():
 @bp.route("/radio/stations", methods=["POST"])
 @role_required("scheduler")
 def add_station():
+    if not sees_every_show():  # a station's token reads every show's radio files
+        abort(403)
     name = request.form.get("name", "").strip()
     try:
         token = stations_mod.add_station(workspace(), name)
@@ -57,6 +68,8 @@ def add_station():
 @bp.route("/radio/stations/<name>/revoke", methods=["POST"])
 @role_required("scheduler")
 def revoke_station(name: str):
+    if not sees_every_show():
+        abort(403)
     try:
         stations_mod.remove_station(workspace(), name)
     except BadInput as exc:

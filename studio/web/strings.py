@@ -363,3 +363,26 @@ EPISODE_PAGE_STRINGS: dict[str, tuple[str, str]] = {
 }
 for _key, (_id, _en) in EPISODE_PAGE_STRINGS.items():
     STRINGS["id"][_key], STRINGS["en"][_key] = _id, _en
+
+
+# sign-in and access (issue 29): each key in Indonesian and English ---------------------------------
+ACCESS_STRINGS: dict[str, tuple[str, str]] = {
+    "access.col.shows": ("Acara", "Shows"),
+    "access.every_show": ("semua acara", "every show"),
+    "access.none_is_every": ("(tanpa centang: semua acara)", "(none ticked: every show)"),
+    "access.save_shows": ("Simpan acara", "Save shows"),
+    "access.shows_saved": ("Acara pengguna disimpan; berlaku pada permintaan berikutnya.",
+                           "The user's shows are saved; they apply from the next request."),
+    "access.show_not_yours": ("Acara ini bukan milik Anda: pilih salah satu acara Anda.",
+                              "This show is not one of yours: choose one of your shows."),
+    "access.publish_limited": (
+        ("Anda dibatasi pada acara tertentu, sedangkan penerbitan mengirim semua acara sekaligus: "
+         "minta produser tanpa batas acara atau operator untuk menerbitkan."),
+        ("You are limited to some shows, and publishing sends every show at once: "
+         "ask a producer without a show limit, or the operator, to publish.")),
+    "access.stations_limited": (
+        "Token stasiun membaca berkas radio semua acara: penjadwal tanpa batas acara yang menambah atau mencabutnya.",
+        "A station token reads every show's radio files: a scheduler without a show limit adds or revokes them."),
+}
+for _key, (_id, _en) in ACCESS_STRINGS.items():
+    STRINGS["id"][_key], STRINGS["en"][_key] = _id, _en

@@ -28,7 +28,7 @@ from flask_login import current_user
 from ..errors import BadInput
 from ..workspace.episode import episode_slug, parse_date
 from ..workspace.layout import UPLOADS_DIR
-from .auth import role_required
+from .auth import can_see, role_required
 from .context import job_queue, t, workspace
 
 bp = Blueprint("upload", __name__)
@@ -75,7 +75,7 @@ def _offset(folder: Path, meta: dict) -> int:
 @bp.route("/upload")
 @role_required("producer")
 def index():
-    return render_template("upload.html", shows=workspace().shows(),
+    return render_template("upload.html", shows={k: s for k, s in workspace().shows().items() if can_see(k)},
                            limit=current_app.config["STUDIO_UPLOAD_LIMIT"],
                            chunk=current_app.config["STUDIO_UPLOAD_CHUNK"])
 
@@ -94,6 +94,8 @@ def create():
     if size > limit:
         return jsonify(error=t("upload.too_big")), 413
     show = str(data.get("show", ""))
+    if not can_see(show):
+        return jsonify(error=t("access.show_not_yours")), 400
     try:
         workspace().show(show)
         if data.get("recorded_on"):

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..fsutil import append_line
+from ..fsutil import append_line, no_space_is_resource_error
 from .layout import AUDIT_FILE
 from .tree import Workspace
 
@@ -28,8 +28,9 @@ def record(workspace: Workspace, user: str, action: str, target: str = "") -> En
     entry = Entry(time=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), user=user, action=action,
                   target=target)
     path = log_path(workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    append_line(path, json.dumps(entry.__dict__, ensure_ascii=False))
+    with no_space_is_resource_error(path.parent):  # a full disk is one ResourceError line
+        path.parent.mkdir(parents=True, exist_ok=True)
+        append_line(path, json.dumps(entry.__dict__, ensure_ascii=False))
     return entry
 
 

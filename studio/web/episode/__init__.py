@@ -24,7 +24,7 @@ from ...review.page import episode_page
 from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
 from ...workspace import Episode
 from .. import CSP
-from ..auth import audit, role_required
+from ..auth import audit, require_show, role_required
 from ..context import job_queue, t, workspace
 
 bp = Blueprint("episode", __name__, template_folder="templates")
@@ -44,9 +44,11 @@ def load_episode(episode_id: str) -> Episode:
     if len(parts) != 2 or any(not p or p.startswith(".") or "\\" in p for p in parts):
         abort(404)
     try:
-        return workspace().episode(episode_id)
+        episode = workspace().episode(episode_id)
     except BadInput:
         abort(404)
+    require_show(episode.show)  # a show the user is not limited to: not there for them
+    return episode
 
 
 def _is_htmx() -> bool:
