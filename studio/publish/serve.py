@@ -43,6 +43,7 @@ from werkzeug.utils import redirect, send_file
 from werkzeug.wrappers import Request, Response
 
 from ..errors import BadInput
+from ..httpserver import Limits, create_server
 from ..radio import RADIO_DIR, check_bearer, deliveries
 from ..workspace.config import Station
 from ..workspace.tree import Workspace
@@ -187,14 +188,12 @@ def make_app(folder: Path, stations: Stations = tuple, radio_folder: Path | None
 
 def serve(folder: Path, host: str = "127.0.0.1", port: int = 8000, stations: Stations = tuple,
           ready: Callable[[str], None] | None = None, radio_folder: Path | None = None,
-          delivery_log: Path | None = None) -> None:
+          delivery_log: Path | None = None, limits: Limits | None = None) -> None:
     """Serve `folder` (and `radio_folder` under /radio/) until interrupted; `ready` gets the base URL once
-    the port is open."""
-    import waitress
-
+    the port is open. `limits` bound slow clients (studio.httpserver)."""
     app = make_app(folder, stations, radio_folder, delivery_log)
     try:
-        server = waitress.create_server(app, host=host, port=port, threads=8, ident="studio")
+        server = create_server(app, host, port, limits, threads=8, ident="studio")
     except OSError as exc:
         raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     shown_host = f"[{host}]" if ":" in host else host
