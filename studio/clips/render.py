@@ -219,7 +219,7 @@ def render_clip(
             for layout, temp in zip(layouts, temps):
                 args += ["-map", f"[v{layout.name}]", "-map", "0:a", *VIDEO_ARGS, "-frames:v", str(frames),
                          *AUDIO_ARGS, "-movflags", "+faststart", "-f", "mp4", str(temp)]
-            run_ffmpeg(ffmpeg, args, progress)
+            run_ffmpeg(ffmpeg, args, progress, duration=end - start)  # its input is raw audio: no duration logged
             stats.ffmpeg_runs += 1
         stats.seconds["encode"] = time.monotonic() - began
 

@@ -40,6 +40,9 @@ class Settings:
     cache_dir: str = ".studio-cache"
     # seconds an ffmpeg run may go without any progress before it is stopped as hung
     ffmpeg_stall_timeout: float = 300.0
+    # an ffmpeg run that writes files is stopped after this many times its input's duration (at least 60 s),
+    # however busy it looks
+    ffmpeg_time_factor: float = 10.0
     # longest recording ingest accepts: longer ones are refused before (or while) they are decoded
     max_duration_hours: float = 6.0
     # language of the producer web app's pages: "id" (Bahasa Indonesia) or "en"
