@@ -11,7 +11,7 @@ The same layout under the base URL, in a folder target and under an S3 prefix (D
     chapters/<show>/<episode-slug>.json       only where the episode has chapters.json
     clips/<show>/<episode-slug>/<clip>.mp4    captioned clips, as made
     index.html, <show>/..., embed/..., search/, pagefind/, sitemap.xml, robots.txt   the listener site
-    .studio-publish.json                      what was published (sha256 and size of each key)
+    .studio-publish.json                      what was published (sha256, size and version of each key)
 
 The radio target (never public) holds <show>/<episode-slug>.wav and manifest.json (studio.radio.manifest).
 """
