@@ -464,12 +464,13 @@ def test_a_killed_clip_run_again_leaves_one_highlight_and_no_temporary_files(tmp
         killed.kill()
         killed.wait()
 
-    again = subprocess.run([*command, "--format", "vertical", "--format", "square"], env=env, capture_output=True, check=False,
-                           text=True)
+    again = subprocess.run([*command, "--format", "vertical", "--format", "square"], env=env, capture_output=True,
+                           text=True, check=False)
     assert again.returncode == 0, again.stderr
     assert list(scratch.iterdir()) == []  # nothing in the system's temporary folder
     highlights = tomllib.loads((folder / "episode.toml").read_text())["highlights"]
     assert len(highlights) == 1 and highlights[0]["start"] == 0.5 and highlights[0]["end"] == 16.0
     assert sorted(p.name for p in (folder / "clips").iterdir()) == ["01-square.mp4", "01-vertical.mp4"]
     assert (folder / "clips" / "01-square.mp4").stat().st_size != 100000  # rendered, not the killed one's start
-    assert not (folder / ".studio" / "clip-scratch").exists() or not any((folder / ".studio" / "clip-scratch").iterdir())
+    leftover = folder / ".studio" / "clip-scratch"
+    assert not leftover.exists() or not any(leftover.iterdir())
