@@ -68,6 +68,13 @@ MANIFEST_CACHE = "no-cache"
 RADIO_CACHE = "private, max-age=86400"
 RADIO_MANIFEST_CACHE = "private, max-age=60"
 
+# The listener site's Content-Security-Policy: `studio serve` sends it with every page, and each page carries it
+# in a <meta> for a bucket or any server that sends none. Everything is the site's own: its scripts (no inline
+# script but JSON-LD data), its styles, media and the search index; Pagefind compiles its WebAssembly.
+SITE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; "
+            "media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'")
+
 
 def mime_type(key: str) -> str:
     if key.endswith("sitemap.xml"):  # the site's, not a feed

@@ -47,7 +47,7 @@ from ..httpserver import Limits, create_server
 from ..radio import RADIO_DIR, check_bearer, deliveries
 from ..workspace.config import Station
 from ..workspace.tree import Workspace
-from .layout import PAGE_FILE, max_age, mime_type
+from .layout import PAGE_FILE, SITE_CSP, max_age, mime_type
 
 Stations = Callable[[], Iterable[Station]]
 
@@ -109,8 +109,11 @@ class StudioApp:
         private = [self.folder / RADIO_DIR] + ([self.radio_folder] if self.radio_folder else [])
         if any(real.is_relative_to(p) for p in private):  # e.g. reached through a symlink: radio is token-only
             raise NotFound()
-        return send_file(real, request.environ, mimetype=mime_type(real.name), conditional=True, etag=True,
-                         max_age=max_age(path))
+        response = send_file(real, request.environ, mimetype=mime_type(real.name), conditional=True, etag=True,
+                             max_age=max_age(path))
+        if response.mimetype == "text/html":  # the listener site's pages
+            response.headers["Content-Security-Policy"] = SITE_CSP
+        return response
 
     def radio(self, request: Request, path: str) -> Response:
         """The radio pull API: the manifest and broadcast files, for a station's bearer token only."""
