@@ -506,3 +506,18 @@ def test_a_workspace_can_publish_without_the_site(tmp_path: Path, audio_mp3: byt
     save_settings(ws.settings_path, replace(ws.settings, site=False))
     report = publish.publish(ws)
     assert not [k for k in report.uploaded_keys if k.endswith(".html")] and "feeds/kpu.xml" in report.uploaded_keys
+
+
+def test_the_shows_description_and_link_cannot_put_a_script_on_the_site(workspace: Workspace):
+    from studio.workspace.shows import add_show
+
+    add_show(workspace, "kpu", title="KPU", email="p@example.go.id", replace=True,
+             description="<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>",
+             link="javascript:alert(document.cookie)")
+    add_fake_episode(workspace, "kpu", "2024-05-01-x", title="X")
+    publish.publish(workspace, base_url="https://podcast.example.go.id")
+    public = workspace.root / "public"
+    for page in ("index.html", "kpu/index.html", "kpu/2024-05-01-x/index.html", "feeds/kpu.xml", "feeds/index.opml"):
+        text = (public / page).read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text and "javascript:" not in text, page
+    assert "&lt;script&gt;alert" in (public / "kpu" / "index.html").read_text(encoding="utf-8")
