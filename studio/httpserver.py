@@ -69,9 +69,9 @@ class GuardedServer(TcpWSGIServer):
 
     def keep_per_client(self, addr) -> None:
         """Close the longest-waiting connections of `addr`'s host beyond `limits.per_client`."""
-        waiting = sorted((c for c in self.active_channels.values() if c.addr[0] == addr[0] and c.waiting()),
+        waiting = sorted((c for c in list(self.active_channels.values()) if c.addr[0] == addr[0] and c.waiting()),
                          key=lambda c: c.waiting_since)
-        for channel in waiting[:max(0, len(waiting) - self.limits.per_client)]:
+        for channel in waiting[:max(0, len(waiting) - max(1, self.limits.per_client))]:
             channel.will_close = True
 
 
