@@ -12,7 +12,7 @@ STUDIO = Path(__file__).resolve().parents[1] / "studio"
 # Lowest first: a package may import its own modules and any package of a lower layer.
 LAYERS = [
     {"studio", "studio.errors", "studio.data"},
-    {"studio.fsutil", "studio.progress"},
+    {"studio.fsutil", "studio.progress", "studio.httpserver"},  # httpserver: Waitress, guarded
     {"studio.media"},  # bytes and ffmpeg; knows no episode
     {"studio.transcribe"},  # speech to words
     {"studio.text"},  # pure text rules over words and sentences

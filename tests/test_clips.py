@@ -401,3 +401,76 @@ def test_glossary_terms_match_whole_words_only():
 
 def test_highlight_is_a_value():
     assert Highlight(1.0, 31.0, "x").duration == 30.0
+
+
+# -- a killed `studio clip` -----------------------------------------------------------------------------------
+
+def held_ffmpeg(folder: Path) -> Path:
+    """A wrapper of the real ffmpeg that, for the video render, starts its output files (as ffmpeg would), says so
+    in `held` and then waits for ever: the render is midway when the test kills `studio clip`."""
+    real = find_ffmpeg().path
+    wrapper = folder / "ffmpeg-held"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *-filter_complex_threads*)\n'
+        '  for a in "$@"; do case "$a" in *.tmp.mp4) head -c 100000 /dev/zero > "$a";; esac; done\n'
+        f'  echo $$ > "{folder}/held"; exec sleep 3600;;\n'
+        "esac\n"
+        f'exec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+@pytest.mark.slow
+def test_a_killed_clip_run_again_leaves_one_highlight_and_no_temporary_files(tmp_path):
+    import os
+    import sys
+    import time
+    import tomllib
+
+    import audiogen as g
+    from click.testing import CliRunner
+
+    from studio.cli import cli
+
+    ws, scratch = tmp_path / "ws", tmp_path / "tmp"
+    scratch.mkdir()
+    runner = CliRunner()
+
+    def studio(*args):
+        result = runner.invoke(cli, ["--workspace", str(ws), *map(str, args)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
+    studio("init", ws)
+    studio("show", "add", "kpu", "--title", "KPU", "--email", "p@example.org")
+    source = g.encode(g.scale_to(g.speech(17.0, seed=5), -20.0), tmp_path / "sesi.wav", "-c:a", "pcm_s16le")
+    episode = studio("ingest", source, "--show", "kpu", "--recorded-on", "2024-01-10", "--title", "Sesi")
+    studio("process", episode, "--no-transcribe", "--no-clips")
+    folder = ws / "episodes" / episode
+    command = [sys.executable, "-m", "studio", "--workspace", str(ws), "clip", episode, "--start", "0.5",
+               "--end", "16"]
+    env = {**os.environ, "TMPDIR": str(scratch), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    killed = subprocess.Popen([*command, "--format", "square", "--format", "vertical"],
+                              env={**env, "STUDIO_FFMPEG": str(held_ffmpeg(tmp_path))},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120  # a safety net for a loaded machine: the render gets there in seconds
+        while not (tmp_path / "held").is_file() and killed.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (tmp_path / "held").is_file(), "the render never reached the video encoding"
+    finally:
+        killed.kill()
+        killed.wait()
+
+    again = subprocess.run([*command, "--format", "vertical", "--format", "square"], env=env, capture_output=True,
+                           text=True, check=False)
+    assert again.returncode == 0, again.stderr
+    assert list(scratch.iterdir()) == []  # nothing in the system's temporary folder
+    highlights = tomllib.loads((folder / "episode.toml").read_text())["highlights"]
+    assert len(highlights) == 1 and highlights[0]["start"] == 0.5 and highlights[0]["end"] == 16.0
+    assert sorted(p.name for p in (folder / "clips").iterdir()) == ["01-square.mp4", "01-vertical.mp4"]
+    assert (folder / "clips" / "01-square.mp4").stat().st_size != 100000  # rendered, not the killed one's start
+    leftover = folder / ".studio" / "clip-scratch"
+    assert not leftover.exists() or not any(leftover.iterdir())

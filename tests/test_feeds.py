@@ -234,3 +234,29 @@ def test_structure_matches_real_world_feeds(rich: Workspace):
             assert key in real and podcast.get(key) not in (None, ""), key
         for key in ("title", "guid", "published", "total_time", "enclosures", "description"):
             assert real["episodes"][0].get(key) and all(e.get(key) for e in podcast["episodes"]), key
+
+
+def test_the_shows_description_and_link_are_made_safe(workspace: Workspace):
+    """feeds/<show>.toml is text anyone with the folder can edit: its description reaches apps as escaped HTML and
+    its link only when it is an http(s) address."""
+    script = "<script>alert('x')</script> Sosialisasi <b>pemilu</b>"
+    add_show(workspace, "kpu", title="KPU", email="p@example.go.id", description=script,
+             link="javascript:alert(document.cookie)", replace=True)
+    add_fake_episode(workspace, "kpu", "2024-05-01-x", title="X")
+    data = build(workspace)
+    assert b"javascript:" not in data
+    channel = lxml.etree.fromstring(data).find("channel")
+    assert channel.findtext("link") == f"{BASE}/"
+    description = channel.findtext("description")
+    assert "<script" not in description and "<b>" not in description  # as HTML, the text shows; nothing runs
+    assert html.unescape(re.sub(r"</?p>", "", description)) == script
+    assert channel.findtext("itunes:summary", namespaces=NS) == script  # plain text
+    opml = feeds.build_opml([workspace.show("kpu")], BASE)
+    assert b"javascript:" not in opml and b"htmlUrl" not in opml
+    for link in ("java\tscript:alert(1)", "data:text/html,<script>alert(1)</script>", "//evil.example/x",
+                 "https://ok.example.go.id/a b", "vbscript:x"):
+        add_show(workspace, "kpu", title="KPU", link=link, replace=True)
+        assert lxml.etree.fromstring(build(workspace)).find("channel").findtext("link") == f"{BASE}/", link
+    add_show(workspace, "kpu", title="KPU", link="https://kpu.example.go.id/podcast?x=1", replace=True)
+    assert (lxml.etree.fromstring(build(workspace)).find("channel").findtext("link")
+            == "https://kpu.example.go.id/podcast?x=1")

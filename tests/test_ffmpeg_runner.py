@@ -112,3 +112,36 @@ def test_a_failure_says_why_not_how_ffmpeg_exited(tmp_path):
     with pytest.raises(ProcessingError) as error:
         run_ffmpeg(find_ffmpeg(), ["-v", "verbose", "-i", str(garbage), "-f", "null", "-"])
     assert "Invalid data found when processing input" in str(error.value)
+
+
+def busy_forever_ffmpeg(tmp_path: Path, seconds: int = 120) -> Path:
+    """A fake ffmpeg that logs a one-second input and then reports progress, never finishing (it gives up on its
+    own after `seconds`, so that a runner without an overall limit returns instead of hanging the suite)."""
+    fake = tmp_path / "ffmpeg-busy"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo $$ > "{tmp_path}/busy.pid"\n'
+        "echo \"Input #0, wav, from 'in.wav':\" >&2\n"
+        'echo "  Duration: 00:00:01.00, bitrate: 1411 kb/s" >&2\n'
+        f"i=0; while [ $i -lt {seconds * 20} ]; do\n"
+        '  echo "out_time_us=500000"; echo "progress=continue"; i=$((i+1)); sleep 0.05\n'
+        "done\n")
+    fake.chmod(0o755)
+    return fake
+
+
+def test_an_ffmpeg_that_reports_progress_but_never_ends_is_stopped(tmp_path):
+    ffmpeg = FFmpeg(str(busy_forever_ffmpeg(tmp_path)), "test", stall_timeout=60.0, time_factor=2.0,
+                    min_time_limit=1.0)
+    with pytest.raises(ProcessingError, match=r"^ffmpeg ran for \d+ s on in\.wav \(1 s long\) without finishing and "
+                                              r"was stopped \(ffmpeg_time_factor in studio\.toml is 2\)$"):
+        run_ffmpeg(ffmpeg, ["-i", "in.wav", "out.mp3"])
+    assert gone(int((tmp_path / "busy.pid").read_text()))
+
+
+def test_the_overall_limit_is_the_callers_duration_when_ffmpeg_logs_none(tmp_path):
+    fake = busy_forever_ffmpeg(tmp_path)
+    fake.write_text(fake.read_text().replace("Duration: 00:00:01.00", "Duration: N/A"))
+    ffmpeg = FFmpeg(str(fake), "test", stall_timeout=60.0, time_factor=3.0, min_time_limit=0.5)
+    with pytest.raises(ProcessingError, match=r"\(0.5 s long\) without finishing"):
+        run_ffmpeg(ffmpeg, ["-f", "f32le", "-i", "in.raw", "out.mp4"], duration=0.5)

@@ -235,6 +235,28 @@ def test_s3_object_deleted_from_the_bucket_is_uploaded_again(full: Workspace, s3
     assert s3_publish(full, s3_bucket).uploaded_keys == ["feeds/kpu.xml"]
 
 
+def test_s3_object_overwritten_with_the_same_size_is_repaired(full: Workspace, s3_bucket: S3Bucket):
+    s3_publish(full, s3_bucket)
+    key = "pub/media/kpu/2024-02-05-tps.mp3"
+    published = s3_bucket.client.get_object(Bucket=s3_bucket.name, Key=key)["Body"].read()
+    s3_bucket.client.put_object(Bucket=s3_bucket.name, Key=key, Body=b"\0" * len(published))  # same size
+    assert s3_publish(full, s3_bucket).uploaded_keys == ["media/kpu/2024-02-05-tps.mp3"]
+    assert s3_bucket.client.get_object(Bucket=s3_bucket.name, Key=key)["Body"].read() == published
+    before = len(s3_bucket.server.requests(s3_bucket.name))
+    assert s3_publish(full, s3_bucket).uploaded_keys == []  # repaired: nothing more to do
+    assert len(s3_bucket.server.requests(s3_bucket.name)) - before == 2  # the manifest and one listing
+
+
+def test_folder_file_overwritten_with_the_same_size_is_repaired(full: Workspace):
+    publish.publish(full, base_url=BASE)
+    path = full.root / "public" / "media" / "kpu" / "2024-02-05-tps.mp3"
+    published = path.read_bytes()
+    path.write_bytes(b"\0" * len(published))
+    assert publish.publish(full, base_url=BASE).uploaded_keys == ["media/kpu/2024-02-05-tps.mp3"]
+    assert path.read_bytes() == published
+    assert publish.publish(full, base_url=BASE).uploaded_keys == []
+
+
 def test_s3_prune_removes_only_stale_objects_under_the_prefix(full: Workspace, s3_bucket: S3Bucket):
     client, bucket = s3_bucket.client, s3_bucket.name
     s3_publish(full, s3_bucket)
@@ -426,8 +448,9 @@ def test_manifest_records_what_is_published(full: Workspace, s3_bucket: S3Bucket
     objects = json.loads(body)["objects"]
     assert set(objects) == set(KINDS)
     mp3 = full.episode_dir("kpu/2024-02-05-tps") / "podcast.mp3"
+    head = s3_bucket.client.head_object(Bucket=s3_bucket.name, Key="pub/media/kpu/2024-02-05-tps.mp3")
     assert objects["media/kpu/2024-02-05-tps.mp3"] == {"sha256": hashlib.sha256(mp3.read_bytes()).hexdigest(),
-                                                       "size": mp3.stat().st_size}
+                                                       "size": mp3.stat().st_size, "version": head["ETag"]}
     assert layout.mime_type("x.opml") == "text/x-opml"
 
 

@@ -23,6 +23,7 @@ from studio.workspace.layout import SITE_DIR
 from studio.workspace.tree import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
+EPISODE = "/kpu/2024-03-01-daftar-pemilih/index.html"
 SENTENCES = [
     "Selamat datang di podcast sosialisasi pemilu.",
     "Hari ini kita membahas daftar pemilih tetap.",
@@ -144,6 +145,19 @@ def test_no_inline_or_external_scripts_or_fonts(published: Path):
     assert "@import" not in css and "url(" not in css and "@font-face" not in css
 
 
+def test_every_page_carries_the_content_security_policy(published: Path):
+    from markupsafe import escape
+
+    from studio.publish.layout import SITE_CSP
+
+    assert "script-src 'self' 'wasm-unsafe-eval'" in SITE_CSP and "unsafe-inline" not in SITE_CSP
+    for page in pages(published):
+        head = page.read_text(encoding="utf-8").split("</head>", 1)[0]
+        meta = f'<meta http-equiv="Content-Security-Policy" content="{escape(SITE_CSP)}">'
+        assert meta in head, page
+        assert head.index(meta) < head.index("<script"), page  # before anything it governs
+
+
 def test_episode_page_shares_well(published: Path):
     page = published / "kpu" / "2024-03-01-daftar-pemilih" / "index.html"
     links = parse(page)
@@ -208,6 +222,16 @@ def _get(url: str) -> tuple[int, str, bytes]:
             return response.status, response.headers.get("Content-Type", ""), response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, "", b""
+
+
+def test_serve_sends_the_content_security_policy_with_pages(server: Server):
+    from studio.publish.layout import SITE_CSP
+
+    for path in ("/", EPISODE, "/embed/kpu/2024-03-01-daftar-pemilih.html"):
+        with urllib.request.urlopen(server.url + path, timeout=10) as response:
+            assert response.headers["Content-Security-Policy"] == SITE_CSP, path
+    with urllib.request.urlopen(server.url + "/static/site.css", timeout=10) as response:
+        assert response.headers["Content-Security-Policy"] is None  # a page's policy, not a file's
 
 
 def test_every_link_and_asset_resolves_through_studio_serve(server: Server):
@@ -296,8 +320,6 @@ def test_pages_rendered_in_worker_processes_are_the_same(tmp_path: Path, audio_m
 
 # -- in the browser (Debian's Chromium through Playwright) -----------------------
 
-EPISODE = "/kpu/2024-03-01-daftar-pemilih/index.html"
-
 
 def _current_time(page) -> float:
     return page.evaluate("document.getElementById('player').currentTime")
@@ -308,7 +330,7 @@ def test_clicking_a_sentence_plays_from_it_and_highlights_it(page, server: Serve
     page.goto(server.url + EPISODE)
     sentence = page.locator("#sentences .s", has_text="Bawaslu mengawasi")
     sentence.click()
-    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
+    page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
     assert "current" in sentence.get_attribute("class")
     assert page.locator(".s.current").count() == 1
 
@@ -318,7 +340,7 @@ def test_the_highlight_follows_playback(page, server: Server):
     page.goto(server.url + EPISODE)
     page.locator("#sentences .s").first.click()
     page.evaluate("document.getElementById('player').currentTime = 9.3")
-    page.wait_for_function("document.getElementById('player').currentTime > 10.2", timeout=10000)
+    page.wait_for_function("() => document.getElementById('player').currentTime > 10.2", timeout=10000)
     assert "Hari ini" in page.locator(".s.current").inner_text()
 
 
@@ -330,16 +352,16 @@ def test_keyboard_moves_between_sentences_and_plays(page, server: Server):
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
-    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 20) < 1.5")
+    page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 20) < 1.5")
     assert "Pemilih pindahan" in page.locator(".s.current").inner_text()
 
 
 @pytest.mark.browser
 def test_a_shared_time_link_and_a_chapter_seek(page, server: Server):
     page.goto(server.url + EPISODE + "#t=00:40")
-    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 40) < 1.5")
+    page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 40) < 1.5")
     page.locator(".chapters a", has_text="TPS dan KPPS").click()
-    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
+    page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
 
 
 @pytest.mark.browser
@@ -352,7 +374,34 @@ def test_search_finds_a_word_and_opens_the_episode_at_that_moment(page, server: 
     href = result.get_attribute("href")
     assert href.endswith("/kpu/2024-03-01-daftar-pemilih/#t=00:30"), href
     result.click()
-    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
+    page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
+
+
+@pytest.mark.browser
+def test_search_and_the_player_work_under_the_content_security_policy(page, server: Server):
+    """The header and the meta tag both apply; nothing the site does is refused (a refusal is an event and a
+    console error in Chromium)."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.add_init_script("window.refused = []; document.addEventListener('securitypolicyviolation', "
+                         "function (e) { window.refused.push(e.violatedDirective + ' ' + e.blockedURI); });")
+    page.goto(server.url + "/search/index.html?q=Bawaslu")
+    result = page.locator("#results a").first
+    result.wait_for(timeout=15000)
+    assert page.evaluate("window.refused") == []
+    result.click()
+    page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 30) < 1.5")
+    page.evaluate("document.getElementById('player').play()")
+    page.wait_for_function("() => document.getElementById('player').currentTime > 30.5", timeout=10000)
+    page.locator("#sentences .s").first.click()
+    assert page.evaluate("window.refused") == [] and refused == []
+    assert page.evaluate("document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]') !== null")
+    page.goto(server.url + "/embed/kpu/2024-03-01-daftar-pemilih.html")
+    page.evaluate("document.getElementById('player').currentTime = 10.5; document.getElementById('player').play()")
+    page.wait_for_function("() => document.getElementById('caption').textContent.indexOf('Hari ini') >= 0",
+                           timeout=10000)
+    assert page.evaluate("window.refused") == [] and refused == []
 
 
 @pytest.mark.browser
@@ -367,7 +416,7 @@ def test_search_merges_every_shows_index(page, server: Server):
 def test_the_embed_page_plays_and_shows_the_caption_line(page, server: Server):
     page.goto(server.url + "/embed/kpu/2024-03-01-daftar-pemilih.html")
     page.evaluate("document.getElementById('player').currentTime = 10.5; document.getElementById('player').play()")
-    page.wait_for_function("document.getElementById('caption').textContent.indexOf('Hari ini') >= 0",
+    page.wait_for_function("() => document.getElementById('caption').textContent.indexOf('Hari ini') >= 0",
                            timeout=10000)
     assert not page.evaluate("document.getElementById('player').paused")
 
@@ -457,3 +506,18 @@ def test_a_workspace_can_publish_without_the_site(tmp_path: Path, audio_mp3: byt
     save_settings(ws.settings_path, replace(ws.settings, site=False))
     report = publish.publish(ws)
     assert not [k for k in report.uploaded_keys if k.endswith(".html")] and "feeds/kpu.xml" in report.uploaded_keys
+
+
+def test_the_shows_description_and_link_cannot_put_a_script_on_the_site(workspace: Workspace):
+    from studio.workspace.shows import add_show
+
+    add_show(workspace, "kpu", title="KPU", email="p@example.go.id", replace=True,
+             description="<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>",
+             link="javascript:alert(document.cookie)")
+    add_fake_episode(workspace, "kpu", "2024-05-01-x", title="X")
+    publish.publish(workspace, base_url="https://podcast.example.go.id")
+    public = workspace.root / "public"
+    for page in ("index.html", "kpu/index.html", "kpu/2024-05-01-x/index.html", "feeds/kpu.xml", "feeds/index.opml"):
+        text = (public / page).read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text and "javascript:" not in text, page
+    assert "&lt;script&gt;alert" in (public / "kpu" / "index.html").read_text(encoding="utf-8")

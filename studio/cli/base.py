@@ -25,7 +25,8 @@ class App:
     @property
     def ffmpeg(self) -> FFmpeg:
         if self._ffmpeg is None:
-            self._ffmpeg = find_ffmpeg(self.workspace.settings.ffmpeg_stall_timeout)
+            self._ffmpeg = find_ffmpeg(self.workspace.settings.ffmpeg_stall_timeout,
+                                       self.workspace.settings.ffmpeg_time_factor)
         return self._ffmpeg
 
 

@@ -66,4 +66,4 @@ def serve(app: App, folder: Path | None, radio_dir: Path | None, host: str, port
                     stations=lambda: workspace.settings.stations,
                     ready=lambda url: click.echo(f"serving {url}/ (Ctrl-C to stop)"),
                     radio_folder=serve_mod.radio_folder(workspace, radio_dir),
-                    delivery_log=deliveries.log_path(workspace))
+                    delivery_log=deliveries.log_path(workspace), limits=workspace.settings.http_limits())

@@ -94,7 +94,7 @@ def web(app: App, host: str, port: int, workers: int, trusted_proxy: str | None)
     # A plain SIGTERM would end this process at once and leave the workers running: leave through `finally`.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        web_mod.serve(flask_app, host, port, trusted_proxy=trusted_proxy,
+        web_mod.serve(flask_app, host, port, trusted_proxy=trusted_proxy, limits=workspace.settings.http_limits(),
                       ready=lambda url: click.echo(f"studio web on {url}/ (Ctrl-C to stop)"))
     finally:
         if runners is not None:

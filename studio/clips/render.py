@@ -158,12 +158,16 @@ def render_clip(
     *,
     target_lufs: float,
     ceiling_dbtp: float,
+    scratch: Path | None = None,
 ) -> list[ClipResult]:
     """Render start..end of `audio` in each format named in `outputs` ({"vertical": path, ...}), its sound
     at `target_lufs` with true peaks under `ceiling_dbtp` (the show's podcast targets).
 
     `cues` are in episode time (they are shifted and clipped here). Every
     output is written atomically; on any error nothing is left behind.
+    The temporary files (about 12 MB) go in a folder made in `scratch`
+    (default: the system's), removed on any way out but a kill: a caller
+    that names `scratch` empties it before the next render.
     BadInput for an unknown format or a bad range.
     """
     unknown = sorted(set(outputs) - set(FORMATS))
@@ -174,8 +178,8 @@ def render_clip(
     stats = RenderStats()
     layouts = [FORMATS[name] for name in outputs]
     frames = round((end - start) * FPS)
-    with tempfile.TemporaryDirectory(prefix="studio-clip-") as scratch:
-        folder = Path(scratch)
+    with tempfile.TemporaryDirectory(prefix="studio-clip-", dir=scratch) as temporary:
+        folder = Path(temporary)
         clip_audio = prepare_audio(ffmpeg, audio, start, end, folder, target_lufs, ceiling_dbtp)
         stats.source_decodes += 1
         stats.ffmpeg_runs += clip_audio.ffmpeg_runs
@@ -219,7 +223,7 @@ def render_clip(
             for layout, temp in zip(layouts, temps):
                 args += ["-map", f"[v{layout.name}]", "-map", "0:a", *VIDEO_ARGS, "-frames:v", str(frames),
                          *AUDIO_ARGS, "-movflags", "+faststart", "-f", "mp4", str(temp)]
-            run_ffmpeg(ffmpeg, args, progress)
+            run_ffmpeg(ffmpeg, args, progress, duration=end - start)  # its input is raw audio: no duration logged
             stats.ffmpeg_runs += 1
         stats.seconds["encode"] = time.monotonic() - began
 

@@ -56,7 +56,7 @@ def run_stage(workspace: Workspace, stage: str, episode: str | None, params: dic
     Raises what the stage raises: BadInput and ProcessingError carry the one line the CLI prints.
     `models` keeps a worker's Whisper model loaded from one job to the next.
     """
-    ffmpeg = ffmpeg or find_ffmpeg(workspace.settings.ffmpeg_stall_timeout)
+    ffmpeg = ffmpeg or find_ffmpeg(workspace.settings.ffmpeg_stall_timeout, workspace.settings.ffmpeg_time_factor)
     reporter = JobReporter(progress)
     if stage == "publish":
         from ..publish import publish

@@ -31,6 +31,8 @@ Progress = Callable[[float], None]  # called with seconds of media done
 
 
 STALL_TIMEOUT_S = 300.0  # studio.toml's ffmpeg_stall_timeout
+TIME_FACTOR = 10.0  # studio.toml's ffmpeg_time_factor
+MIN_TIME_LIMIT_S = 60.0  # the overall limit of a run on a short input
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class FFmpeg:
     path: str
     origin: str  # "STUDIO_FFMPEG", "imageio-ffmpeg wheel" or "system PATH"
     stall_timeout: float = STALL_TIMEOUT_S  # seconds without any output before a run is taken for hung
+    # a run that writes files is stopped after this many times its input's duration (at least min_time_limit s),
+    # however busy it looks
+    time_factor: float = TIME_FACTOR
+    min_time_limit: float = MIN_TIME_LIMIT_S
 
     def version(self) -> str:
         try:
@@ -47,19 +53,19 @@ class FFmpeg:
         return out.splitlines()[0] if out else "unknown"
 
 
-def find_ffmpeg(stall_timeout: float = STALL_TIMEOUT_S) -> FFmpeg:
+def find_ffmpeg(stall_timeout: float = STALL_TIMEOUT_S, time_factor: float = TIME_FACTOR) -> FFmpeg:
     if env := os.environ.get("STUDIO_FFMPEG"):
         if not (os.path.isfile(env) and os.access(env, os.X_OK)):
             raise ProcessingError(f"STUDIO_FFMPEG={env} is not an executable file")
-        return FFmpeg(env, "STUDIO_FFMPEG", stall_timeout)
+        return FFmpeg(env, "STUDIO_FFMPEG", stall_timeout, time_factor)
     try:
         import imageio_ffmpeg
 
-        return FFmpeg(imageio_ffmpeg.get_ffmpeg_exe(), "imageio-ffmpeg wheel", stall_timeout)
+        return FFmpeg(imageio_ffmpeg.get_ffmpeg_exe(), "imageio-ffmpeg wheel", stall_timeout, time_factor)
     except (ImportError, RuntimeError):
         pass
     if system := shutil.which("ffmpeg"):
-        return FFmpeg(system, "system PATH", stall_timeout)
+        return FFmpeg(system, "system PATH", stall_timeout, time_factor)
     raise ProcessingError("no ffmpeg found: reinstall Studio (it ships ffmpeg via imageio-ffmpeg) or set STUDIO_FFMPEG")
 
 
@@ -195,9 +201,14 @@ def _first_line(exc: Exception) -> str:
 # the Python code that started it (an error, Ctrl-C, a closed generator), dies
 # with its parent even when that parent is SIGKILLed (PR_SET_PDEATHSIG), and is
 # stopped when it shows no sign of life for `FFmpeg.stall_timeout` seconds, so a
-# hung ffmpeg never holds an episode lock for ever.
+# hung ffmpeg never holds an episode lock for ever. A run that writes files
+# (run_ffmpeg) is also stopped when it lasts longer than `FFmpeg.time_factor`
+# times its input's duration (the longest "Duration:" ffmpeg logs, or the one
+# its caller gives), and at least `FFmpeg.min_time_limit`: an ffmpeg that keeps
+# reporting progress but never ends.
 
 _OUT_TIME = re.compile(r"^out_time_us=(\d+)")
+_DURATION = re.compile(r"^\s*Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _PROGRESS_LINE = re.compile(r"^[a-z_0-9]+=\S*$")
 _PR_SET_PDEATHSIG = 1
 _NO_SPACE = "No space left on device"
@@ -228,11 +239,14 @@ def _input_name(cmd: list[str]) -> str:
 class _Child:
     """One ffmpeg process: stdout read here with a stall watchdog, stderr drained by a thread."""
 
-    def __init__(self, ffmpeg: FFmpeg, cmd: list[str], on_line: Callable[[str], None] | None = None):
+    def __init__(self, ffmpeg: FFmpeg, cmd: list[str], on_line: Callable[[str], None] | None = None,
+                 limited: bool = False, duration: float | None = None):
         self.ffmpeg = ffmpeg
         self.cmd = cmd
         self.tail: deque[str] = deque(maxlen=50)
-        self.last_activity = time.monotonic()
+        self.started = self.last_activity = time.monotonic()
+        self.limited = limited  # stopped after time_factor times the input's duration
+        self.duration = duration  # the caller's, else the longest input duration ffmpeg logs
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      start_new_session=True, preexec_fn=_die_with_parent(_prctl()))
         self._on_line = on_line
@@ -245,6 +259,9 @@ class _Child:
             line = raw.decode("utf-8", "replace")
             if not _PROGRESS_LINE.match(line.strip()):
                 self.tail.append(line)
+                if self.limited and (m := _DURATION.match(line)):
+                    seconds = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+                    self.duration = max(self.duration or 0.0, seconds)
             if self._on_line:
                 self._on_line(line)
 
@@ -254,6 +271,7 @@ class _Child:
         waiting_since = time.monotonic()
         while True:
             ready, _, _ = select.select([fd], [], [], min(1.0, self.ffmpeg.stall_timeout))
+            self._check_time_limit()
             if ready:
                 data = os.read(fd, size)
                 self.last_activity = time.monotonic()
@@ -264,6 +282,17 @@ class _Child:
                 raise ResourceError(
                     f"ffmpeg made no progress on {_input_name(self.cmd)} for {idle:.0f} s and was stopped "
                     f"(ffmpeg_stall_timeout in studio.toml is {self.ffmpeg.stall_timeout:g} s)")
+
+    def _check_time_limit(self) -> None:
+        if not self.limited or self.duration is None:
+            return
+        limit = max(self.ffmpeg.min_time_limit, self.ffmpeg.time_factor * self.duration)
+        elapsed = time.monotonic() - self.started
+        if elapsed > limit:
+            self.kill()
+            raise ResourceError(
+                f"ffmpeg ran for {elapsed:.0f} s on {_input_name(self.cmd)} ({round(self.duration, 1):g} s long) without "
+                f"finishing and was stopped (ffmpeg_time_factor in studio.toml is {self.ffmpeg.time_factor:g})")
 
     def lines(self) -> Iterator[str]:
         """stdout as text lines (ffmpeg's -progress output)."""
@@ -301,8 +330,9 @@ class _Child:
 
 
 @contextlib.contextmanager
-def _child(ffmpeg: FFmpeg, args: list[str], on_line: Callable[[str], None] | None = None) -> Iterator[_Child]:
-    child = _Child(ffmpeg, [ffmpeg.path, "-hide_banner", "-nostdin", *args], on_line)
+def _child(ffmpeg: FFmpeg, args: list[str], on_line: Callable[[str], None] | None = None, limited: bool = False,
+           duration: float | None = None) -> Iterator[_Child]:
+    child = _Child(ffmpeg, [ffmpeg.path, "-hide_banner", "-nostdin", *args], on_line, limited, duration)
     try:
         yield child
     finally:
@@ -314,6 +344,7 @@ def run_ffmpeg(
     args: list[str],
     progress: Progress | None = None,
     on_line: Callable[[str], None] | None = None,
+    duration: float | None = None,
 ) -> list[str]:
     """Run ffmpeg with `args`; return the last lines of its log. Raises ProcessingError on failure.
 
@@ -321,8 +352,10 @@ def run_ffmpeg(
     the sign of life the stall watchdog looks for, and `progress`, when given,
     gets the seconds of output written so far. `on_line` sees every log line
     as it comes (the log of a long file is large, so only its tail is kept).
+    The run is stopped after `ffmpeg.time_factor` times `duration` (default:
+    the longest input duration ffmpeg logs; no limit when none is known).
     """
-    with _child(ffmpeg, ["-y", "-progress", "pipe:1", "-nostats", *args], on_line) as child:
+    with _child(ffmpeg, ["-y", "-progress", "pipe:1", "-nostats", *args], on_line, True, duration) as child:
         for line in child.lines():
             if progress and (m := _OUT_TIME.match(line)):
                 progress(int(m.group(1)) / 1_000_000)

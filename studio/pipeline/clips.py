@@ -4,6 +4,7 @@ as captioned MP4s in its formats; a clip whose inputs are unchanged is kept, a s
 from __future__ import annotations
 
 import contextlib
+import shutil
 from pathlib import Path
 
 from .. import clips
@@ -59,6 +60,7 @@ def make_clips(ctx: EpisodeContext) -> None:
     podcast = ctx.files.podcast
     if not podcast.is_file():
         return
+    _remove_leftovers(ctx)
     cues = highlight_cues(ctx)
     previous = {entry["key"]: entry for entry in ctx.state.get("clips", [])}
     made, done = [], False
@@ -80,10 +82,11 @@ def make_clips(ctx: EpisodeContext) -> None:
             with ctx.reporter.bar(f"{episode.id}: clip {index} ({', '.join(formats)})", end - start) as progress:
                 clips.render_clip(ctx.ffmpeg, podcast, start, end, title or episode.title, show.title, cues,
                                   ctx.artwork, outputs, progress, target_lufs=show.loudness.podcast_lufs,
-                                  ceiling_dbtp=show.loudness.true_peak_dbtp)
+                                  ceiling_dbtp=show.loudness.true_peak_dbtp, scratch=ctx.files.clip_scratch)
         made.append({"key": key, "start": start, "end": end, "title": title, "files": files})
         ctx.report.done.append(f"clip {index}")
         done = True
+    shutil.rmtree(ctx.files.clip_scratch, ignore_errors=True)
     keep = {name for entry in made for name in entry["files"].values()}
     for stale in sorted(ctx.files.clips.glob("*.mp4")) if ctx.files.clips.is_dir() else []:
         if f"{CLIPS_DIR}/{stale.name}" not in keep:
@@ -92,6 +95,22 @@ def make_clips(ctx: EpisodeContext) -> None:
         ctx.report.skipped.append("clips")
     if made != ctx.state.get("clips", []) or "clips" not in ctx.state:
         ctx.record("clips", made)
+
+
+def _remove_leftovers(ctx: EpisodeContext) -> None:
+    """What a killed render left (its temporary files, half-written clips); the episode's lock is held."""
+    shutil.rmtree(ctx.files.clip_scratch, ignore_errors=True)
+    ctx.files.clip_scratch.mkdir(parents=True, exist_ok=True)
+    for partial in ctx.files.clips.glob(".*.tmp.mp4") if ctx.files.clips.is_dir() else []:
+        partial.unlink(missing_ok=True)
+
+
+def _same_highlight(a: dict, b: dict) -> bool:
+    """Whether two highlights make the same clips (a range, a title, a set of formats), however written."""
+    def meaning(h: dict) -> tuple:
+        return (round(float(h["start"]), 3), round(float(h["end"]), 3), str(h.get("title", "")),
+                sorted(h.get("formats", CLIP_FORMATS)))
+    return meaning(a) == meaning(b)
 
 
 def add_clip(workspace: Workspace, ffmpeg: FFmpeg, episode_id: str, start: float, end: float, title: str,
@@ -107,9 +126,11 @@ def add_clip(workspace: Workspace, ffmpeg: FFmpeg, episode_id: str, start: float
         entry = {"start": round(start, 3), "end": round(end, 3), "title": title}
         if set(formats) != set(CLIP_FORMATS):
             entry["formats"] = list(formats)
-        if entry not in episode.highlights:
+        same = [i for i, h in enumerate(episode.highlights) if _same_highlight(h, entry)]
+        if not same:  # a re-run (after a kill, or with the formats in another order) adds no second one
             episode.highlights.append(entry)
             workspace.save_episode(episode)
+        index = (same or [len(episode.highlights) - 1])[0]
         make_clips(ctx)
-        index = episode.highlights.index(entry) + 1
-        return [ctx.folder / name for name in clip_files(index, entry.get("formats", CLIP_FORMATS)).values()]
+        highlight = episode.highlights[index]
+        return [ctx.folder / name for name in clip_files(index + 1, highlight.get("formats", CLIP_FORMATS)).values()]

@@ -116,7 +116,7 @@ def renditions_beside(ctx: EpisodeContext) -> Iterator[None]:
     label = f"{ctx.episode.id}: rendering {' + '.join(todo)} beside the transcription"
     ctx.reporter.info(f"{label}: started")
     request = {"workspace": str(ctx.workspace.root), "episode": ctx.episode.id,
-               "stall_timeout": ctx.ffmpeg.stall_timeout,
+               "stall_timeout": ctx.ffmpeg.stall_timeout, "time_factor": ctx.ffmpeg.time_factor,
                "state": {name: ctx.state.get(name) for name in RENDITION_FILES}, "parent": os.getpid()}
     root = str(Path(__file__).resolve().parents[2])  # where this studio package is, for the child
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
@@ -165,7 +165,7 @@ def child_main() -> None:
     started = time.monotonic()
     try:
         ctx = EpisodeContext(workspace, episode, workspace.show(episode.show), state,
-                             find_ffmpeg(request["stall_timeout"]), Reporter(quiet=True), ProcessOptions())
+                             find_ffmpeg(request["stall_timeout"], request["time_factor"]), Reporter(quiet=True), ProcessOptions())
         make_renditions(ctx, save=False)
     except (BadInput, ProcessingError) as exc:
         print(json.dumps({"error": str(exc), "kind": type(exc).__name__}))

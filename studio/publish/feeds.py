@@ -11,9 +11,11 @@ URL (Podcasting 2.0 spec), so it changes only with the base URL.
 The channel is podcast:locked "yes" (owner: the show's e-mail), which asks
 other hosting platforms not to import the feed.
 
-Text: titles are plain text (lxml escapes &, <, quotes for XML); an item's
-<description> is HTML, as apps render it, so plain text is HTML-escaped first and
-itunes:summary carries the same text plain. Characters XML 1.0 cannot carry
+Text: titles are plain text (lxml escapes &, <, quotes for XML); an item's and
+the channel's <description> are HTML, as apps render it, so plain text is
+HTML-escaped first and itunes:summary carries the same text plain. The show's
+link (feeds/<show>.toml, written by hand too) is used only when it is an http or
+https address; otherwise the site's address stands in (never a javascript: link). Characters XML 1.0 cannot carry
 (control characters) are dropped. Output is deterministic: the same workspace
 gives the same bytes (lastBuildDate is the newest pubDate, not "now"), so an
 unchanged feed is not published again.
@@ -33,6 +35,7 @@ import re
 import uuid
 from email.utils import format_datetime
 from typing import Iterable
+from urllib.parse import urlsplit
 
 import lxml.etree  # noqa: F401 - feedgen.util uses lxml.etree without importing it
 from feedgen.ext.base import BaseExtension
@@ -58,6 +61,18 @@ def podcast_guid(feed_url: str) -> str:
 
 def _text(value: str) -> str:
     return _NOT_XML.sub("", value)
+
+
+def _web_link(link: str, fallback: str) -> str:
+    """`link` when it is an http(s) address with a host and nothing an app could misread, else `fallback`."""
+    link = link.strip()
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return fallback
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or re.search(r"[\s\x00-\x1f\x7f<>\"]", link):
+        return fallback
+    return link
 
 
 def _html(text: str) -> str:
@@ -142,8 +157,9 @@ def render_feed(show: Show, items: list[FeedEpisode], base_url: str, artwork: As
     fg.register_extension("podcastindex", _PodcastIndex, None, atom=False, rss=True)
     fg.title(title)
     fg.link(href=self_url, rel="self", type="application/rss+xml")
-    fg.link(href=show.link or f"{base_url}/", rel="alternate")  # feedgen's <link> is the last one given
-    fg.description(_text(show.description or show.title))
+    link = _web_link(show.link, f"{base_url}/")
+    fg.link(href=link, rel="alternate")  # feedgen's <link> is the last one given
+    fg.description(_html(_text(show.description or show.title)))
     fg.language(show.language)
     fg.generator("Studio")
     # A fixed lastBuildDate (feedgen would write "now") keeps an unchanged feed byte-identical,
@@ -156,7 +172,7 @@ def render_feed(show: Show, items: list[FeedEpisode], base_url: str, artwork: As
     if artwork:
         artwork_url = url(base_url, artwork.key)
         fg.podcast.itunes_image(artwork_url)
-        fg.image(url=artwork_url, title=title, link=show.link or f"{base_url}/")
+        fg.image(url=artwork_url, title=title, link=link)
     category, _, sub = (part.strip() for part in show.category.partition(">"))
     if category:
         fg.podcast.itunes_category({"cat": category, "sub": sub} if sub else {"cat": category})
@@ -186,8 +202,8 @@ def build_opml(shows: Iterable[Show], base_url: str, title: str = "Studio podcas
     for show in shows:
         outline = SubElement(body, "outline", type="rss", text=_text(show.title), title=_text(show.title),
                              xmlUrl=url(base_url, feed_key(show.slug)), language=show.language)
-        if show.link:
-            outline.set("htmlUrl", show.link)
+        if link := _web_link(show.link, ""):
+            outline.set("htmlUrl", link)
         if show.description:
             outline.set("description", _text(show.description))
     return lxml.etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=True)

@@ -11,7 +11,7 @@ The same layout under the base URL, in a folder target and under an S3 prefix (D
     chapters/<show>/<episode-slug>.json       only where the episode has chapters.json
     clips/<show>/<episode-slug>/<clip>.mp4    captioned clips, as made
     index.html, <show>/..., embed/..., search/, pagefind/, sitemap.xml, robots.txt   the listener site
-    .studio-publish.json                      what was published (sha256 and size of each key)
+    .studio-publish.json                      what was published (sha256, size and version of each key)
 
 The radio target (never public) holds <show>/<episode-slug>.wav and manifest.json (studio.radio.manifest).
 """
@@ -67,6 +67,13 @@ MEDIA_MAX_AGE = 86400  # media, clips, artwork
 MANIFEST_CACHE = "no-cache"
 RADIO_CACHE = "private, max-age=86400"
 RADIO_MANIFEST_CACHE = "private, max-age=60"
+
+# The listener site's Content-Security-Policy: `studio serve` sends it with every page, and each page carries it
+# in a <meta> for a bucket or any server that sends none. Everything is the site's own: its scripts (no inline
+# script but JSON-LD data), its styles, media and the search index; Pagefind compiles its WebAssembly.
+SITE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; "
+            "media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'")
 
 
 def mime_type(key: str) -> str:

@@ -24,9 +24,10 @@ again uploads what is missing.
 
 The target is the truth. An object is skipped as unchanged only when the target's
 listing (one directory walk, or one paginated ListObjectsV2 pass: never a request per
-object) holds it with the planned size and the manifest of what was published
-(`.studio-publish.json` at the target's root) has its sha256; so an object deleted
-from the target is uploaded again. Each finished upload is also appended to a journal
+object) holds it with the planned size and the version the manifest of what was
+published (`.studio-publish.json` at the target's root) recorded with its sha256 (the
+object's ETag in a bucket, its modification time in a folder); so an object deleted from
+the target, or overwritten there with other bytes of the same size, is uploaded again. Each finished upload is also appended to a journal
 in the workspace's cache folder (publish-journal/), folded into the manifest when the
 run ends, so a publish killed midway does not upload again what it finished.
 Objects under the target that are no longer published are reported and kept;
@@ -54,7 +55,7 @@ from ..workspace import Workspace
 from ..workspace.layout import PUBLISH_JOURNAL_DIR, PUBLISH_LOCK_FILE
 from .layout import check_base_url
 from .plan import INDEX, PHASES, PUBLIC, RADIO, Upload, cached_plan, input_fingerprint, plan_publish, save_plan
-from .targets import MULTIPART_THRESHOLD, Target, check_apart, open_target
+from .targets import MULTIPART_THRESHOLD, Listed, Target, check_apart, open_target
 
 
 @dataclass
@@ -139,16 +140,25 @@ class _Remote:
     journal: Journal
     saved: dict[str, dict]  # the manifest on the target
     manifest: dict[str, dict]  # saved, the journal and this run's uploads
-    listed: dict[str, int]  # key -> size, from the target's listing
+    listed: dict[str, Listed]  # key -> size and version (ETag, mtime), from the target's listing
 
     def is_current(self, upload: Upload) -> bool:
-        known = self.manifest.get(upload.key)
-        return (bool(known) and known.get("sha256") == upload.sha256 and known.get("size") == upload.size
-                and self.listed.get(upload.key) == upload.size)
+        """Published with these bytes, and not written since (by hand, another tool): same size and version."""
+        known, listed = self.manifest.get(upload.key), self.listed.get(upload.key)
+        if not (known and listed and known.get("sha256") == upload.sha256 and known.get("size") == upload.size
+                and listed.size == upload.size):
+            return False
+        if "version" not in known:  # published by an older Studio, or journalled before a kill: as listed now
+            self.manifest[upload.key] = {**known, "version": listed.version}
+            return True
+        return known["version"] == listed.version
 
-    def published(self, upload: Upload) -> None:
+    def published(self, upload: Upload, listed: Listed | None) -> None:
+        """`upload` is up; `listed` is how the target lists it now (None: unknown, looked at next time)."""
         self.manifest[upload.key] = {"sha256": upload.sha256, "size": upload.size}
-        self.listed[upload.key] = upload.size
+        if listed is not None:
+            self.manifest[upload.key]["version"] = listed.version
+        self.listed[upload.key] = listed or Listed(upload.size, "")
 
     def forget(self, keys: list[str]) -> None:
         for key in keys:
@@ -250,10 +260,11 @@ def _publish(workspace: Workspace, targets: dict[str, Target], base_url: str, re
                       f"to {remote.target.name}")
         failures = remote.target.upload(todo, remote.journal.record)
         failed = {u.key for u, _ in failures}
+        versions = remote.target.versions([u.key for u in todo if u.key not in failed])
         for upload in todo:
             if upload.key in failed:
                 continue
-            remote.published(upload)
+            remote.published(upload, versions.get(upload.key))
             report.uploaded += 1
             report.bytes += upload.size
             (report.uploaded_keys if side == PUBLIC else report.radio_keys).append(upload.key)

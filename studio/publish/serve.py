@@ -43,10 +43,11 @@ from werkzeug.utils import redirect, send_file
 from werkzeug.wrappers import Request, Response
 
 from ..errors import BadInput
+from ..httpserver import Limits, create_server
 from ..radio import RADIO_DIR, check_bearer, deliveries
 from ..workspace.config import Station
 from ..workspace.tree import Workspace
-from .layout import PAGE_FILE, max_age, mime_type
+from .layout import PAGE_FILE, SITE_CSP, max_age, mime_type
 
 Stations = Callable[[], Iterable[Station]]
 
@@ -108,8 +109,11 @@ class StudioApp:
         private = [self.folder / RADIO_DIR] + ([self.radio_folder] if self.radio_folder else [])
         if any(real.is_relative_to(p) for p in private):  # e.g. reached through a symlink: radio is token-only
             raise NotFound()
-        return send_file(real, request.environ, mimetype=mime_type(real.name), conditional=True, etag=True,
-                         max_age=max_age(path))
+        response = send_file(real, request.environ, mimetype=mime_type(real.name), conditional=True, etag=True,
+                             max_age=max_age(path))
+        if response.mimetype == "text/html":  # the listener site's pages
+            response.headers["Content-Security-Policy"] = SITE_CSP
+        return response
 
     def radio(self, request: Request, path: str) -> Response:
         """The radio pull API: the manifest and broadcast files, for a station's bearer token only."""
@@ -187,14 +191,12 @@ def make_app(folder: Path, stations: Stations = tuple, radio_folder: Path | None
 
 def serve(folder: Path, host: str = "127.0.0.1", port: int = 8000, stations: Stations = tuple,
           ready: Callable[[str], None] | None = None, radio_folder: Path | None = None,
-          delivery_log: Path | None = None) -> None:
+          delivery_log: Path | None = None, limits: Limits | None = None) -> None:
     """Serve `folder` (and `radio_folder` under /radio/) until interrupted; `ready` gets the base URL once
-    the port is open."""
-    import waitress
-
+    the port is open. `limits` bound slow clients (studio.httpserver)."""
     app = make_app(folder, stations, radio_folder, delivery_log)
     try:
-        server = waitress.create_server(app, host=host, port=port, threads=8, ident="studio")
+        server = create_server(app, host, port, limits, threads=8, ident="studio")
     except OSError as exc:
         raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     shown_host = f"[{host}]" if ":" in host else host

@@ -3,13 +3,14 @@ everything in one walk or one paginated listing, upload, delete, and the manifes
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, NamedTuple, Protocol
 
 from ..errors import BadInput, ProcessingError
 from ..fsutil import atomic_path, read_json, write_bytes
@@ -25,13 +26,24 @@ MIN_PART_SIZE = 5 * 1024 * 1024  # S3's smallest multipart part (but the last)
 Done = Callable[[Upload], None]
 
 
+class Listed(NamedTuple):
+    """An object as the target lists it: its size and a version that changes whenever its bytes are written (the
+    ETag in a bucket, the modification time in a folder), so a same-size overwrite by hand shows."""
+
+    size: int
+    version: str
+
+
 class Target(Protocol):
     name: str
 
     def load_manifest(self) -> dict[str, dict]: ...
 
-    def list_objects(self) -> dict[str, int]:
-        """Every object under the target (key relative to it -> size), in one walk or one paginated listing."""
+    def list_objects(self) -> dict[str, Listed]:
+        """Every object under the target (key relative to it), in one walk or one paginated listing."""
+
+    def versions(self, keys: list[str]) -> dict[str, Listed]:
+        """These objects as they are now (just uploaded): the cheapest look for a few or for many."""
 
     def upload(self, uploads: list[Upload], done: Done) -> list[tuple[Upload, str]]:
         """Upload all, calling `done` as each one finishes; return the failures as (upload, reason)."""
@@ -57,6 +69,10 @@ def _changed(upload: Upload) -> str | None:
     return None
 
 
+def _listed(info: os.stat_result) -> Listed:
+    return Listed(info.st_size, str(info.st_mtime_ns))
+
+
 def _manifest_bytes(manifest: dict[str, dict]) -> bytes:
     # One line: indenting takes json's slow encoder, and this is written on every publish.
     return (json.dumps({"version": 1, "objects": manifest}, sort_keys=True, separators=(",", ":")) + "\n").encode()
@@ -79,8 +95,8 @@ class FolderTarget:
     def load_manifest(self) -> dict[str, dict]:
         return _parse_manifest(read_json(self.root / MANIFEST_KEY, default={}))
 
-    def list_objects(self) -> dict[str, int]:
-        listed: dict[str, int] = {}
+    def list_objects(self) -> dict[str, Listed]:
+        listed: dict[str, Listed] = {}
 
         def walk(folder: str, prefix: str) -> None:
             try:
@@ -92,13 +108,20 @@ class FolderTarget:
                     if entry.is_dir(follow_symlinks=False):
                         walk(entry.path, f"{prefix}{entry.name}/")
                     elif entry.is_file(follow_symlinks=False):  # a symlink is not a published file
-                        listed[prefix + entry.name] = entry.stat(follow_symlinks=False).st_size
+                        listed[prefix + entry.name] = _listed(entry.stat(follow_symlinks=False))
 
         try:
             walk(str(self.root), "")
         except OSError as exc:
             raise ProcessingError(f"cannot list {self.name}: {_os_reason(exc)}") from None
         return listed
+
+    def versions(self, keys: list[str]) -> dict[str, Listed]:
+        found = {}
+        for key in keys:
+            with contextlib.suppress(OSError):
+                found[key] = _listed(os.stat(self.root / key, follow_symlinks=False))
+        return found
 
     def upload(self, uploads: list[Upload], done: Done) -> list[tuple[Upload, str]]:
         # Threads: each copy ends in fsync, which waits on the disk, not the CPU.
@@ -182,16 +205,28 @@ class S3Target:
         except ValueError:
             return {}
 
-    def list_objects(self) -> dict[str, int]:
+    def list_objects(self) -> dict[str, Listed]:
         listed = {}
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
             for page in pages:
                 for item in page.get("Contents", []):
-                    listed[item["Key"][len(self.prefix):]] = item["Size"]
+                    listed[item["Key"][len(self.prefix):]] = Listed(item["Size"], item.get("ETag", ""))
         except Exception as exc:  # noqa: BLE001
             raise ProcessingError(f"{self.name}: {_s3_reason(exc)}") from None
         return listed
+
+    def versions(self, keys: list[str]) -> dict[str, Listed]:
+        """A HEAD each for a few keys, else one listing (a thousand keys a request)."""
+        if len(keys) > 20:
+            listed = self.list_objects()
+            return {key: listed[key] for key in keys if key in listed}
+        found = {}
+        for key in keys:
+            with contextlib.suppress(Exception):  # not found: the next publish uploads it again
+                head = self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+                found[key] = Listed(head["ContentLength"], head.get("ETag", ""))
+        return found
 
     def upload(self, uploads: list[Upload], done: Done) -> list[tuple[Upload, str]]:
         from s3transfer.subscribers import BaseSubscriber

@@ -19,6 +19,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
+from ..httpserver import Limits, create_server
 from ..workspace import users
 from ..workspace.config import Settings, with_changes
 from ..workspace.layout import WEB_SECRET_FILE
@@ -130,17 +131,15 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
 
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 8080, threads: int = 8,
-          trusted_proxy: str | None = None, ready=None) -> None:
-    """Serve `app` with Waitress until interrupted. Behind an HTTPS proxy name it in `trusted_proxy`, so
-    X-Forwarded-Proto makes cookies Secure."""
-    from waitress.server import create_server
-
+          trusted_proxy: str | None = None, ready=None, limits: Limits | None = None) -> None:
+    """Serve `app` with Waitress until interrupted, `limits` bounding slow clients (studio.httpserver). Behind an
+    HTTPS proxy name it in `trusted_proxy`, so X-Forwarded-Proto makes cookies Secure."""
     # An upload chunk (8 MB from upload.js) stays in memory instead of going through a temporary file first.
     options = {"threads": threads, "max_request_body_size": 80 * 1024**2, "channel_timeout": 300,
                "inbuf_overflow": 16 * 1024**2, "recv_bytes": 256 * 1024, "ident": "studio"}
     if trusted_proxy:
         options.update(trusted_proxy=trusted_proxy, trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for"})
-    server = create_server(app, host=host, port=port, **options)
+    server = create_server(app, host, port, limits, **options)
     if ready:
         ready(f"http://{server.effective_host}:{server.effective_port}")
     server.run()

@@ -40,6 +40,9 @@ class Settings:
     cache_dir: str = ".studio-cache"
     # seconds an ffmpeg run may go without any progress before it is stopped as hung
     ffmpeg_stall_timeout: float = 300.0
+    # an ffmpeg run that writes files is stopped after this many times its input's duration (at least 60 s),
+    # however busy it looks
+    ffmpeg_time_factor: float = 10.0
     # longest recording ingest accepts: longer ones are refused before (or while) they are decoded
     max_duration_hours: float = 6.0
     # language of the producer web app's pages: "id" (Bahasa Indonesia) or "en"
@@ -51,7 +54,19 @@ class Settings:
     # longest a job may run on a Celery worker, seconds (transcription; other stages get a share of it); the
     # broker hands a task whose worker died to another one after 1.25 times this
     job_time_limit: float = 14400.0
+    # `studio serve` and `studio web` against slow clients: seconds a connection may take to send a request's
+    # headers (from its opening or its last answer); connections one address may keep waiting for a request (its
+    # next one closes the longest-waiting); open connections in all
+    http_header_timeout: float = 15.0
+    http_connections_per_client: int = 10
+    http_connection_limit: int = 500
     stations: tuple[Station, ...] = ()
+
+    def http_limits(self):
+        """The bounds on slow clients for `studio serve` and `studio web` (studio.httpserver.Limits)."""
+        from ..httpserver import Limits  # loads Waitress: only the servers need it
+
+        return Limits(self.http_header_timeout, self.http_connections_per_client, self.http_connection_limit)
 
 
 @dataclass(frozen=True)

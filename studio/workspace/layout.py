@@ -58,6 +58,7 @@ LOUDNESS_REPORT_FILE = f"{STATE_DIR}/loudness-report.json"
 APPROVAL_FILE = f"{STATE_DIR}/approval.json"
 REPLACED_DIR = f"{STATE_DIR}/replaced"  # a replaced recording's producer edits
 RADIO_FACTS_FILE = f"{STATE_DIR}/radio.json"  # sha256 and format of broadcast.wav, by its stat (radio manifest)
+CLIP_SCRATCH_DIR = f"{STATE_DIR}/clip-scratch"  # the clip renderer's temporary files, emptied before each run
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,7 @@ class EpisodeFiles:
     @property
     def replaced(self) -> Path:
         return self.folder / REPLACED_DIR
+
+    @property
+    def clip_scratch(self) -> Path:
+        return self.folder / CLIP_SCRATCH_DIR

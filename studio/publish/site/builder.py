@@ -43,6 +43,7 @@ from ..layout import (
     PAGE_FILE,
     ROBOTS_KEY,
     SEARCH_INDEX_DIR,
+    SITE_CSP,
     SITE_HOME_KEY,
     SITE_SEARCH_KEY,
     SITE_STATIC_DIR,
@@ -81,7 +82,7 @@ def _environment(cache: Path | None = None) -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, bytecode_cache=bytecode)
     # Every key a page links to comes from publish.layout.
     env.globals.update(feed_key=feed_key, show_page_key=show_page_key, episode_page_key=episode_page_key,
-                       keys={"home": SITE_HOME_KEY, "search": SITE_SEARCH_KEY})
+                       keys={"home": SITE_HOME_KEY, "search": SITE_SEARCH_KEY}, csp=SITE_CSP)
     env.filters["clock"] = strings.clock
     env.filters["seconds"] = seconds
     env.filters["spans"] = spans
@@ -318,7 +319,7 @@ def _render_batch(batch: list[tuple[str, FeedEpisode]]) -> list[tuple[str, dict[
 def _code_key() -> str:
     """A hash of the code and templates pages are made with: another Studio renders every page again."""
     digest = hashlib.sha256()
-    for path in sorted([*HERE.glob("*.py"), *TEMPLATES_DIR.iterdir()]):
+    for path in sorted([*HERE.glob("*.py"), *TEMPLATES_DIR.iterdir(), HERE.parent / "layout.py"]):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
