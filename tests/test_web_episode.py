@@ -216,7 +216,7 @@ def test_saving_a_cue_writes_the_producers_vtt_srt_and_json_without_transcribing
     # A second save made on the page as it was first opened is refused: it would undo this one.
     stale = client.post(url(web, "cues/2"), headers={"HX-Request": "true"},
                         data={"text": "Lama.", "based_on": based_on, "csrf_token": web.csrf(client, "/episodes")})
-    assert "reload" in stale.get_data(as_text=True) and "Lama." not in (folder / "transcript.vtt").read_text()
+    assert "muat ulang" in stale.get_data(as_text=True) and "Lama." not in (folder / "transcript.vtt").read_text()
 
 
 def test_an_empty_cue_is_refused_with_the_reason_and_nothing_written(web) -> None:
@@ -236,17 +236,26 @@ def test_an_empty_cue_is_refused_with_the_reason_and_nothing_written(web) -> Non
     assert (folder / "transcript.vtt").read_bytes() == vtt
 
 
+def metadata_based_on(client, web) -> str:
+    """The `based_on` of the metadata form on the episode page as it is now."""
+    page = client.get(url(web)).get_data(as_text=True)
+    form = page.split('id="metadata-form"')[1]
+    return form.split('name="based_on" value="')[1].split('"')[0]
+
+
 def test_metadata_form_saves_the_episode_and_shows_bad_input(web) -> None:
     client = web.client("producer")
     episode = episode_of(web)
     answer = client.post(url(web, "metadata"), data={
         "title": "Pemilih pemula (revisi)", "description": "Baris satu\nBaris dua", "source": "Studio 2",
-        "air_from": "2026-12-01T06:00+09:00", "air_until": "2026-12-31T23:00+09:00", "csrf_token": web.csrf(client, "/episodes")})
+        "air_from": "2026-12-01T06:00+09:00", "air_until": "2026-12-31T23:00+09:00",
+        "based_on": metadata_based_on(client, web), "csrf_token": web.csrf(client, "/episodes")})
     assert answer.status_code == 302
     saved = web.workspace.episode(episode.id)
     assert saved.title == "Pemilih pemula (revisi)" and saved.air_from == "2026-12-01T06:00:00+09:00"
     bad = client.post(url(web, "metadata"), headers={"HX-Request": "true"}, data={
-        "title": "x", "air_from": "2026-12-02", "air_until": "2026-12-01", "csrf_token": web.csrf(client, "/episodes")})
+        "title": "x", "air_from": "2026-12-02", "air_until": "2026-12-01", "based_on": metadata_based_on(client, web),
+        "csrf_token": web.csrf(client, "/episodes")})
     assert "must be after" in bad.get_data(as_text=True)
     assert web.workspace.episode(episode.id).title == "Pemilih pemula (revisi)"
 

@@ -7,7 +7,8 @@ kept (analysis.json), so `process` does not decode it again for that.
 
 Replacing an episode (--replace) holds its lock, so no `process` is writing
 into it meanwhile, and keeps what a producer made for the old recording (an
-edited transcript.vtt, highlights) in .studio/replaced/<time>/ of the new one.
+edited transcript.vtt, highlights) in .studio/replaced/<time>/ of the new one, and who uploaded the
+first recording (workspace.approval: they still may not approve it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..fsutil import copy_with_sha256, make_temp_dir, no_space_is_resource_error
 from ..media import loudness as audio
 from ..media.ffmpeg import FFmpeg, check_complete, probe
 from ..progress import Reporter
+from ..workspace.approval import keep_uploader
 from ..workspace.episode import (
     Episode,
     check_air_window,
@@ -178,6 +180,7 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
             with episode_lock(final_dir, request.wait, reporter.info):
                 with no_space_is_resource_error(final_dir.parent):
                     backup = _keep_producer_edits(final_dir, staging)
+                    keep_uploader(final_dir, staging)  # four eyes: the uploader cannot approve the replacement
                 _replace_folder(staging, final_dir)
         else:
             staging.rename(final_dir)

@@ -11,8 +11,10 @@ from ..pipeline.clips import choose_highlights
 from ..workspace import Episode, Show, Workspace
 from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import EpisodeFiles
-from ..workspace.transcript import read_cues, vtt_sha256
+from ..workspace.approval import current_token
+from ..workspace.transcript import read_cues_and_sha256
 from . import loudness_report
+from .edits import metadata_version
 
 
 @dataclass
@@ -23,6 +25,12 @@ class EpisodePage:
     files: EpisodeFiles
     cues: list[Cue] = field(default_factory=list)
     vtt_sha: str | None = None  # of transcript.vtt as shown: the `based_on` of a correction
+    approve_token: str = ""  # everything that would go out, as shown: the `based_on` of the approval
+
+    @property
+    def metadata_version(self) -> str:
+        """The metadata as shown: the `based_on` of the metadata form."""
+        return metadata_version(self.episode)
 
     @property
     def record(self) -> dict:
@@ -64,8 +72,9 @@ def episode_page(workspace: Workspace, episode: Episode, cues: bool = True) -> E
     """The page's data for `episode` (read by the caller: a 404 is the caller's to give), its folder read
     now; `cues`: read the transcript too."""
     files = workspace.files(episode.id)
-    page = EpisodePage(episode, workspace.show(episode.show), workspace.index.read(episode.id), files)
+    page = EpisodePage(episode, workspace.show(episode.show), workspace.index.read(episode.id), files,
+                       approve_token=current_token(workspace, episode))
     if cues and files.vtt.is_file():
-        page.cues, page.vtt_sha = read_cues(files.folder), vtt_sha256(files.folder)
+        page.cues, page.vtt_sha = read_cues_and_sha256(files.folder)
     return page
 
