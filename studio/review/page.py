@@ -9,9 +9,9 @@ from pathlib import Path
 from ..captions import Cue
 from ..pipeline.clips import choose_highlights
 from ..workspace import Episode, Show, Workspace
+from ..workspace.approval import current_token
 from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import EpisodeFiles
-from ..workspace.approval import current_token
 from ..workspace.transcript import read_cues_and_sha256
 from . import loudness_report
 from .edits import metadata_version
