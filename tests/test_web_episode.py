@@ -4,6 +4,7 @@ Debian's Chromium): play from a cue, edit a cue, axe, screenshots at 360 and 128
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
@@ -407,3 +408,147 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web, 
     page.screenshot(path=str(shots / "episode-360.png"), full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 361  # nothing wider than the phone
     assert axe_serious_violations(page) == []
+
+
+# -- lost edits and four eyes (issue 29) ------------------------------------------------------------
+
+def http_session(base: str, name: str):
+    """A requests session signed in as `name` over the real server, and its CSRF token."""
+    import requests
+
+    from webutil import CSRF_RE, PASSWORDS
+
+    session = requests.Session()
+    token = CSRF_RE.search(session.get(f"{base}/login", timeout=30).text).group(1)
+    answer = session.post(f"{base}/login", data={"name": name, "password": PASSWORDS[name], "csrf_token": token},
+                          allow_redirects=False, timeout=30)
+    assert answer.status_code == 302, answer.text[:300]
+    return session, CSRF_RE.search(session.get(f"{base}/episodes", timeout=30).text).group(1)
+
+
+def test_two_saves_of_one_line_at_the_same_moment_one_is_saved_the_other_told_it_is_stale(web, server) -> None:
+    """Two producers save the same cue at the same moment, over real HTTP against the real server (Waitress,
+    several threads), ten rounds: each round exactly one is told "saved" and its text is in the VTT; the
+    other is told the page is stale and nothing of it is written. (On main both were told saved.)"""
+    episode = episode_of(web)
+    folder = web.workspace.episode_dir(episode.id)
+    page_url = f"{server}/episodes/{episode.id}/"
+    producers = [http_session(server, name) for name in ("prod", "prod2")]
+    saved_word, stale_words = "Tersimpan", "muat ulang"
+    for round_ in range(10):
+        based_on = [s.get(page_url, timeout=30).text.split('id="transcript-sha" name="based_on" value="')[1]
+                    .split('"')[0] for s, _ in producers]
+        assert based_on[0] == based_on[1]
+        texts = [f"Putaran {round_}: koreksi {who}." for who in ("pertama", "kedua")]
+        barrier = threading.Barrier(2)
+        answers: list = [None, None]
+
+        def save(k: int) -> None:
+            session, token = producers[k]
+            barrier.wait(timeout=60)
+            answers[k] = session.post(f"{page_url}cues/2", headers={"HX-Request": "true"}, timeout=60,
+                                      data={"text": texts[k], "based_on": based_on[k], "csrf_token": token})
+
+        threads = [threading.Thread(target=save, args=(k,)) for k in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        said = ["saved" if saved_word in a.text and 'class="cue is-saved"' in a.text
+                else "stale" if stale_words in a.text else a.text[:200] for a in answers]
+        assert sorted(said) == ["saved", "stale"], (round_, said)
+        winner = said.index("saved")
+        vtt = (folder / "transcript.vtt").read_text(encoding="utf-8")
+        assert texts[winner] in vtt and texts[1 - winner] not in vtt, round_
+        assert texts[winner] in (folder / "transcript.srt").read_text(encoding="utf-8")
+        assert 'name="text"' in answers[1 - winner].text and texts[1 - winner] in answers[1 - winner].text  # kept
+
+
+def test_a_metadata_form_opened_before_a_replace_is_stale(web, tmp_path) -> None:
+    """The metadata form carries what it showed: after `ingest --replace` brought a new recording (with its
+    own description), a save from a page opened before is refused with the stale-page message, the new
+    description stays, and the text typed is still in the form. `ingest --replace` keeps who uploaded."""
+    from studio.workspace import approval
+
+    client = web.client("producer")
+    episode = episode_of(web)
+    approval.record_uploader(web.workspace, episode, "prod")
+    based_on = metadata_based_on(client, web)
+    source = g.encode(g.scale_to(g.speech(12.0, seed=21), -22.0), tmp_path / "baru.wav", *g.FORMATS["wav"])
+    replaced = ingest(web.workspace, find_ffmpeg(), IngestRequest(
+        file=source, show="kpu", title="Pemilih pemula", recorded_on="2026-11-20",
+        description="Rekaman baru: deskripsi yang benar.", replace=True), Reporter(quiet=True)).episode
+    assert replaced.id == episode.id and replaced.sha256 != episode.sha256
+    answer = client.post(url(web, "metadata"), headers={"HX-Request": "true"}, data={
+        "title": "Pemilih pemula", "description": "Deskripsi lama dari halaman lama.", "based_on": based_on,
+        "csrf_token": web.csrf(client, "/episodes")})
+    text = answer.get_data(as_text=True)
+    assert "muat ulang" in text and 'role="alert"' in text and "Deskripsi lama dari halaman lama." in text
+    assert web.workspace.episode(episode.id).description == "Rekaman baru: deskripsi yang benar."
+    assert approval.read_approval(web.workspace, episode.id).uploaded_by == "prod"  # kept through the replace
+    assert web.workspace.index.read(episode.id).uploaded_by == "prod"
+    fresh = client.post(url(web, "metadata"), data={  # from the page as it is now: saved
+        "title": "Pemilih pemula", "description": "Diperbarui.", "based_on": metadata_based_on(client, web),
+        "csrf_token": web.csrf(client, "/episodes")})
+    assert fresh.status_code == 302 and web.workspace.episode(episode.id).description == "Diperbarui."
+
+
+def test_an_approval_covers_what_goes_out_and_a_change_after_it_withdraws_it(web, tmp_path) -> None:
+    """Four eyes over everything: prod2 approves; the uploader then changes the title and one transcript
+    line; publish puts out nothing of the episode and says it waits for approval again; the episode page
+    says who had approved and what changed; approved again, it goes out. (On main both changes were
+    published.)"""
+    from click.testing import CliRunner
+
+    from studio.cli import cli
+    from studio.workspace import approval
+
+    ws = web.workspace
+    ws.save_show(dataclasses.replace(ws.show("kpu"), require_approval=True))
+    episode = episode_of(web)
+    approval.record_uploader(ws, episode, "prod")
+    uploader, approver = web.client("producer"), web.login("prod2")
+
+    page = approver.get(url(web)).get_data(as_text=True)
+    token = page.split('name="based_on" value="')[1].split('"')[0]  # the approve form comes first
+    approver.post(f"/episodes/approve/{episode.id}", data={"based_on": token, "csrf_token": web.csrf(approver)})
+    assert ws.index.read(episode.id).approved_by == "prod2"
+
+    hoax = "HOAKS: pemungutan suara ditunda"
+    answer = uploader.post(url(web, "metadata"), data={"title": hoax, "based_on": metadata_based_on(uploader, web),
+                                                       "csrf_token": web.csrf(uploader, "/episodes")})
+    assert answer.status_code == 302 and ws.episode(episode.id).title == hoax
+    vtt_sha = captions.vtt_sha256(ws.episode_dir(episode.id))
+    answer = uploader.post(url(web, "cues/2"), data={"text": "Pemilu ditunda, jangan datang ke TPS.",
+                                                    "based_on": vtt_sha, "csrf_token": web.csrf(uploader, "/episodes")})
+    assert answer.status_code == 302
+
+    out, radio = tmp_path / "out", tmp_path / "radio"
+    args = ["--workspace", str(ws.root), "publish", "--to", str(out), "--radio-to", str(radio)]
+    published = CliRunner().invoke(cli, args)
+    assert published.exit_code == 0, published.output
+    everything = "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*")
+                         if p.is_file() and p.suffix in (".xml", ".html", ".vtt", ".srt", ".txt", ".json", ".opml"))
+    assert "HOAKS" not in everything and "jangan datang" not in everything
+    assert not list(out.rglob(f"*{episode.slug}*")) and not list(radio.rglob(f"*{episode.slug}*"))
+    assert (f"{episode.id}: not published, waiting for approval again: title, transcript changed since prod2 "
+            "approved it") in published.output
+    row = ws.index.read(episode.id)
+    assert row.approved_by == "" and row.withdrawn_by == "prod2" and row.withdrawn == ["title", "transcript"]
+
+    page = approver.get(url(web)).get_data(as_text=True)
+    assert "Persetujuan oleh prod2 dicabut: judul, transkrip berubah setelah disetujui." in page
+    assert "Menunggu persetujuan ulang" in approver.get("/publish").get_data(as_text=True)
+
+    # An approve button shown before a change approves nothing: the page must be looked at again.
+    stale = approver.post(f"/episodes/approve/{episode.id}", data={"based_on": token,
+                                                                   "csrf_token": web.csrf(approver)},
+                          follow_redirects=True)
+    assert "muat ulang" in stale.get_data(as_text=True) and not ws.index.read(episode.id).approved_by
+
+    token = page.split('name="based_on" value="')[1].split('"')[0]
+    approver.post(f"/episodes/approve/{episode.id}", data={"based_on": token, "csrf_token": web.csrf(approver)})
+    assert ws.index.read(episode.id).approved_by == "prod2"
+    published = CliRunner().invoke(cli, args)
+    assert published.exit_code == 0, published.output
+    assert hoax in (out / "feeds" / "kpu.xml").read_text(encoding="utf-8")  # what was approved goes out
