@@ -315,10 +315,17 @@ def test_removing_a_highlight(web) -> None:
     web.workspace.save_episode(episode)
     html = client.get(url(web)).get_data(as_text=True)
     assert "Salam" in html and "DPT" in html
-    answer = client.post(url(web, "highlights/0/remove"), data={"csrf_token": web.csrf(client, "/episodes")})
+    based_on = based_on_in(html.split('id="clips"')[1])
+    answer = client.post(url(web, "highlights/0/remove"), data={"based_on": based_on,
+                                                                  "csrf_token": web.csrf(client, "/episodes")})
     assert answer.status_code == 302
     saved = web.workspace.episode(episode.id)
     assert saved.highlights == [{"start": 12.0, "end": 30.0, "title": "DPT"}] and saved.highlights_from == "producer"
+    # The same button again, from the page as it was: "highlight 0" is another one now; refused.
+    stale = client.post(url(web, "highlights/0/remove"), headers={"HX-Request": "true"},
+                        data={"based_on": based_on, "csrf_token": web.csrf(client, "/episodes")})
+    assert "muat ulang" in stale.get_data(as_text=True)
+    assert web.workspace.episode(episode.id).highlights == [{"start": 12.0, "end": 30.0, "title": "DPT"}]
 
 
 # -- a real browser ------------------------------------------------------------------------------

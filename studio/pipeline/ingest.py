@@ -37,7 +37,7 @@ from ..workspace.episode import (
     parse_time,
 )
 from ..workspace.layout import ANALYSIS_FILE, EPISODE_FILE, REPLACED_DIR, TRANSCRIPT_FILES
-from ..workspace.state import episode_lock
+from ..workspace.state import edit_lock, episode_lock
 from ..workspace.transcript import transcript_edited
 from ..workspace.tree import Workspace
 
@@ -177,7 +177,8 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
         write_json(staging / ANALYSIS_FILE, {"sha256": sha256, **analysis.to_dict()})
         workspace.save_episode_to(staging, episode)
         if final_dir.exists():
-            with episode_lock(final_dir, request.wait, reporter.info):
+            # the edit lock too: a transcript save in flight lands before the swap, and is kept in the backup
+            with episode_lock(final_dir, request.wait, reporter.info), edit_lock(final_dir):
                 with no_space_is_resource_error(final_dir.parent):
                     backup = _keep_producer_edits(final_dir, staging)
                     keep_uploader(final_dir, staging)  # four eyes: the uploader cannot approve the replacement

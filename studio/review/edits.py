@@ -91,15 +91,23 @@ def update_metadata(workspace: Workspace, episode_id: str, metadata: Metadata,
     return episode
 
 
+def highlights_version(highlights: list[dict]) -> str:
+    """The version of the highlights as a page lists them (the remove form's `based_on`)."""
+    return sha256_text(json.dumps(highlights, sort_keys=True))
+
+
 def remove_highlight(workspace: Workspace, episode_id: str, index: int,
-                     wait: float | None = LOCK_WAIT_S) -> Episode:
+                     wait: float | None = LOCK_WAIT_S, based_on: str | None = None) -> Episode:
     """Remove the highlight at `index` (0-based) of those the clips are made from, the producer's or an
     automatic pick. From then on the episode's highlights are the producer's list: nothing is picked
-    again, even when the list is empty."""
+    again, even when the list is empty. `based_on`: the highlights_version the page listed; when the list
+    is no longer that (the `index` may name another highlight now), StaleEdit and nothing is written."""
     folder = workspace.episode_dir(workspace.episode(episode_id).id)
     with episode_lock(folder, wait):
         episode = workspace.episode(episode_id)
         current = current_highlights(workspace, episode, workspace.show(episode.show))
+        if based_on is not None and based_on != highlights_version(current):
+            raise StaleEdit(f"{episode.id}: the highlights changed since this page was opened: reload it")
         if not 0 <= index < len(current):
             raise BadInput(f"{episode.id} has no highlight {index + 1} (it has {len(current)})")
         del current[index]

@@ -60,10 +60,11 @@ def read_approval(workspace: Workspace, episode_id: str) -> Approval:
     return from_record(read_json(workspace.episode_dir(episode_id) / APPROVAL_FILE, default={}))
 
 
-def current_token(workspace: Workspace, episode: Episode) -> str:
-    """One hash of everything that would go out about the episode now: the approve form carries it."""
+def current_token(workspace: Workspace, episode: Episode, state: dict | None = None) -> str:
+    """One hash of everything that would go out about the episode now: the approve form carries it.
+    `state`: its .studio/state.json when the caller has just read it."""
     folder = workspace.episode_dir(episode.id)
-    return digest_token(approval_digest(folder, episode, load_state(folder)))
+    return digest_token(approval_digest(folder, episode, load_state(folder) if state is None else state))
 
 
 def _write(workspace: Workspace, episode_id: str, approval: Approval) -> None:

@@ -355,7 +355,7 @@ def job_status(episode_id: str, job_id: str):
 def remove_highlight(episode_id: str, index: int):
     episode = load_episode(episode_id)
     try:
-        saved = edits.remove_highlight(workspace(), episode.id, index)
+        saved = edits.remove_highlight(workspace(), episode.id, index, based_on=request.form.get("based_on", ""))
     except StudioError as exc:
         if _is_htmx():
             return render_template("episode/_clips.html", episode=episode, clips=_clips(episode), error=_message(exc))
