@@ -428,7 +428,6 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web, 
 def http_session(base: str, name: str):
     """A requests session signed in as `name` over the real server, and its CSRF token."""
     import requests
-
     from webutil import CSRF_RE, PASSWORDS
 
     session = requests.Session()
@@ -437,6 +436,15 @@ def http_session(base: str, name: str):
                           allow_redirects=False, timeout=30)
     assert answer.status_code == 302, answer.text[:300]
     return session, CSRF_RE.search(session.get(f"{base}/episodes", timeout=30).text).group(1)
+
+
+def save_at_once(barrier: threading.Barrier, producer, address: str, data: dict, answers: list, k: int) -> None:
+    """POST `data` as `producer` (session, CSRF token) once every thread of `barrier` is ready; the answer
+    goes to answers[k]."""
+    session, token = producer
+    barrier.wait(timeout=60)
+    answers[k] = session.post(address, headers={"HX-Request": "true"}, timeout=60,
+                              data={**data, "csrf_token": token})
 
 
 def test_two_saves_of_one_line_at_the_same_moment_one_is_saved_the_other_told_it_is_stale(web, server) -> None:
@@ -456,14 +464,9 @@ def test_two_saves_of_one_line_at_the_same_moment_one_is_saved_the_other_told_it
         texts = [f"Putaran {round_}: koreksi {who}." for who in ("pertama", "kedua")]
         barrier = threading.Barrier(2)
         answers: list = [None, None]
-
-        def save(k: int) -> None:
-            session, token = producers[k]
-            barrier.wait(timeout=60)
-            answers[k] = session.post(f"{page_url}cues/2", headers={"HX-Request": "true"}, timeout=60,
-                                      data={"text": texts[k], "based_on": based_on[k], "csrf_token": token})
-
-        threads = [threading.Thread(target=save, args=(k,)) for k in (0, 1)]
+        threads = [threading.Thread(target=save_at_once, args=(barrier, producers[k], f"{page_url}cues/2",
+                                                                  {"text": texts[k], "based_on": based_on[k]},
+                                                                  answers, k)) for k in (0, 1)]
         for thread in threads:
             thread.start()
         for thread in threads:
