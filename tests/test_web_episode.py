@@ -4,8 +4,10 @@ Debian's Chromium): play from a cue, edit a cue, axe, screenshots at 360 and 128
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import re
 import shutil
 import threading
 import time
@@ -216,7 +218,7 @@ def test_saving_a_cue_writes_the_producers_vtt_srt_and_json_without_transcribing
     # A second save made on the page as it was first opened is refused: it would undo this one.
     stale = client.post(url(web, "cues/2"), headers={"HX-Request": "true"},
                         data={"text": "Lama.", "based_on": based_on, "csrf_token": web.csrf(client, "/episodes")})
-    assert "reload" in stale.get_data(as_text=True) and "Lama." not in (folder / "transcript.vtt").read_text()
+    assert "muat ulang" in stale.get_data(as_text=True) and "Lama." not in (folder / "transcript.vtt").read_text()
 
 
 def test_an_empty_cue_is_refused_with_the_reason_and_nothing_written(web) -> None:
@@ -236,17 +238,31 @@ def test_an_empty_cue_is_refused_with_the_reason_and_nothing_written(web) -> Non
     assert (folder / "transcript.vtt").read_bytes() == vtt
 
 
+def metadata_based_on(client, web) -> str:
+    """The `based_on` of the metadata form on the episode page as it is now."""
+    page = client.get(url(web)).get_data(as_text=True)
+    return based_on_in(page.split('id="metadata-form"')[1])
+
+
+def based_on_in(html: str) -> str:
+    """The value of the first `based_on` field in `html` ("" when there is none)."""
+    found = re.search(r'name="based_on" value="([^"]*)"', html)
+    return found.group(1) if found else ""
+
+
 def test_metadata_form_saves_the_episode_and_shows_bad_input(web) -> None:
     client = web.client("producer")
     episode = episode_of(web)
     answer = client.post(url(web, "metadata"), data={
         "title": "Pemilih pemula (revisi)", "description": "Baris satu\nBaris dua", "source": "Studio 2",
-        "air_from": "2026-12-01T06:00+09:00", "air_until": "2026-12-31T23:00+09:00", "csrf_token": web.csrf(client, "/episodes")})
+        "air_from": "2026-12-01T06:00+09:00", "air_until": "2026-12-31T23:00+09:00",
+        "based_on": metadata_based_on(client, web), "csrf_token": web.csrf(client, "/episodes")})
     assert answer.status_code == 302
     saved = web.workspace.episode(episode.id)
     assert saved.title == "Pemilih pemula (revisi)" and saved.air_from == "2026-12-01T06:00:00+09:00"
     bad = client.post(url(web, "metadata"), headers={"HX-Request": "true"}, data={
-        "title": "x", "air_from": "2026-12-02", "air_until": "2026-12-01", "csrf_token": web.csrf(client, "/episodes")})
+        "title": "x", "air_from": "2026-12-02", "air_until": "2026-12-01", "based_on": metadata_based_on(client, web),
+        "csrf_token": web.csrf(client, "/episodes")})
     assert "must be after" in bad.get_data(as_text=True)
     assert web.workspace.episode(episode.id).title == "Pemilih pemula (revisi)"
 
@@ -299,10 +315,17 @@ def test_removing_a_highlight(web) -> None:
     web.workspace.save_episode(episode)
     html = client.get(url(web)).get_data(as_text=True)
     assert "Salam" in html and "DPT" in html
-    answer = client.post(url(web, "highlights/0/remove"), data={"csrf_token": web.csrf(client, "/episodes")})
+    based_on = based_on_in(html.split('id="clips"')[1])
+    answer = client.post(url(web, "highlights/0/remove"), data={"based_on": based_on,
+                                                                  "csrf_token": web.csrf(client, "/episodes")})
     assert answer.status_code == 302
     saved = web.workspace.episode(episode.id)
     assert saved.highlights == [{"start": 12.0, "end": 30.0, "title": "DPT"}] and saved.highlights_from == "producer"
+    # The same button again, from the page as it was: "highlight 0" is another one now; refused.
+    stale = client.post(url(web, "highlights/0/remove"), headers={"HX-Request": "true"},
+                        data={"based_on": based_on, "csrf_token": web.csrf(client, "/episodes")})
+    assert "muat ulang" in stale.get_data(as_text=True)
+    assert web.workspace.episode(episode.id).highlights == [{"start": 12.0, "end": 30.0, "title": "DPT"}]
 
 
 # -- a real browser ------------------------------------------------------------------------------
@@ -398,3 +421,153 @@ def test_browser_play_from_a_cue_edit_it_axe_and_screenshots(page, server, web, 
     page.screenshot(path=str(shots / "episode-360.png"), full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 361  # nothing wider than the phone
     assert axe_serious_violations(page) == []
+
+
+# -- lost edits and four eyes (issue 29) ------------------------------------------------------------
+
+def http_session(base: str, name: str):
+    """A requests session signed in as `name` over the real server, and its CSRF token."""
+    import requests
+    from webutil import CSRF_RE, PASSWORDS
+
+    session = requests.Session()
+    token = CSRF_RE.search(session.get(f"{base}/login", timeout=30).text).group(1)
+    answer = session.post(f"{base}/login", data={"name": name, "password": PASSWORDS[name], "csrf_token": token},
+                          allow_redirects=False, timeout=30)
+    assert answer.status_code == 302, answer.text[:300]
+    return session, CSRF_RE.search(session.get(f"{base}/episodes", timeout=30).text).group(1)
+
+
+def save_at_once(barrier: threading.Barrier, producer, address: str, data: dict, answers: list, k: int) -> None:
+    """POST `data` as `producer` (session, CSRF token) once every thread of `barrier` is ready; the answer
+    goes to answers[k]."""
+    session, token = producer
+    barrier.wait(timeout=60)
+    answers[k] = session.post(address, headers={"HX-Request": "true"}, timeout=60,
+                              data={**data, "csrf_token": token})
+
+
+def test_two_saves_of_one_line_at_the_same_moment_one_is_saved_the_other_told_it_is_stale(web, server) -> None:
+    """Two producers save the same cue at the same moment, over real HTTP against the real server (Waitress,
+    several threads), ten rounds: each round exactly one is told "saved" and its text is in the VTT; the
+    other is told the page is stale and nothing of it is written. (On main both were told saved.)"""
+    episode = episode_of(web)
+    folder = web.workspace.episode_dir(episode.id)
+    page_url = f"{server}/episodes/{episode.id}/"
+    producers = [http_session(server, name) for name in ("prod", "prod2")]
+    saved_word, stale_words = "Tersimpan", "muat ulang"
+    refused = []
+    for round_ in range(10):
+        based_on = [s.get(page_url, timeout=30).text.split('id="transcript-sha" name="based_on" value="')[1]
+                    .split('"')[0] for s, _ in producers]
+        assert based_on[0] == based_on[1]
+        texts = [f"Putaran {round_}: koreksi {who}." for who in ("pertama", "kedua")]
+        barrier = threading.Barrier(2)
+        answers: list = [None, None]
+        threads = [threading.Thread(target=save_at_once, args=(barrier, producers[k], f"{page_url}cues/2",
+                                                                  {"text": texts[k], "based_on": based_on[k]},
+                                                                  answers, k)) for k in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        said = ["saved" if 'class="cue is-saved"' in a.text and saved_word in a.text
+                else "stale" if 'role="alert"' in a.text else a.text[:200] for a in answers]
+        assert sorted(said) == ["saved", "stale"], (round_, said)
+        winner = said.index("saved")
+        vtt = (folder / "transcript.vtt").read_text(encoding="utf-8")
+        assert texts[winner] in vtt and texts[1 - winner] not in vtt, round_
+        assert texts[winner] in (folder / "transcript.srt").read_text(encoding="utf-8")
+        refused.append((answers[1 - winner].text, texts[1 - winner]))
+    for text, typed in refused:
+        assert stale_words in text and typed in text  # told why (reload), and the text typed is still there
+
+
+def test_a_metadata_form_opened_before_a_replace_is_stale(web, tmp_path) -> None:
+    """The metadata form carries what it showed: after `ingest --replace` brought a new recording (with its
+    own description), a save from a page opened before is refused with the stale-page message, the new
+    description stays, and the text typed is still in the form. `ingest --replace` keeps who uploaded."""
+    from studio.workspace import approval
+
+    client = web.client("producer")
+    episode = episode_of(web)
+    approval.record_uploader(web.workspace, episode, "prod")
+    based_on = metadata_based_on(client, web)
+    source = g.encode(g.scale_to(g.speech(12.0, seed=21), -22.0), tmp_path / "baru.wav", *g.FORMATS["wav"])
+    replaced = ingest(web.workspace, find_ffmpeg(), IngestRequest(
+        file=source, show="kpu", title="Pemilih pemula", recorded_on="2026-11-20",
+        description="Rekaman baru: deskripsi yang benar.", replace=True), Reporter(quiet=True)).episode
+    assert replaced.id == episode.id and replaced.sha256 != episode.sha256
+    answer = client.post(url(web, "metadata"), headers={"HX-Request": "true"}, data={
+        "title": "Pemilih pemula", "description": "Deskripsi lama dari halaman lama.", "based_on": based_on,
+        "csrf_token": web.csrf(client, "/episodes")})
+    text = answer.get_data(as_text=True)
+    assert "muat ulang" in text and 'role="alert"' in text and "Deskripsi lama dari halaman lama." in text
+    assert web.workspace.episode(episode.id).description == "Rekaman baru: deskripsi yang benar."
+    assert approval.read_approval(web.workspace, episode.id).uploaded_by == "prod"  # kept through the replace
+    assert web.workspace.index.read(episode.id).uploaded_by == "prod"
+    fresh = client.post(url(web, "metadata"), data={  # from the page as it is now: saved
+        "title": "Pemilih pemula", "description": "Diperbarui.", "based_on": metadata_based_on(client, web),
+        "csrf_token": web.csrf(client, "/episodes")})
+    assert fresh.status_code == 302 and web.workspace.episode(episode.id).description == "Diperbarui."
+
+
+def test_an_approval_covers_what_goes_out_and_a_change_after_it_withdraws_it(web, tmp_path) -> None:
+    """Four eyes over everything: prod2 approves; the uploader then changes the title and one transcript
+    line; publish puts out nothing of the episode and says it waits for approval again; the episode page
+    says who had approved and what changed; approved again, it goes out. (On main both changes were
+    published.)"""
+    from click.testing import CliRunner
+
+    from studio.cli import cli
+    from studio.workspace import approval
+
+    ws = web.workspace
+    ws.save_show(dataclasses.replace(ws.show("kpu"), require_approval=True))
+    episode = episode_of(web)
+    approval.record_uploader(ws, episode, "prod")
+    uploader, approver = web.client("producer"), web.login("prod2")
+
+    page = approver.get(url(web)).get_data(as_text=True)
+    token = based_on_in(page)  # the approve form comes first
+    approver.post(f"/episodes/approve/{episode.id}", data={"based_on": token, "csrf_token": web.csrf(approver)})
+    assert ws.index.read(episode.id).approved_by == "prod2"
+
+    hoax = "HOAKS: pemungutan suara ditunda"
+    answer = uploader.post(url(web, "metadata"), data={"title": hoax, "based_on": metadata_based_on(uploader, web),
+                                                       "csrf_token": web.csrf(uploader, "/episodes")})
+    assert answer.status_code == 302 and ws.episode(episode.id).title == hoax
+    vtt_sha = captions.vtt_sha256(ws.episode_dir(episode.id))
+    answer = uploader.post(url(web, "cues/2"), data={"text": "Pemilu ditunda, jangan datang ke TPS.",
+                                                    "based_on": vtt_sha, "csrf_token": web.csrf(uploader, "/episodes")})
+    assert answer.status_code == 302
+
+    out, radio = tmp_path / "out", tmp_path / "radio"
+    args = ["--workspace", str(ws.root), "publish", "--to", str(out), "--radio-to", str(radio)]
+    published = CliRunner().invoke(cli, args)
+    assert published.exit_code == 0, published.output
+    everything = "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*")
+                         if p.is_file() and p.suffix in (".xml", ".html", ".vtt", ".srt", ".txt", ".json", ".opml"))
+    assert "HOAKS" not in everything and "jangan datang" not in everything
+    assert not list(out.rglob(f"*{episode.slug}*")) and not list(radio.rglob(f"*{episode.slug}*"))
+    assert (f"{episode.id}: not published, waiting for approval again: title, transcript changed since prod2 "
+            "approved it") in published.output
+    row = ws.index.read(episode.id)
+    assert row.approved_by == "" and row.withdrawn_by == "prod2" and row.withdrawn == ["title", "transcript"]
+
+    page = approver.get(url(web)).get_data(as_text=True)
+    assert "Persetujuan oleh prod2 dicabut: judul, transkrip berubah setelah disetujui." in page
+    assert "Menunggu persetujuan ulang" in approver.get("/publish").get_data(as_text=True)
+
+    # An approve button shown before a change approves nothing: the page must be looked at again.
+    stale = approver.post(f"/episodes/approve/{episode.id}", data={"based_on": token,
+                                                                   "csrf_token": web.csrf(approver)},
+                          follow_redirects=True)
+    assert "muat ulang" in stale.get_data(as_text=True) and not ws.index.read(episode.id).approved_by
+
+    token = based_on_in(page)
+    approver.post(f"/episodes/approve/{episode.id}", data={"based_on": token, "csrf_token": web.csrf(approver)})
+    assert ws.index.read(episode.id).approved_by == "prod2"
+    published = CliRunner().invoke(cli, args)
+    assert published.exit_code == 0, published.output
+    assert hoax in (out / "feeds" / "kpu.xml").read_text(encoding="utf-8")  # what was approved goes out

@@ -7,7 +7,8 @@ kept (analysis.json), so `process` does not decode it again for that.
 
 Replacing an episode (--replace) holds its lock, so no `process` is writing
 into it meanwhile, and keeps what a producer made for the old recording (an
-edited transcript.vtt, highlights) in .studio/replaced/<time>/ of the new one.
+edited transcript.vtt, highlights) in .studio/replaced/<time>/ of the new one, and who uploaded the
+first recording (workspace.approval: they still may not approve it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..fsutil import copy_with_sha256, make_temp_dir, no_space_is_resource_error
 from ..media import loudness as audio
 from ..media.ffmpeg import FFmpeg, check_complete, probe
 from ..progress import Reporter
+from ..workspace.approval import keep_uploader
 from ..workspace.episode import (
     Episode,
     check_air_window,
@@ -35,7 +37,7 @@ from ..workspace.episode import (
     parse_time,
 )
 from ..workspace.layout import ANALYSIS_FILE, EPISODE_FILE, REPLACED_DIR, TRANSCRIPT_FILES
-from ..workspace.state import episode_lock
+from ..workspace.state import edit_lock, episode_lock
 from ..workspace.transcript import transcript_edited
 from ..workspace.tree import Workspace
 
@@ -175,9 +177,11 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
         write_json(staging / ANALYSIS_FILE, {"sha256": sha256, **analysis.to_dict()})
         workspace.save_episode_to(staging, episode)
         if final_dir.exists():
-            with episode_lock(final_dir, request.wait, reporter.info):
+            # the edit lock too: a transcript save in flight lands before the swap, and is kept in the backup
+            with episode_lock(final_dir, request.wait, reporter.info), edit_lock(final_dir):
                 with no_space_is_resource_error(final_dir.parent):
                     backup = _keep_producer_edits(final_dir, staging)
+                    keep_uploader(final_dir, staging)  # four eyes: the uploader cannot approve the replacement
                 _replace_folder(staging, final_dir)
         else:
             staging.rename(final_dir)

@@ -1,5 +1,7 @@
 """What publish carries of each episode: its published files (assets) under their keys, found with one
-directory listing per episode, and its soundbites and publication date."""
+directory listing per episode, and its soundbites and publication date. The transcript goes out only as
+the last successful text stage (or a producer's save in the web app) made it: a transcript.vtt that
+`process` refused is replaced by the last good one, or no transcript goes out (workspace.transcript)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from ..errors import BadInput
 from ..workspace import Episode, Show, Workspace
 from ..workspace.index import EpisodeRow
 from ..workspace.layout import CHAPTERS_FILE, CLIPS_DIR, TRANSCRIPT_FILES
+from ..workspace.transcript import published_vtt
 from .layout import artwork_key, chapters_key, clip_key, media_key, mime_type, transcript_key
 
 
@@ -47,6 +50,7 @@ class FeedEpisode:
     clips: tuple[Asset, ...]
     soundbites: tuple[Soundbite, ...]
     highlights: tuple[dict, ...] = ()  # the rendered clips as the clips stage recorded them (start, end, files)
+    note: str = ""  # one line when what goes out is not what the folder holds (a transcript `process` refused)
 
     @property
     def assets(self) -> list[Asset]:
@@ -141,10 +145,19 @@ def collect_episode(workspace: Workspace, row: EpisodeRow) -> FeedEpisode | None
     audio = _asset(media_key(episode, os.path.splitext(audio_name)[1].lower()), files.get(audio_name))
     if audio is None:
         return None
-    transcripts = {}
+    transcripts, note = {}, ""
     for kind, name in TRANSCRIPT_FILES.items():
         if found := _asset(transcript_key(episode, kind), files.get(name)):
             transcripts[kind] = found
+    if "vtt" in transcripts:  # only the VTT the other files were made from: never one `process` refused
+        good, why = published_vtt(os.path.dirname(transcripts["vtt"].source))
+        if good is None:
+            transcripts = {}
+        elif str(good) != str(transcripts["vtt"].source):
+            info = good.stat()
+            transcripts["vtt"] = Asset(key=transcripts["vtt"].key, source=str(good), size=info.st_size,
+                                       mime=transcripts["vtt"].mime, mtime_ns=info.st_mtime_ns)
+        note = f"{episode.id}: {why}" if why else ""
     chapters = _asset(chapters_key(episode), files.get(CHAPTERS_FILE), "application/json")
     clips: tuple[Asset, ...] = ()
     if CLIPS_DIR in files and files[CLIPS_DIR].is_dir():
@@ -156,7 +169,7 @@ def collect_episode(workspace: Workspace, row: EpisodeRow) -> FeedEpisode | None
     return FeedEpisode(
         episode=episode, published=published_at(episode), audio=audio, transcripts=transcripts,
         chapters=chapters, clips=clips, soundbites=tuple(soundbites(row.record)),
-        highlights=tuple(e for e in row.record.get("clips", []) if isinstance(e, dict)),
+        highlights=tuple(e for e in row.record.get("clips", []) if isinstance(e, dict)), note=note,
     )
 
 

@@ -309,6 +309,8 @@ def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None 
     feed_versions = _feed_versions()
     for show in shows.values():
         items = collect_show(workspace, by_show.get(show.slug, []))
+        for note in (item.note for item in items if item.note):
+            reporter.info(note)
         artwork = artwork_asset(workspace, show)
         site_items[show.slug], artworks[show.slug] = items, artwork
         assets = ([artwork] if artwork else []) + [a for item in items for a in item.assets]

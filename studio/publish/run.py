@@ -52,6 +52,7 @@ from ..fsutil import append_line
 from ..progress import Reporter
 from ..radio import RADIO_DIR
 from ..workspace import Workspace
+from ..workspace.approval import publishable
 from ..workspace.layout import PUBLISH_JOURNAL_DIR, PUBLISH_LOCK_FILE
 from .layout import check_base_url
 from .plan import INDEX, PHASES, PUBLIC, RADIO, Upload, cached_plan, input_fingerprint, plan_publish, save_plan
@@ -237,6 +238,8 @@ def _publish(workspace: Workspace, targets: dict[str, Target], base_url: str, re
     planned_now = plan is None or not all(remotes[_side(u)].is_current(u) for u in plan.uploads)
     if planned_now:
         plan = plan_publish(workspace, base_url, reporter)
+    else:  # the plan was made before from these same inputs: say again what it holds back for approval
+        publishable(workspace.index.rows(), workspace.shows(), reporter)
     planned = {side: {u.key for u in plan.uploads if _side(u) == side} for side in remotes}
     public = remotes[PUBLIC]
     report = PublishReport(target=public.target.name, base_url=base_url, radio_target=remotes[RADIO].target.name,

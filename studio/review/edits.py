@@ -2,7 +2,10 @@
 corrections to its cues (transcript.vtt).
 
 Each change to episode.toml is made under the episode's lock on a fresh read of it, so it never undoes
-a change another process made meanwhile (a clip added, a replace). The lock is waited for `wait`
+a change another process made meanwhile (a clip added, a replace). A save from a form is a compare-and-swap:
+the form carries the version of what it showed (`based_on`: metadata_version), and when the episode is
+no longer that (another producer saved, or `ingest --replace` brought a new recording) the save is refused
+(StaleEdit) and nothing is written. The lock is waited for `wait`
 seconds at most: a page must not hang while a long stage runs; the producer is told who holds it and
 tries again. The changes take effect in the outputs at the next `process` (new tags, cart dates,
 clips), which the caller starts.
@@ -13,16 +16,20 @@ producer's edit (see studio.workspace.transcript): later runs of `process` keep 
 transcribed again, and it flows into the SRT, JSON and text files (written here at once, as `process`
 would) and from there into clips and the feed. The write is a compare-and-swap against the VTT the
 editor was shown (`based_on`, its sha256): a save made from a page opened before someone else's save,
-or before a new transcript, is refused rather than undoing it.
+or before a new transcript, is refused rather than undoing it. The check and the write are one step under
+the episode's edit lock (workspace.state.edit_lock), so of two saves made at the same moment on the same
+VTT exactly one is written.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..captions import Cue
 from ..errors import BadInput
+from ..fsutil import sha256_text
 from ..pipeline.clips import current_highlights
 from ..workspace import Episode, Workspace
 from ..workspace.episode import check_air_window, clean_field, clean_paragraphs, parse_time
@@ -56,28 +63,51 @@ def clean_metadata(metadata: Metadata) -> Metadata:
                     source=clean_field(metadata.source), air_from=air_from, air_until=air_until)
 
 
+class StaleEdit(BadInput):
+    """What the edit was made on is no longer there: someone else saved meanwhile (reload and edit again)."""
+
+
+def metadata_version(episode: Episode) -> str:
+    """The version of an episode's metadata as a form shows it (the form's `based_on`): its fields, and the
+    recording they belong to (a page opened before `ingest --replace` is stale)."""
+    return sha256_text(json.dumps([episode.sha256, episode.ingested_at, episode.title, episode.description,
+                                   episode.source, episode.air_from, episode.air_until]))
+
+
 def update_metadata(workspace: Workspace, episode_id: str, metadata: Metadata,
-                    wait: float | None = LOCK_WAIT_S) -> Episode:
-    """Write `metadata` into the episode's episode.toml; returns the episode as saved."""
+                    wait: float | None = LOCK_WAIT_S, based_on: str | None = None) -> Episode:
+    """Write `metadata` into the episode's episode.toml; returns the episode as saved. `based_on`: the
+    metadata_version the form showed; when the episode is no longer that, StaleEdit and nothing is written
+    (None: no check, for the command line)."""
     clean = clean_metadata(metadata)
     folder = workspace.episode_dir(workspace.episode(episode_id).id)
     with episode_lock(folder, wait):
         episode = workspace.episode(episode_id)
+        if based_on is not None and based_on != metadata_version(episode):
+            raise StaleEdit(f"{episode.id} was changed since this page was opened: reload it and edit again")
         episode.title, episode.description, episode.source = clean.title, clean.description, clean.source
         episode.air_from, episode.air_until = clean.air_from, clean.air_until
         workspace.save_episode(episode)
     return episode
 
 
+def highlights_version(highlights: list[dict]) -> str:
+    """The version of the highlights as a page lists them (the remove form's `based_on`)."""
+    return sha256_text(json.dumps(highlights, sort_keys=True))
+
+
 def remove_highlight(workspace: Workspace, episode_id: str, index: int,
-                     wait: float | None = LOCK_WAIT_S) -> Episode:
+                     wait: float | None = LOCK_WAIT_S, based_on: str | None = None) -> Episode:
     """Remove the highlight at `index` (0-based) of those the clips are made from, the producer's or an
     automatic pick. From then on the episode's highlights are the producer's list: nothing is picked
-    again, even when the list is empty."""
+    again, even when the list is empty. `based_on`: the highlights_version the page listed; when the list
+    is no longer that (the `index` may name another highlight now), StaleEdit and nothing is written."""
     folder = workspace.episode_dir(workspace.episode(episode_id).id)
     with episode_lock(folder, wait):
         episode = workspace.episode(episode_id)
         current = current_highlights(workspace, episode, workspace.show(episode.show))
+        if based_on is not None and based_on != highlights_version(current):
+            raise StaleEdit(f"{episode.id}: the highlights changed since this page was opened: reload it")
         if not 0 <= index < len(current):
             raise BadInput(f"{episode.id} has no highlight {index + 1} (it has {len(current)})")
         del current[index]
@@ -103,7 +133,7 @@ class SavedTranscript:
     sha256: str  # of transcript.vtt as written (the `based_on` of the next save)
 
 
-class TranscriptChanged(BadInput):
+class TranscriptChanged(StaleEdit):
     """transcript.vtt is no longer the one the edit was made on."""
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 from ..captions import Cue
 from ..pipeline.clips import choose_highlights
 from ..workspace import Episode, Show, Workspace
+from ..workspace.approval import current_token
 from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import EpisodeFiles
-from ..workspace.transcript import read_cues, vtt_sha256
+from ..workspace.transcript import read_cues_and_sha256
 from . import loudness_report
+from .edits import highlights_version, metadata_version
 
 
 @dataclass
@@ -23,6 +25,12 @@ class EpisodePage:
     files: EpisodeFiles
     cues: list[Cue] = field(default_factory=list)
     vtt_sha: str | None = None  # of transcript.vtt as shown: the `based_on` of a correction
+    approve_token: str = ""  # everything that would go out, as shown: the `based_on` of the approval
+
+    @property
+    def metadata_version(self) -> str:
+        """The metadata as shown: the `based_on` of the metadata form."""
+        return metadata_version(self.episode)
 
     @property
     def record(self) -> dict:
@@ -49,14 +57,16 @@ class EpisodePage:
         rendered = {(round(c["start"], 3), round(c["end"], 3)): c for c in self.record.get("clips", [])}
         items = []
         cues = [(c.start, c.end, c.text) for c in self.cues]
-        for index, highlight in enumerate(choose_highlights(self.episode, self.show, cues)):
+        chosen = choose_highlights(self.episode, self.show, cues)
+        based_on = highlights_version(chosen)  # what a remove button was shown
+        for index, highlight in enumerate(chosen):
             start, end = float(highlight["start"]), float(highlight["end"])
             clip = rendered.get((round(start, 3), round(end, 3)))
             files = {fmt: Path(name).name for fmt, name in (clip or {}).get("files", {}).items()
                      if (self.files.folder / name).is_file()}
             items.append({"index": index, "start": start, "end": end, "title": highlight.get("title", ""),
                           "automatic": not self.episode.highlights and self.episode.highlights_from != "producer",
-                          "files": files})
+                          "files": files, "based_on": based_on})
         return items
 
 
@@ -64,8 +74,10 @@ def episode_page(workspace: Workspace, episode: Episode, cues: bool = True) -> E
     """The page's data for `episode` (read by the caller: a 404 is the caller's to give), its folder read
     now; `cues`: read the transcript too."""
     files = workspace.files(episode.id)
-    page = EpisodePage(episode, workspace.show(episode.show), workspace.index.read(episode.id), files)
+    row = workspace.index.read(episode.id)
+    page = EpisodePage(episode, workspace.show(episode.show), row, files,
+                       approve_token=current_token(workspace, episode, row.record))
     if cues and files.vtt.is_file():
-        page.cues, page.vtt_sha = read_cues(files.folder), vtt_sha256(files.folder)
+        page.cues, page.vtt_sha = read_cues_and_sha256(files.folder)
     return page
 

@@ -107,7 +107,10 @@ def state_cell(episode_id: str):
 def approve(episode_id: str):
     episode = load_episode(episode_id)
     try:
-        approval_mod.approve(workspace(), episode, current_user.name)
+        # based_on: what the approving page showed (the episode page's form carries it)
+        approval_mod.approve(workspace(), episode, current_user.name, request.form.get("based_on") or None)
+    except approval_mod.ApprovalStale:
+        flash(t("approve.stale"), "error")
     except BadInput as exc:
         flash(str(exc), "error")
     else:

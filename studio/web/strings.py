@@ -386,3 +386,30 @@ ACCESS_STRINGS: dict[str, tuple[str, str]] = {
 }
 for _key, (_id, _en) in ACCESS_STRINGS.items():
     STRINGS["id"][_key], STRINGS["en"][_key] = _id, _en
+
+# approval and edits (issue 29)
+APPROVAL_AND_EDITS_STRINGS: dict[str, tuple[str, str]] = {
+    "edit.stale": (("Bagian ini sudah diubah sejak halaman dibuka (oleh orang lain, atau rekamannya diganti). "
+                    "Perubahan Anda belum disimpan: muat ulang (reload) halaman, lalu ubah lagi."),
+                   ("This was changed since you opened the page (by someone else, or the recording was "
+                    "replaced). Your change was not saved: reload the page and make it again.")),
+    "approve.stale": ("Episode ini sudah berubah sejak halaman dibuka: muat ulang (reload), periksa lagi, lalu setujui.",
+                      "This episode was changed since you opened the page: reload it, look again, then approve."),
+    "approval.withdrawn": (("Persetujuan oleh {who} dicabut: {what} berubah setelah disetujui. Episode ini tidak "
+                            "diterbitkan sampai produser lain menyetujuinya lagi."),
+                           ("The approval by {who} was withdrawn: {what} changed after it was approved. This "
+                            "episode is not published until another producer approves it again.")),
+    "approval.withdrawn_short": (("Menunggu persetujuan ulang (buka episodenya untuk memeriksa); berubah setelah "
+                                  "disetujui {who}:"),
+                                 ("Waiting for approval again (open the episode to look); changed after {who} "
+                                  "approved it:")),
+    "approval.part.recording": ("rekaman", "the recording"),
+    "approval.part.title": ("judul", "the title"),
+    "approval.part.description": ("deskripsi", "the description"),
+    "approval.part.transcript": ("transkrip", "the transcript"),
+    "approval.part.chapters": ("bab", "the chapters"),
+    "approval.part.clips": ("klip", "the clips"),
+    "approval.part.air_window": ("jendela siar", "the air window"),
+}
+for _key, (_id, _en) in APPROVAL_AND_EDITS_STRINGS.items():
+    STRINGS["id"][_key], STRINGS["en"][_key] = _id, _en

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import BadInput
 from ..fsutil import read_json, sha256_file
+from .digest import approval_digest, changed_parts
 from .episode import Episode, episode_air_time
 from .layout import APPROVAL_FILE, EPISODE_FILE, INDEX_FILE, STATE_DIR, STATE_FILE
 from .state import RENDITION_FILES, rendition_keys
@@ -34,7 +35,7 @@ from .state import RENDITION_FILES, rendition_keys
 if TYPE_CHECKING:
     from .tree import Workspace
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: approvals cover everything that goes out (withdrawn_by, withdrawn)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS episodes (id TEXT PRIMARY KEY, row TEXT NOT NULL);
@@ -63,8 +64,10 @@ class EpisodeRow:
     record: dict = field(default_factory=dict)  # .studio/state.json: what each stage made
     rendered: bool = False  # podcast and broadcast renditions are there
     uploaded_by: str = ""
-    approved_by: str = ""  # empty unless approved for the current recording
+    approved_by: str = ""  # empty unless an approval covers everything about the episode as it is now
     approved_at: str = ""
+    withdrawn_by: str = ""  # who had approved, when something they approved changed since (workspace.digest)
+    withdrawn: list[str] = field(default_factory=list)  # what changed: parts of workspace.digest.PARTS
     current: bool | None = None  # the renditions are those the show's settings ask for now (None: not known yet)
     current_for: str = ""  # the show signature `current` was worked out for
     published: bool = False  # in the last complete publish
@@ -132,13 +135,17 @@ def read_row(workspace: Workspace, episode_id: str, signature: Signature | None 
     rendered = all(isinstance(state.get(name), dict) and isinstance(state[name].get("file", file), str)
                    and (folder / state[name].get("file", file)).is_file() for name, file in RENDITION_FILES.items())
     approval = _read_record(folder / APPROVAL_FILE)
-    approved = bool(approval.get("approved_by")) and approval.get("sha256") == episode.sha256
+    approved_by, withdrawn = str(approval.get("approved_by", "")), []
+    if approved_by:  # does the approval still cover everything that goes out? (workspace.digest)
+        withdrawn = (["recording"] if approval.get("sha256") != episode.sha256
+                     else changed_parts(approval.get("digest"), approval_digest(folder, episode, state)))
     return EpisodeRow(id=episode_id, show=show, title=episode.title, date=episode.recorded_on or slug[:10],
                       signature=signature, duration=episode.duration, sha256=episode.sha256,
                       episode=asdict(episode), record=state, rendered=rendered,
                       uploaded_by=str(approval.get("uploaded_by", "")),
-                      approved_by=str(approval.get("approved_by", "")) if approved else "",
-                      approved_at=str(approval.get("approved_at", "")) if approved else "")
+                      approved_by=approved_by if not withdrawn else "",
+                      approved_at=str(approval.get("approved_at", "")) if not withdrawn else "",
+                      withdrawn_by=approved_by if withdrawn else "", withdrawn=withdrawn)
 
 
 def _read_record(path) -> dict:

@@ -3,7 +3,8 @@
 `.studio/state.json` records what each stage made and from what (its key: stage_key of everything its
 bytes depend on; rendition_keys says what the renditions depend on, so that the pipeline that makes them
 and the index that tells whether they are current agree); `.studio/lock` keeps two processes from working
-on one episode at the same time. The files' names are workspace.layout's.
+on one episode at the same time, and `.studio/edit.lock` (edit_lock) makes each save of a producer's
+transcript edit a compare-and-swap, whoever else writes it. The files' names are workspace.layout's.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..fsutil import read_json, sha256_text, write_json
 from ..media.loudness import RENDER_VERSION
 from .config import Show
 from .episode import Episode, cart_for_episode, podcast_tags
-from .layout import BROADCAST_FILE, LOCK_FILE, PODCAST_FILE, STATE_FILE
+from .layout import BROADCAST_FILE, EDIT_LOCK_FILE, LOCK_FILE, PODCAST_FILE, STATE_FILE
 
 RENDITION_FILES = {"podcast": PODCAST_FILE, "broadcast": BROADCAST_FILE}
 
@@ -109,6 +110,23 @@ def episode_lock(folder: Path, wait: float | None = None,
             lock.flush()
             yield
             return
+
+
+@contextlib.contextmanager
+def edit_lock(folder: Path) -> Iterator[None]:
+    """Hold the episode's edit lock: the moment of a compare-and-swap of a file a producer edits (the
+    transcript's VTT and the files made from it). Every writer of those files takes it, `process` too, but
+    only for that moment, so a save never waits for a long stage. A kernel lock (flock) on a file of its
+    own, taken by each caller on its own open file: it holds across threads and processes alike. Not
+    re-entrant: never take it twice in one call chain."""
+    path = Path(folder) / EDIT_LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _is_current(lock, path: Path) -> bool:

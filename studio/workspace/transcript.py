@@ -15,9 +15,11 @@ from pathlib import Path
 
 from ..captions.cues import CaptionRules, Cue, build_cues
 from ..captions.formats import parse_vtt, render_json, render_srt, render_text, render_vtt
-from ..fsutil import commit, no_space_is_resource_error, temp_path_for, write_text
+from ..errors import BadInput
+from ..fsutil import commit, no_space_is_resource_error, temp_path_for, write_bytes, write_text
 from ..transcribe.model import Transcript
-from .layout import TRANSCRIPT_FILES, TRANSCRIPT_STATE_FILE
+from .layout import GOOD_VTT_FILE, TRANSCRIPT_FILES, TRANSCRIPT_STATE_FILE
+from .state import edit_lock
 
 
 def write_atomic(path: Path, text: str) -> bool:
@@ -55,8 +57,15 @@ def _written_vtts(state: dict | None) -> list[str]:
     return [h for h in hashes if isinstance(h, str)] if isinstance(hashes, list) else []
 
 
+def _save_state(out_dir: Path, **fields: object) -> None:
+    """Change the named fields of the transcript state, keeping the others."""
+    state = _read_state(out_dir) or {}
+    state.update(fields)
+    write_atomic(out_dir / TRANSCRIPT_STATE_FILE, json.dumps(state, indent=1) + "\n")
+
+
 def _save_written_vtts(out_dir: Path, written: list[str]) -> None:
-    write_atomic(out_dir / TRANSCRIPT_STATE_FILE, json.dumps({"written_vtt_sha256": written[-8:]}, indent=1) + "\n")
+    _save_state(out_dir, written_vtt_sha256=written[-8:])
 
 
 def transcript_edited(out_dir: Path) -> bool:
@@ -65,19 +74,16 @@ def transcript_edited(out_dir: Path) -> bool:
     return digest is not None and digest not in _written_vtts(_read_state(Path(out_dir)))
 
 
-def replace_unless_changed(path: Path, data: bytes, seen: str | None) -> bool:
+def _swap_unless_changed(path: Path, data: bytes, seen: str | None) -> bool:
     """Write `data` to `path` unless the file no longer has the sha256 `seen` (None: no file); False then.
-
-    A compare-and-swap: the file is hashed again right before the rename, so a
-    producer's save made while this run was working is kept, not overwritten.
-    """
+    Call with the episode's edit lock held: the check and the rename are then one step for every writer."""
     with no_space_is_resource_error(path.parent):
         temp = temp_path_for(path)
         try:
             with open(temp, "wb") as f:
                 f.write(data)
                 f.flush()
-                os.fsync(f.fileno())  # before the check, to keep the check-to-rename window short
+                os.fsync(f.fileno())
             if _file_sha256(path) != seen:
                 return False
             commit(temp, path)
@@ -97,41 +103,41 @@ def write_transcript_files(
 
     Call it on every processing run. When transcript.vtt differs from every VTT this function
     wrote (or exists with no record of it), it is the producer's correction: it is left as it
-    is and the other three files are made from it. Files whose content would not change are
-    not rewritten. discard_edits=True replaces an edited VTT with the transcript's captions.
+    is and the other three files are made from it (BadInput, nothing written, when it cannot be read).
+    Files whose content would not change are not rewritten. discard_edits=True replaces an edited
+    VTT with the transcript's captions.
 
-    A producer's save that lands while this runs is never overwritten (see
-    replace_unless_changed). When the record of Studio's VTTs is lost, a VTT
-    byte-identical to what Studio writes now is taken back as Studio's; any other
-    VTT stays the producer's.
+    The look at the VTT and every write happen under the episode's edit lock, so a producer's save
+    is either before (and kept) or after (and made on what this wrote). When the record of Studio's
+    VTTs is lost, a VTT byte-identical to what Studio writes now is taken back as Studio's; any
+    other VTT stays the producer's.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {kind: out_dir / name for kind, name in TRANSCRIPT_FILES.items()}
-    state = _read_state(out_dir)
-    written = _written_vtts(state)
-    seen = _file_sha256(paths["vtt"])  # the VTT as this run found it
-    machine_cues = None
-    if state is None and seen is not None:
-        machine_cues = build_cues(transcript, rules)
-        if _sha256(render_vtt(machine_cues).encode("utf-8")) == seen:
+    machine_cues = build_cues(transcript, rules)  # outside the lock: it takes a moment on a long recording
+    vtt = render_vtt(machine_cues).encode("utf-8")
+    digest = _sha256(vtt)
+    with edit_lock(out_dir):
+        state = _read_state(out_dir)
+        written = _written_vtts(state)
+        seen = _file_sha256(paths["vtt"])  # the VTT as this run found it
+        if state is None and seen is not None and seen == digest:
             written = [seen]
             _save_written_vtts(out_dir, written)
-    edited = seen is not None and seen not in written and not discard_edits
-    if not edited:
-        cues = machine_cues if machine_cues is not None else build_cues(transcript, rules)
-        vtt = render_vtt(cues).encode("utf-8")
-        digest = _sha256(vtt)
-        if digest not in written:
-            # Record the hash before writing, so that a crash in between never makes
-            # Studio's own VTT look like a producer's edit.
-            written.append(digest)
-            _save_written_vtts(out_dir, written)
-        if digest != seen and not replace_unless_changed(paths["vtt"], vtt, seen):
-            edited = True  # the producer saved the VTT while this run worked: theirs wins
-    if edited:
-        cues = parse_vtt(paths["vtt"].read_text(encoding="utf-8-sig", errors="replace"), str(paths["vtt"]))
-    _write_derived(out_dir, cues)
+        if seen is not None and seen not in written and not discard_edits:  # the producer's: kept
+            data = paths["vtt"].read_bytes()
+            cues = parse_vtt(data.decode("utf-8-sig", errors="replace"), str(paths["vtt"]))
+        else:
+            if digest not in written:
+                # Record the hash before writing, so that a crash in between never makes
+                # Studio's own VTT look like a producer's edit.
+                written.append(digest)
+                _save_written_vtts(out_dir, written)
+            if digest != seen:
+                _swap_unless_changed(paths["vtt"], vtt, seen)
+            cues, data = machine_cues, vtt
+        _write_derived(out_dir, cues, data)
     return paths
 
 
@@ -142,25 +148,66 @@ def vtt_sha256(folder: Path) -> str | None:
 
 def write_edited_cues(folder: Path, cues: list[Cue], seen: str) -> str | None:
     """Write a producer's corrected cues as transcript.vtt and the files made from it, unless the VTT is no
-    longer the one with sha256 `seen` (None then, nothing written); the new VTT's sha256."""
+    longer the one with sha256 `seen` (None then, nothing written); the new VTT's sha256. A compare-and-swap
+    under the episode's edit lock: of two saves made on the same VTT, exactly one is written."""
+    folder = Path(folder)
     vtt = render_vtt(cues).encode("utf-8")
-    if not replace_unless_changed(Path(folder) / TRANSCRIPT_FILES["vtt"], vtt, seen):
-        return None
-    _write_derived(Path(folder), cues)
+    with edit_lock(folder):
+        if not _swap_unless_changed(folder / TRANSCRIPT_FILES["vtt"], vtt, seen):
+            return None
+        _write_derived(folder, cues, vtt)
     return _sha256(vtt)
 
 
-def _write_derived(folder: Path, cues: list[Cue]) -> None:
-    """The SRT, JSON and text files, made from the cues of the VTT."""
+def _write_derived(folder: Path, cues: list[Cue], vtt: bytes) -> None:
+    """The SRT, JSON and text files, made from the cues of the VTT `vtt`; that VTT is kept as the last good
+    one (what publish carries while transcript.vtt holds something `process` refused)."""
     write_atomic(folder / TRANSCRIPT_FILES["srt"], render_srt(cues))
     write_atomic(folder / TRANSCRIPT_FILES["json"], render_json(cues))
     write_atomic(folder / TRANSCRIPT_FILES["txt"], render_text(cues))
+    good = folder / GOOD_VTT_FILE
+    good.parent.mkdir(parents=True, exist_ok=True)
+    if _file_sha256(good) != _sha256(vtt):
+        write_bytes(good, vtt)
+    _save_state(folder, good_vtt_sha256=_sha256(vtt))
+
+
+def published_vtt(folder: Path) -> tuple[Path | None, str]:
+    """The VTT that may be published, and a line when it is not transcript.vtt: transcript.vtt when the
+    transcript files were last made from it (or, with no record of that, when it can be read); else the
+    last VTT they were made from; else none. A VTT that `process` refused never goes out."""
+    folder = Path(folder)
+    vtt = folder / TRANSCRIPT_FILES["vtt"]
+    digest = _file_sha256(vtt)
+    if digest is None:
+        return None, ""
+    good = (_read_state(folder) or {}).get("good_vtt_sha256")
+    if not isinstance(good, str):  # made before this record was kept: judge the file itself
+        try:
+            parse_vtt(vtt.read_text(encoding="utf-8-sig", errors="replace"), str(vtt))
+        except BadInput:
+            return None, "transcript.vtt cannot be read; no transcript goes out"
+        return vtt, ""
+    if digest == good:
+        return vtt, ""
+    if _file_sha256(folder / GOOD_VTT_FILE) == good:
+        return folder / GOOD_VTT_FILE, ("transcript.vtt was changed and not yet accepted by `process`; "
+                                        "the last good transcript goes out")
+    return None, "transcript.vtt was changed and not yet accepted by `process`; no transcript goes out"
 
 
 def read_cues(out_dir: Path) -> list[Cue]:
     """The episode's current cues, with the producer's corrections (from transcript.vtt)."""
     vtt = Path(out_dir) / TRANSCRIPT_FILES["vtt"]
     return parse_vtt(vtt.read_text(encoding="utf-8-sig", errors="replace"), str(vtt))
+
+
+def read_cues_and_sha256(out_dir: Path) -> tuple[list[Cue], str]:
+    """The episode's current cues and the sha256 of the VTT they were read from, from one read of it (what
+    an editor shows, and the `based_on` of its save)."""
+    vtt = Path(out_dir) / TRANSCRIPT_FILES["vtt"]
+    data = vtt.read_bytes()
+    return parse_vtt(data.decode("utf-8-sig", errors="replace"), str(vtt)), _sha256(data)
 
 
 def transcript_text(out_dir: Path) -> str:

@@ -56,6 +56,8 @@ def _is_htmx() -> bool:
 
 
 def _message(exc: StudioError) -> str:
+    if isinstance(exc, edits.StaleEdit):  # someone saved first, or the recording was replaced: nothing was written
+        return t("edit.stale")
     return str(exc)
 
 
@@ -136,6 +138,8 @@ def page(episode_id: str):
         report=page_data.loudness(), clips=page_data.clips(), formats=CLIP_FORMATS,
         jobs=[j for j in jobs if j.stage == "clip"], busy=busy,
         min_clip=MIN_CLIP_S, max_clip=MAX_CLIP_S, style_nonce=nonce,
+        metadata_sha=page_data.metadata_version, approve_token=page_data.approve_token,
+        withdrawn=", ".join(t(f"approval.part.{part}") for part in page_data.row.withdrawn),
     )
     response = Response(html)
     response.headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
@@ -228,10 +232,12 @@ def metadata(episode_id: str):
     try:
         saved = edits.update_metadata(workspace(), episode.id, edits.Metadata(
             title=form.get("title", ""), description=form.get("description", ""), source=form.get("source", ""),
-            air_from=form.get("air_from", ""), air_until=form.get("air_until", "")))
+            air_from=form.get("air_from", ""), air_until=form.get("air_until", "")),
+            based_on=form.get("based_on", ""))  # what the form showed: a stale page is refused
     except StudioError as exc:
-        if _is_htmx():
-            return render_template("episode/_metadata.html", episode=episode, form=form, error=_message(exc))
+        if _is_htmx():  # the producer's text stays in the form
+            return render_template("episode/_metadata.html", episode=episode, form=form, error=_message(exc),
+                                   metadata_sha=form.get("based_on", ""))
         flash(_message(exc), "error")
         return _back(episode, "metadata")
     _audit("episode.metadata", saved)
@@ -239,7 +245,8 @@ def metadata(episode_id: str):
             episode.title, episode.description, episode.air_from, episode.air_until):
         _follow_up("process", saved)  # new tags, cart dates and clip titles
     if _is_htmx():
-        return render_template("episode/_metadata.html", episode=saved, form=None, saved=True)
+        return render_template("episode/_metadata.html", episode=saved, form=None, saved=True,
+                               metadata_sha=edits.metadata_version(saved))
     flash(t("episode.metadata.saved"), "success")
     return _back(saved, "metadata")
 
@@ -350,7 +357,7 @@ def job_status(episode_id: str, job_id: str):
 def remove_highlight(episode_id: str, index: int):
     episode = load_episode(episode_id)
     try:
-        saved = edits.remove_highlight(workspace(), episode.id, index)
+        saved = edits.remove_highlight(workspace(), episode.id, index, based_on=request.form.get("based_on", ""))
     except StudioError as exc:
         if _is_htmx():
             return render_template("episode/_clips.html", episode=episode, clips=_clips(episode), error=_message(exc))
