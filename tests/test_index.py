@@ -18,7 +18,7 @@ from webutil import make_web
 from studio.cli import cli
 from studio.workspace import Workspace, approval
 from studio.workspace.index import EpisodeIndex, episode_state
-from studio.workspace.layout import INDEX_FILE
+from studio.workspace.layout import APPROVAL_FILE, INDEX_FILE
 
 
 def copy_of(workspace: Workspace, tmp_path: Path) -> Workspace:
@@ -141,3 +141,19 @@ def test_an_unreadable_episode_toml_is_a_failed_row_not_a_failed_list(workspace)
     rows = {r.id: r for r in workspace.index.rows()}
     assert rows["kpu/2024-01-10-dpt"].state == "ingested"  # a fake: a podcast file, no broadcast file
     assert rows["kpu/2024-02-01-tps"].state == "failed" and "invalid episode file" in rows["kpu/2024-02-01-tps"].broken
+
+
+def test_an_approval_from_before_digests_is_adopted_once_then_a_change_withdraws_it(workspace):
+    """An approval.json written before approvals covered everything (the recording's sha256 only): the
+    upgrade must not unpublish an approved archive, and must not leave it open to changes either."""
+    ws = workspace
+    episode = add_fake_episode(ws, "kpu", "2024-01-10-dpt", title="DPT")
+    record = ws.episode_dir(episode.id) / APPROVAL_FILE
+    record.parent.mkdir(exist_ok=True)
+    record.write_text(json.dumps({"uploaded_by": "prod", "approved_by": "rina", "sha256": episode.sha256}))
+    assert EpisodeIndex(ws).read(episode.id).approved_by == "rina"
+    assert "digest" in json.loads(record.read_text())  # written down once
+    episode.title = "HOAKS"
+    ws.save_episode(episode)
+    row = EpisodeIndex(ws).read(episode.id)
+    assert row.approved_by == "" and row.withdrawn_by == "rina" and row.withdrawn == ["title"]

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import BadInput
-from ..fsutil import read_json, sha256_file
+from ..fsutil import read_json, sha256_file, write_json
 from .digest import approval_digest, changed_parts
 from .episode import Episode, episode_air_time
 from .layout import APPROVAL_FILE, EPISODE_FILE, INDEX_FILE, STATE_DIR, STATE_FILE
@@ -136,9 +136,13 @@ def read_row(workspace: Workspace, episode_id: str, signature: Signature | None 
                    and (folder / state[name].get("file", file)).is_file() for name, file in RENDITION_FILES.items())
     approval = _read_record(folder / APPROVAL_FILE)
     approved_by, withdrawn = str(approval.get("approved_by", "")), []
-    if approved_by:  # does the approval still cover everything that goes out? (workspace.digest)
-        withdrawn = (["recording"] if approval.get("sha256") != episode.sha256
-                     else changed_parts(approval.get("digest"), approval_digest(folder, episode, state)))
+    if approved_by and approval.get("sha256") != episode.sha256:
+        withdrawn = ["recording"]
+    elif approved_by:  # does the approval still cover everything that goes out? (workspace.digest)
+        now = approval_digest(folder, episode, state)
+        if "digest" not in approval:
+            _adopt_digest(folder, approval, now)
+        withdrawn = changed_parts(approval["digest"], now)
     return EpisodeRow(id=episode_id, show=show, title=episode.title, date=episode.recorded_on or slug[:10],
                       signature=signature, duration=episode.duration, sha256=episode.sha256,
                       episode=asdict(episode), record=state, rendered=rendered,
@@ -146,6 +150,16 @@ def read_row(workspace: Workspace, episode_id: str, signature: Signature | None 
                       approved_by=approved_by if not withdrawn else "",
                       approved_at=str(approval.get("approved_at", "")) if not withdrawn else "",
                       withdrawn_by=approved_by if withdrawn else "", withdrawn=withdrawn)
+
+
+def _adopt_digest(folder, approval: dict, digest: dict[str, str]) -> None:
+    """An approval recorded before approvals covered everything (it holds the recording's sha256 only) is
+    taken to cover the episode as the first read after the upgrade finds it: written down once, so that
+    a change from then on withdraws it, and an archive already approved does not leave its feeds."""
+    approval["digest"] = digest
+    approval["digest_adopted"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    with contextlib.suppress(OSError):  # a read-only workspace: adopted again at the next read
+        write_json(folder / APPROVAL_FILE, approval)
 
 
 def _read_record(path) -> dict:
