@@ -51,6 +51,8 @@ class Settings:
     # longest a job may run on a Celery worker, seconds (transcription; other stages get a share of it); the
     # broker hands a task whose worker died to another one after 1.25 times this
     job_time_limit: float = 14400.0
+    # seconds a Celery worker may go unheard (its heartbeat in Redis) before its jobs are given to another one
+    worker_lost_after: float = 60.0
     stations: tuple[Station, ...] = ()
 
 
