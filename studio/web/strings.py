@@ -103,7 +103,7 @@ STRINGS: dict[str, dict[str, str]] = {
         # workers and Redis (issue 29)
         "broker.away": "Antrean pekerjaan (Redis) tidak menjawab: pekerjaan tidak dapat ditampilkan, dan "
                        "pemrosesan serta penerbitan menunggu sampai Redis berjalan lagi. Minta operator "
-                       "menjalankannya (lihat `studio doctor`).",
+                       "menjalankannya.",
         "broker.not_queued": "Belum dimasukkan ke antrean: antrean pekerjaan (Redis) tidak menjawab. Coba lagi "
                              "setelah Redis berjalan lagi.",
         "radio.title": "Radio",
@@ -234,7 +234,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "jobs.unavailable": "The job queue is not available yet.",
         # workers and Redis (issue 29)
         "broker.away": "The job queue (Redis) does not answer: jobs cannot be shown, and processing and "
-                       "publishing wait until Redis runs again. Ask the operator to start it (see `studio doctor`).",
+                       "publishing wait until Redis runs again. Ask the operator to start it.",
         "broker.not_queued": "Not queued: the job queue (Redis) does not answer. Try again once Redis runs again.",
         "radio.title": "Radio",
         "radio.files": "Broadcast files",
