@@ -108,6 +108,15 @@ class Workers:
 
 
 @pytest.fixture
+def clients():
+    """The `studio process` clients a test starts (append them): stopped at its end, whatever happened."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        stop(process)
+
+
+@pytest.fixture
 def workers(tmp_path):
     found = Workers(None, tmp_path)
     yield found
@@ -282,7 +291,8 @@ def held_ffmpeg(folder: Path) -> Path:
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_a_worker_killed_mid_transcription_is_replaced_by_the_other(workspace, tmp_path, redis_server, workers):
+def test_a_worker_killed_mid_transcription_is_replaced_by_the_other(workspace, tmp_path, redis_server, workers,
+                                                                    clients):
     """The whole first worker (main process and pool) SIGKILLed mid-transcription, with the default
     job_time_limit (Celery alone would hand the task on after 5 h): the idle second worker, already running,
     notices within worker_lost_after and transcribes the episode."""
@@ -292,6 +302,7 @@ def test_a_worker_killed_mid_transcription_is_replaced_by_the_other(workspace, t
     first = workers.start("--concurrency", "1", "--queues", "default,transcribe", ffmpeg=held_ffmpeg(tmp_path))
     run = subprocess.Popen(studio_args(ws, "process", episode, "--no-clips"), env=env(), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
+    clients.append(run)
     wait_for_file(tmp_path / "held", run, first)  # the first worker is in the transcription, and stays there
     second = workers.start("--concurrency", "1", "--queues", "default,transcribe")
     wait_for_text(workers.log(1), " ready.")  # idle, consuming: Celery would give it nothing before 5 h
@@ -335,7 +346,8 @@ def wait_for_file(path: Path, *alive: subprocess.Popen, timeout: float = 300.0) 
         time.sleep(0.1)
 
 
-def test_a_whole_worker_killed_mid_job_is_given_to_another_at_once(workspace, tmp_path, redis_server, workers):
+def test_a_whole_worker_killed_mid_job_is_given_to_another_at_once(workspace, tmp_path, redis_server, workers,
+                                                                   clients):
     """The default job_time_limit (4 h): Celery alone would hand the task on after 5 h. The worker's heartbeat
     stops; the waiting `process` (or `studio jobs`) queues the job again; `jobs --retry` accepts it; a second
     `process` of the episode waits on the live chain; a new worker finishes it."""
@@ -345,11 +357,13 @@ def test_a_whole_worker_killed_mid_job_is_given_to_another_at_once(workspace, tm
     first = workers.start("--concurrency", "1", ffmpeg=held_renditions_ffmpeg(tmp_path))
     args = studio_args(ws, "process", episode, "--no-transcribe", "--no-clips")
     run = subprocess.Popen(args, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clients.append(run)
     wait_for_file(tmp_path / "held", run, first)
     job = next(j for j in jobs_of(ws) if j["stage"] == "renditions")
     assert job["state"] == "running" and job["worker"].endswith(f":{first.pid}")  # the worker, not its pool child
     workers.kill(first)
     again = subprocess.Popen(args, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clients.append(again)
     deadline = time.monotonic() + 120  # a safety net: the job is known lost LOST_AFTER s after the kill
     while True:
         retried = subprocess.run(studio_args(ws, "jobs", "--retry", job["id"]), env=env(), capture_output=True,
@@ -374,7 +388,8 @@ def test_a_whole_worker_killed_mid_job_is_given_to_another_at_once(workspace, tm
     assert second.poll() is None
 
 
-def test_redis_restarted_without_its_data_under_a_waiting_client(workspace, tmp_path, redis_server, workers):
+def test_redis_restarted_without_its_data_under_a_waiting_client(workspace, tmp_path, redis_server, workers,
+                                                                 clients):
     """Redis comes back empty (no append-only file): the waiting `process` sees its jobs gone while Redis
     answers, says so in one line and enqueues them again; a worker then does them."""
     ws = broker_workspace(workspace, redis_server.url)
@@ -383,6 +398,7 @@ def test_redis_restarted_without_its_data_under_a_waiting_client(workspace, tmp_
     with open(log, "w") as stderr:
         run = subprocess.Popen(studio_args(ws, "process", "--all", "--no-transcribe", "--no-clips"), env=env(),
                                stdout=subprocess.DEVNULL, stderr=stderr)
+    clients.append(run)
     for episode in episodes:
         wait_for_text(log, f"{episode}: renditions queued")
     redis_server.stop()
@@ -462,7 +478,8 @@ def test_web_pages_with_redis_down_show_a_banner_and_what_they_can(workspace, tm
         stop(server)
 
 
-def test_a_killed_pool_process_alone_is_replaced_by_its_worker_in_seconds(workspace, tmp_path, redis_server, workers):
+def test_a_killed_pool_process_alone_is_replaced_by_its_worker_in_seconds(workspace, tmp_path, redis_server, workers,
+                                                                          clients):
     """Only the pool process running the job SIGKILLed: the worker's main process lives on (its heartbeat
     too), Celery puts the task back at once and the same worker runs it again: no lost worker, no new attempt."""
     ws = broker_workspace(workspace, redis_server.url, worker_lost_after=LOST_AFTER)
@@ -471,6 +488,7 @@ def test_a_killed_pool_process_alone_is_replaced_by_its_worker_in_seconds(worksp
     worker = workers.start("--concurrency", "1", ffmpeg=held_renditions_ffmpeg(tmp_path))
     run = subprocess.Popen(studio_args(ws, "process", episode, "--no-transcribe", "--no-clips"), env=env(),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clients.append(run)
     wait_for_file(tmp_path / "held", run, worker)
     pool = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True, check=True).stdout.split()
     assert len(pool) == 1, pool
