@@ -43,7 +43,7 @@ def recover_lost(records: JobRecords, send: Callable[[Job], None], lost_after: f
     """Queue again (or fail) each taken job (of `only`, if given) whose worker has not been heard from for
     `lost_after` seconds; `send` hands a job queued again to Celery. Returns the jobs changed."""
     redis = records.redis
-    if int(redis.info("server").get("uptime_in_seconds", 0)) < lost_after:
+    if _uptime(records) < lost_after:
         return []  # Redis has just started: its workers have not had the time to say they are alive
     ids = only if only is not None else [raw.decode() for raw in redis.smembers(TAKEN)]
     changed = []
@@ -64,6 +64,16 @@ def recover_lost(records: JobRecords, send: Callable[[Job], None], lost_after: f
             send(again)
         changed.append(again)
     return changed
+
+
+def _uptime(records: JobRecords) -> float:
+    """Seconds since Redis started (infinity where INFO is refused, as on some managed Redis)."""
+    import redis as redis_mod
+
+    try:
+        return float(records.redis.info("server").get("uptime_in_seconds", 0))
+    except redis_mod.ResponseError:
+        return float("inf")
 
 
 def _requeue(records: JobRecords, job: Job, lost_after: float) -> Job | None:
