@@ -1,4 +1,5 @@
-"""`studio doctor`: is everything Studio needs here and working?"""
+"""`studio doctor`: is everything Studio needs here and working? (With broker_url: is Redis there, keeping
+queued jobs across a restart?)"""
 
 from __future__ import annotations
 
@@ -74,5 +75,35 @@ def check_fonts() -> Check:
     return Check("fonts", True, f"{BOLD_FONT.name} bundled in {BOLD_FONT.parent}")
 
 
+def check_broker(broker_url: str) -> Check:
+    """The broker answers and runs with append-only persistence: a Redis restarted without it has lost every
+    queued job (docs/operator.md, "Under faults: workers and Redis")."""
+    import redis
+
+    from .jobs.celery.queue import broker_name
+
+    where = broker_name(broker_url)
+    client = redis.Redis.from_url(broker_url, socket_timeout=DOCTOR_TIMEOUT_S, socket_connect_timeout=5,
+                                  decode_responses=True)
+    try:
+        appendonly = client.config_get("appendonly").get("appendonly", "")
+        version = client.info("server").get("redis_version", "")
+    except redis.ResponseError:  # CONFIG refused (a managed Redis)
+        return Check("broker", False, f"Redis at {where} does not say whether it keeps queued jobs across a restart "
+                                      "(CONFIG GET refused): make sure it runs with appendonly yes")
+    except (redis.ConnectionError, redis.TimeoutError):
+        return Check("broker", False, f"Redis at {where} does not answer: start it, or check broker_url in studio.toml")
+    finally:
+        client.close()
+    if appendonly != "yes":
+        return Check("broker", False, f"Redis at {where} runs without append-only persistence (appendonly "
+                                      f"{appendonly or 'unknown'}): a restart loses every queued job; set "
+                                      "appendonly yes in redis.conf")
+    return Check("broker", True, f"Redis {version} at {where}, appendonly yes")
+
+
 def run_checks(workspace: Workspace) -> list[Check]:
-    return [check_ffmpeg(), check_model(workspace), check_fonts(), check_workspace(workspace)]
+    checks = [check_ffmpeg(), check_model(workspace), check_fonts(), check_workspace(workspace)]
+    if workspace.settings.broker_url:
+        checks.append(check_broker(workspace.settings.broker_url))
+    return checks

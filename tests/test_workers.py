@@ -43,10 +43,12 @@ class Redis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
+    def start(self, appendonly: bool = True) -> None:
+        """Start it; `appendonly=False`: without persistence (it starts empty, whatever the folder holds)."""
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no"],
+             "--appendonly", "yes" if appendonly else "no", "--appendfsync", "always", "--save", "",
+             "--protected-mode", "no"],
             stdout=open(self.folder / "redis.log", "ab"), stderr=subprocess.STDOUT)
         wait_for_port(self.port, self.process)
 
@@ -106,15 +108,25 @@ class Workers:
 
 
 @pytest.fixture
+def clients():
+    """The `studio process` clients a test starts (append them): stopped at its end, whatever happened."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        stop(process)
+
+
+@pytest.fixture
 def workers(tmp_path):
     found = Workers(None, tmp_path)
     yield found
     found.stop_all()
 
 
-def broker_workspace(workspace: Workspace, url: str, job_time_limit: float = 14400.0) -> Workspace:
+def broker_workspace(workspace: Workspace, url: str, job_time_limit: float = 14400.0, **more) -> Workspace:
     settings = load_settings(workspace.settings_path)
-    save_settings(workspace.settings_path, with_changes(settings, broker_url=url, job_time_limit=job_time_limit))
+    save_settings(workspace.settings_path, with_changes(settings, broker_url=url, job_time_limit=job_time_limit,
+                                                        **more))
     return workspace
 
 
@@ -279,28 +291,210 @@ def held_ffmpeg(folder: Path) -> Path:
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_a_worker_killed_mid_transcription_is_replaced_by_the_other(workspace, tmp_path, redis_server, workers):
-    ws = broker_workspace(workspace, redis_server.url, job_time_limit=40.0)  # redelivery after 50 s
+def test_a_worker_killed_mid_transcription_is_replaced_by_the_other(workspace, tmp_path, redis_server, workers,
+                                                                    clients):
+    """The whole first worker (main process and pool) SIGKILLed mid-transcription, with the default
+    job_time_limit (Celery alone would hand the task on after 5 h): the idle second worker, already running,
+    notices within worker_lost_after and transcribes the episode."""
+    ws = broker_workspace(workspace, redis_server.url, worker_lost_after=LOST_AFTER)
     episode = add_episode(ws, tmp_path, "panjang", seconds=25.0)
     workers.ws = ws
     first = workers.start("--concurrency", "1", "--queues", "default,transcribe", ffmpeg=held_ffmpeg(tmp_path))
     run = subprocess.Popen(studio_args(ws, "process", episode, "--no-clips"), env=env(), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
-    held = tmp_path / "held"
-    deadline = time.monotonic() + 300  # a safety net, not a claim about speed
-    while not held.exists():  # the first worker is in the transcription, and stays there
-        assert time.monotonic() < deadline and run.poll() is None, "the transcription never started"
-        time.sleep(0.1)
+    clients.append(run)
+    wait_for_file(tmp_path / "held", run, first)  # the first worker is in the transcription, and stays there
+    second = workers.start("--concurrency", "1", "--queues", "default,transcribe")
+    wait_for_text(workers.log(1), " ready.")  # idle, consuming: Celery would give it nothing before 5 h
     killed_worker = next(j["worker"] for j in jobs_of(ws) if j["stage"] == "transcript" and j["state"] == "running")
     workers.kill(first)
     folder = ws.episode_dir(episode)
     assert not (folder / ".studio/transcript.raw.json").exists()
-    second = workers.start("--concurrency", "1", "--queues", "default,transcribe")
-    out, err = run.communicate(timeout=600)
+    _, err = run.communicate(timeout=600)
     assert run.returncode == 0, err
     found = jobs_of(ws)
     transcript = next(j for j in found if j["stage"] == "transcript")
     assert transcript["state"] == "done" and transcript["worker"] != killed_worker and second.poll() is None
+    assert transcript["worker"].endswith(f":{second.pid}") and transcript["attempt"] == 1
     assert (folder / ".studio/transcript.raw.json").is_file() and (folder / "transcript.vtt").is_file()
     assert not [p for p in folder.rglob("*") if ".tmp" in p.name]  # no temporary left behind
     assert len([j for j in found if j["stage"] == "transcript"]) == 1
+
+
+# -- under faults (issue 29): a whole worker lost, Redis restarted without its data -------------------------
+
+LOST_AFTER = 5.0  # worker_lost_after in these tests: a worker unheard this long is lost (60 s by default)
+
+
+def held_renditions_ffmpeg(folder: Path) -> Path:
+    """A wrapper of the real ffmpeg for a worker to be caught rendering: the first renditions encode (the MP3)
+    notes it in `folder`/held and never ends; every other run is the real one."""
+    real = find_ffmpeg().path
+    held = folder / "held"
+    wrapper = folder / "ffmpeg-held"
+    wrapper.write_text(f'#!/bin/sh\ncase "$*" in *libmp3lame*) if [ ! -e "{held}" ]; then touch "{held}"; '
+                       f'exec sleep 3600; fi;;\nesac\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def wait_for_file(path: Path, *alive: subprocess.Popen, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout  # a safety net, not a claim about speed
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} never appeared"
+        assert all(p.poll() is None for p in alive), "a process ended before it"
+        time.sleep(0.1)
+
+
+def test_a_whole_worker_killed_mid_job_is_given_to_another_at_once(workspace, tmp_path, redis_server, workers,
+                                                                   clients):
+    """The default job_time_limit (4 h): Celery alone would hand the task on after 5 h. The worker's heartbeat
+    stops; the waiting `process` (or `studio jobs`) queues the job again; `jobs --retry` accepts it; a second
+    `process` of the episode waits on the live chain; a new worker finishes it."""
+    ws = broker_workspace(workspace, redis_server.url, worker_lost_after=LOST_AFTER)
+    episode = add_episode(ws, tmp_path, "mati")
+    workers.ws = ws
+    first = workers.start("--concurrency", "1", ffmpeg=held_renditions_ffmpeg(tmp_path))
+    args = studio_args(ws, "process", episode, "--no-transcribe", "--no-clips")
+    run = subprocess.Popen(args, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clients.append(run)
+    wait_for_file(tmp_path / "held", run, first)
+    job = next(j for j in jobs_of(ws) if j["stage"] == "renditions")
+    assert job["state"] == "running" and job["worker"].endswith(f":{first.pid}")  # the worker, not its pool child
+    workers.kill(first)
+    again = subprocess.Popen(args, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clients.append(again)
+    deadline = time.monotonic() + 120  # a safety net: the job is known lost LOST_AFTER s after the kill
+    while True:
+        retried = subprocess.run(studio_args(ws, "jobs", "--retry", job["id"]), env=env(), capture_output=True,
+                                 text=True, timeout=60, check=False)
+        if retried.returncode == 0:
+            break
+        assert "is running, not failed" in retried.stderr and time.monotonic() < deadline, retried.stderr
+        time.sleep(0.5)
+    assert retried.stdout.strip() == job["id"]  # the same job, queued again: not a second one
+    lost = next(j for j in jobs_of(ws) if j["id"] == job["id"])
+    assert lost["state"] == "queued" and "worker lost" in lost["error"] and lost["attempt"] == 1
+    second = workers.start("--concurrency", "1")
+    said = []
+    for client in (run, again):
+        _, err = client.communicate(timeout=300)
+        assert client.returncode == 0, err
+        said.append(err)
+    assert "worker lost" in said[0]  # the first client saw its job queued again, and why
+    found = [j for j in jobs_of(ws) if j["stage"] == "renditions"]
+    assert len(found) == 1 and found[0]["state"] == "done" and found[0]["worker"].endswith(f":{second.pid}")
+    assert (ws.episode_dir(episode) / "podcast.mp3").is_file()
+    assert second.poll() is None
+
+
+def test_redis_restarted_without_its_data_under_a_waiting_client(workspace, tmp_path, redis_server, workers,
+                                                                 clients):
+    """Redis comes back empty (no append-only file): the waiting `process` sees its jobs gone while Redis
+    answers, says so in one line and enqueues them again; a worker then does them."""
+    ws = broker_workspace(workspace, redis_server.url)
+    episodes = [add_episode(ws, tmp_path, f"sesi{i}", seed=i) for i in range(2)]
+    log = tmp_path / "process.log"
+    with open(log, "w") as stderr:
+        run = subprocess.Popen(studio_args(ws, "process", "--all", "--no-transcribe", "--no-clips"), env=env(),
+                               stdout=subprocess.DEVNULL, stderr=stderr)
+    clients.append(run)
+    for episode in episodes:
+        wait_for_text(log, f"{episode}: renditions queued")
+    redis_server.stop()
+    wait_for_text(log, "waiting for it")  # the client waits for the broker, and says so (once: below)
+    redis_server.start(appendonly=False)
+    wait_for_text(log, "lost 2 job(s)")
+    workers.ws = ws
+    workers.start("--concurrency", "1")
+    assert run.wait(timeout=300) == 0, log.read_text()
+    text = log.read_text()
+    assert text.count("does not answer") == 1 and "enqueuing them again" in text
+    assert all((ws.episode_dir(e) / "broadcast.wav").is_file() for e in episodes)
+    assert all(j["state"] == "done" for j in jobs_of(ws))
+
+
+def test_doctor_checks_that_redis_keeps_queued_jobs(workspace, tmp_path, redis_server):
+    from studio.doctor import check_broker
+
+    assert check_broker(redis_server.url).ok  # started with --appendonly yes
+    redis_server.stop()
+    away = check_broker(redis_server.url)
+    assert not away.ok and "does not answer" in away.detail
+    redis_server.start(appendonly=False)
+    bare = check_broker(redis_server.url)
+    assert not bare.ok and "appendonly no" in bare.detail and "\n" not in bare.detail
+    ws = broker_workspace(workspace, redis_server.url)
+    out = subprocess.run(studio_args(ws, "doctor", "--json"), env=env(), capture_output=True, text=True, timeout=300,
+                         check=False)
+    assert out.returncode == 1
+    assert [c for c in json.loads(out.stdout) if c["name"] == "broker"] == [{"name": "broker", "ok": False,
+                                                                            "detail": bare.detail}]
+
+
+def test_web_pages_with_redis_down_show_a_banner_and_what_they_can(workspace, tmp_path, redis_server):
+    """Real HTTP against `studio web` whose broker is stopped: no bare 500, a banner in the page's language,
+    the episodes from the workspace's index; once Redis is back, the pages show the jobs again."""
+    import re
+
+    import requests
+    from conftest import free_port
+
+    from studio.web.strings import translate
+    from studio.workspace.users import add_user
+
+    ws = broker_workspace(workspace, redis_server.url)
+    episode = add_episode(ws, tmp_path, "banjir")
+    add_user(ws, "prod", "producer", "produser-rahasia-1")
+    port = free_port()
+    with open(tmp_path / "web.log", "w") as log:
+        server = subprocess.Popen(studio_args(ws, "web", "--port", port), env=env(), stdout=log, stderr=log)
+    try:
+        wait_for_port(port, server)
+        base = f"http://127.0.0.1:{port}"
+        client = requests.Session()
+        token = re.search(r'name="csrf-token" content="([^"]+)"', client.get(f"{base}/login").text).group(1)
+        signed_in = client.post(f"{base}/login", data={"name": "prod", "password": "produser-rahasia-1",
+                                                       "csrf_token": token}, allow_redirects=False)
+        assert signed_in.status_code == 302
+        redis_server.stop()
+        away = translate("id", "broker.away")
+        episodes = client.get(f"{base}/episodes")
+        assert episodes.status_code == 200 and away in episodes.text and "banjir" in episodes.text
+        jobs = client.get(f"{base}/jobs")
+        assert jobs.status_code == 200 and away in jobs.text
+        publish = client.get(f"{base}/publish")
+        assert publish.status_code == 200 and away in publish.text
+        posted = client.post(f"{base}/publish", data={"csrf_token": token})
+        assert posted.status_code == 200 and translate("id", "broker.not_queued") in posted.text
+        cell = client.get(f"{base}/episodes/state/{episode}", headers={"HX-Request": "true"})
+        assert cell.status_code == 200 and cell.text.startswith("<td")
+        assert client.get(f"{base}/jobs/table", headers={"HX-Request": "true"}).json() == {"error": away}
+        redis_server.start()
+        client.post(f"{base}/publish", data={"csrf_token": token})
+        back = client.get(f"{base}/jobs")
+        assert back.status_code == 200 and away not in back.text and "publish" in back.text
+    finally:
+        stop(server)
+
+
+def test_a_killed_pool_process_alone_is_replaced_by_its_worker_in_seconds(workspace, tmp_path, redis_server, workers,
+                                                                          clients):
+    """Only the pool process running the job SIGKILLed: the worker's main process lives on (its heartbeat
+    too), Celery puts the task back at once and the same worker runs it again: no lost worker, no new attempt."""
+    ws = broker_workspace(workspace, redis_server.url, worker_lost_after=LOST_AFTER)
+    episode = add_episode(ws, tmp_path, "anak")
+    workers.ws = ws
+    worker = workers.start("--concurrency", "1", ffmpeg=held_renditions_ffmpeg(tmp_path))
+    run = subprocess.Popen(studio_args(ws, "process", episode, "--no-transcribe", "--no-clips"), env=env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clients.append(run)
+    wait_for_file(tmp_path / "held", run, worker)
+    pool = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True, check=True).stdout.split()
+    assert len(pool) == 1, pool
+    os.kill(int(pool[0]), signal.SIGKILL)
+    _, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err
+    job = next(j for j in jobs_of(ws) if j["stage"] == "renditions")
+    assert job["state"] == "done" and job["attempt"] == 0 and job["worker"].endswith(f":{worker.pid}")
+    assert "worker lost" not in err and (ws.episode_dir(episode) / "podcast.mp3").is_file()

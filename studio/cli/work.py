@@ -57,6 +57,7 @@ def jobs(app: App, state: str | None, limit: int, retry_id: str | None, as_json:
         job = queue.retry(retry_id)
         click.echo(job.id)
         return
+    queue.recover()  # the jobs of workers lost are queued again before they are listed
     found = queue.jobs(state=state, limit=limit)
     if as_json:
         emit_json([j.to_dict() for j in found])

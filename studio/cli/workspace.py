@@ -146,7 +146,7 @@ def user_remove(app: App, name: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @click.pass_obj
 def doctor(app: App, as_json: bool) -> None:
-    """Check ffmpeg, the transcription model, fonts and workspace write access."""
+    """Check ffmpeg, the transcription model, fonts, workspace write access and (with broker_url) Redis."""
     checks = doctor_mod.run_checks(app.workspace)
     if as_json:
         emit_json([asdict(c) for c in checks])

@@ -3,20 +3,34 @@ one job per stage and episode, the same outcomes as pipeline.process_episodes.""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
+from ..errors import ResourceError
 from ..pipeline import EpisodeReport, Outcome, ProcessOptions, stages_for
-from .job import Job, JobQueue
+from .job import Job, JobQueue, JobsLost
 from .wait import wait_for_jobs
+
+ENQUEUE_AGAIN = 3  # times the jobs a broker lost (Redis restarted without its data) are enqueued again
 
 
 def process_on_workers(queue: JobQueue, episode_ids: list[str], options: ProcessOptions,
                        say: Callable[[str], None]) -> list[Outcome]:
     """Enqueue each episode's stages as a chain and wait for them all; an unknown or broken episode fails
-    in its job, with the line `studio process` would print."""
-    chains = {episode_id: queue.enqueue_stages(episode_id, stages_for(options), options.to_params())
-              for episode_id in episode_ids}
-    finished = {j.id: j for j in wait_for_jobs(queue, [j.id for jobs in chains.values() for j in jobs], say)}
+    in its job, with the line `studio process` would print. Chains the broker lost are enqueued again (a
+    stage finds what it already made and does nothing)."""
+    stages, params = stages_for(options), options.to_params()
+    chains = {episode_id: queue.enqueue_stages(episode_id, stages, params) for episode_id in episode_ids}
+    for again in range(ENQUEUE_AGAIN + 1):
+        try:
+            finished = {j.id: j for j in wait_for_jobs(queue, [j.id for jobs in chains.values() for j in jobs], say)}
+            break
+        except JobsLost as lost:
+            if again == ENQUEUE_AGAIN:
+                raise ResourceError(f"{lost}; gave up after enqueuing them {ENQUEUE_AGAIN} times") from None
+            say(f"{lost}; enqueuing them again")
+            chains = {episode_id: queue.enqueue_stages(episode_id, stages, params)
+                      if any(j.id in lost.job_ids for j in chain) else chain
+                      for episode_id, chain in chains.items()}
     outcomes = []
     for episode_id, chain in chains.items():
         jobs = [finished[j.id] for j in chain]
@@ -33,5 +47,12 @@ def process_on_workers(queue: JobQueue, episode_ids: list[str], options: Process
 
 
 def publish_on_workers(queue: JobQueue, say: Callable[[str], None]) -> Job:
-    """Enqueue a publish and wait for it."""
-    return wait_for_jobs(queue, [queue.enqueue("publish").id], say)[0]
+    """Enqueue a publish and wait for it (again if the broker lost it)."""
+    for again in range(ENQUEUE_AGAIN + 1):
+        try:
+            return wait_for_jobs(queue, [queue.enqueue("publish").id], say)[0]
+        except JobsLost as lost:
+            if again == ENQUEUE_AGAIN:
+                raise ResourceError(f"{lost}; gave up after enqueuing it {ENQUEUE_AGAIN} times") from None
+            say(f"{lost}; enqueuing it again")
+    raise AssertionError("unreachable")

@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
-from ..errors import BadInput
+from ..errors import BadInput, ResourceError
 
 STAGES = ("ingest", "process", "renditions", "transcript", "text", "clips", "clip", "publish")
 STATES = ("queued", "running", "done", "failed")
@@ -36,6 +36,7 @@ class Job:
     finished_at: str = ""
     exit_code: int = 0  # of a failure: 2 bad input, 1 anything else
     result: dict = field(default_factory=dict)  # what a finished job made (an ingest: {"episode": id, ...})
+    attempt: int = 0  # Celery: raised each time the job is queued again after its worker was lost
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,12 +54,26 @@ class Job:
         return f"{self.id[:12]:<12} {self.state:<8} {what:<60} {detail}".rstrip()
 
 
+class BrokerAway(ResourceError):
+    """The broker (Redis) does not answer: the one line the CLI prints and the web turns into a banner."""
+
+
+class JobsLost(ResourceError):
+    """Jobs whose records are gone while the broker answers (Redis restarted without its data)."""
+
+    def __init__(self, job_ids: list[str]):
+        super().__init__(f"the broker has lost {len(job_ids)} job(s): was Redis restarted without persistence "
+                         "(appendonly yes)?")
+        self.job_ids = job_ids
+
+
 class JobQueue(Protocol):
     def enqueue(self, stage: str, episode: str | None = None, params: dict | None = None) -> Job: ...
     def enqueue_stages(self, episode: str, stages: list[str], params: dict | None = None) -> list[Job]: ...
     def jobs(self, state: str | None = None, limit: int = 200) -> list[Job]: ...
     def get(self, job_id: str) -> Job | None: ...
     def retry(self, job_id: str) -> Job: ...
+    def recover(self) -> list: ...
 
 
 def now_iso() -> str:

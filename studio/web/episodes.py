@@ -10,11 +10,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..errors import BadInput
+from ..jobs.job import BrokerAway
 from ..workspace import approval as approval_mod
 from ..workspace.index import STATES, EpisodeRow, episode_state
 from .auth import audit, can_see, role_required, sees_every_show
 from .context import job_queue, t, workspace
 from .episode import load_episode
+from .jobs import broker_banner
 
 bp = Blueprint("episodes", __name__)
 
@@ -38,13 +40,20 @@ def rows_now() -> list[EpisodeRow]:
     return [r for r in workspace().index.rows(max_age=current_app.config["STUDIO_INDEX_MAX_AGE"]) if can_see(r.show)]
 
 
-def newest_jobs() -> dict[str, object]:
-    """The newest job of each episode among the recent ones (running and queued ones always included)."""
+def newest_jobs(banner: bool = True) -> dict[str, object]:
+    """The newest job of each episode among the recent ones (running and queued ones always included); none,
+    with the broker-away banner, while the broker does not answer (the episodes come from the index)."""
     queue = job_queue()
     if queue is None:
         return {}
+    try:
+        recent = [*queue.jobs(state="running"), *queue.jobs(state="queued"), *queue.jobs(limit=500)]
+    except BrokerAway:
+        if banner:
+            broker_banner()
+        return {}
     found: dict[str, object] = {}
-    for job in [*queue.jobs(state="running"), *queue.jobs(state="queued"), *queue.jobs(limit=500)]:
+    for job in recent:
         if job.episode and job.stage != "publish":
             known = found.get(job.episode)
             if known is None or job.created_at > known.created_at:
@@ -99,7 +108,7 @@ def state_cell(episode_id: str):
     """One episode's state cell: htmx polls it while a job runs."""
     episode = load_episode(episode_id)
     row = workspace().index.read(episode.id)
-    return render_template("_state.html", item=listed(row, newest_jobs().get(episode_id)))
+    return render_template("_state.html", item=listed(row, newest_jobs(banner=False).get(episode_id)))
 
 
 @bp.route("/episodes/approve/<path:episode_id>", methods=["POST"])
@@ -128,11 +137,19 @@ def publish():
             abort(403)
         if queue is None:
             abort(503)
-        job = queue.enqueue("publish", episode=None, params={})
+        try:
+            job = queue.enqueue("publish", episode=None, params={})
+        except BrokerAway:
+            flash(t("broker.not_queued"), "error")
+            return redirect(url_for("episodes.publish"))
         audit(current_user.name, "publish", job.id)
         flash(t("publish.queued"))
         return redirect(url_for("episodes.publish"))
-    jobs = [j for j in queue.jobs(limit=200) if j.stage == "publish"][:10] if queue else []
+    try:
+        jobs = [j for j in queue.jobs(limit=200) if j.stage == "publish"][:10] if queue else []
+    except BrokerAway:
+        broker_banner()
+        jobs = []
     needs_approval = {slug for slug, show in workspace().shows().items() if show.require_approval}
     waiting = [r for r in rows_now() if r.rendered and not r.approved_by and r.show in needs_approval]
     return render_template("publish.html", jobs=jobs, waiting=waiting[:50], queue_ok=queue is not None,

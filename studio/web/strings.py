@@ -100,6 +100,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "jobs.retry": "Ulangi",
         "jobs.retried": "Pekerjaan dimasukkan lagi ke antrean.",
         "jobs.unavailable": "Antrean pekerjaan belum tersedia.",
+        # workers and Redis (issue 29)
+        "broker.away": "Antrean pekerjaan (Redis) tidak menjawab: pekerjaan tidak dapat ditampilkan, dan "
+                       "pemrosesan serta penerbitan menunggu sampai Redis berjalan lagi. Minta operator "
+                       "menjalankannya.",
+        "broker.not_queued": "Belum dimasukkan ke antrean: antrean pekerjaan (Redis) tidak menjawab. Coba lagi "
+                             "setelah Redis berjalan lagi.",
         "radio.title": "Radio",
         "radio.files": "Berkas siaran",
         "radio.col.file": "Berkas",
@@ -226,6 +232,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "jobs.retry": "Retry",
         "jobs.retried": "Job queued again.",
         "jobs.unavailable": "The job queue is not available yet.",
+        # workers and Redis (issue 29)
+        "broker.away": "The job queue (Redis) does not answer: jobs cannot be shown, and processing and "
+                       "publishing wait until Redis runs again. Ask the operator to start it.",
+        "broker.not_queued": "Not queued: the job queue (Redis) does not answer. Try again once Redis runs again.",
         "radio.title": "Radio",
         "radio.files": "Broadcast files",
         "radio.col.file": "File",

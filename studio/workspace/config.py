@@ -60,6 +60,8 @@ class Settings:
     http_header_timeout: float = 15.0
     http_connections_per_client: int = 10
     http_connection_limit: int = 500
+    # seconds a Celery worker may go unheard (its heartbeat in Redis) before its jobs are given to another one
+    worker_lost_after: float = 60.0
     stations: tuple[Station, ...] = ()
 
     def http_limits(self):

@@ -45,5 +45,5 @@ def make_app(broker_url: str, job_time_limit: float):
 def send(app, job: Job, job_time_limit: float) -> None:
     """Hand a recorded job to Celery, on its stage's queue and with its stage's time limits."""
     hard = max(10.0, TIME_SHARE.get(job.stage, 1.0) * job_time_limit)
-    app.send_task(TASK, args=[job.id], task_id=job.id, queue=queue_for(job.stage),
+    app.send_task(TASK, args=[job.id], kwargs={"attempt": job.attempt}, task_id=job.id, queue=queue_for(job.stage),
                   time_limit=hard, soft_time_limit=hard * 0.9)

@@ -3,21 +3,27 @@
 The task runs one recorded job (celery.records) with run_stage, the functions
 the CLI runs. Bad input and processing failures are final; a failure of the
 machine (a hung ffmpeg, a full disk, the episode busy elsewhere, Redis away)
-is retried with backoff.
+is retried with backoff. The worker's main process beats (celery.lost) and
+queues again the jobs of workers no longer heard from.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 
 from ...errors import BadInput, ProcessingError, ResourceError
 from ...workspace.state import EpisodeBusy
 from ...workspace.tree import Workspace
 from ..job import now_iso, threads_per_worker
 from .app import QUEUES, TASK, make_app, send
+from .lost import beat, beat_every, forget
 from .queue import CeleryQueue
 from .records import JobRecords
+
+log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
 RETRY_BACKOFF_S = 10  # then 20, 40
@@ -35,47 +41,70 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
-def _register(app, workspace: Workspace, broker_url: str, job_time_limit: float, cpu_threads: int | None) -> None:
+def _register(app, workspace: Workspace, worker: str, cpu_threads: int | None) -> None:
+    """The task, run in the pool's processes; `worker` (host:pid of the main process) names who took a job."""
+    from celery import signals
     from celery.exceptions import SoftTimeLimitExceeded
 
     from ...pipeline import ModelCache
     from ..local import failure_line
     from ..runner import run_stage
 
+    settings = workspace.settings
+    broker_url, job_time_limit, lost_after = settings.broker_url, settings.job_time_limit, settings.worker_lost_after
     records = JobRecords(broker_url)
     models = ModelCache(cpu_threads)  # each worker process keeps its Whisper model from one task to the next
 
+    @signals.task_received.connect(weak=False)
+    def taken(request, **_) -> None:
+        """In the main process, as a message arrives (also one held back for a retry's countdown): the job
+        names this worker, so that it is queued again if this whole worker dies."""
+        if request.name != TASK:
+            return
+        try:
+            attempt = int((request.kwargs or {}).get("attempt", 0))
+            job = records.get(request.id)
+            if job is not None and not job.finished and job.attempt == attempt:
+                beat(records, worker, lost_after)
+                records.update(request.id, attempt, worker=worker)
+        except Exception as exc:  # noqa: BLE001 - the task itself says what is wrong when it runs
+            log.warning("could not record job %s as taken: %s", request.id, exc)
+
     @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
-    def run_job(task, job_id: str) -> None:
+    def run_job(task, job_id: str, attempt: int = 0) -> None:
         job = records.get(job_id)
-        if job is None:
+        if job is None or job.attempt != attempt:  # gone, or an attempt given up when its worker was lost
             return
         if job.state == "done":  # delivered again after it finished: at most its next stage is still to send
             _send_next(app, records, job_id, job_time_limit)
             return
-        worker = f"{socket.gethostname()}:{os.getpid()}"
-        records.update_surely(job_id, state="running", worker=worker, started_at=now_iso(), progress=None)
+        beat(records, worker, lost_after)
+        if records.update_surely(job_id, attempt, state="running", worker=worker, started_at=now_iso(),
+                                 progress=None) is None:
+            return
 
         def progress(share: float) -> None:
             try:
-                records.update(job_id, progress=share)
-            except Exception:  # noqa: BLE001 - progress is a courtesy; Redis away must not fail the job
-                pass
+                records.update(job_id, attempt, progress=share)
+            except Exception as exc:  # noqa: BLE001 - progress is a courtesy; Redis away must not fail the job
+                log.debug("progress of %s not recorded: %s", job_id, exc)
 
         params = {"wait": EPISODE_WAIT_S, **job.params}
         try:
             result = run_stage(workspace, job.stage, job.episode, params, progress=progress, models=models)
         except SoftTimeLimitExceeded:
-            _fail(records, job, f"{job.episode or 'publish'}: {job.stage} stopped after its time limit", 1)
+            records.fail(job, f"{job.episode or 'publish'}: {job.stage} stopped after its time limit", 1, attempt)
             return
         except Exception as exc:  # noqa: BLE001 - recorded as the job's one-line reason
             message, code = failure_line(job, exc, workspace)
             if is_transient(exc) and task.request.retries < MAX_RETRIES:
-                records.update_surely(job_id, state="queued", error=f"retrying: {message}", progress=None)
+                records.update_surely(job_id, attempt, state="queued", error=f"retrying: {message}", progress=None)
                 raise task.retry(countdown=RETRY_BACKOFF_S * 2 ** task.request.retries, max_retries=MAX_RETRIES)
-            _fail(records, job, message, code)
+            records.fail(job, message, code, attempt)
             return
-        records.update_surely(job_id, state="done", finished_at=now_iso(), progress=1.0, error="", result=result)
+        if records.update_surely(job_id, attempt, state="done", finished_at=now_iso(), progress=1.0, error="",
+                                 result=result) is None:
+            return  # given to another worker meanwhile: its attempt sends the next stage
         _send_next(app, records, job_id, job_time_limit)
         if result.get("next"):  # an ingest's processing
             CeleryQueue(workspace, broker_url).enqueue(result["next"], result["episode"])
@@ -92,15 +121,6 @@ def _send_next(app, records: JobRecords, job_id: str, job_time_limit: float) -> 
         send(app, after, job_time_limit)
 
 
-def _fail(records: JobRecords, job, message: str, code: int) -> None:
-    """Record the failure; the chain's later stages will not run, and say so."""
-    records.update_surely(job.id, state="failed", error=message, exit_code=code, finished_at=now_iso())
-    for later in records.chain(job.id):
-        records.update_surely(later, state="failed", error=f"{job.episode}: not run: {job.stage} failed",
-                              exit_code=code, finished_at=now_iso())
-    records.release(job.id)
-
-
 def run_worker(workspace: Workspace, concurrency: int = 1, queues: list[str] | None = None,
                loglevel: str = "INFO", threads: int | None = None) -> None:
     """Run a Celery worker for `workspace` in this process until it is stopped (`studio worker`);
@@ -111,7 +131,47 @@ def run_worker(workspace: Workspace, concurrency: int = 1, queues: list[str] | N
     if unknown:
         raise BadInput(f"unknown queue(s) {', '.join(unknown)} (queues: {', '.join(QUEUES)})")
     app = make_app(settings.broker_url, settings.job_time_limit)
-    _register(app, workspace, settings.broker_url, settings.job_time_limit, threads or threads_per_worker(concurrency))
-    app.worker_main(["worker", f"--concurrency={concurrency}", f"--queues={','.join(queues)}",
-                     f"--hostname=studio-{os.getpid()}@{socket.gethostname()}", f"--loglevel={loglevel}",
-                     "--without-gossip", "--without-mingle"])
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    _register(app, workspace, worker, threads or threads_per_worker(concurrency))
+    heartbeat = Heartbeat(CeleryQueue(workspace, settings.broker_url), worker)
+    heartbeat.start()
+    try:
+        app.worker_main(["worker", f"--concurrency={concurrency}", f"--queues={','.join(queues)}",
+                         f"--hostname=studio-{os.getpid()}@{socket.gethostname()}", f"--loglevel={loglevel}",
+                         "--without-gossip", "--without-mingle"])
+    finally:
+        heartbeat.stop()
+
+
+class Heartbeat:
+    """A thread of the worker's main process: says every few seconds that the worker is alive, and queues
+    again the jobs of workers that have not said so for worker_lost_after seconds (celery.lost)."""
+
+    def __init__(self, queue: CeleryQueue, worker: str):
+        self.queue, self.worker = queue, worker  # a queue (Redis and Celery clients) of the thread's own
+        self.lost_after = queue.workspace.settings.worker_lost_after
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="studio-heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=15)
+        try:
+            forget(self.queue.records, self.worker)
+        except Exception as exc:  # noqa: BLE001 - Redis away: the key expires by itself
+            log.debug("heartbeat key left to expire: %s", exc)
+
+    def _run(self) -> None:
+        every = beat_every(self.lost_after)
+        while True:
+            try:
+                beat(self.queue.records, self.worker, self.lost_after)
+                for job in self.queue.recover():
+                    log.warning("%s", job.error.removeprefix("retrying: "))
+            except Exception as exc:  # noqa: BLE001 - Redis away: Celery says so; beat again when it is back
+                log.debug("heartbeat: %s", exc)
+            if self._stop.wait(every):
+                return
