@@ -20,13 +20,16 @@ episode it reads); their render key and size stand for them. Everything else is 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
+from ..fsutil import write_json
 from .episode import Episode
-from .layout import CHAPTERS_FILE, TRANSCRIPT_FILES
+from .layout import APPROVAL_FILE, CHAPTERS_FILE, TRANSCRIPT_FILES
 
 PARTS = ("recording", "title", "description", "transcript", "chapters", "clips", "air_window")
 
@@ -84,3 +87,19 @@ def changed_parts(recorded: object, now: dict[str, str]) -> list[str]:
 def digest_token(digest: dict[str, str]) -> str:
     """One hash of a whole digest: what the approve button was shown (its `based_on`)."""
     return _hash(digest)
+
+
+def withdrawn_parts(folder: Path, episode: Episode, state: dict, approval: dict) -> list[str]:
+    """What changed since the approval recorded in `approval` (an approval.json as read): [] while it still
+    covers everything that goes out. An approval recorded before approvals covered everything (the
+    recording's sha256 only) is taken to cover the episode as this first read finds it, and written down
+    once: a change from then on withdraws it, and an archive already approved does not leave its feeds."""
+    if approval.get("sha256") != episode.sha256:
+        return ["recording"]
+    now = approval_digest(folder, episode, state)
+    if "digest" not in approval:
+        adopted = {**approval, "digest": now, "digest_adopted": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        with contextlib.suppress(OSError):  # a read-only workspace: adopted again at the next read
+            write_json(folder / APPROVAL_FILE, adopted)
+        return []
+    return changed_parts(approval["digest"], now)

@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import BadInput
-from ..fsutil import read_json, sha256_file, write_json
-from .digest import approval_digest, changed_parts
+from ..fsutil import read_json, sha256_file
+from .digest import withdrawn_parts
 from .episode import Episode, episode_air_time
 from .layout import APPROVAL_FILE, EPISODE_FILE, INDEX_FILE, STATE_DIR, STATE_FILE
 from .state import RENDITION_FILES, rendition_keys
@@ -136,13 +136,8 @@ def read_row(workspace: Workspace, episode_id: str, signature: Signature | None 
                    and (folder / state[name].get("file", file)).is_file() for name, file in RENDITION_FILES.items())
     approval = _read_record(folder / APPROVAL_FILE)
     approved_by, withdrawn = str(approval.get("approved_by", "")), []
-    if approved_by and approval.get("sha256") != episode.sha256:
-        withdrawn = ["recording"]
-    elif approved_by:  # does the approval still cover everything that goes out? (workspace.digest)
-        now = approval_digest(folder, episode, state)
-        if "digest" not in approval:
-            _adopt_digest(folder, approval, now)
-        withdrawn = changed_parts(approval["digest"], now)
+    if approved_by:  # does the approval still cover everything that goes out? (workspace.digest)
+        withdrawn = withdrawn_parts(folder, episode, state, approval)
     return EpisodeRow(id=episode_id, show=show, title=episode.title, date=episode.recorded_on or slug[:10],
                       signature=signature, duration=episode.duration, sha256=episode.sha256,
                       episode=asdict(episode), record=state, rendered=rendered,
@@ -150,16 +145,6 @@ def read_row(workspace: Workspace, episode_id: str, signature: Signature | None 
                       approved_by=approved_by if not withdrawn else "",
                       approved_at=str(approval.get("approved_at", "")) if not withdrawn else "",
                       withdrawn_by=approved_by if withdrawn else "", withdrawn=withdrawn)
-
-
-def _adopt_digest(folder, approval: dict, digest: dict[str, str]) -> None:
-    """An approval recorded before approvals covered everything (it holds the recording's sha256 only) is
-    taken to cover the episode as the first read after the upgrade finds it: written down once, so that
-    a change from then on withdraws it, and an archive already approved does not leave its feeds."""
-    approval["digest"] = digest
-    approval["digest_adopted"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    with contextlib.suppress(OSError):  # a read-only workspace: adopted again at the next read
-        write_json(folder / APPROVAL_FILE, approval)
 
 
 def _read_record(path) -> dict:
