@@ -51,6 +51,12 @@ class Settings:
     # longest a job may run on a Celery worker, seconds (transcription; other stages get a share of it); the
     # broker hands a task whose worker died to another one after 1.25 times this
     job_time_limit: float = 14400.0
+    # an unfinished web upload untouched this long is removed (at `studio web` start and on upload requests),
+    # and so is what is left of a finished one (its record) this long after it was ingested
+    upload_expire_hours: float = 24.0
+    # a producer's unfinished web uploads at once, and the bytes they declared together (GiB)
+    upload_max_open: int = 10
+    upload_max_open_gib: float = 20.0
     stations: tuple[Station, ...] = ()
 
 
