@@ -367,45 +367,70 @@ for _key, (_id, _en) in EPISODE_PAGE_STRINGS.items():
 
 # uploads (issue 29): each key in Indonesian and English ---------------------------------------------
 UPLOAD_FAULT_STRINGS: dict[str, tuple[str, str]] = {
-    "upload.disk_full": ("Disk server penuh: unggahan dihentikan dan bagian yang sudah terkirim dihapus. "
-                         "Beri tahu operator, lalu unggah lagi.",
-                         "The server's disk is full: the upload was stopped and what had arrived was removed. "
-                         "Tell the operator, then upload again."),
-    "upload.limit_count": ("Anda sudah punya {limit} unggahan yang belum selesai. Selesaikan salah satunya "
-                           "(pilih berkas yang sama lagi untuk melanjutkan) atau tunggu sampai kedaluwarsa.",
-                           "You already have {limit} unfinished uploads. Finish one of them (choose the same file "
-                           "again to resume it) or wait until they expire."),
-    "upload.limit_bytes": ("Unggahan Anda yang belum selesai sudah mendekati batas {limit} GiB bersama-sama. "
-                           "Selesaikan yang sedang berjalan dulu, lalu coba lagi.",
-                           "Your unfinished uploads together come near the limit of {limit} GiB. Finish the ones "
-                           "under way first, then try again."),
-    "upload.checksum_chunk": ("Satu bagian berkas rusak dalam perjalanan dan tidak disimpan; kirim bagian itu lagi.",
-                              "A piece of the file was damaged on the way and was not stored; send that piece "
-                              "again."),
-    "upload.checksum_file": ("Berkas yang diterima tidak sama dengan berkas yang dikirim (checksum berbeda); tidak "
-                             "ada yang disimpan. Unggah lagi.",
-                             "The file received is not the file that was sent (its checksum differs); nothing was "
-                             "kept. Upload it again."),
-    "upload.size_mismatch": ("Berkas yang diterima {got} byte, bukan {size} byte seperti yang diumumkan; tidak ada "
-                             "yang disimpan. Unggah lagi.",
-                             "The file received is {got} bytes, not the {size} bytes announced; nothing was kept. "
-                             "Upload it again."),
-    "upload.waiting_for_queue": ("Rekaman sudah tersimpan, tetapi antrean pekerjaan (Redis) sedang tidak tersedia. "
-                                 "Pemeriksaannya mulai sendiri begitu antrean kembali.",
-                                 "The recording is stored, but the job queue (Redis) is unavailable. Its checks "
-                                 "start by themselves once the queue is back."),
-    "upload.offset_mismatch": ("Posisi unggahan tidak cocok; lanjutkan dari posisi yang tersimpan.",
-                               "The upload's position does not match; go on from the stored position."),
-    "upload.too_many_bytes": ("Lebih banyak byte daripada ukuran berkas yang diumumkan; tidak disimpan.",
-                              "More bytes than the announced file size; not stored."),
-    "upload.chunk_incomplete": ("Satu bagian tidak sampai utuh dan tidak disimpan; kirim lagi.",
-                                "A piece did not arrive whole and was not stored; send it again."),
-    "upload.bad_size": ("Ukuran berkas harus berupa jumlah byte yang positif.",
-                        "The file size must be a positive number of bytes."),
-    "upload.bad_checksum": ("Checksum tidak dikenali: kirim \"sha256 <base64>\".",
-                            "Checksum not understood: send \"sha256 <base64>\"."),
-    "upload.no_offset": ("Header Upload-Offset tidak ada atau tidak valid.",
-                         "The Upload-Offset header is missing or not a number."),
+    "upload.disk_full": (
+        ("Disk server penuh: unggahan dihentikan dan bagian yang sudah terkirim dihapus. Beri tahu "
+         "operator, lalu unggah lagi."),
+        ("The server's disk is full: the upload was stopped and what had arrived was removed. Tell the"
+         " operator, then upload again."),
+    ),
+    "upload.limit_count": (
+        ("Anda sudah punya {limit} unggahan yang belum selesai. Selesaikan salah satunya (pilih berkas"
+         " yang sama lagi untuk melanjutkan) atau tunggu sampai kedaluwarsa."),
+        ("You already have {limit} unfinished uploads. Finish one of them (choose the same file again "
+         "to resume it) or wait until they expire."),
+    ),
+    "upload.limit_bytes": (
+        ("Unggahan Anda yang belum selesai sudah mendekati batas {limit} GiB bersama-sama. Selesaikan "
+         "yang sedang berjalan dulu, lalu coba lagi."),
+        ("Your unfinished uploads together come near the limit of {limit} GiB. Finish the ones under "
+         "way first, then try again."),
+    ),
+    "upload.checksum_chunk": (
+        "Satu bagian berkas rusak dalam perjalanan dan tidak disimpan; kirim bagian itu lagi.",
+        "A piece of the file was damaged on the way and was not stored; send that piece again.",
+    ),
+    "upload.checksum_file": (
+        ("Berkas yang diterima tidak sama dengan berkas yang dikirim (checksum berbeda); tidak ada "
+         "yang disimpan. Unggah lagi."),
+        ("The file received is not the file that was sent (its checksum differs); nothing was kept. "
+         "Upload it again."),
+    ),
+    "upload.size_mismatch": (
+        ("Berkas yang diterima {got} byte, bukan {size} byte seperti yang diumumkan; tidak ada yang "
+         "disimpan. Unggah lagi."),
+        ("The file received is {got} bytes, not the {size} bytes announced; nothing was kept. Upload "
+         "it again."),
+    ),
+    "upload.waiting_for_queue": (
+        ("Rekaman sudah tersimpan, tetapi antrean pekerjaan (Redis) sedang tidak tersedia. "
+         "Pemeriksaannya mulai sendiri begitu antrean kembali."),
+        ("The recording is stored, but the job queue (Redis) is unavailable. Its checks start by "
+         "themselves once the queue is back."),
+    ),
+    "upload.offset_mismatch": (
+        "Posisi unggahan tidak cocok; lanjutkan dari posisi yang tersimpan.",
+        "The upload's position does not match; go on from the stored position.",
+    ),
+    "upload.too_many_bytes": (
+        "Lebih banyak byte daripada ukuran berkas yang diumumkan; tidak disimpan.",
+        "More bytes than the announced file size; not stored.",
+    ),
+    "upload.chunk_incomplete": (
+        "Satu bagian tidak sampai utuh dan tidak disimpan; kirim lagi.",
+        "A piece did not arrive whole and was not stored; send it again.",
+    ),
+    "upload.bad_size": (
+        "Ukuran berkas harus berupa jumlah byte yang positif.",
+        "The file size must be a positive number of bytes.",
+    ),
+    "upload.bad_checksum": (
+        'Checksum tidak dikenali: kirim "sha256 <base64>".',
+        'Checksum not understood: send "sha256 <base64>".',
+    ),
+    "upload.no_offset": (
+        "Header Upload-Offset tidak ada atau tidak valid.",
+        "The Upload-Offset header is missing or not a number.",
+    ),
 }
 for _key, (_id, _en) in UPLOAD_FAULT_STRINGS.items():
     STRINGS["id"][_key], STRINGS["en"][_key] = _id, _en

@@ -223,7 +223,8 @@ def append(upload_id: str):
                 return _finished(upload)
             return _refusal(uploads.OffsetMismatch(upload.size))
         try:
-            stored = uploads.append(upload, start, request.stream, request.content_length, chunk_sha256)
+            stored = uploads.append(upload, start, request.stream, request.content_length, chunk_sha256,
+                                    now=_now())
             if stored < upload.size:
                 return "", 204, {"Upload-Offset": str(stored)}
             uploads.finish(upload)
@@ -319,5 +320,5 @@ def clean_at_start(app) -> None:
     with app.app_context():
         try:
             sweep()
-        except Exception as exc:  # never keep the app from starting: the next upload sweeps again
+        except Exception as exc:  # noqa: BLE001 - never keep the app from starting: the next upload sweeps
             app.logger.warning("cleaning old uploads failed: %s", exc)

@@ -24,9 +24,10 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from .. import fsutil
 from ..errors import ResourceError
@@ -201,6 +202,7 @@ def create(workspace: Workspace, upload: Upload, limits: Limits) -> Upload:
             (folder / UPLOAD_DATA_DIR).mkdir(parents=True)
             (folder / UPLOAD_LOCK_FILE).touch()
             upload.data.touch()
+            os.utime(upload.data, (upload.created_at, upload.created_at))
             save(upload)
     except OSError as exc:
         if folder is not None:
@@ -221,8 +223,10 @@ def _workspace_lock(workspace: Workspace) -> Iterator[None]:
         os.close(fd)
 
 
-def append(upload: Upload, start: int, stream: BinaryIO, length: int | None, sha256: bytes | None = None) -> int:
-    """Write the chunk in `stream` at `start`; the new offset. The caller holds the upload (held()).
+def append(upload: Upload, start: int, stream: BinaryIO, length: int | None, sha256: bytes | None = None,
+           now: float | None = None) -> int:
+    """Write the chunk in `stream` at `start`; the new offset. The caller holds the upload (held()). `now`: the
+    clock's time, kept as the data's modification time (when it was last touched, for clean()).
 
     Refused unless `start` is the stored size (OffsetMismatch, with it) and the chunk fits the declared size.
     With `sha256` (the chunk's digest) a chunk that does not match is cut off again (ChecksumMismatch). A full
@@ -252,6 +256,8 @@ def append(upload: Upload, start: int, stream: BinaryIO, length: int | None, sha
                 out.flush()
                 os.fsync(out.fileno())  # once, when complete: ingest reads it next
         kept = True
+        if now is not None:
+            os.utime(upload.data, (now, now))
     except OSError as exc:
         if exc.errno in NO_SPACE:
             remove(upload)
@@ -294,16 +300,16 @@ def remove(upload: Upload) -> None:
 
 
 def _last_touched(folder: Path) -> float:
-    times = []
-    for path in (folder, folder / UPLOAD_META_FILE, folder / UPLOAD_DATA_DIR):
-        with contextlib.suppress(OSError):
-            times.append(path.stat().st_mtime)
+    """When the upload was made, last appended to (its data's time, set from the app's clock) or ingested."""
     upload = read(folder)
-    if upload is not None:
+    if upload is None:  # never finished being made
         with contextlib.suppress(OSError):
-            times.append(upload.data.stat().st_mtime)
-        times.append(upload.ingested_at)
-    return max(times, default=0.0)
+            return folder.stat().st_mtime
+        return 0.0
+    times = [upload.created_at, upload.ingested_at]
+    with contextlib.suppress(OSError):
+        times.append(upload.data.stat().st_mtime)
+    return max(times)
 
 
 def clean(workspace: Workspace, now: float, expire_s: float, job_state: Callable[[str], str]) -> list[str]:
@@ -335,5 +341,5 @@ def clean(workspace: Workspace, now: float, expire_s: float, job_state: Callable
 def _busy(job_state: Callable[[str], str], job_id: str) -> bool:
     try:
         return job_state(job_id) in ACTIVE_JOB
-    except Exception:  # the queue cannot be asked (a broker away): keep what may still be needed
+    except Exception:  # noqa: BLE001 - the queue cannot be asked (a broker away): keep what may be needed
         return True
