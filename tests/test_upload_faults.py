@@ -363,7 +363,7 @@ def test_upload_expiry_is_a_setting(workspace):
 
 def _dev_full(_path: Path):
     """The kernel's always-full device, opened instead of an upload's data file: writes fail with ENOSPC."""
-    return open("/dev/full", "ab")  # noqa: SIM115 - the caller closes it, as it would its data file
+    return open("/dev/full", "ab")  # the caller closes it, as it would its data file
 
 
 class SmallDisk:
