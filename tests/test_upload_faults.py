@@ -518,3 +518,55 @@ def test_the_last_chunk_with_redis_down_is_kept_and_enqueued_when_redis_is_back(
 def test_the_upload_page_names_what_it_needs():
     js = (Path(__file__).resolve().parent.parent / "studio/web/static/upload.js").read_text()
     assert re.search(r'"Upload-Checksum"', js) and "crypto.subtle.digest" in js
+
+
+# -- the page itself ----------------------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.workers
+@pytest.mark.model  # the local worker goes on to process the episode
+def test_the_page_sends_checksums_and_survives_a_lost_last_answer(workspace, browser, tmp_path):
+    """In Chromium: every chunk carries its sha256; the answer to the last chunk is lost (the server got it);
+    the page asks again and shows the episode."""
+    from studio.jobs import start_local_workers
+
+    live = Live(workspace, STUDIO_UPLOAD_CHUNK=64 * 1024)
+    workers = start_local_workers(workspace, count=1)
+    source = g.encode(g.speech(4.0), tmp_path / "Debat kandidat.wav")
+    size = source.stat().st_size
+    seen: list[dict] = []
+    lost: list[int] = []
+
+    def lose_the_last_answer(route):
+        request = route.request
+        if request.method == "PATCH":
+            seen.append(request.headers)
+            end = int(request.headers["upload-offset"]) + len(request.post_data_buffer or b"")
+            if end == size and not lost:
+                lost.append(route.fetch().status)  # the server stores it and answers; the browser never hears
+                route.abort("connectionreset")
+                return
+        route.continue_()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{live.port}/login")
+        page.fill("#name", "prod")
+        page.fill("#password", PASSWORDS["prod"])
+        page.click("button[type=submit]")
+        page.route("**/uploads/*", lose_the_last_answer)
+        page.goto(f"http://127.0.0.1:{live.port}/upload")
+        page.fill("#title", "Debat kandidat")
+        page.fill("#recorded_on", "2024-06-01")
+        page.set_input_files("#file", str(source))
+        page.click("#upload-button")
+        page.wait_for_selector("#upload-status a", timeout=90_000)
+        assert lost == [202]
+        assert seen and all(h.get("upload-checksum", "").startswith("sha256 ") for h in seen)
+        assert "kpu/2024-06-01-debat-kandidat" in page.inner_text("#upload-status")
+        assert [j.stage for j in open_queue(workspace).jobs() if j.stage == "ingest"] == ["ingest"]
+    finally:
+        context.close()
+        workers.stop()
+        live.close()
