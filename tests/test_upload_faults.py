@@ -9,7 +9,6 @@ import base64
 import hashlib
 import http.client
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -429,7 +428,6 @@ def test_a_full_disk_during_an_upload_says_so_and_removes_the_partial(small_disk
 def test_a_producer_cannot_open_uploads_without_end(web):
     client = web.client("producer")
     token = web.csrf(client)
-    began = time.monotonic()
     accepted = 0
     answer = None
     for _ in range(300):  # the probe: 300 uploads of 4 GiB
@@ -440,7 +438,6 @@ def test_a_producer_cannot_open_uploads_without_end(web):
         accepted += 1
     assert accepted == 5 and answer.status_code == 429  # 20 GiB of open uploads by default
     assert "20 GiB" in answer.get_json()["error"] and "Selesaikan" in answer.get_json()["error"]
-    assert time.monotonic() - began < 600  # (a safety deadline for the loop, not a speed claim)
     # another producer is not held back by this one
     other = web.login("prod2")
     assert _upload(other, web.csrf(other), b"x" * 10)
@@ -513,11 +510,6 @@ def test_the_last_chunk_with_redis_down_is_kept_and_enqueued_when_redis_is_back(
         assert len(open_queue(workspace).jobs()) == 1
     finally:
         redis.stop()
-
-
-def test_the_upload_page_names_what_it_needs():
-    js = (Path(__file__).resolve().parent.parent / "studio/web/static/upload.js").read_text()
-    assert re.search(r'"Upload-Checksum"', js) and "crypto.subtle.digest" in js
 
 
 # -- the page itself ----------------------------------------------------------------------------------
