@@ -102,6 +102,7 @@
       if (job && job.state === "failed") { throw new Error(job.error); }
       if (job && job.episode) { return job; }
       if (job && job.state === "waiting") { say(job.message, false); await sleep(5000); continue; }
+      if (job && job.state === "queued") { say(form.dataset.checking, false); }
       if (job && job.state === "running" && job.progress !== null) { showProgress(job.progress, 1); }
       await sleep(1000);
     }
