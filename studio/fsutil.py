@@ -48,6 +48,11 @@ def open_for_writing(path: Path) -> BinaryIO:
     return open(path, "wb")
 
 
+def open_for_appending(path: Path) -> BinaryIO:
+    """`path` open for appending bytes (an upload's data): the full-disk test's stand-in replaces it too."""
+    return open(path, "ab")
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:

@@ -17,7 +17,7 @@ from ..pipeline.clips import add_clip
 from ..pipeline.ingest import IngestRequest, ingest
 from ..pipeline.options import CLIP_FORMATS
 from ..progress import Reporter
-from ..workspace import Workspace, approval, audit
+from ..workspace import Workspace, approval, audit, uploads
 
 PROGRESS_EVERY_S = 1.0  # how often a running job's progress is written back
 
@@ -79,21 +79,38 @@ def ingest_upload(workspace: Workspace, ffmpeg: FFmpeg, params: dict, reporter: 
     """A file uploaded through the web app: the checks `studio ingest` makes; its processing is the next job
     ("next" in the result: the worker enqueues it).
 
-    params: "upload" (its folder, relative to the workspace), "file" (its name there), "user", and the
-    episode's show, title, description and recorded_on. A rejected file is deleted with its upload."""
+    params: "upload" (its folder, relative to the workspace), "file" (its name), "size" (declared), "user", and
+    the episode's show, title, description and recorded_on. A file that is not the declared size is refused.
+    Once ingest ended (an episode made, or the file refused) the bytes are deleted; the upload's record stays
+    a while (workspace.uploads), so the browser asking again learns the same result."""
     folder = workspace.root / params["upload"]
-    request = IngestRequest(file=folder / params["file"], show=params["show"], title=params.get("title", ""),
+    source = uploads.data_path(folder, params["file"])
+    if not source.exists() and (folder / params["file"]).is_file():  # enqueued by an older Studio
+        source = folder / params["file"]
+    request = IngestRequest(file=source, show=params["show"], title=params.get("title", ""),
                             description=params.get("description", ""), recorded_on=params.get("recorded_on", ""))
     user = params.get("user", "")
     try:
+        size = source.stat().st_size if source.is_file() else None
+        if size is not None and "size" in params and size != int(params["size"]):
+            raise BadInput(f"{params['file']}: {size} bytes arrived but {params['size']} were declared; "
+                           "upload it again")
         result = ingest(workspace, ffmpeg, request, reporter)
     except BadInput:
-        shutil.rmtree(folder, ignore_errors=True)
+        _ingested(folder)
         audit.record(workspace, user, "upload.rejected", params["file"])
         raise
-    shutil.rmtree(folder, ignore_errors=True)
+    _ingested(folder)
     episode = result.episode
     if result.created and user:
         approval.record_uploader(workspace, episode, user)
     audit.record(workspace, user, "upload", episode.id)
     return {"episode": episode.id, "created": result.created, "next": "process"}
+
+
+def _ingested(folder) -> None:
+    """The upload's bytes go; its record stays (uploads.clean removes it later)."""
+    try:
+        uploads.ingested(folder, time.time())
+    except (OSError, uploads.UploadError):
+        shutil.rmtree(folder, ignore_errors=True)

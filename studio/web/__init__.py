@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import fields
 from pathlib import Path
 
@@ -83,6 +84,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
         STUDIO_UPLOAD_CHUNK=8 * 1024**2,  # bytes upload.js sends per PATCH
         STUDIO_PAGE_SIZE=50,
         STUDIO_INDEX_MAX_AGE=2.0,  # seconds the episodes list may lag changes made outside the app
+        STUDIO_CLOCK=time.time,  # what old uploads are measured against (tests move it)
     )
     app.config.update({k: v for k, v in overrides.items() if k not in settings_names})
     app.session_interface = SessionInterface()
@@ -100,6 +102,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     for blueprint in (auth.bp, episodes.bp, upload.bp, jobs.bp, radio.bp, admin.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(episode_bp, url_prefix="/episodes/<path:episode_id>")
+    upload.clean_at_start(app)
 
     @app.context_processor
     def globals_for_templates() -> dict:

@@ -62,6 +62,12 @@ class Settings:
     http_connection_limit: int = 500
     # seconds a Celery worker may go unheard (its heartbeat in Redis) before its jobs are given to another one
     worker_lost_after: float = 60.0
+    # an unfinished web upload untouched this long is removed (at `studio web` start and on upload requests),
+    # and so is what is left of a finished one (its record) this long after it was ingested
+    upload_expire_hours: float = 24.0
+    # a producer's unfinished web uploads at once, and the bytes they declared together (GiB)
+    upload_max_open: int = 10
+    upload_max_open_gib: float = 20.0
     stations: tuple[Station, ...] = ()
 
     def http_limits(self):

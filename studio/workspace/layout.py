@@ -23,7 +23,12 @@ EPISODES_DIR = "episodes"
 RECORDS_DIR = ".studio"
 INDEX_FILE = f"{RECORDS_DIR}/index.sqlite3"  # workspace.index: the one episode catalogue
 JOBS_FILE = f"{RECORDS_DIR}/jobs.sqlite3"  # the local job queue
-UPLOADS_DIR = f"{RECORDS_DIR}/uploads"  # uploads from the web app, until ingested
+UPLOADS_DIR = f"{RECORDS_DIR}/uploads"  # uploads from the web app, until ingested (workspace.uploads)
+UPLOADS_LOCK_FILE = f"{UPLOADS_DIR}/.lock"  # held while an upload is created (the per-user limits)
+# In an upload's folder, .studio/uploads/<id>/
+UPLOAD_META_FILE = "upload.json"  # who, the declared size and checksum, the file's name; then its ingest job
+UPLOAD_LOCK_FILE = "lock"  # flock'd by the one writer: the offset check and the append under one hold
+UPLOAD_DATA_DIR = "data"  # the bytes, as data/<the file's name>: no name collides with the records
 USERS_FILE = f"{RECORDS_DIR}/users.json"
 USERS_LOCK_FILE = f"{RECORDS_DIR}/users.lock"
 LOGIN_FAILURES_FILE = f"{RECORDS_DIR}/login-failures.json"

@@ -1,5 +1,8 @@
 // Resumable upload: POST /uploads makes an upload id; PATCH sends chunks with their Upload-Offset; after a
-// dropped connection HEAD says how much the server has and the rest is sent. Nothing inline (CSP).
+// dropped connection HEAD says how much the server has and the rest is sent. Each chunk carries its sha256
+// (tus's Upload-Checksum) where the browser can compute it (crypto.subtle: HTTPS or this machine); a chunk
+// damaged on the way (460) is sent again. The server answers a finished upload the same way each time it is
+// asked, so a lost answer, a reload or a second tab all end at the same ingest job. Nothing inline (CSP).
 (function () {
   "use strict";
   var CHUNK = 8 * 1024 * 1024;  // the page's data-chunk overrides it
@@ -13,6 +16,14 @@
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
   function chosen() { return dropped || (fileInput.files && fileInput.files[0]); }
   function key(file) { return "studio-upload:" + file.name + ":" + file.size + ":" + file.lastModified; }
+  var canHash = !!(window.isSecureContext && window.crypto && window.crypto.subtle);
+  async function checksum(blob) {  // "sha256 <base64>" of the chunk, or null where the browser cannot
+    if (!canHash) { return null; }
+    var bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
+    var text = "";
+    for (var i = 0; i < bytes.length; i++) { text += String.fromCharCode(bytes[i]); }
+    return "sha256 " + btoa(text);
+  }
   function showProgress(done, total) {
     var pct = total ? Math.floor(done * 100 / total) : 0;
     bar.value = pct; bar.textContent = pct + "%";
@@ -42,16 +53,19 @@
 
   async function send(file) {
     var upload = await start(file);
-    var offset = upload.offset, failures = 0;
+    var offset = upload.offset, failures = 0, damaged = 0;
     while (true) {
       showProgress(offset, file.size);
       var end = Math.min(offset + CHUNK, file.size);
+      var body = file.slice(offset, end);
+      var headers = { "Upload-Offset": String(offset), "Content-Type": "application/offset+octet-stream",
+                      "X-CSRFToken": csrf() };
+      var sum = await checksum(body);
+      if (sum) { headers["Upload-Checksum"] = sum; }
       var answer;
       try {
         if (end === file.size) { say(form.dataset.checking, false); }
-        answer = await fetch("/uploads/" + upload.id, { method: "PATCH", body: file.slice(offset, end),
-          headers: { "Upload-Offset": String(offset), "Content-Type": "application/offset+octet-stream",
-                     "X-CSRFToken": csrf() } });
+        answer = await fetch("/uploads/" + upload.id, { method: "PATCH", body: body, headers: headers });
       } catch (err) {  // the connection dropped: ask the server what it has, then go on from there
         failures += 1;
         if (failures > 30) { throw err; }
@@ -64,12 +78,16 @@
       if (answer.status === 204) {
         offset = parseInt(answer.headers.get("Upload-Offset"), 10); failures = 0; continue;
       }
-      if (answer.status === 409) {
+      if (answer.status === 409) {  // another tab (or a lost answer) got there first: go on from what is stored
         offset = parseInt(answer.headers.get("Upload-Offset"), 10); continue;
       }
       var data = await answer.json().catch(function () { return {}; });
+      if (answer.status === 460 && damaged < 5) { damaged += 1; continue; }  // damaged on the way: again
       localStorage.removeItem(key(file));
-      if (answer.status === 202) { return follow(data.status); }
+      if (answer.status === 202) {
+        if (data.waiting) { say(data.message, false); }
+        return follow(data.status);
+      }
       throw new Error(data.error || answer.statusText);
     }
   }
@@ -83,6 +101,8 @@
       var job = answer && answer.ok ? await answer.json().catch(function () { return null; }) : null;
       if (job && job.state === "failed") { throw new Error(job.error); }
       if (job && job.episode) { return job; }
+      if (job && job.state === "waiting") { say(job.message, false); await sleep(5000); continue; }
+      if (job && job.state === "queued") { say(form.dataset.checking, false); }
       if (job && job.state === "running" && job.progress !== null) { showProgress(job.progress, 1); }
       await sleep(1000);
     }
