@@ -31,6 +31,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_login import current_user
 
 from ..errors import BadInput
+from ..jobs.job import BrokerAway
 from ..workspace import uploads
 from ..workspace.episode import episode_slug, parse_date
 from .auth import can_see, role_required
@@ -44,21 +45,9 @@ GIB = 1024**3
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:
-    """What enqueueing raises while the queue cannot be reached (Redis away, a locked SQLite file)."""
-    found: list[type[BaseException]] = [ConnectionError, TimeoutError, sqlite3.OperationalError]
-    try:
-        import redis
-
-        found.append(redis.exceptions.RedisError)
-    except ImportError:  # pragma: no cover - a dependency
-        pass
-    try:
-        import kombu.exceptions
-
-        found.append(kombu.exceptions.OperationalError)
-    except ImportError:  # pragma: no cover - a dependency
-        pass
-    return tuple(found)
+    """What enqueueing raises while the queue cannot be reached: the broker away (jobs.BrokerAway, which the
+    Celery queue makes of every Redis error), a locked SQLite file of the local queue."""
+    return BrokerAway, ConnectionError, TimeoutError, sqlite3.OperationalError
 
 
 def _now() -> float:
