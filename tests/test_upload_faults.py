@@ -360,6 +360,17 @@ def test_upload_expiry_is_a_setting(workspace):
     assert client.open(f"/uploads/{old}", method="HEAD").status_code == 404
 
 
+def test_a_server_with_no_new_upload_still_cleans_old_ones(workspace):
+    """Periodically, not only on a new upload: the first request an hour after the last sweep sweeps."""
+    clock = [1_000_000_000.0]
+    web = make_web(workspace, STUDIO_CLOCK=lambda: clock[0], upload_expire_hours=1.0)
+    client = web.client("producer")
+    old = _upload(client, web.csrf(client), os.urandom(1000))
+    clock[0] += 1.5 * HOUR
+    assert client.get("/episodes").status_code == 200  # any page: no upload is made
+    assert old not in {p.name for p in (workspace.root / ".studio/uploads").iterdir()}
+
+
 def _dev_full(_path: Path):
     """The kernel's always-full device, opened instead of an upload's data file: writes fail with ENOSPC."""
     return open("/dev/full", "ab")  # the caller closes it, as it would its data file

@@ -15,7 +15,8 @@ chunk with `Upload-Checksum` counts only if it matches (else 460, as tus says); 
 "ingest" job (jobs.runner.ingest_upload) puts it through exactly `studio ingest`'s checks: the request never
 decodes audio. When the queue (Redis) is away the upload is kept and answered as waiting; the status poll, a
 retried last chunk or HEAD, a new upload or the next `studio web` start enqueues it once the queue is back.
-Old uploads are removed by uploads.clean() at start and whenever an upload is created.
+Old uploads are removed by uploads.clean() at start, whenever an upload is created, and on the first request
+of each hour.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ bp = Blueprint("upload", __name__)
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
 CHECKSUM_MISMATCH = 460  # tus's checksum extension
 GIB = 1024**3
+SWEEP_EVERY = 3600.0  # seconds between two sweeps of old uploads made by requests
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:
@@ -124,8 +126,10 @@ def _mine(upload: uploads.Upload | None) -> uploads.Upload:
 
 
 def sweep() -> None:
-    """Remove old uploads and enqueue the finished ones that wait for the queue (at start, on a new upload)."""
+    """Remove old uploads and enqueue the finished ones that wait for the queue (at start, on a new upload,
+    and on the first request of each SWEEP_EVERY)."""
     ws = workspace()
+    current_app.extensions["studio"]["uploads_swept"] = _now()
 
     def job_state(job_id: str) -> str:
         job = job_queue().get(job_id)
@@ -304,6 +308,19 @@ def _job_status(job_id: str):
     return jsonify(state=job.state, progress=job.progress, error=job.error, episode=episode,
                    url=url_for("episode.page", episode_id=episode) if episode else None), 200, \
         {"Cache-Control": "no-store"}
+
+
+@bp.before_app_request
+def sweep_now_and_then() -> None:
+    """A server that runs for days with no new upload still cleans: the first request after SWEEP_EVERY
+    since the last sweep sweeps (no thread of its own)."""
+    if _now() - current_app.extensions["studio"].get("uploads_swept", 0.0) < SWEEP_EVERY:
+        return
+    try:
+        sweep()
+    except Exception as exc:  # noqa: BLE001 - a request never fails for it: the next one tries again
+        current_app.extensions["studio"]["uploads_swept"] = _now()
+        current_app.logger.warning("cleaning old uploads failed: %s", exc)
 
 
 def clean_at_start(app) -> None:
