@@ -46,6 +46,8 @@ def shoot(page, name: str, tmp_path: Path) -> None:
     for width in (1280, 360):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{name}: the page is {wide} px wide at {width} px (it scrolls sideways)"
     page.set_viewport_size({"width": 1280, "height": 900})
 
 

@@ -45,6 +45,7 @@ def look(tab, name: str, tmp_path) -> None:
     for width in (1280, 360):
         tab.set_viewport_size({"width": width, "height": 900})
         tab.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        assert tab.evaluate("document.documentElement.scrollWidth") <= width, f"{name} scrolls sideways at {width} px"
 
 
 def test_an_approval_withdrawn_by_a_change_is_said_on_the_episode_page(workspace, browser, tmp_path):
