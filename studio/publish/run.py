@@ -40,7 +40,6 @@ The plan and its caches are publish.plan's; the targets publish.targets'.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -48,7 +47,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import BadInput, ProcessingError
-from ..fsutil import append_line
+from ..fsutil import append_line, file_lock
 from ..progress import Reporter
 from ..radio import RADIO_DIR
 from ..workspace import Workspace
@@ -186,9 +185,7 @@ def _open_remote(workspace: Workspace, target: Target) -> _Remote:
 @contextlib.contextmanager
 def _publish_lock(workspace: Workspace) -> Iterator[None]:
     """One publish at a time per workspace: both would rewrite the same manifest."""
-    workspace.cache_dir.mkdir(parents=True, exist_ok=True)
-    with open(workspace.cache_dir / PUBLISH_LOCK_FILE, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(workspace.cache_dir / PUBLISH_LOCK_FILE):
         yield
 
 

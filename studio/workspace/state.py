@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import ProcessingError
-from ..fsutil import read_json, sha256_text, write_json
+from ..fsutil import file_lock, read_json, sha256_text, write_json
 from ..media.loudness import RENDER_VERSION
 from .config import Show
 from .episode import Episode, cart_for_episode, podcast_tags
@@ -119,14 +119,8 @@ def edit_lock(folder: Path) -> Iterator[None]:
     only for that moment, so a save never waits for a long stage. A kernel lock (flock) on a file of its
     own, taken by each caller on its own open file: it holds across threads and processes alike. Not
     re-entrant: never take it twice in one call chain."""
-    path = Path(folder) / EDIT_LOCK_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with file_lock(Path(folder) / EDIT_LOCK_FILE):
+        yield
 
 
 def _is_current(lock, path: Path) -> bool:

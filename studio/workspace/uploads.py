@@ -191,7 +191,7 @@ def create(workspace: Workspace, upload: Upload, limits: Limits) -> Upload:
     folder = None
     try:
         root.mkdir(parents=True, exist_ok=True)
-        with _workspace_lock(workspace):
+        with fsutil.file_lock(workspace.root / UPLOADS_LOCK_FILE):
             open_ones = [u for u in all_uploads(workspace) if u.user == upload.user and not u.complete]
             if len(open_ones) >= limits.max_open:
                 raise LimitReached("count", limits.max_open)
@@ -211,16 +211,6 @@ def create(workspace: Workspace, upload: Upload, limits: Limits) -> Upload:
             raise DiskFull("no space left for a new upload") from None
         raise
     return upload
-
-
-@contextlib.contextmanager
-def _workspace_lock(workspace: Workspace) -> Iterator[None]:
-    fd = os.open(workspace.root / UPLOADS_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def append(upload: Upload, start: int, stream: BinaryIO, length: int | None, sha256: bytes | None = None,

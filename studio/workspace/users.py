@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import functools
 import re
 import secrets
@@ -27,7 +26,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from ..errors import BadInput, ResourceError
-from ..fsutil import read_json, write_json
+from ..fsutil import file_lock, read_json, write_json
 from .layout import LOGIN_FAILURES_FILE, USERS_FILE, USERS_LOCK_FILE
 from .tree import Workspace
 
@@ -58,13 +57,8 @@ def _path(workspace: Workspace, name: str) -> Path:
     return workspace.root / name
 
 
-@contextlib.contextmanager
-def _locked(workspace: Workspace) -> Iterator[None]:
-    path = _path(workspace, USERS_LOCK_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+def _locked(workspace: Workspace):
+    return file_lock(_path(workspace, USERS_LOCK_FILE))
 
 
 def _records(workspace: Workspace) -> dict[str, dict]:
