@@ -20,17 +20,8 @@ def process_on_workers(queue: JobQueue, episode_ids: list[str], options: Process
     stage finds what it already made and does nothing)."""
     stages, params = stages_for(options), options.to_params()
     chains = {episode_id: queue.enqueue_stages(episode_id, stages, params) for episode_id in episode_ids}
-    for again in range(ENQUEUE_AGAIN + 1):
-        try:
-            finished = {j.id: j for j in wait_for_jobs(queue, [j.id for jobs in chains.values() for j in jobs], say)}
-            break
-        except JobsLost as lost:
-            if again == ENQUEUE_AGAIN:
-                raise ResourceError(f"{lost}; gave up after enqueuing them {ENQUEUE_AGAIN} times") from None
-            say(f"{lost}; enqueuing them again")
-            chains = {episode_id: queue.enqueue_stages(episode_id, stages, params)
-                      if any(j.id in lost.job_ids for j in chain) else chain
-                      for episode_id, chain in chains.items()}
+    finished = _wait_enqueuing_lost(queue, chains, lambda episode_id: queue.enqueue_stages(episode_id, stages, params),
+                                    say)
     outcomes = []
     for episode_id, chain in chains.items():
         jobs = [finished[j.id] for j in chain]
@@ -48,11 +39,22 @@ def process_on_workers(queue: JobQueue, episode_ids: list[str], options: Process
 
 def publish_on_workers(queue: JobQueue, say: Callable[[str], None]) -> Job:
     """Enqueue a publish and wait for it (again if the broker lost it)."""
+    chains = {"publish": [queue.enqueue("publish")]}
+    finished = _wait_enqueuing_lost(queue, chains, lambda _: [queue.enqueue("publish")], say)
+    return finished[chains["publish"][0].id]
+
+
+def _wait_enqueuing_lost(queue: JobQueue, chains: dict[str, list[Job]], enqueue: Callable[[str], list[Job]],
+                         say: Callable[[str], None]) -> dict[str, Job]:
+    """Wait for every job of `chains` (by id, finished). A chain with a job the broker lost (Redis restarted
+    without its data) is made again with `enqueue(its key)`, in `chains` itself, up to ENQUEUE_AGAIN times."""
     for again in range(ENQUEUE_AGAIN + 1):
         try:
-            return wait_for_jobs(queue, [queue.enqueue("publish").id], say)[0]
+            return {j.id: j for j in wait_for_jobs(queue, [j.id for chain in chains.values() for j in chain], say)}
         except JobsLost as lost:
             if again == ENQUEUE_AGAIN:
-                raise ResourceError(f"{lost}; gave up after enqueuing it {ENQUEUE_AGAIN} times") from None
-            say(f"{lost}; enqueuing it again")
+                raise ResourceError(f"{lost}; gave up after enqueuing them {ENQUEUE_AGAIN} times") from None
+            say(f"{lost}; enqueuing them again")
+            hit = [key for key, chain in chains.items() if any(j.id in lost.job_ids for j in chain)]
+            chains.update({key: enqueue(key) for key in hit})
     raise AssertionError("unreachable")
