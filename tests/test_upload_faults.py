@@ -20,7 +20,7 @@ from pathlib import Path
 import audiogen as g
 import pytest
 from conftest import need_program
-from webutil import CSRF_RE, PASSWORDS, make_web, run_next_job
+from webutil import CSRF_RE, PASSWORDS, Served, make_web, run_next_job
 
 from studio.jobs import open_queue
 from studio.web import create_app
@@ -55,14 +55,10 @@ class Live:
     """The app under Waitress on a free loopback port; a producer signed in over HTTP."""
 
     def __init__(self, workspace, **overrides):
-        from waitress.server import create_server
-
         self.web = make_web(workspace)
         self.app = create_app(workspace, {"STUDIO_INDEX_MAX_AGE": 0, **overrides})
-        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=6)
-        self.port = self.server.effective_port
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
+        self.server = Served(self.app, threads=6)
+        self.port = self.server.port
         self.cookie, self.token = self._sign_in("prod")
 
     def connect(self) -> http.client.HTTPConnection:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import add_fake_episode, free_port, wait_for_port
+from conftest import add_fake_episode
 from webutil import CSRF_RE, PASSWORDS, run_next_job
+from webutil import served as served_app
 
 from studio.cli import cli
 from studio.jobs import open_queue
@@ -28,17 +28,8 @@ pytest_plugins = ["webutil"]  # the `web` fixture
 @pytest.fixture
 def served(web):
     """The web app under Waitress on a free port (real sockets): its base URL."""
-    from waitress.server import create_server
-
-    port = free_port()
-    server = create_server(web.app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.close()
+    with served_app(web.app) as base:
+        yield base
 
 
 def _sign_in(base: str, name: str) -> requests.Session:

@@ -3,13 +3,12 @@ accessibility (axe-core) and screenshots of each page at 360 px and 1280 px (doc
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import audiogen as g
 import pytest
 from conftest import add_fake_episode, axe_serious_violations, screenshot_dir
-from webutil import PASSWORDS, make_web
+from webutil import PASSWORDS, Served, make_web
 
 from studio.jobs import start_local_workers
 from studio.web import create_app
@@ -20,15 +19,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.workers, pytest.mark.model]  # th
 @pytest.fixture
 def live(workspace, browser):
     """`studio web`'s app under Waitress in a thread on a free port: (web, base URL)."""
-    from waitress.server import create_server
-
     web = make_web(workspace)
-    app = create_app(workspace, {"STUDIO_INDEX_MAX_AGE": 0})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    server = Served(create_app(workspace, {"STUDIO_INDEX_MAX_AGE": 0}))
     workers = start_local_workers(workspace, count=1)  # an upload's checks are an ingest job's
-    yield web, f"http://127.0.0.1:{server.effective_port}"
+    yield web, server.url
     workers.stop()
     server.close()
 
@@ -96,14 +90,10 @@ def test_an_upload_cut_at_half_resumes_and_the_stored_file_is_the_source(workspa
     """The connection drops at 50%: upload.js asks the server for its offset and sends the rest."""
     import hashlib
 
-    from waitress.server import create_server
-
     web = make_web(workspace)
-    app = create_app(workspace, {"STUDIO_INDEX_MAX_AGE": 0, "STUDIO_UPLOAD_CHUNK": 64 * 1024})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
+    server = Served(create_app(workspace, {"STUDIO_INDEX_MAX_AGE": 0, "STUDIO_UPLOAD_CHUNK": 64 * 1024}))
     workers = start_local_workers(workspace, count=1)
-    base = f"http://127.0.0.1:{server.effective_port}"
+    base = server.url
     source = g.encode(g.speech(6.0), tmp_path / "Debat kandidat.wav")
     size = source.stat().st_size
     cut = []
@@ -134,5 +124,4 @@ def test_an_upload_cut_at_half_resumes_and_the_stored_file_is_the_source(workspa
     finally:
         context.close()
         workers.stop()
-        server.close()
         server.close()

@@ -6,13 +6,12 @@ correction in the published SRT and the episode in the feed."""
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, free_port, need_shared, wait_for_port
-from webutil import PASSWORDS, make_web
+from conftest import SHARED, need_shared
+from webutil import PASSWORDS, Served, make_web
 
 from studio.jobs import open_queue, start_local_workers
 from studio.media.ffmpeg import find_ffmpeg
@@ -41,18 +40,12 @@ def recording(target: Path) -> Path:
 @pytest.fixture
 def studio(workspace, tmp_path):
     """The app under Waitress on a free port and one local worker process: (workspace, base URL)."""
-    from waitress.server import create_server
-
     workspace.save_show(with_changes(workspace.show("kpu"), require_approval=True))
     make_web(workspace)  # the users
-    app = create_app(workspace, {"STUDIO_INDEX_MAX_AGE": 0})
-    port = free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    wait_for_port(port)
+    server = Served(create_app(workspace, {"STUDIO_INDEX_MAX_AGE": 0}))
     workers = start_local_workers(workspace, count=1)
     try:
-        yield workspace, f"http://127.0.0.1:{port}"
+        yield workspace, server.url
     finally:
         workers.stop()
         server.close()

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import audiogen as g
 import pytest
-from conftest import CHROMIUM, axe_serious_violations, free_port, need_program, screenshot_dir, wait_for_port
+from conftest import CHROMIUM, axe_serious_violations, need_program, screenshot_dir
 from PIL import Image
-from webutil import make_web
+from webutil import make_web, served
 
 from studio.jobs import open_queue, start_local_workers
 from studio.media.ffmpeg import find_ffmpeg
@@ -334,15 +334,8 @@ def test_removing_a_highlight(web) -> None:
 @pytest.fixture
 def server(web):
     """The app on a real server (Waitress) on loopback, in a thread."""
-    from waitress.server import create_server
-
-    port = free_port()
-    served = create_server(web.app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    yield f"http://127.0.0.1:{port}"
-    served.close()
+    with served(web.app) as base:
+        yield base
 
 
 def sign_in(page, base: str) -> None:

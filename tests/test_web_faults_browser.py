@@ -5,11 +5,10 @@ change, and the banner of a broker that does not answer."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 
 import pytest
 from conftest import add_fake_episode, axe_serious_violations, free_port, screenshot_dir
-from webutil import PASSWORDS, make_web
+from webutil import PASSWORDS, Served, make_web
 
 from studio.web import create_app
 from studio.web.strings import translate
@@ -17,14 +16,6 @@ from studio.workspace import approval
 from studio.workspace.config import load_settings, save_settings, with_changes
 
 pytestmark = pytest.mark.browser
-
-
-def serve(app):
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.effective_port}"
 
 
 def signed_in_tab(browser, base: str, name: str):
@@ -59,7 +50,8 @@ def test_an_approval_withdrawn_by_a_change_is_said_on_the_episode_page(workspace
     changed.title = "HOAKS: pemungutan suara ditunda"
     ws.save_episode(changed)
 
-    server, base = serve(create_app(ws, {"STUDIO_INDEX_MAX_AGE": 0}))
+    server = Served(create_app(ws, {"STUDIO_INDEX_MAX_AGE": 0}))
+    base = server.url
     context, tab = signed_in_tab(browser, base, "prod2")
     try:
         tab.goto(f"{base}/episodes/{episode.id}/")
@@ -76,7 +68,8 @@ def test_a_broker_that_does_not_answer_is_a_banner_not_an_error_page(workspace, 
     add_fake_episode(ws, "kpu", "2024-01-10-dpt", title="Daftar pemilih tetap")
     settings = load_settings(ws.settings_path)
     save_settings(ws.settings_path, with_changes(settings, broker_url=f"redis://127.0.0.1:{free_port()}/0"))
-    server, base = serve(create_app(ws, {"STUDIO_INDEX_MAX_AGE": 0}))
+    server = Served(create_app(ws, {"STUDIO_INDEX_MAX_AGE": 0}))
+    base = server.url
     context, tab = signed_in_tab(browser, base, "prod")
     away = translate("id", "broker.away")
     try:

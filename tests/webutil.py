@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from dataclasses import dataclass, field
 
 import pytest
@@ -65,6 +67,39 @@ def make_web(workspace: Workspace, **overrides) -> Web:
         add_user(workspace, name, role, PASSWORDS[name])
     app = create_app(workspace, {"TESTING": True, "STUDIO_INDEX_MAX_AGE": 0, **overrides})
     return Web(workspace=workspace, app=app)
+
+
+class Served:
+    """An app under Waitress in a thread on a free loopback port: `url`, `port`; `close()` stops it."""
+
+    def __init__(self, app, threads: int = 4):
+        from waitress.server import create_server
+
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=threads)  # listening from here
+        self.port = self.server.effective_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """The sockets are closed by the loop's own thread (closed under a running select() from this one, they
+        raise EBADF there), which then ends: its map is empty. Then the request threads end."""
+        from waitress import wasyncore
+
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+        self._thread.join(timeout=60)
+        assert not self._thread.is_alive(), "the server's loop did not end"
+        self.server.task_dispatcher.shutdown()
+
+
+@contextlib.contextmanager
+def served(app, threads: int = 4):
+    """`with served(app) as base:` the app answering at the base URL `base` until the block ends."""
+    server = Served(app, threads)
+    try:
+        yield server.url
+    finally:
+        server.close()
 
 
 @pytest.fixture
