@@ -23,6 +23,7 @@ LAYERS = [
     {"studio.review"},  # what the episode page shows and changes
     {"studio.radio"},
     {"studio.publish"},
+    {"studio.stats"},  # listener statistics: access logs in, counts out (studio serve gets its writer from the CLI)
     {"studio.jobs"},
     {"studio.web", "studio.doctor"},  # the producer web app; the checks of `studio doctor`
     {"studio.cli"},  # click: parse, call, print

@@ -4,7 +4,7 @@
     feeds/<show>.toml              a show (config.Show), its artwork beside it
     episodes/<show>/<episode>/     one episode: the files of EpisodeFiles below
     .studio/                       the workspace's records: the episode index, users, audit log, jobs, uploads
-    logs/                          deliveries to radio stations
+    logs/                          deliveries to radio stations; the media access log (stats/)
     <cache_dir>/                   what can be deleted and made again: publish caches, the site as last built
 
 What is published, and under which keys, is studio.publish.layout's.
@@ -35,6 +35,8 @@ LOGIN_FAILURES_FILE = f"{RECORDS_DIR}/login-failures.json"
 AUDIT_FILE = f"{RECORDS_DIR}/audit.log"
 WEB_SECRET_FILE = f"{RECORDS_DIR}/web-secret"
 RADIO_DELIVERIES_FILE = "logs/radio-deliveries.jsonl"
+ACCESS_LOG_DIR = "logs/access"  # `studio serve`'s access log, one JSON-lines file a day (stats.accesslog)
+STATS_DIR = f"{RECORDS_DIR}/stats"  # the listener statistics: the counts database, the daily salts (stats/)
 
 # In the cache folder (Settings.cache_dir)
 PUBLISH_HASHES_FILE = "publish-hashes.json"  # sha256 of each published source file, by size and mtime
@@ -66,6 +68,7 @@ APPROVAL_FILE = f"{STATE_DIR}/approval.json"
 REPLACED_DIR = f"{STATE_DIR}/replaced"  # a replaced recording's producer edits
 RADIO_FACTS_FILE = f"{STATE_DIR}/radio.json"  # sha256 and format of broadcast.wav, by its stat (radio manifest)
 CLIP_SCRATCH_DIR = f"{STATE_DIR}/clip-scratch"  # the clip renderer's temporary files, emptied before each run
+SOUND_FILE = f"{STATE_DIR}/sound.json"  # the sound processing's figures (media.processing.SoundFigures) and key
 
 
 @dataclass(frozen=True)
@@ -143,3 +146,7 @@ class EpisodeFiles:
     @property
     def clip_scratch(self) -> Path:
         return self.folder / CLIP_SCRATCH_DIR
+
+    @property
+    def sound(self) -> Path:
+        return self.folder / SOUND_FILE
