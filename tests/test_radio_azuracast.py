@@ -123,6 +123,16 @@ def test_a_500_then_success_is_retried_with_backoff(fake, tmp_path):
     assert len(waits) == 2 and 1 <= waits[0] <= 2 and 2 <= waits[1] <= 4  # exponential, with jitter
 
 
+def test_a_connection_cut_mid_upload_is_retried(fake, tmp_path):
+    item = make_item(tmp_path, size=5 * CHUNK)
+    fake.drop_at_chunk = 3
+    waits = []
+    pusher(fake, sleep=waits.append).push(item, None, journal_of(tmp_path, item))
+    assert fake.dropped and len(waits) == 1
+    assert [n for _, n in fake.chunks_stored] == [1, 2, 3, 4, 5]
+    assert fake.files()[0]["sha256"] == item.sha256
+
+
 def test_a_server_failing_every_try_is_a_server_error(fake, tmp_path):
     item = make_item(tmp_path)
     fake.contract.fail_next(502, "/files/upload", times=4)

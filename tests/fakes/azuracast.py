@@ -8,7 +8,8 @@ media with metadata and playlists; playlists with schedule items.
     with served(fake.app) as url: AzuraCast(url, fake.station_id, fake.api_key).push(...)
 
 Told to fail: `fake.contract.fail_next(500, "/files/upload")`; to stop at a chunk until released:
-`fake.hang_at_chunk = 3` (the chunk is not stored; `fake.reached` is set, `fake.release` lets it go).
+`fake.hang_at_chunk = 3` (the chunk is not stored; `fake.reached` is set, `fake.release` lets it go); to cut the
+connection of a chunk's request (once, the chunk not stored): `fake.drop_at_chunk = 3`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import hashlib
 import threading
 import time
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 
 from .contract import Contract
 
@@ -47,6 +48,8 @@ class FakeAzuraCast:
         self.parts: dict[str, dict[int, bytes]] = {}  # Flow identifier -> chunk number -> bytes
         self.chunks_stored: list[tuple[str, int]] = []  # (identifier, number), every chunk stored, in order
         self.hang_at_chunk: int | None = None
+        self.drop_at_chunk: int | None = None  # the connection of this chunk's request is cut (once), not stored
+        self.dropped = False
         self.reached = threading.Event()
         self.release = threading.Event()
         self._next_id = 1
@@ -171,6 +174,15 @@ class FakeAzuraCast:
 
         return app
 
+    @staticmethod
+    def _dropped_connection() -> Response:
+        """Headers promising a body, then the connection cut: Waitress closes it when the body fails."""
+        def body():
+            yield b""
+            raise ConnectionAbortedError("the fake cuts this connection")
+
+        return Response(body(), status=200, headers={"Content-Length": "64"})
+
     def _flow(self):
         """backend/src/Service/Flow.php::process, and FlowUploadAction's media on the last chunk."""
         params = request.form if request.method == "POST" else request.args
@@ -193,6 +205,9 @@ class FakeAzuraCast:
         if len(data) != current_size:
             return _error(400, f"File size of {len(data)} does not match expected size of {current_size}",
                           "FlowUploadException")
+        if self.drop_at_chunk == number and not self.dropped:
+            self.dropped = True
+            return self._dropped_connection()
         if self.hang_at_chunk == number and not self.reached.is_set():
             self.reached.set()
             self.release.wait(timeout=300)

@@ -33,6 +33,9 @@ class Contract:
         self.log: list[tuple[str, str]] = []  # (method, path) of every request, in order
         self.changed = threading.Condition()
         self._failures: list[tuple[str, int]] = []
+        self.hang_on: str | None = None  # a request whose path contains this waits for `release` (once)
+        self.reached = threading.Event()
+        self.release = threading.Event()
 
     def check(self, request) -> str | None:
         """A violation of the document by `request` (recorded), or None."""
@@ -59,6 +62,15 @@ class Contract:
                     del self._failures[index]
                     return status
         return None
+
+    def maybe_hang(self, path: str) -> bool:
+        """Hold the first request to `hang_on` until released (the test kills its client meanwhile): True when
+        it was held (the fake then answers nothing useful)."""
+        if self.hang_on and self.hang_on in path and not self.reached.is_set():
+            self.reached.set()
+            self.release.wait(timeout=300)
+            return True
+        return False
 
     def notify(self) -> None:
         with self.changed:
