@@ -104,6 +104,16 @@ def test_a_changed_file_replaces_the_stations_copy(fake, tmp_path):
     assert len(fake.playlists) == 1
 
 
+def test_a_file_deleted_at_the_station_is_uploaded_again(fake, tmp_path):
+    item = make_item(tmp_path)
+    remote = pusher(fake).push(item, None, journal_of(tmp_path, item))
+    fake.media.clear()  # a station admin deleted it
+    again = pusher(fake).push(replace(item, title="Debat capres"), remote, journal_of(tmp_path, item))
+    [media] = fake.files()
+    assert media["sha256"] == item.sha256 and media["title"] == "Debat capres" and again.media_id == str(media["id"])
+    assert media["playlists"] == {int(again.playlist_id)}
+
+
 def test_a_wrong_key_is_one_line_auth_error(fake, tmp_path):
     item = make_item(tmp_path)
     with pytest.raises(PushError) as caught:

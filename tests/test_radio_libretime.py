@@ -78,6 +78,15 @@ def test_unchanged_repush_sends_nothing(fake, tmp_path):
     assert len(fake.contract.log) == before
 
 
+def test_a_file_the_station_already_holds_is_not_uploaded_again(fake, tmp_path):
+    """The delivery record lost (no `previous`, no journal): the library's md5 finds the file."""
+    item = make_item(tmp_path)
+    first = pusher(fake).push(item, None, journal_of(tmp_path, item))
+    pusher(fake).expire(first)
+    again = pusher(fake).push(item, None, tmp_path / "another-journal")
+    assert fake.uploads == 1 and again.media_id == first.media_id and len(fake.schedule) == 1
+
+
 def test_a_new_air_time_moves_the_schedule_without_uploading(fake, tmp_path):
     item = make_item(tmp_path)
     remote = pusher(fake).push(item, None, journal_of(tmp_path, item))
@@ -108,7 +117,7 @@ def test_a_wrong_key_is_one_line_auth_error(fake, tmp_path):
         pusher(fake, api_key="wrong-key-5678").push(item, None, journal_of(tmp_path, item))
     assert caught.value.reason == "auth"
     message = str(caught.value)
-    assert "\n" not in message and "wrong-key-5678" not in message and "401" in message
+    assert "\n" not in message and "wrong-key-5678" not in message and "(HTTP 403)" in message
     assert fake.files == {}
 
 
@@ -224,3 +233,13 @@ def test_the_fake_holds_studio_to_the_document(fake):
         urllib.request.urlopen(request, timeout=30)
     assert caught.value.code == 400 and len(fake.contract.violations) == 1
     fake.contract.violations.clear()
+
+
+def test_a_wrong_key_on_the_legacy_upload_is_auth_too(fake, tmp_path):
+    """The legacy upload checks the key on its own (HTTP basic, 401)."""
+    item = make_item(tmp_path)
+    lt = pusher(fake)
+    lt.legacy.headers["Authorization"] = "Basic d3Jvbmc6"  # "wrong:"
+    with pytest.raises(PushError) as caught:
+        lt.push(item, None, journal_of(tmp_path, item))
+    assert caught.value.reason == "auth" and "(HTTP 401)" in str(caught.value)

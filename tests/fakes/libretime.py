@@ -88,6 +88,12 @@ class FakeLibreTime:
                 self.files[row["id"]] = row
                 return jsonify(self._file_json(row)), 201
 
+        @app.get("/api/v2/files")
+        def list_files():
+            md5 = request.args.get("md5")
+            with self.lock:
+                return jsonify([self._file_json(row) for row in self.files.values() if md5 in (None, row["md5"])])
+
         @app.route("/api/v2/files/<int:file_id>", methods=["GET", "PATCH", "DELETE"])
         def one_file(file_id):
             with self.lock:

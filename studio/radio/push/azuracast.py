@@ -55,7 +55,10 @@ class AzuraCast:
             media_id = state.get("media_id") or self._upload(item, state, progress)
             state.set("media_id", media_id)
         playlist_id = self._schedule(item, previous.playlist_id if previous else None, state)
-        self._describe(media_id, item, playlist_id)
+        if not self._describe(media_id, item, playlist_id):  # the station lost the file (deleted by hand)
+            media_id = self._upload(item, state, progress)
+            state.set("media_id", media_id)
+            self._describe(media_id, item, playlist_id)
         if previous is not None and previous.media_id != media_id:
             self._delete(f"/file/{previous.media_id}")
         return Remote(sha256=item.sha256, media_id=media_id, playlist_id=playlist_id,
@@ -144,16 +147,20 @@ class AzuraCast:
                 return str(media["id"])
         return None
 
-    def _describe(self, media_id: str, item: PushItem, playlist_id: str | None) -> None:
+    def _describe(self, media_id: str, item: PushItem, playlist_id: str | None) -> bool:
+        """Titles, cue points and the playlist on the station's media; False when it has no such media."""
         end = item.cue_out if item.cue_out is not None else item.duration
         body: dict = {"title": item.title, "artist": item.artist, "album": item.album,
                       "extra_metadata": {"cue_in": round(item.cue_in, 3), "cue_out": round(end, 3),
                                          "fade_in": round(item.fade_in, 3), "fade_out": round(item.fade_out, 3)}}
-        if playlist_id:
-            current = self.http.request("GET", f"/station/{self.station}/file/{media_id}").json()
-            others = [p.get("id") for p in (current or {}).get("playlists", []) if isinstance(p, dict)]
+        if playlist_id:  # added to the item's playlist, kept in those a station admin put it in
+            current = self.http.request("GET", f"/station/{self.station}/file/{media_id}", ok=(404,))
+            if current.status == 404:
+                return False
+            others = [p.get("id") for p in (current.json() or {}).get("playlists", []) if isinstance(p, dict)]
             body["playlists"] = sorted({int(playlist_id), *(int(p) for p in others if p is not None)})
-        self.http.request("PUT", f"/station/{self.station}/file/{media_id}", json_body=body)
+        answer = self.http.request("PUT", f"/station/{self.station}/file/{media_id}", json_body=body, ok=(404,))
+        return answer.status != 404
 
     # the playlist
 

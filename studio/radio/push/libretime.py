@@ -4,7 +4,8 @@ with the file scheduled in it.
 The upload is still the legacy PHP `POST /rest/media` (multipart field `file`, HTTP basic auth with the API key
 as the user name; legacy/application/modules/rest/controllers/MediaController.php), streamed from disk in one
 request (it has no chunked form: the web server's limit must allow the whole file). LibreTime's analyzer then
-imports it: `GET /api/v2/files/{id}` is polled until `import_status` is 0. The rest is the v2 API with
+imports it: `GET /api/v2/files/{id}` is polled until `import_status` is 0. A file whose bytes the library already
+holds (`GET /api/v2/files?md5=`) is not uploaded again. The rest is the v2 API with
 `Authorization: Api-Key <key>`: `PATCH /api/v2/files/{id}` (titles, cue_in, cue_out), a show
 (`POST /api/v2/shows`), a show instance over the air time (`POST /api/v2/show-instances`) and the file in it
 (`POST /api/v2/schedule`). Playout reads the next 24 hours of the schedule every 400 s
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import time
 from pathlib import Path
 from typing import Callable
@@ -70,7 +72,7 @@ class LibreTime:
         if same_file:
             file_id = previous.media_id
         else:
-            file_id = state.get("file_id") or self._upload(item, progress)
+            file_id = state.get("file_id") or self._find(item) or self._upload(item, progress)
             state.set("file_id", file_id)
             self._wait_imported(file_id)
         self._describe(file_id, item)
@@ -99,6 +101,18 @@ class LibreTime:
         if progress:
             progress(item.bytes, item.bytes)
         return str(created["id"])
+
+    def _find(self, item: PushItem) -> str | None:
+        """A file with the same bytes already in the station's library (by md5, which LibreTime keeps), or None."""
+        digest = hashlib.md5(usedforsecurity=False)
+        with open(item.path, "rb") as source:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+        rows = self.http.request("GET", "/api/v2/files", query={"md5": digest.hexdigest()}).json()
+        for row in rows if isinstance(rows, list) else []:
+            if isinstance(row, dict) and row.get("import_status") in (IMPORTED, PENDING) and row.get("id"):
+                return str(row["id"])
+        return None
 
     def _wait_imported(self, file_id: str) -> None:
         for poll in range(self.polls):
