@@ -271,3 +271,18 @@ def test_remote_round_trips_for_the_delivery_record(fake, tmp_path):
     item = make_item(tmp_path)
     remote = pusher(fake).push(item, None, journal_of(tmp_path, item))
     assert Remote(**json.loads(json.dumps(remote.__dict__))) == remote
+
+
+def test_a_redirect_is_reported_not_followed(tmp_path):
+    """urllib would follow a 301 to https with a GET and no body; Studio says where the station moved instead."""
+    from flask import Flask, redirect
+
+    app = Flask("moved")
+    app.add_url_rule("/<path:anything>", "moved", lambda anything: redirect("https://radio.example.org/", 301),
+                     methods=["GET", "POST"])
+    item = make_item(tmp_path)
+    with served(app) as url:
+        with pytest.raises(PushError) as caught:
+            AzuraCast(url, "1", "key", sleep=lambda s: None).push(item, None, journal_of(tmp_path, item))
+    assert caught.value.reason == "refused" and "radio.example.org" in str(caught.value)
+    assert "\n" not in str(caught.value)

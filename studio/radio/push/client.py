@@ -27,6 +27,13 @@ from .base import PushError, PushItem
 TRANSIENT = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, socket.timeout)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is reported, not followed: urllib would turn a POST into a GET without its body."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
@@ -76,6 +83,7 @@ class Http:
         self.tries = tries
         self.backoff = backoff
         self.jitter = jitter
+        self._opener = urllib.request.build_opener(_NoRedirect)
 
     def request(self, method: str, path: str, *, query: dict | None = None, json_body: object = None,
                 body: bytes | Callable[[], BinaryIO] | None = None, length: int | None = None,
@@ -102,13 +110,17 @@ class Http:
             if stream is not None:
                 request.add_header("Content-Length", str(length))
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                with self._opener.open(request, timeout=self.timeout) as answer:
                     return Answer(answer.status, answer.read())
             except urllib.error.HTTPError as error:
                 status, payload = error.code, error.read()
                 error.close()
                 if status in ok:
                     return Answer(status, payload)
+                if 300 <= status < 400:
+                    moved = urllib.parse.urlsplit(error.headers.get("Location", "")).netloc
+                    raise PushError("refused", f"{self.name}: the server answers from another address (HTTP {status}"
+                                               + (f", {moved}" if moved else "") + "); give Studio that base URL")
                 if status >= 500:
                     failure = f"server error (HTTP {status})"
                     continue
