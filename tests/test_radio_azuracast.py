@@ -143,6 +143,18 @@ def test_a_connection_cut_mid_upload_is_retried(fake, tmp_path):
     assert fake.files()[0]["sha256"] == item.sha256
 
 
+def test_a_chunk_without_an_answer_times_out_and_is_sent_again(fake, tmp_path):
+    item = make_item(tmp_path, size=3 * CHUNK)
+    fake.hang_at_chunk = 2  # held, never answered (until the end of the test), not stored
+    waits = []
+    try:
+        pusher(fake, sleep=waits.append, timeout=2.0).push(item, None, journal_of(tmp_path, item))
+    finally:
+        fake.release.set()
+    assert fake.reached.is_set() and len(waits) >= 1
+    assert [n for _, n in fake.chunks_stored] == [1, 2, 3] and fake.files()[0]["sha256"] == item.sha256
+
+
 def test_a_server_failing_every_try_is_a_server_error(fake, tmp_path):
     item = make_item(tmp_path)
     fake.contract.fail_next(502, "/files/upload", times=4)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from fakes.libretime import FakeLibreTime
-from pushutil import journal_of, make_item
+from pushutil import journal_of, make_item, peak_memory_kib, write_big
 from webutil import served
 
 from studio.radio.push.base import PushError
@@ -197,6 +197,7 @@ item = PushItem(**{**args["item"], "path": Path(args["item"]["path"]),
                    "air_from": dt.datetime.fromisoformat(args["item"]["air_from"]),
                    "air_until": dt.datetime.fromisoformat(args["item"]["air_until"])})
 LibreTime(args["url"], args["key"], poll_every=0.01).push(item, None, Path(args["journal"]))
+print(open("/proc/self/status").read())
 """
 
 
@@ -243,3 +244,24 @@ def test_a_wrong_key_on_the_legacy_upload_is_auth_too(fake, tmp_path):
     with pytest.raises(PushError) as caught:
         lt.push(item, None, journal_of(tmp_path, item))
     assert caught.value.reason == "auth" and "(HTTP 401)" in str(caught.value)
+
+
+@pytest.mark.slow
+def test_a_long_recording_is_streamed_not_loaded_whole(tmp_path):
+    """A 96 MiB file goes up in one request; the pushing process never holds it (peak memory well under it)."""
+    import hashlib
+
+    station = FakeLibreTime()
+    big = tmp_path / "big.wav"
+    write_big(big, 96)
+    item = replace(make_item(tmp_path), path=big, bytes=big.stat().st_size,
+                   sha256=hashlib.sha256(big.read_bytes()).hexdigest())
+    fields = {**item.__dict__, "path": str(item.path), "air_from": item.air_from.isoformat(),
+              "air_until": item.air_until.isoformat()}
+    with served(station.app) as url:
+        args = json.dumps({"item": fields, "url": url, "key": station.api_key, "journal": str(tmp_path / "j")})
+        done = subprocess.run([sys.executable, "-c", PUSH_IN_CHILD, args], cwd=TESTS.parent, capture_output=True,
+                              text=True, check=True)
+    assert next(iter(station.files.values()))["sha256"] == item.sha256
+    assert peak_memory_kib(done.stdout) < 64 * 1024, done.stdout[-2000:]
+    assert station.contract.violations == []
