@@ -87,6 +87,19 @@ def test_a_file_the_station_already_holds_is_not_uploaded_again(fake, tmp_path):
     assert fake.uploads == 1 and again.media_id == first.media_id and len(fake.schedule) == 1
 
 
+def test_what_was_deleted_at_the_station_is_made_again(fake, tmp_path):
+    item = make_item(tmp_path)
+    remote = pusher(fake).push(item, None, journal_of(tmp_path, item))
+    for store in (fake.schedule, fake.instances, fake.files):  # deleted by hand in LibreTime
+        store.clear()
+    again = pusher(fake).push(replace(item, title="Debat capres"), remote, tmp_path / "journal-2")
+    [row] = fake.files.values()
+    [instance] = fake.instances.values()
+    [entry] = fake.schedule.values()
+    assert row["sha256"] == item.sha256 and row["track_title"] == "Debat capres" and fake.uploads == 2
+    assert again.playlist_id == str(instance["id"]) and entry["file"] == row["id"] and entry["instance"] == instance["id"]
+
+
 def test_a_new_air_time_moves_the_schedule_without_uploading(fake, tmp_path):
     item = make_item(tmp_path)
     remote = pusher(fake).push(item, None, journal_of(tmp_path, item))

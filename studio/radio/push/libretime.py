@@ -69,13 +69,12 @@ class LibreTime:
         if same_file and previous.extra.get("digest") == digest:
             return previous
         state = Journal(journal, self.kind, item.sha256, version=digest)
-        if same_file:
-            file_id = previous.media_id
-        else:
-            file_id = state.get("file_id") or self._find(item) or self._upload(item, progress)
+        file_id = previous.media_id if same_file else state.get("file_id")
+        if not (file_id and self._wait_imported(file_id) and self._describe(file_id, item)):
+            file_id = self._find(item) or self._upload(item, progress)  # new, changed, or lost at the station
             state.set("file_id", file_id)
             self._wait_imported(file_id)
-        self._describe(file_id, item)
+            self._describe(file_id, item)
         extra = dict(previous.extra) if previous else {}
         instance_id = self._schedule(item, file_id, previous, extra, state)
         if previous is not None and previous.media_id != file_id:
@@ -114,22 +113,28 @@ class LibreTime:
                 return str(row["id"])
         return None
 
-    def _wait_imported(self, file_id: str) -> None:
+    def _wait_imported(self, file_id: str) -> bool:
+        """Until the analyzer has imported the file: True, or False when the station has no such file."""
         for poll in range(self.polls):
-            found = self.http.request("GET", f"/api/v2/files/{file_id}").json() or {}
+            answer = self.http.request("GET", f"/api/v2/files/{file_id}", ok=(404,))
+            if answer.status == 404:
+                return False
+            found = answer.json()
             status = found.get("import_status") if isinstance(found, dict) else None
             if status == IMPORTED:
-                return
+                return True
             if status == FAILED:
                 raise PushError("refused", f"{self.http.name}: the station's analyzer could not import the file")
             self.sleep(self.poll_every)
         raise PushError("server", f"{self.http.name}: the file was not imported in time (import_status pending)")
 
-    def _describe(self, file_id: str, item: PushItem) -> None:
+    def _describe(self, file_id: str, item: PushItem) -> bool:
+        """Titles and cue points on the station's file; False when it has no such file."""
         end = item.cue_out if item.cue_out is not None else item.duration
-        self.http.request("PATCH", f"/api/v2/files/{file_id}", json_body={
+        answer = self.http.request("PATCH", f"/api/v2/files/{file_id}", ok=(404,), json_body={
             "track_title": item.title, "artist_name": item.artist, "album_title": item.album,
             "cue_in": interval(item.cue_in), "cue_out": interval(end)})
+        return answer.status != 404
 
     # the schedule
 
@@ -153,9 +158,10 @@ class LibreTime:
             state.set("show", show_id)
         times = {"starts_at": _iso(starts), "ends_at": _iso(ends)}
         instance_id = instance_id or state.get("instance")
-        if instance_id:
-            self.http.request("PATCH", f"/api/v2/show-instances/{instance_id}", json_body=times)
-        else:
+        if instance_id:  # moved to the new air time; made again when someone deleted it at the station
+            answer = self.http.request("PATCH", f"/api/v2/show-instances/{instance_id}", json_body=times, ok=(404,))
+            instance_id = None if answer.status == 404 else instance_id
+        if not instance_id:
             instance_id = self._create("/api/v2/show-instances", {
                 "show": int(show_id), **times, "created_at": _iso(dt.datetime.now(dt.timezone.utc)),
                 "modified": False, "auto_playlist_built": False})
