@@ -124,6 +124,14 @@ def test_a_wrong_key_is_one_line_auth_error(fake, tmp_path):
     assert "403" in message and fake.files() == []
 
 
+def test_a_key_file_ending_in_a_newline_works_and_a_broken_key_is_never_shown(fake, tmp_path):
+    item = make_item(tmp_path)
+    assert pusher(fake, api_key=fake.api_key + "\n").push(item, None, journal_of(tmp_path, item)).media_id
+    with pytest.raises(PushError) as caught:
+        AzuraCast(fake.url, "1", "secret\x00key")
+    assert caught.value.reason == "auth" and "secret" not in str(caught.value)
+
+
 def test_a_500_then_success_is_retried_with_backoff(fake, tmp_path):
     item = make_item(tmp_path)
     fake.contract.fail_next(500, "/files/upload", times=2)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from .base import Progress, PushError, PushItem, Remote
-from .client import Http, Journal, api_root, host_of, item_digest, multipart, played_length
+from .client import Http, Journal, api_root, clean_key, host_of, item_digest, multipart, played_length
 
 MiB = 1 << 20
 FOLDER = "studio"  # where Studio's files go in the station's media library
@@ -36,8 +36,9 @@ class AzuraCast:
         root = api_root(base_url, "/api")
         self.station = str(station_id)
         self.chunk_bytes = max(1, int(chunk_bytes))
-        self.http = Http(root + "/api", {"X-API-Key": api_key, "Accept": "application/json"},
-                         name=f"AzuraCast at {host_of(root)}", timeout=timeout, sleep=sleep, tries=tries)
+        name = f"AzuraCast at {host_of(root)}"
+        self.http = Http(root + "/api", {"X-API-Key": clean_key(api_key, name), "Accept": "application/json"},
+                         name=name, timeout=timeout, sleep=sleep, tries=tries)
         self._zone: dt.tzinfo | None = None
 
     # the Pusher protocol

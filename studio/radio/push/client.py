@@ -56,6 +56,16 @@ def api_root(base_url: str, suffix: str = "") -> str:
     return root
 
 
+def clean_key(key: str, name: str) -> str:
+    """The API key without the whitespace a key file ends with; a PushError (never showing it) when it holds
+    what an HTTP header cannot carry."""
+    key = key.strip()
+    if not key or any(ord(c) < 0x20 or ord(c) > 0x7E for c in key):
+        raise PushError("auth", f"{name}: the station's API key is empty or has characters a header cannot carry; "
+                                "add the station's key again")
+    return key
+
+
 def _server_says(body: bytes) -> str:
     """A short, one-line reason from an error answer (JSON `message`/`detail`, else the text), or ""."""
     text = ""
@@ -127,6 +137,8 @@ class Http:
                 raise self._refusal(what, status, payload, length or (len(data) if isinstance(data, bytes) else 0))
             except TRANSIENT as error:
                 failure = _network_reason(error)
+            except (ValueError, UnicodeError):  # http.client's header checks quote the value: never shown
+                raise PushError("refused", f"{self.name}: {what}: a header or the address cannot be sent") from None
             finally:
                 if stream is not None:
                     stream.close()

@@ -25,7 +25,17 @@ from pathlib import Path
 from typing import Callable
 
 from .base import Progress, PushError, PushItem, Remote
-from .client import Http, Journal, StreamedBody, api_root, host_of, item_digest, multipart_frame, played_length
+from .client import (
+    Http,
+    Journal,
+    StreamedBody,
+    api_root,
+    clean_key,
+    host_of,
+    item_digest,
+    multipart_frame,
+    played_length,
+)
 
 SCHEDULE_LEAD = dt.timedelta(minutes=15)  # playout polls every 400 s and then fetches the file
 IMPORTED, PENDING, FAILED = 0, 1, 2  # FileImportStatusEnum
@@ -51,6 +61,7 @@ class LibreTime:
                  poll_every: float = 3.0) -> None:
         root = api_root(base_url)
         name = f"LibreTime at {host_of(root)}"
+        api_key = clean_key(api_key, name)
         self.http = Http(root, {"Authorization": f"Api-Key {api_key}", "Accept": "application/json"},
                          name=name, timeout=timeout, sleep=sleep, tries=tries)
         basic = base64.b64encode(f"{api_key}:".encode()).decode("ascii")
