@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+import urllib.parse
 import zoneinfo
 from pathlib import Path
 from typing import Callable
@@ -34,7 +35,7 @@ class AzuraCast:
     def __init__(self, base_url: str, station_id: str, api_key: str, *, timeout: float = 30.0,
                  chunk_bytes: int = 8 * MiB, sleep: Callable[[float], None] = time.sleep, tries: int = 4) -> None:
         root = api_root(base_url, "/api")
-        self.station = str(station_id)
+        self.station = urllib.parse.quote(str(station_id).strip(), safe="")  # a number or the short name
         self.chunk_bytes = max(1, int(chunk_bytes))
         name = f"AzuraCast at {host_of(root)}"
         self.http = Http(root + "/api", {"X-API-Key": clean_key(api_key, name), "Accept": "application/json"},

@@ -123,7 +123,11 @@ class Http:
                 with self._opener.open(request, timeout=self.timeout) as answer:
                     return Answer(answer.status, answer.read())
             except urllib.error.HTTPError as error:
-                status, payload = error.code, error.read()
+                status = error.code
+                try:
+                    payload = error.read()
+                except TRANSIENT:
+                    payload = b""
                 error.close()
                 if status in ok:
                     return Answer(status, payload)
