@@ -433,3 +433,13 @@ def test_the_record_is_written_atomically_and_survives_a_broken_file(ws):
     assert json.loads(path.read_text())["version"] == 1
     path.write_text("{not json")
     assert records_mod.load(ws).stations == {}
+
+
+def test_a_station_edited_wrong_by_hand_fails_alone(ws):
+    drop = add_rivendell(ws)
+    add_rivendell(ws, "broken")
+    text = ws.settings_path.read_text().replace("[stations.broken]\n", "[stations.broken]\ntimezone = \"Mars/X\"\n")
+    ws.settings_path.write_text(text)
+    report = push_mod.push(ws)
+    assert {(o.station, o.state) for o in report.outcomes} == {("abdi", "delivered"), ("broken", "failed")}
+    assert "time zone" in report.failed[0].message and len(list(drop.glob("*.wav"))) == 2

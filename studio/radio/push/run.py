@@ -31,7 +31,7 @@ from ...workspace.config import Station
 from ...workspace.tree import Workspace
 from .. import deliveries
 from ..manifest import radio_delivery
-from ..stations import find_station, read_key
+from ..stations import check_station, find_station, read_key
 from . import records as records_mod
 from .base import Pusher, PushError, PushItem, Remote
 
@@ -193,11 +193,13 @@ def push(workspace: Workspace, stations: list[str] | tuple[str, ...] = (),
     items = [i for i in broadcast_items(workspace, episodes) if current(i, now)]
     with records_mod.push_lock(workspace):
         records = records_mod.load(workspace)
+        def done(outcome: Outcome) -> None:
+            report.outcomes.append(outcome)
+            if say:
+                say(outcome)
+
         for station in chosen:
-            for outcome in _push_station(workspace, station, items, records, now):
-                report.outcomes.append(outcome)
-                if say:
-                    say(outcome)
+            _push_station(workspace, station, items, records, now, done)
     return report
 
 
@@ -209,16 +211,21 @@ def _pusher(workspace: Workspace, station: Station) -> Pusher:
 
 
 def _push_station(workspace: Workspace, station: Station, items: list[PushItem], records: records_mod.Records,
-                  now: dt.datetime) -> list[Outcome]:
-    outcomes = []
+                  now: dt.datetime, done: Callable[[Outcome], None]) -> None:
+    try:
+        check_station(station)  # studio.toml edited by hand: a wrong setting fails this station's items only
+    except BadInput as exc:
+        for item in items:
+            done(Outcome(station.name, item.episode, _file(item), "failed", "refused", str(exc)))
+        return
     pusher: Pusher | None = None
     for base_item in items:
         record = records.get(station.name, base_item.episode)
         item = for_station(base_item, station, record, records.carts(station.name))
         key = fingerprint(item)
         if record and record.state == "delivered" and record.sha256 == item.sha256 and record.fingerprint == key:
-            outcomes.append(Outcome(station.name, item.episode, _file(item), "unchanged",
-                                    remote_id=(record.remote or {}).get("media_id", "")))
+            done(Outcome(station.name, item.episode, _file(item), "unchanged",
+                         remote_id=(record.remote or {}).get("media_id", "")))
             continue
         previous = record.remote_obj() if record else None
         journal = records_mod.journal_dir(workspace, station.name, item.episode)
@@ -239,7 +246,7 @@ def _push_station(workspace: Workspace, station: Station, items: list[PushItem],
                 cart=item.cart, air_until=_iso(item.air_until), reason=reason, message=message,
                 time=records_mod.now_iso(now))
             records.put(station.name, item.episode, failed)
-            outcomes.append(Outcome(station.name, item.episode, _file(item), "failed", reason, message))
+            done(Outcome(station.name, item.episode, _file(item), "failed", reason, message))
             continue
         shutil.rmtree(journal, ignore_errors=True)
         bytes_sent = sent[0] or (item.bytes if remote != previous else 0)
@@ -247,9 +254,8 @@ def _push_station(workspace: Workspace, station: Station, items: list[PushItem],
             state="delivered", file=_file(item), sha256=remote.sha256, fingerprint=key, remote=asdict(remote),
             cart=item.cart, air_until=_iso(item.air_until), time=records_mod.now_iso(now), bytes_sent=bytes_sent))
         _log(workspace, station, item, bytes_sent, remote, now)
-        outcomes.append(Outcome(station.name, item.episode, _file(item), "delivered", bytes_sent=bytes_sent,
-                                remote_id=remote.media_id))
-    return outcomes
+        done(Outcome(station.name, item.episode, _file(item), "delivered", bytes_sent=bytes_sent,
+                     remote_id=remote.media_id))
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
