@@ -119,8 +119,8 @@ def test_a_station_of_each_kind_is_added_and_the_key_is_kept_apart(ws, fakes):
     az = invoke(ws, "station", "add", "abdi-az", "--kind", "azuracast", "--url", "https://radio.example.go.id",
                 "--station-id", "1", "--timezone", "Asia/Makassar", input=KEY + "\n")  # the hidden prompt
     lt = invoke(ws, "station", "add", "abdi-lt", "--kind", "libretime", "--url", "https://lt.example.go.id",
-                "--key-stdin", input=KEY + "\n")
-    rv = invoke(ws, "station", "add", "abdi-rv", "--kind", "rivendell", "--drop-folder", drop,
+                "--api-key-stdin", input=KEY + "\n")  # DESIGN.md's spelling of --key-stdin
+    rv = invoke(ws, "station", "add", "abdi-rv", "--kind", "rivendell", "--dropbox", drop,
                 "--cart-first", "50000", "--cart-last", "50009", "--group", "STUDIO", "--scheduler-code", "KPU")
     for result in (az, lt, rv):
         assert result.exit_code == 0, result.output

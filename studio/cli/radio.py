@@ -29,14 +29,14 @@ def station() -> None:
 @click.option("--url", "base_url", default=None, help="azuracast, libretime: the station's web address.")
 @click.option("--station-id", default=None, help="azuracast: the station's id or short name.")
 @click.option("--timezone", default=None, help="The station's clock for scheduling (e.g. Asia/Makassar).")
-@click.option("--drop-folder", default=None, help="rivendell: the folder its `rdimport --drop-box` watches.")
+@click.option("--drop-folder", "--dropbox", "drop_folder", default=None, help="rivendell: the folder its `rdimport --drop-box` watches.")
 @click.option("--cart-first", type=int, default=None, help="rivendell: the first cart number Studio may use.")
 @click.option("--cart-last", type=int, default=None, help="rivendell: the last cart number Studio may use.")
 @click.option("--group", default=None, help="rivendell: the group of the carts (the rdimport command's).")
 @click.option("--scheduler-code", default=None, help="rivendell: the scheduler code (rdimport --add-scheduler-code).")
 @click.option("--name-pattern", default=None,
               help="rivendell: the file name in rdimport --metadata-pattern wildcards (default %n_%a_%t.).")
-@click.option("--key-stdin", is_flag=True, help="azuracast, libretime: read the API key from stdin, not a prompt.")
+@click.option("--key-stdin", "--api-key-stdin", "key_stdin", is_flag=True, help="azuracast, libretime: read the API key from stdin, not a prompt.")
 @click.option("--json", "as_json", is_flag=True, help="Print {name, token} (pull) or the station (push) as JSON.")
 @click.pass_obj
 def station_add(app: App, name: str, kind: str, base_url: str | None, station_id: str | None, timezone: str | None,
