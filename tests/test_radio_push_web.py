@@ -59,6 +59,10 @@ def test_the_page_shows_each_station_s_deliveries_and_push_again_queues_a_job(pu
     assert html.count(">terkirim<") == 4 and ">gagal<" not in html
     assert client.post("/radio/stations/nope/push", data={"csrf_token": web.csrf(client, "/radio")}).status_code == 404
 
+    stations_mod.add_push_station(ws, "abdi-lt", "libretime", KEY, base_url="https://lt.example.go.id")
+    html = client.get("/radio").get_data(as_text=True)
+    assert html.count(">menunggu dikirim<") == 2  # a new station: nothing delivered to it yet
+
 
 def test_a_failed_push_job_says_the_first_failure(pushed):
     web, _ = pushed

@@ -193,6 +193,7 @@ def push(workspace: Workspace, stations: list[str] | tuple[str, ...] = (),
     items = [i for i in broadcast_items(workspace, episodes) if current(i, now)]
     with records_mod.push_lock(workspace):
         records = records_mod.load(workspace)
+
         def done(outcome: Outcome) -> None:
             report.outcomes.append(outcome)
             if say:
@@ -231,8 +232,8 @@ def _push_station(workspace: Workspace, station: Station, items: list[PushItem],
         journal = records_mod.journal_dir(workspace, station.name, item.episode)
         sent = [0]
 
-        def progress(done: int, total: int) -> None:
-            sent[0] = max(sent[0], done)
+        def progress(so_far: int, total: int) -> None:
+            sent[0] = max(sent[0], so_far)
 
         try:
             pusher = pusher or _pusher(workspace, station)
@@ -284,8 +285,8 @@ def expire(workspace: Workspace, stations: list[str] | tuple[str, ...] = (), del
             for episode, record in sorted(records.stations.get(station.name, {}).items()):
                 ended = record.air_until and dt.datetime.fromisoformat(record.air_until) <= now
                 remote = record.remote_obj()
-                if record.state != "delivered" or not ended or remote is None:
-                    continue
+                if record.state == "expired" or not ended or remote is None:
+                    continue  # (a failed replace still leaves the station's older copy to take out)
                 try:
                     pusher = pusher or _pusher(workspace, station)
                     pusher.expire(remote, delete_files)
