@@ -14,6 +14,7 @@ from ..pipeline.clips import add_clip
 from ..pipeline.ingest import IngestRequest
 from ..pipeline.ingest import ingest as ingest_episode
 from ..publish import publish as publish_all
+from ..radio.push import run as push_mod
 from ..review.status import episode_status, format_line
 from ..workspace import approval, audit, users
 from ..workspace.index import read_row
@@ -167,7 +168,10 @@ def run(app: App, options: pipeline.ProcessOptions, as_json: bool) -> None:
             message, published = "published", job.to_dict()
         else:
             report = publish_all(app.workspace, reporter=app.reporter)
-            message, published = report.message, asdict(report)
+            pushed = push_mod.push(app.workspace)  # to the push stations, as `studio publish` does
+            message, published = "; ".join([report.message, *pushed.per_station()]), asdict(report)
+            for outcome in pushed.failed:
+                click.echo(outcome.line(), err=True)
     except Exception:
         _report_failures(outcomes)  # the episodes' failures are said before publish's own
         raise

@@ -10,7 +10,9 @@ import click
 from ..publish import publish as publish_all
 from ..publish import serve as serve_mod
 from ..radio import deliveries
+from ..radio.push import run as push_mod
 from .base import App, cli, emit_json, json_option
+from .radio import show_push_report
 
 
 @cli.command()
@@ -24,10 +26,12 @@ from .base import App, cli, emit_json, json_option
               help="S3-compatible endpoint (MinIO, R2, ...) for the s3:// targets; credentials from the AWS chain.")
 @click.option("--prune", is_flag=True,
               help="Delete files under the targets that are no longer published (never anything outside them).")
+@click.option("--no-push", is_flag=True,
+              help="Do not push broadcast files to the push stations (azuracast, libretime, rivendell) afterwards.")
 @json_option("Print the report as JSON.")
-@click.pass_obj
-def publish(app: App, target: str | None, radio_to: str | None, base_url: str | None, endpoint_url: str | None,
-            prune: bool, as_json: bool) -> None:
+@click.pass_context
+def publish(ctx: click.Context, target: str | None, radio_to: str | None, base_url: str | None,
+            endpoint_url: str | None, prune: bool, no_push: bool, as_json: bool) -> None:
     """Publish media, transcripts and clips, then the feeds; broadcast files go to the radio target.
 
     Feeds go last, so a feed never names a missing file. A file is skipped
@@ -36,13 +40,21 @@ def publish(app: App, target: str | None, radio_to: str | None, base_url: str | 
     (exit 1) and running publish again finishes it, without uploading again
     what it already did. Broadcast WAVs and radio manifest.json go only to
     the radio target (a folder or an S3 prefix that is never public), which
-    `studio serve --radio-dir` hands to stations with a token.
+    `studio serve --radio-dir` hands to stations with a token. Then the
+    broadcast files go to each push station (`studio radio push`; not with
+    --no-push), a line per station; a station that failed makes the exit 1.
     """
+    app: App = ctx.obj
     report = publish_all(app.workspace, target, base_url, endpoint_url, app.reporter, radio_to=radio_to, prune=prune)
+    pushed = None if no_push else push_mod.push(app.workspace)
     if as_json:
-        emit_json({**asdict(report), "message": report.message})
+        emit_json({**asdict(report), "message": report.message, **({"push": pushed.to_dict()} if pushed else {})})
     else:
         click.echo(report.message)
+        if pushed and pushed.stations:
+            show_push_report(app, pushed)
+    if pushed:
+        ctx.exit(pushed.exit_code)
 
 
 @cli.command()

@@ -10,7 +10,8 @@ from typing import Protocol
 
 from ..errors import BadInput, ResourceError
 
-STAGES = ("ingest", "process", "renditions", "transcript", "text", "clips", "clip", "publish")
+STAGES = ("ingest", "process", "renditions", "transcript", "text", "clips", "clip", "publish", "push")
+WHOLE_WORKSPACE = ("publish", "push")  # the stages of no one episode
 STATES = ("queued", "running", "done", "failed")
 
 
@@ -95,8 +96,8 @@ def check_job(stage: str, episode: str | None, params: dict | None) -> dict:
     """Refuse a job that could never run; returns its params."""
     if stage not in STAGES:
         raise BadInput(f"unknown stage {stage!r} (stages: {', '.join(STAGES)})")
-    if (stage == "publish") != (episode is None):
-        raise BadInput("publish takes no episode" if episode else f"stage {stage} needs an episode")
+    if (stage in WHOLE_WORKSPACE) != (episode is None):
+        raise BadInput(f"{stage} takes no episode" if episode else f"stage {stage} needs an episode")
     params = dict(params or {})
     json.dumps(params)  # params travel as JSON
     return params

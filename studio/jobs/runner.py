@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict
 from typing import Callable, Iterator
 
-from ..errors import BadInput
+from ..errors import BadInput, ProcessingError
 from ..media.ffmpeg import FFmpeg, find_ffmpeg
 from ..pipeline import ModelCache, ProcessOptions, process_episode, process_stage
 from ..pipeline.clips import add_clip
@@ -60,8 +60,13 @@ def run_stage(workspace: Workspace, stage: str, episode: str | None, params: dic
     reporter = JobReporter(progress)
     if stage == "publish":
         from ..publish import publish
+        from ..radio.push.run import push
 
-        return {"message": publish(workspace, reporter=reporter).message}
+        message = publish(workspace, reporter=reporter).message
+        pushed = push(workspace)  # then the push stations; each failure is in the delivery records
+        return {"message": "; ".join([message, *pushed.per_station()]), "push": pushed.to_dict()}
+    if stage == "push":
+        return push_job(workspace, params)
     if stage == "ingest":
         return ingest_upload(workspace, ffmpeg, params, reporter)
     if stage == "clip":
@@ -73,6 +78,18 @@ def run_stage(workspace: Workspace, stage: str, episode: str | None, params: dic
     if stage == "process":
         return asdict(process_episode(workspace, ffmpeg, episode, reporter, options, models))
     return asdict(process_stage(workspace, ffmpeg, episode, stage, reporter, options, models))
+
+
+def push_job(workspace: Workspace, params: dict) -> dict:
+    """`studio radio push` for the scheduler's "push again": params "station" (one name, or none: every push
+    station) and "episodes"; fails with the first failure's line when any item failed (all are recorded)."""
+    from ..radio.push.run import push
+
+    station = params.get("station")
+    report = push(workspace, [station] if station else [], list(params.get("episodes") or []))
+    if report.failed:
+        raise ProcessingError(f"{len(report.failed)} push(es) failed; first: {report.failed[0].line()[7:]}")
+    return {"message": "; ".join(report.per_station()), "push": report.to_dict()}
 
 
 def ingest_upload(workspace: Workspace, ffmpeg: FFmpeg, params: dict, reporter: Reporter) -> dict:

@@ -3,7 +3,9 @@
 `studio serve` appends one JSON line per 200 or 206 answer to a WAV under
 /radio/ (time, station, file, bytes sent, client address, status) to
 `logs/radio-deliveries.jsonl` in the workspace. Each line is one O_APPEND
-write, so the lines of concurrent requests never interleave.
+write, so the lines of concurrent requests never interleave. A push to a
+station's playout system (`studio radio push`, radio.push.run) appends a
+line too, with the kind of station and the id the station gave the file.
 """
 
 from __future__ import annotations
@@ -24,11 +26,16 @@ class Delivery:
     station: str
     file: str  # path in the radio target, e.g. kpu/2024-01-10-dpt.wav
     bytes: int  # sent in this response: the whole file (200) or the range asked for (206, a resumed download)
-    client: str  # the client's address
+    client: str  # the client's address ("push" for a push)
     status: int
+    kind: str = ""  # a push: the station's kind (azuracast, libretime, rivendell); "": pulled
+    episode: str = ""  # a push: the episode id
+    remote_id: str = ""  # a push: the station's id for the file (media id, file id, drop-box name)
 
     def line(self) -> str:
         size = f"{self.bytes} bytes" + (" (range)" if self.status == 206 else "")
+        if self.kind:
+            return f"{self.time}  {self.station}  {self.file}  {size}  pushed to {self.kind} as {self.remote_id}"
         return f"{self.time}  {self.station}  {self.file}  {size}  {self.client}"
 
 
@@ -41,6 +48,17 @@ def record(path: Path, station: str, file: str, size: int, client: str, status: 
     """Append one delivery to the log at `path` (OSError when it cannot be written)."""
     when = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
     delivery = Delivery(time=when, station=station, file=file, bytes=size, client=client, status=status)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    append_line(path, json.dumps(asdict(delivery), ensure_ascii=False))
+    return delivery
+
+
+def record_push(path: Path, station: str, kind: str, file: str, size: int, episode: str, remote_id: str,
+                now: dt.datetime | None = None) -> Delivery:
+    """Append one push to the log at `path` (OSError when it cannot be written)."""
+    when = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+    delivery = Delivery(time=when, station=station, file=file, bytes=size, client="push", status=200, kind=kind,
+                        episode=episode, remote_id=remote_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     append_line(path, json.dumps(asdict(delivery), ensure_ascii=False))
     return delivery

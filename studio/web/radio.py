@@ -1,4 +1,5 @@
-"""The radio page (scheduler): broadcast files with air windows and loudness, deliveries, station tokens."""
+"""The radio page (scheduler): broadcast files with air windows and loudness, deliveries, station tokens, and
+each push station's deliveries with their state and a "push again" button (a push job)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from flask_login import current_user
 
 from ..errors import BadInput
 from ..fsutil import read_json
+from ..jobs.job import BrokerAway
 from ..radio import deliveries as deliveries_mod
 from ..radio import manifest as manifest_mod
 from ..radio import stations as stations_mod
+from ..radio.push import run as push_mod
 from .auth import audit, can_see, role_required, sees_every_show
-from .context import t, workspace
+from .context import job_queue, t, workspace
 
 bp = Blueprint("radio", __name__)
 
@@ -39,9 +42,20 @@ def _page(token: str = "", new_station: str = "", status: int = 200):
     files = [f for f in radio_files(ws) if can_see(str(f.get("show", "")))]  # a scheduler's shows only
     deliveries = [d for d in reversed(deliveries_mod.read(deliveries_mod.log_path(ws)))
                   if can_see(d.file.split("/")[0])][:200]
+    every = stations_mod.list_stations(ws)
     return render_template("radio.html", files=files, deliveries=deliveries,
-                           stations=stations_mod.list_stations(ws), token=token, new_station=new_station,
-                           manage_stations=sees_every_show()), status
+                           stations=[s for s in every if not s.pushes], pushes=push_rows(ws, every), token=token,
+                           new_station=new_station, manage_stations=sees_every_show()), status
+
+
+def push_rows(ws, stations) -> list[tuple[object, list]]:
+    """Each push station with its items (of the scheduler's shows) and where each stands."""
+    pushing = [s for s in stations if s.pushes]
+    if not pushing:
+        return []
+    items = push_mod.broadcast_items(ws)
+    return [(station, [row for row in push_mod.station_items(ws, station, items)
+                       if can_see(row.episode.split("/")[0])]) for station in pushing]
 
 
 @bp.route("/radio")
@@ -77,4 +91,23 @@ def revoke_station(name: str):
         return _page(status=404)
     audit(current_user.name, "station.revoke", name)
     flash(t("radio.revoked"))
+    return _page()
+
+
+@bp.route("/radio/stations/<name>/push", methods=["POST"])
+@role_required("scheduler")
+def push_again(name: str):
+    """Queue a push to station `name` (every current item: a push goes out for every show at once)."""
+    if not sees_every_show():
+        abort(403)
+    ws = workspace()
+    if not any(s.name == name and s.pushes for s in ws.settings.stations):
+        abort(404)
+    try:
+        job = job_queue().enqueue("push", episode=None, params={"station": name})
+    except BrokerAway:
+        flash(t("radio.push.not_queued"), "error")
+        return _page(status=503)
+    audit(current_user.name, "station.push", f"{name} {job.id}")
+    flash(t("radio.push.queued"))
     return _page()

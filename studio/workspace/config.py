@@ -21,10 +21,32 @@ class LoudnessTargets:
     true_peak_dbtp: float = -1.0
 
 
+STATION_KINDS = ("pull", "azuracast", "libretime", "rivendell")  # pull: the station fetches (`studio radio pull`)
+DEFAULT_NAME_PATTERN = "%n_%a_%t."  # rdimport --metadata-pattern: cart number, artist, title
+
+
 @dataclass(frozen=True)
 class Station:
+    """[stations.<name>] in studio.toml: a station that pulls (its token's hash) or one Studio pushes to.
+
+    The API key of azuracast and libretime is never here: it is in .studio/station-keys/<name> (0600)."""
+
     name: str
-    token_sha256: str
+    token_sha256: str = ""  # pull: the sha256 of its bearer token
+    kind: str = "pull"  # one of STATION_KINDS
+    base_url: str = ""  # azuracast, libretime: the station's web address (https://radio.example.go.id)
+    station_id: str = ""  # azuracast: the station's id or short name
+    timezone: str = ""  # the station's clock for scheduling (IANA name, e.g. Asia/Makassar); "": the air window's
+    drop_folder: str = ""  # rivendell: the folder rdimport --drop-box watches
+    cart_first: int = 0  # rivendell: the cart numbers Studio may use, first..last
+    cart_last: int = 0
+    group: str = ""  # rivendell: the group the carts go into
+    scheduler_code: str = ""  # rivendell: given to rdimport as --add-scheduler-code (no file-name wildcard holds it)
+    name_pattern: str = ""  # rivendell: the file name, in rdimport --metadata-pattern wildcards ("": DEFAULT_NAME_PATTERN)
+
+    @property
+    def pushes(self) -> bool:
+        return self.kind != "pull"
 
 
 @dataclass(frozen=True)
@@ -126,18 +148,36 @@ def load_settings(path: Path) -> Settings:
         return Settings()
     data = _read_toml(path)
     studio = dict(data.get("studio", {}))
-    stations = tuple(
-        Station(name=name, token_sha256=str(entry["token_sha256"]))
-        for name, entry in sorted(data.get("stations", {}).items())
-    )
+    stations = tuple(_station(name, entry, path) for name, entry in sorted(data.get("stations", {}).items()))
     return Settings(**_known(Settings, studio, path), stations=stations)
+
+
+def _station(name: str, entry: object, path: Path) -> Station:
+    if not isinstance(entry, dict):
+        raise BadInput(f"{path}: [stations.{name}] is not a table")
+    data = dict(_known(Station, entry, path))
+    data.pop("name", None)
+    try:
+        station = Station(name=name, **data)
+    except TypeError as exc:
+        raise BadInput(f"{path}: [stations.{name}]: {exc}") from None
+    if station.kind not in STATION_KINDS:
+        raise BadInput(f"{path}: [stations.{name}] kind = {station.kind!r}: use one of {', '.join(STATION_KINDS)}")
+    return station
+
+
+def _station_table(station: Station) -> dict:
+    """The station's fields that differ from the defaults (a pull station stays `token_sha256` alone)."""
+    default = Station(station.name)
+    return {f.name: getattr(station, f.name) for f in fields(Station)
+            if f.name != "name" and getattr(station, f.name) != getattr(default, f.name)}
 
 
 def save_settings(path: Path, settings: Settings) -> None:
     from ..fsutil import write_text
 
     studio = {k: v for k, v in asdict(settings).items() if k != "stations"}
-    data = {"studio": studio, "stations": {s.name: {"token_sha256": s.token_sha256} for s in settings.stations}}
+    data = {"studio": studio, "stations": {s.name: _station_table(s) for s in settings.stations}}
     write_text(path, tomli_w.dumps(data))
 
 

@@ -35,6 +35,10 @@ LOGIN_FAILURES_FILE = f"{RECORDS_DIR}/login-failures.json"
 AUDIT_FILE = f"{RECORDS_DIR}/audit.log"
 WEB_SECRET_FILE = f"{RECORDS_DIR}/web-secret"
 RADIO_DELIVERIES_FILE = "logs/radio-deliveries.jsonl"
+STATION_KEYS_DIR = f"{RECORDS_DIR}/station-keys"  # a push station's API key, one file per station, 0600
+RADIO_PUSH_FILE = f"{RECORDS_DIR}/radio-push.json"  # what each push station holds of each episode (radio.push.run)
+RADIO_PUSH_LOCK_FILE = f"{RECORDS_DIR}/radio-push.lock"  # held by one `studio radio push` at a time
+RADIO_PUSH_JOURNAL_DIR = f"{RECORDS_DIR}/radio-push-journal"  # <station>/<show>/<slug>/: an upload cut off mid-way
 ACCESS_LOG_DIR = "logs/access"  # `studio serve`'s access log, one JSON-lines file a day (stats.accesslog)
 STATS_DIR = f"{RECORDS_DIR}/stats"  # the listener statistics: the counts database, the daily salts (stats/)
 
