@@ -35,6 +35,10 @@ LOGIN_FAILURES_FILE = f"{RECORDS_DIR}/login-failures.json"
 AUDIT_FILE = f"{RECORDS_DIR}/audit.log"
 WEB_SECRET_FILE = f"{RECORDS_DIR}/web-secret"
 RADIO_DELIVERIES_FILE = "logs/radio-deliveries.jsonl"
+RECORDINGS_LOG_FILE = "logs/recordings.jsonl"  # every off-air recording's states: started, done, failed, missed
+RECORDINGS_DIR = f"{RECORDS_DIR}/recordings"  # captured streams until ingested (one that failed to ingest stays)
+RECORDINGS_LOCK_FILE = f"{RECORDS_DIR}/recordings.lock"  # held while a recording is claimed in the log
+RECORDER_STATE_FILE = f"{RECORDS_DIR}/recorder.json"  # when a recorder last looked at the schedule (missed starts)
 ACCESS_LOG_DIR = "logs/access"  # `studio serve`'s access log, one JSON-lines file a day (stats.accesslog)
 STATS_DIR = f"{RECORDS_DIR}/stats"  # the listener statistics: the counts database, the daily salts (stats/)
 
