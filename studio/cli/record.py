@@ -19,7 +19,7 @@ from .episodes import _process, _report_failures, processing_options
 def _show(app: App, slug: str | None) -> str:
     if slug:
         return app.workspace.show(slug).slug
-    shows = sorted(app.workspace.shows)
+    shows = sorted(app.workspace.shows())
     if len(shows) != 1:
         raise BadInput("name the show the recording goes into (--show SLUG)")
     return shows[0]
@@ -89,7 +89,7 @@ def recorder(app: App, options: pipeline.ProcessOptions) -> None:
         here = after = rec.ProcessHere(workspace, app.ffmpeg, options, say, app.reporter)
     runner = rec.Recorder(workspace, app.ffmpeg, after=after, say=say, reporter=app.reporter)
     signal.signal(signal.SIGTERM, lambda *_: runner.stopped.set())
-    count = sum(len(show.recordings) for show in workspace.shows.values())
+    count = sum(len(show.recordings) for show in workspace.shows().values())
     say(f"recorder on {workspace.root}: {count} recording(s) in the shows; Ctrl-C to stop")
     try:
         runner.run()

@@ -214,7 +214,7 @@ def _read_toml(path: Path) -> dict:
         raise BadInput(f"{path}: invalid TOML: {exc}") from None
 
 
-def _known(cls, data: dict, path: Path) -> dict:
+def _known(cls, data: dict, path: Path | str) -> dict:
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
@@ -257,7 +257,7 @@ def _recording(entry: object, path: Path, number: int) -> Recording:
     missing = sorted({"url", "start", "duration"} - set(entry))
     if missing:
         raise BadInput(f"{where}: {', '.join(missing)} missing")
-    values = dict(_known(Recording, entry, path))
+    values = dict(_known(Recording, entry, where))
     values["weekdays"] = tuple(values.get("weekdays", ()))
     if not all(isinstance(v, str) for k, v in values.items() if k != "weekdays"):
         raise BadInput(f"{where}: write each value as a quoted string")

@@ -47,11 +47,19 @@ class Recorder:
 
     def run(self) -> None:
         """Tick, sleep until the next start, again, until stopped; then wait for the recordings under way."""
+        complaint = ""
         while True:
-            self.tick()
-            now = self.now()
-            upcoming = next_start(list(self.workspace.shows.values()), now)
-            pause = min(LOOK_AGAIN_S, (upcoming - now).total_seconds()) if upcoming else LOOK_AGAIN_S
+            pause = LOOK_AGAIN_S
+            try:
+                self.tick()
+                now = self.now()
+                if upcoming := next_start(list(self.workspace.shows().values()), now):
+                    pause = min(LOOK_AGAIN_S, (upcoming - now).total_seconds())
+                complaint = ""
+            except StudioError as exc:  # a show's settings broken while running: said once, read again later
+                if str(exc) != complaint:
+                    self.say(f"error: {exc}")
+                complaint = str(exc)
             if self.sleep(max(0.0, pause)):
                 break
         self.join()
@@ -71,7 +79,7 @@ class Recorder:
         except (KeyError, TypeError, ValueError):
             since = now - dt.timedelta(seconds=settings.record_late_after)  # first run: nothing can be missed
         started = []
-        for occurrence in starts_between(list(self.workspace.shows.values()), since, now):
+        for occurrence in starts_between(list(self.workspace.shows().values()), since, now):
             late = (now - occurrence.start).total_seconds()
             take = _take(occurrence)
             if late > settings.record_late_after or now >= occurrence.end:
