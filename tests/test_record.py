@@ -337,3 +337,42 @@ def test_a_scheduled_recording_becomes_an_ingested_episode(workspace, icecast, s
     states = [(e.key, e.state) for e in rec_log.read(ws)]
     assert states == [("kpu@2026-12-07T01:00:00Z", "started"), ("kpu@2026-12-07T01:00:00Z", "done")]
     assert recorder.tick() == []  # the same airing is never taken twice
+
+
+def soon(seconds: float) -> dt.datetime:
+    """A start `seconds` from now, local time, to the second."""
+    return (dt.datetime.now().astimezone() + dt.timedelta(seconds=seconds)).replace(microsecond=0)
+
+
+def wait_for(check, what: str, timeout: float = 300.0):
+    """Wait until `check()` gives something true (a safety deadline for a loaded machine, not a speed claim)."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.2)
+    return found
+
+
+@pytest.mark.slow
+def test_studio_recorder_records_at_the_time_and_processes_the_episode(workspace, icecast, sources, tmp_path):
+    sources.append(icecast.source("rec.mp3"))
+    icecast.mounted("rec.mp3")
+    start = soon(6)
+    ws = _workspace_with_recording(workspace, url=icecast.url("rec.mp3"), date=start.date().isoformat(),
+                                   start=start.strftime("%H:%M:%S"), duration="6s", title="Siaran {date}")
+    log_file = tmp_path / "recorder.log"
+    with open(log_file, "wb") as out:
+        recorder = subprocess.Popen(studio(ws, "recorder", "--no-transcribe", "--no-clips"), env=env(), stdout=out,
+                                    stderr=subprocess.STDOUT)
+    try:
+        done = wait_for(lambda: [e for e in rec_log.read(ws) if e.state == "done"], "the recording is ingested")
+        episode_id = done[0].episode
+        wait_for(lambda: (ws.episode_dir(episode_id) / "broadcast.wav").is_file(), "the episode is processed")
+        wait_for(lambda: "processed" in log_file.read_text(), "the recorder says it processed it")
+        recorder.terminate()
+        assert recorder.wait(timeout=60) == 0, log_file.read_text()
+    finally:
+        stop(recorder)
+    said = log_file.read_text()
+    assert f"connected to {icecast.url('rec.mp3')}" in said and f"ingested as {episode_id}" in said, said
+    assert abs(Workspace(ws.root).episode(episode_id).duration - 6.0) <= 1.0
