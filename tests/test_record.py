@@ -21,7 +21,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import test_workers
 from conftest import free_port, need_program, stop
+from test_workers import broker_workspace, jobs_of, wait_for_text
 
 from studio.errors import BadInput
 from studio.media.ffmpeg import find_ffmpeg, probe
@@ -30,6 +32,7 @@ from studio.radio.record import log as rec_log
 from studio.workspace.config import Recording, load_show, save_show
 from studio.workspace.tree import Workspace
 
+redis_server, workers = test_workers.redis_server, test_workers.workers  # fixtures: redis-server, `studio worker`s
 ROOT = Path(__file__).resolve().parent.parent
 ICECAST = "/usr/bin/icecast2"
 MAKASSAR = zoneinfo.ZoneInfo("Asia/Makassar")
@@ -376,3 +379,26 @@ def test_studio_recorder_records_at_the_time_and_processes_the_episode(workspace
     said = log_file.read_text()
     assert f"connected to {icecast.url('rec.mp3')}" in said and f"ingested as {episode_id}" in said, said
     assert abs(Workspace(ws.root).episode(episode_id).duration - 6.0) <= 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.workers
+def test_two_workers_with_beat_record_an_airing_once_and_queue_its_processing(workspace, icecast, sources,
+                                                                                redis_server, workers):
+    ws = broker_workspace(workspace, redis_server.url)
+    sources.append(icecast.source("beat.mp3"))
+    icecast.mounted("beat.mp3")
+    workers.ws = ws
+    for _ in range(2):
+        workers.start("--concurrency", "2")
+    for index in range(2):
+        wait_for_text(workers.log(index), "ready")
+    start = soon(2)  # read at the next tick: the shows are read afresh each time
+    ws = _workspace_with_recording(ws, url=icecast.url("beat.mp3"), date=start.date().isoformat(),
+                                   start=start.strftime("%H:%M:%S"), duration="15s", title="Siaran {date}")
+    done = wait_for(lambda: [e for e in rec_log.read(ws) if e.state in ("done", "failed")], "the airing is recorded")
+    assert done[0].state == "done", done
+    episode_id = done[0].episode
+    wait_for(lambda: any(j["episode"] == episode_id for j in jobs_of(ws)), "its processing is queued")
+    assert [e.state for e in rec_log.read(ws)] == ["started", "done"]  # taken once, by one of the two
+    assert Workspace(ws.root).episode(episode_id).duration >= 15.0 - 5.0 - 1.0  # found at most a tick late

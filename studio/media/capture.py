@@ -220,7 +220,7 @@ class _Capture:
     def _progress(self, out: _Writer) -> None:
         done = out.frames / RATE
         if done >= self.next_progress and not out.full:
-            self.say(f"recorded {clock_text(done)} of {clock_text(out.total / RATE)}")
+            self.say(f"recorded {clock_text(int(done))} of {clock_text(out.total / RATE)}")
             self.next_progress = (int(done / self.every) + 1) * self.every
 
 

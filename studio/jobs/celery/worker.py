@@ -18,6 +18,7 @@ from ...errors import BadInput, ProcessingError, ResourceError
 from ...workspace.state import EpisodeBusy
 from ...workspace.tree import Workspace
 from ..job import now_iso, threads_per_worker
+from . import recording
 from .app import QUEUES, TASK, make_app, send
 from .lost import beat, beat_every, forget
 from .queue import CeleryQueue
@@ -133,12 +134,17 @@ def run_worker(workspace: Workspace, concurrency: int = 1, queues: list[str] | N
     app = make_app(settings.broker_url, settings.job_time_limit)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     _register(app, workspace, worker, threads or threads_per_worker(concurrency))
+    beat = []
+    if recording.QUEUE in queues:  # Celery beat in this worker: the shows' recordings (celery.recording)
+        recording.register(app, workspace)
+        app.conf.beat_schedule = recording.beat_schedule()
+        beat = ["--beat", "--scheduler=celery.beat:Scheduler"]  # kept in memory: a missed start is the log's
     heartbeat = Heartbeat(CeleryQueue(workspace, settings.broker_url), worker)
     heartbeat.start()
     try:
         app.worker_main(["worker", f"--concurrency={concurrency}", f"--queues={','.join(queues)}",
                          f"--hostname=studio-{os.getpid()}@{socket.gethostname()}", f"--loglevel={loglevel}",
-                         "--without-gossip", "--without-mingle"])
+                         "--without-gossip", "--without-mingle", *beat])
     finally:
         heartbeat.stop()
 

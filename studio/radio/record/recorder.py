@@ -16,8 +16,9 @@ import queue
 import threading
 from collections.abc import Callable
 
-from ...errors import StudioError, explain
+from ...errors import ProcessingError, StudioError, explain
 from ...fsutil import read_json, write_json
+from ...media.capture import safe_url
 from ...media.ffmpeg import FFmpeg
 from ...pipeline import ProcessOptions, process_episode
 from ...progress import Reporter
@@ -37,10 +38,16 @@ def now_local() -> dt.datetime:
 class Recorder:
     def __init__(self, workspace: Workspace, ffmpeg: FFmpeg, *, after: Callable[[str], None],
                  say: Callable[[str], None], reporter: Reporter | None = None,
-                 now: Callable[[], dt.datetime] = now_local, sleep: Callable[[float], bool] | None = None):
+                 now: Callable[[], dt.datetime] = now_local, sleep: Callable[[float], bool] | None = None,
+                 claim: Callable[[str], bool] = lambda key: True,
+                 start: Callable[[Take, dt.datetime], None] | None = None):
+        """`claim(key)` is asked before the log (the workers' claim in Redis); `start(take, end)` records it
+        (default: a thread of this process; the workers send it to the record queue)."""
         self.workspace, self.ffmpeg, self.after, self.say = workspace, ffmpeg, after, say
         self.reporter = reporter or Reporter(quiet=True)
         self.now = now
+        self.claim = claim
+        self.start = start or self._start_thread
         self.stopped = threading.Event()
         self.sleep = sleep or self.stopped.wait  # returns True when the recorder is to stop
         self.running: dict[str, threading.Thread] = {}
@@ -87,33 +94,47 @@ class Recorder:
                     self.say(f"{occurrence.key}: missed: nothing was running at its start "
                              f"({occurrence.start.isoformat(timespec='minutes')})")
                 continue
-            if occurrence.key in self.running or not log.claim(self.workspace, take.entry("started")):
+            if occurrence.key in self.running or not self.claim(occurrence.key):
                 continue
-            thread = threading.Thread(target=self._record, args=(take, (occurrence.end - now).total_seconds()),
-                                      name=f"record {occurrence.key}")
-            self.running[occurrence.key] = thread
-            thread.start()
+            if not log.claim(self.workspace, take.entry("started")):
+                continue
+            self.start(take, occurrence.end)
             started.append(occurrence)
         write_json(state, {"seen_until": now.isoformat()})
         return started
 
-    def _record(self, take: Take, seconds: float) -> None:
-        def say(line: str) -> None:
-            self.say(f"{take.key}: {line}")
+    def _start_thread(self, take: Take, end: dt.datetime) -> None:
+        seconds = (end - self.now()).total_seconds()  # on the recorder's clock, read in its tick
+        thread = threading.Thread(target=record_claimed, name=f"record {take.key}",
+                                  args=(self.workspace, self.ffmpeg, take, seconds, self.after, self.say),
+                                  kwargs={"reporter": self.reporter})
+        self.running[take.key] = thread
+        thread.start()
 
-        say(f"recording {take.url} for {seconds:.0f} s into {take.show}")
-        try:
-            done = record(self.workspace, self.ffmpeg, take, seconds=seconds, say=say, reporter=self.reporter,
-                          claimed=True)
-        except Exception as exc:  # noqa: BLE001 - logged as failed; the recorder goes on with the others
-            message, _ = explain(exc, self.workspace.root)
-            say(f"error: {message}")
-            return
-        say(f"ingested as {done.episode}" + (f" ({len(done.gaps)} gap(s))" if done.gaps else ""))
-        try:
-            self.after(done.episode)
-        except StudioError as exc:
-            say(f"error: {done.episode}: {exc}")
+
+def record_claimed(workspace: Workspace, ffmpeg: FFmpeg, take: Take, seconds: float, after: Callable[[str], None],
+                   say: Callable[[str], None], reporter: Reporter | None = None) -> str | None:
+    """Record a claimed airing for the `seconds` left of it, ingest it, hand the episode to `after`; its id, or
+    None when it failed (said in one line and logged)."""
+    def tell(line: str) -> None:
+        say(f"{take.key}: {line}")
+
+    try:
+        if seconds <= 0:
+            message = "not recorded: nothing was free to record it before its end"
+            log.write(workspace, take.entry("failed", error=message))
+            raise ProcessingError(message)
+        tell(f"recording {safe_url(take.url)} for {seconds:.0f} s into {take.show}")
+        done = record(workspace, ffmpeg, take, seconds=seconds, say=tell, reporter=reporter, claimed=True)
+    except Exception as exc:  # noqa: BLE001 - logged as failed; the others go on
+        tell(f"error: {explain(exc, workspace.root)[0]}")
+        return None
+    tell(f"ingested as {done.episode}" + (f" ({len(done.gaps)} gap(s))" if done.gaps else ""))
+    try:
+        after(done.episode)
+    except StudioError as exc:
+        tell(f"error: {done.episode}: {exc}")
+    return done.episode
 
 
 def _take(occurrence: Occurrence) -> Take:
