@@ -402,3 +402,20 @@ def test_two_workers_with_beat_record_an_airing_once_and_queue_its_processing(wo
     wait_for(lambda: any(j["episode"] == episode_id for j in jobs_of(ws)), "its processing is queued")
     assert [e.state for e in rec_log.read(ws)] == ["started", "done"]  # taken once, by one of the two
     assert Workspace(ws.root).episode(episode_id).duration >= 15.0 - 5.0 - 1.0  # found at most a tick late
+
+
+def test_studio_recordings_lists_the_log_and_what_comes(workspace):
+    ws = _workspace_with_recording(workspace, url="http://127.0.0.1:9/live.mp3", weekdays=("senin", "kamis"),
+                                   start="09:00", timezone="Asia/Makassar", duration="30m", title="Siaran {date}")
+    clock = [dt.datetime(2026, 12, 7, 8, 0, tzinfo=MAKASSAR)]
+    recorder = Recorder(ws, find_ffmpeg(), after=lambda e: None, say=lambda line: None, now=lambda: clock[0])
+    recorder.tick()
+    clock[0] = dt.datetime(2026, 12, 7, 10, 0, tzinfo=MAKASSAR)
+    recorder.tick()
+    out = subprocess.run(studio(ws, "recordings", "--json"), env=env(), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(out.stdout)
+    assert [(e["key"], e["state"]) for e in listed["log"]] == [("kpu@2026-12-07T01:00:00Z", "missed")]
+    assert len(listed["upcoming"]) == 2 and {u["duration"] for u in listed["upcoming"]} == {1800.0}
+    text = subprocess.run(studio(ws, "recordings"), env=env(), capture_output=True, text=True, timeout=60).stdout
+    assert "missed" in text and text.count("upcoming") == 2

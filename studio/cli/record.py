@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import signal
 import sys
@@ -99,3 +100,29 @@ def recorder(app: App, options: pipeline.ProcessOptions) -> None:
     finally:
         if here is not None:
             here.close()
+
+
+@cli.command()
+@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True,
+              help="Upcoming airings this many days ahead.")
+@json_option('Print {"log": [...], "upcoming": [...]} as JSON.')
+@click.pass_obj
+def recordings(app: App, days: int, as_json: bool) -> None:
+    """Off-air recordings: each airing's last state (recording, done with its gaps, failed, missed), then the
+    upcoming ones from the shows' [[recordings]]."""
+    workspace = app.workspace
+    done = list(rec.log.latest(workspace).values())
+    now = dt.datetime.now().astimezone()
+    upcoming = rec.starts_between(list(workspace.shows().values()), now, now + dt.timedelta(days=days))
+    if as_json:
+        emit_json({"log": [dataclasses.asdict(e) for e in done],
+                   "upcoming": [{"key": o.key, "show": o.show.slug, "start": o.start.isoformat(),
+                                 "duration": o.recording.seconds, "title": o.title} for o in upcoming]})
+        return
+    for entry in done:
+        click.echo(entry.line())
+    for occurrence in upcoming:
+        click.echo(f"{occurrence.start.isoformat(timespec='minutes')}  {occurrence.show.slug:<16} upcoming "
+                   f"{occurrence.title} ({occurrence.recording.duration})")
+    if not done and not upcoming:
+        app.reporter.info("no recordings: add [[recordings]] to a show's feeds/<show>.toml")

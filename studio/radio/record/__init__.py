@@ -6,10 +6,11 @@
     recorder   `studio recorder`: sleeps until the next start, records, hands each episode on to be processed
 """
 
+from . import log
 from .log import Entry
 from .recorder import ProcessHere, Recorder
 from .schedule import Occurrence, episode_title, next_start, starts_between
 from .session import Recorded, Take, record
 
-__all__ = ["Entry", "Occurrence", "ProcessHere", "Recorded", "Recorder", "Take", "episode_title", "next_start",
+__all__ = ["Entry", "log", "Occurrence", "ProcessHere", "Recorded", "Recorder", "Take", "episode_title", "next_start",
            "record", "starts_between"]
