@@ -26,6 +26,7 @@ from conftest import free_port, need_program, stop
 from test_workers import broker_workspace, jobs_of, wait_for_text
 
 from studio.errors import BadInput
+from studio.media.capture import capture_stream
 from studio.media.ffmpeg import find_ffmpeg, probe
 from studio.radio.record import Recorder, episode_title, starts_between
 from studio.radio.record import log as rec_log
@@ -419,3 +420,34 @@ def test_studio_recordings_lists_the_log_and_what_comes(workspace):
     assert len(listed["upcoming"]) == 2 and {u["duration"] for u in listed["upcoming"]} == {1800.0}
     text = subprocess.run(studio(ws, "recordings"), env=env(), capture_output=True, text=True, timeout=60).stdout
     assert "missed" in text and text.count("upcoming") == 2
+
+
+@pytest.mark.slow
+def test_an_hls_stream_is_recorded_too(tmp_path, sources):
+    """A live HLS playlist (ffmpeg's hls muxer writing 1 s segments) served over real HTTP."""
+    import functools
+    import http.server
+
+    folder = tmp_path / "hls"
+    folder.mkdir()
+    sources.append(subprocess.Popen(
+        [find_ffmpeg().path, "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+         "sine=frequency=330:duration=600", "-c:a", "aac", "-b:a", "96k", "-f", "hls", "-hls_time", "1",
+         "-hls_list_size", "6", "-hls_flags", "delete_segments", str(folder / "live.m3u8")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder)))
+    server.RequestHandlerClass.log_message = lambda *args: None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        wait_for(lambda: (folder / "live.m3u8").is_file() and len(list(folder.glob("*.ts"))) >= 3,
+                 "three segments are listed")
+        said: list[str] = []
+        captured = capture_stream(find_ffmpeg(), f"http://127.0.0.1:{server.server_port}/live.m3u8",
+                                  tmp_path / "hls.flac", 8.0, say=said.append)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert captured.connections == 1 and captured.gaps == [], said
+    assert abs(length(captured.file) - 8.0) < 0.05
+    assert probe(captured.file).sample_rate == 48000 and not list(tmp_path.glob(".*.tmp*"))
