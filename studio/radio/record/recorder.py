@@ -29,6 +29,7 @@ from .schedule import Occurrence, next_start, starts_between
 from .session import Take, record
 
 LOOK_AGAIN_S = 60.0  # the longest sleep between ticks
+MISSED_LOOKBACK = dt.timedelta(days=31)  # a recorder stopped longer reports the airings of the last month
 
 
 def now_local() -> dt.datetime:
@@ -82,7 +83,7 @@ class Recorder:
         state = self.workspace.root / RECORDER_STATE_FILE
         seen = read_json(state, {}) or {}
         try:
-            since = dt.datetime.fromisoformat(seen["seen_until"])
+            since = max(dt.datetime.fromisoformat(seen["seen_until"]), now - MISSED_LOOKBACK)
         except (KeyError, TypeError, ValueError):
             since = now - dt.timedelta(seconds=settings.record_late_after)  # first run: nothing can be missed
         started = []
