@@ -60,6 +60,9 @@ def record(workspace: Workspace, ffmpeg: FFmpeg, take: Take, *, seconds: float |
     except StudioError as exc:
         log.write(workspace, take.entry("failed", error=str(exc)))
         raise
+    except KeyboardInterrupt:
+        log.write(workspace, take.entry("failed", error="interrupted: nothing was kept"))
+        raise
     gaps = [asdict(g) for g in captured.gaps]
     request = IngestRequest(file=captured.file, show=take.show, title=take.title, description=take.description,
                             recorded_on=take.start.date().isoformat(), source=f"siaran {safe_url(take.url)}")
