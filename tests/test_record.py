@@ -451,3 +451,30 @@ def test_an_hls_stream_is_recorded_too(tmp_path, sources):
     assert captured.connections == 1 and captured.gaps == [], said
     assert abs(length(captured.file) - 8.0) < 0.05
     assert probe(captured.file).sample_rate == 48000 and not list(tmp_path.glob(".*.tmp*"))
+
+
+def test_a_file_is_not_taken_for_a_live_stream_and_a_bad_address_is_refused(workspace, tmp_path):
+    import functools
+    import http.server
+
+    import audiogen as g
+
+    folder = tmp_path / "files"
+    g.encode(g.scale_to(g.speech(90.0), -20.0), folder / "talk.mp3", "-c:a", "libmp3lame", "-b:a", "64k")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder)))
+    server.RequestHandlerClass.log_message = lambda *args: None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        out = subprocess.run(studio(workspace, "-q", "record", "--from",
+                                    f"http://127.0.0.1:{server.server_port}/talk.mp3", "--duration", "20s"),
+                             env=env(), capture_output=True, text=True, timeout=120)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert out.returncode == 2 and len(out.stderr.splitlines()) == 1, out.stderr
+    assert "is not a live stream" in out.stderr and "studio ingest" in out.stderr
+    bad = subprocess.run(studio(workspace, "record", "--from", "/tmp/talk.mp3", "--duration", "20s"),
+                         env=env(), capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr == "error: --from '/tmp/talk.mp3': use the stream's http:// or " \
+                                                 "https:// address\n"

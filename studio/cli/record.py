@@ -12,7 +12,7 @@ import click
 from .. import jobs, pipeline
 from ..errors import BadInput
 from ..radio import record as rec
-from ..workspace.config import parse_duration
+from ..workspace.config import check_stream_url, parse_duration
 from .base import App, cli, emit_json, json_option
 from .episodes import _process, _report_failures, processing_options
 
@@ -48,6 +48,7 @@ def record(app: App, url: str, duration: str, show_slug: str | None, title: str,
     logs/recordings.jsonl).
     """
     seconds = parse_duration(duration, "--duration")
+    check_stream_url(url, "--from")
     slug = _show(app, show_slug)
     start = dt.datetime.now().astimezone()
     show = app.workspace.show(slug)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ProcessingError, ResourceError
+from ..errors import BadInput, ProcessingError, ResourceError
 from ..fsutil import atomic_path, no_space_is_resource_error, open_for_writing, temp_path_for
 from .ffmpeg import FFmpeg, run_ffmpeg, stream_ffmpeg
 
@@ -29,6 +29,7 @@ FRAME = 2 * CHANNELS  # bytes of one sample frame (s16le)
 MEASURE_S = 1.0  # a connection's first second: how far its audio runs ahead of the clock
 MIN_GAP_S = 0.05  # a shift shorter than this is the clock's noise, not a gap
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 5.0)  # waits between tries to connect, the last one repeated
+MAX_LEAD_S = 60.0  # more than this at once (Icecast's burst is seconds, HLS's live edge tens): a file, not live
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,9 @@ class _Capture:
         """A connection's first second: where its first sample went on air, from how far it runs ahead."""
         data = b"".join(held)
         lead = max(0.0, len(data) / (FRAME * RATE) - (now - first_at))
+        if lead > MAX_LEAD_S:
+            raise BadInput(f"{self.shown} is not a live stream (it sent {lead:.0f} s of sound at once): record a "
+                           "station's stream, or ingest a file with `studio ingest`")
         position = round((first_at - lead - self.started) * RATE)  # the recording's frame of its first sample
         if self.connections == 0 and not out.frames:
             self.say(f"connected to {self.shown} at {clock_text(max(0, position) / RATE)}")

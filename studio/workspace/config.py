@@ -120,6 +120,13 @@ def time_zone(name: str) -> dt.tzinfo:
         raise BadInput(f"time zone {name!r} is unknown: use an IANA name such as Asia/Makassar") from None
 
 
+def check_stream_url(url: str, what: str = "url") -> str:
+    """`url` when it can be a station's stream (http or https); BadInput otherwise."""
+    if not re.match(r"^https?://[^/\s]+", url or ""):
+        raise BadInput(f"{what} {url!r}: use the stream's http:// or https:// address")
+    return url
+
+
 @dataclass(frozen=True)
 class Recording:
     """A programme to record off the air ([[recordings]] in a show's toml), on `weekdays` or on `date`."""
@@ -154,8 +161,7 @@ class Recording:
 def check_recording(recording: Recording, where: str) -> Recording:
     """`recording` when every value can be used; BadInput naming `where` and the value otherwise."""
     try:
-        if not re.match(r"^https?://[^/\s]+", recording.url):
-            raise BadInput(f"url {recording.url!r}: use the stream's http:// or https:// address")
+        check_stream_url(recording.url)
         try:
             dt.time.fromisoformat(recording.start)
         except (TypeError, ValueError):
