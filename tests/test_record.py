@@ -319,7 +319,7 @@ def test_two_workers_with_beat_record_an_airing_once_and_queue_its_processing(wo
     icecast.mounted("beat.mp3")
     workers.ws = ws
     for _ in range(2):
-        workers.start("--concurrency", "2")
+        workers.start("--concurrency", "2", "--queues", "record")
     for index in range(2):
         wait_for_text(workers.log(index), "ready")
     start = soon(2)  # read at the next tick: the shows are read afresh each time

@@ -75,7 +75,8 @@ def recorder(app: App, options: pipeline.ProcessOptions) -> None:
 
     Each recording becomes an episode, processed here (or by the workers when broker_url is set in
     studio.toml). A start missed while the recorder was not running is reported and logged as missed.
-    With a broker, `studio worker` records them too (through Celery beat): run one or the other.
+    With a broker, `studio worker --queues record` records them too (through Celery beat): run one or the
+    other.
     """
     workspace = app.workspace
     say = app.reporter.info
