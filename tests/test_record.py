@@ -406,3 +406,24 @@ def test_a_file_is_not_taken_for_a_live_stream_and_a_bad_address_is_refused(work
                          env=env(), capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr == "error: --from '/tmp/talk.mp3': use the stream's http:// or " \
                                                  "https:// address\n"
+
+
+def test_an_airing_is_taken_once_by_two_recorders_and_a_late_one_for_what_is_left(workspace):
+    ws = _workspace_with_recording(workspace, url="http://127.0.0.1:9/live.mp3", date="2026-12-07", start="09:00",
+                                   timezone="Asia/Makassar", duration="30m", title="Siaran {date}")
+    clock = [dt.datetime(2026, 12, 7, 8, 59, tzinfo=MAKASSAR)]
+    taken: list[tuple[str, str, float]] = []
+
+    def recorder(name: str) -> Recorder:
+        return Recorder(Workspace(ws.root), find_ffmpeg(), after=lambda e: None, say=lambda line: None,
+                        now=lambda: clock[0],
+                        start=lambda take, end: taken.append((name, take.key, (end - clock[0]).total_seconds())))
+
+    first, second = recorder("first"), recorder("second")
+    first.tick(), second.tick()
+    clock[0] = dt.datetime(2026, 12, 7, 9, 1, 30, tzinfo=MAKASSAR)  # 90 s late: within record_late_after (120 s)
+    assert [o.key for o in first.tick()] == ["kpu@2026-12-07T01:00:00Z"]
+    (ws.root / ".studio" / "recorder.json").unlink()  # as if the second had looked at the same moment
+    assert second.tick() == []  # it sees the airing, but the first has claimed it in the log
+    assert taken == [("first", "kpu@2026-12-07T01:00:00Z", 30 * 60 - 90)]  # what is left of the airing
+    assert [e.state for e in rec_log.read(ws)] == ["started"]
