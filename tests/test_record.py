@@ -110,6 +110,8 @@ def test_title_pattern_fields():
     start = dt.datetime(2026, 12, 11, 9, 5, tzinfo=MAKASSAR)
     assert episode_title("{weekday}, {date} pukul {time} ({iso_date}) {show}", "KPU", start) == \
         "Jumat, 11 Desember 2026 pukul 09.05 (2026-12-11) KPU"
+    with pytest.raises(BadInput, match="it may name only"):
+        episode_title("Siaran {tanggal}", "KPU", start)
 
 
 # -- the recorder's clock: a missed start ---------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ...workspace.config import Recording, Show
+from ...errors import BadInput
+from ...workspace.config import TITLE_FIELDS, Recording, Show
 
 WEEKDAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTH_NAMES = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -37,9 +38,12 @@ class Occurrence:
 
 def episode_title(pattern: str, show_title: str, start: dt.datetime) -> str:
     """The title pattern filled: {date} "7 Desember 2026", {weekday} "Senin", {iso_date}, {time} "09.00", {show}."""
-    return pattern.format(date=f"{start.day} {MONTH_NAMES[start.month - 1]} {start.year}",
-                          weekday=WEEKDAY_NAMES[start.weekday()], iso_date=start.date().isoformat(),
-                          time=start.strftime("%H.%M"), show=show_title).strip()
+    try:
+        return pattern.format(date=f"{start.day} {MONTH_NAMES[start.month - 1]} {start.year}",
+                              weekday=WEEKDAY_NAMES[start.weekday()], iso_date=start.date().isoformat(),
+                              time=start.strftime("%H.%M"), show=show_title).strip()
+    except (KeyError, IndexError, ValueError):
+        raise BadInput(f"title {pattern!r}: it may name only {{{'}, {'.join(TITLE_FIELDS)}}}") from None
 
 
 def starts_between(shows: list[Show], after: dt.datetime, until: dt.datetime) -> list[Occurrence]:
