@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python scripts/bench-web
 	$(VENV)/bin/python scripts/bench-push
 	command -v redis-server >/dev/null && $(VENV)/bin/python scripts/bench-workers || echo 'bench-workers skipped: no redis-server (apt-get install redis-server)'
+	[ -x /usr/bin/icecast2 ] && $(VENV)/bin/python scripts/bench-record || echo 'bench-record skipped: no icecast2 (apt-get install icecast2)'
 
 # `make lock`: re-resolve the locks from pyproject.toml with pip-tools (in a throwaway venv, not a project
 # dependency): requirements.lock for the dependencies and the test extra, requirements-bench.lock for those

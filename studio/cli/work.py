@@ -16,7 +16,8 @@ from .base import App, cli, emit_json, json_option
 @click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
               help="Jobs run at the same time (one process each; each loads its own Whisper model).")
 @click.option("--queues", default=None, metavar="Q1,Q2",
-              help="With a broker: the queues to take tasks from, of default, transcribe, clips (default: all).")
+              help="With a broker: the queues to take tasks from, of default, transcribe, clips, record (default: the "
+                   "first three; a worker taking record runs Celery beat and records the shows' [[recordings]]).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="CPU threads of each job's Whisper model [default: cores / concurrency].")
 @click.pass_obj

@@ -265,17 +265,25 @@ class _Child:
             if self._on_line:
                 self._on_line(line)
 
-    def read(self, size: int = 1 << 16) -> bytes:
-        """Up to `size` bytes of stdout, b"" at its end; ProcessingError when ffmpeg has stalled."""
+    def read(self, size: int = 1 << 16, wait: float | None = None) -> bytes | None:
+        """Up to `size` bytes of stdout, b"" at its end; ProcessingError when ffmpeg has stalled.
+
+        With `wait`: None when nothing came within `wait` seconds, and no stall watch (the caller keeps its own:
+        a live stream's reader, media.capture)."""
         fd = self.proc.stdout.fileno()
         waiting_since = time.monotonic()
         while True:
-            ready, _, _ = select.select([fd], [], [], min(1.0, self.ffmpeg.stall_timeout))
+            timeout = min(1.0, self.ffmpeg.stall_timeout, wait if wait is not None else 1.0)
+            ready, _, _ = select.select([fd], [], [], max(0.0, timeout))
             self._check_time_limit()
             if ready:
                 data = os.read(fd, size)
                 self.last_activity = time.monotonic()
                 return data
+            if wait is not None:
+                if time.monotonic() - waiting_since >= wait:
+                    return None
+                continue
             idle = time.monotonic() - max(self.last_activity, waiting_since)
             if idle >= self.ffmpeg.stall_timeout:
                 self.kill()
@@ -373,6 +381,14 @@ def read_ffmpeg(ffmpeg: FFmpeg, args: list[str], block_size: int = 1 << 16) -> I
         while block := child.read(block_size):
             yield block
         child.finish()
+
+
+@contextlib.contextmanager
+def stream_ffmpeg(ffmpeg: FFmpeg, args: list[str]) -> Iterator[_Child]:
+    """ffmpeg writing to stdout (`args` end in "pipe:1"), for a caller that reads it with deadlines of its own
+    (`child.read(size, wait=...)`: a live stream that may stall or end at any time). Killed when the block ends."""
+    with _child(ffmpeg, args) as child:
+        yield child
 
 
 def capture_ffmpeg(ffmpeg: FFmpeg, args: list[str]) -> bytes:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
+import zoneinfo
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -90,6 +92,10 @@ class Settings:
     # a producer's unfinished web uploads at once, and the bytes they declared together (GiB)
     upload_max_open: int = 10
     upload_max_open_gib: float = 20.0
+    # off-air recordings (radio.record): seconds a stream may take to come up before the recording fails; a
+    # scheduled start found this many seconds late (the machine was off) is reported as missed, not recorded
+    record_connect_timeout: float = 60.0
+    record_late_after: float = 120.0
     stations: tuple[Station, ...] = ()
 
     def http_limits(self):
@@ -97,6 +103,106 @@ class Settings:
         from ..httpserver import Limits  # loads Waitress: only the servers need it
 
         return Limits(self.http_header_timeout, self.http_connections_per_client, self.http_connection_limit)
+
+
+# Monday first (datetime.weekday()); Indonesian names, English three-letter names both accepted
+WEEKDAYS_ID = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+WEEKDAYS_EN = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+TITLE_FIELDS = ("date", "iso_date", "weekday", "time", "show")  # what a recording's title pattern may name
+
+
+def parse_duration(text: str, what: str = "duration") -> float:
+    """Seconds of "60m", "1h30m", "45s", "1h"; BadInput for anything else (or zero)."""
+    m = _DURATION_RE.match(text.strip().lower()) if isinstance(text, str) else None
+    if not m or not any(m.groups()):
+        raise BadInput(f"{what}: {text!r} is not a duration (e.g. 60m, 1h30m, 90s)")
+    hours, minutes, seconds = (int(g or 0) for g in m.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise BadInput(f"{what}: {text!r} is no time at all")
+    return float(total)
+
+
+def weekday_number(name: str) -> int:
+    key = name.strip().lower().replace("'", "")
+    for names in (WEEKDAYS_ID, WEEKDAYS_EN):
+        if key in names:
+            return names.index(key)
+    raise BadInput(f"weekday {name!r}: use senin..minggu or mon..sun")
+
+
+def time_zone(name: str) -> dt.tzinfo:
+    """The IANA zone `name` (Asia/Makassar); "" is the machine's own zone."""
+    if not name:
+        return dt.datetime.now().astimezone().tzinfo
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"time zone {name!r} is unknown: use an IANA name such as Asia/Makassar") from None
+
+
+def check_stream_url(url: str, what: str = "url") -> str:
+    """`url` when it can be a station's stream (http or https); BadInput otherwise."""
+    if not re.match(r"^https?://[^/\s]+", url or ""):
+        raise BadInput(f"{what} {url!r}: use the stream's http:// or https:// address")
+    return url
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A programme to record off the air ([[recordings]] in a show's toml), on `weekdays` or on `date`."""
+
+    url: str  # the station's stream: Icecast/Shoutcast over HTTP(S), or an HLS playlist (.m3u8)
+    start: str  # local start time "HH:MM" (or "HH:MM:SS") in `timezone`
+    duration: str  # "60m", "1h30m", "90s"
+    title: str = "{show} {date}"  # the episode's title; {date} is the local date as Indonesian writes it
+    weekdays: tuple[str, ...] = ()  # "senin".."minggu" (or "mon".."sun"): every week on these days
+    date: str = ""  # YYYY-MM-DD: once, on this day
+    timezone: str = ""  # IANA name (Asia/Makassar); "" the machine's
+    description: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return parse_duration(self.duration)
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        return time_zone(self.timezone)
+
+    @property
+    def start_time(self) -> dt.time:
+        return dt.time.fromisoformat(self.start)
+
+    @property
+    def days(self) -> frozenset[int]:
+        """The weekdays it is recorded on (0 = Monday)."""
+        return frozenset(weekday_number(day) for day in self.weekdays)
+
+
+def check_recording(recording: Recording, where: str) -> Recording:
+    """`recording` when every value can be used; BadInput naming `where` and the value otherwise."""
+    try:
+        check_stream_url(recording.url)
+        try:
+            dt.time.fromisoformat(recording.start)
+        except (TypeError, ValueError):
+            raise BadInput(f"start {recording.start!r}: use HH:MM (24 h)") from None
+        recording.seconds, recording.zone, recording.days  # noqa: B018 - each raises BadInput when wrong
+        if bool(recording.weekdays) == bool(recording.date):
+            raise BadInput("give either weekdays or a date")
+        if recording.date:
+            try:
+                dt.date.fromisoformat(recording.date)
+            except ValueError:
+                raise BadInput(f"date {recording.date!r}: use YYYY-MM-DD") from None
+        try:
+            recording.title.format(**{name: "" for name in TITLE_FIELDS})
+        except (KeyError, IndexError, ValueError):
+            raise BadInput(f"title {recording.title!r}: it may name only {{{'}, {'.join(TITLE_FIELDS)}}}") from None
+    except BadInput as exc:
+        raise BadInput(f"{where}: {exc}") from None
+    return recording
 
 
 @dataclass(frozen=True)
@@ -119,6 +225,7 @@ class Show:
     itn: bool = True  # write numbers, dates, times and money as digits ("2024", "pukul 07.00")
     require_approval: bool = False  # publish an episode only after a second producer approved it
     loudness: LoudnessTargets = field(default_factory=LoudnessTargets)
+    recordings: tuple[Recording, ...] = ()  # programmes recorded off the air into episodes (radio.record)
 
 
 def check_slug(slug: str, what: str = "show") -> str:
@@ -135,7 +242,7 @@ def _read_toml(path: Path) -> dict:
         raise BadInput(f"{path}: invalid TOML: {exc}") from None
 
 
-def _known(cls, data: dict, path: Path) -> dict:
+def _known(cls, data: dict, path: Path | str) -> dict:
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
@@ -185,7 +292,22 @@ def load_show(path: Path) -> Show:
     data = _read_toml(path)
     loudness = LoudnessTargets(**_known(LoudnessTargets, data.pop("loudness", {}), path))
     data["glossary"] = tuple(data.get("glossary", ()))
-    return Show(slug=path.stem, **_known(Show, data, path), loudness=loudness)
+    recordings = tuple(_recording(entry, path, number) for number, entry in enumerate(data.pop("recordings", []), 1))
+    return Show(slug=path.stem, **_known(Show, data, path), loudness=loudness, recordings=recordings)
+
+
+def _recording(entry: object, path: Path, number: int) -> Recording:
+    where = f"{path}: recording {number}"
+    if not isinstance(entry, dict):
+        raise BadInput(f"{where}: write it as a [[recordings]] table")
+    missing = sorted({"url", "start", "duration"} - set(entry))
+    if missing:
+        raise BadInput(f"{where}: {', '.join(missing)} missing")
+    values = dict(_known(Recording, entry, where))
+    values["weekdays"] = tuple(values.get("weekdays", ()))
+    if not all(isinstance(v, str) for k, v in values.items() if k != "weekdays"):
+        raise BadInput(f"{where}: write each value as a quoted string")
+    return check_recording(Recording(**values), where)
 
 
 def save_show(path: Path, show: Show) -> None:
@@ -194,6 +316,11 @@ def save_show(path: Path, show: Show) -> None:
     data = asdict(show)
     del data["slug"]
     data["glossary"] = list(show.glossary)
+    recordings = [{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(r).items() if v not in ("", ())}
+                  for r in show.recordings]
+    del data["recordings"]
+    if recordings:
+        data["recordings"] = recordings  # an array of tables: after the [loudness] table
     write_text(path, tomli_w.dumps(data))
 
 

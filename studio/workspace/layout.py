@@ -39,6 +39,10 @@ STATION_KEYS_DIR = f"{RECORDS_DIR}/station-keys"  # a push station's API key, on
 RADIO_PUSH_FILE = f"{RECORDS_DIR}/radio-push.json"  # what each push station holds of each episode (radio.push.run)
 RADIO_PUSH_LOCK_FILE = f"{RECORDS_DIR}/radio-push.lock"  # held by one `studio radio push` at a time
 RADIO_PUSH_JOURNAL_DIR = f"{RECORDS_DIR}/radio-push-journal"  # <station>/<show>/<slug>/: an upload cut off mid-way
+RECORDINGS_LOG_FILE = "logs/recordings.jsonl"  # every off-air recording's states: started, done, failed, missed
+RECORDINGS_DIR = f"{RECORDS_DIR}/recordings"  # captured streams until ingested (one that failed to ingest stays)
+RECORDINGS_LOCK_FILE = f"{RECORDS_DIR}/recordings.lock"  # held while a recording is claimed in the log
+RECORDER_STATE_FILE = f"{RECORDS_DIR}/recorder.json"  # when a recorder last looked at the schedule (missed starts)
 ACCESS_LOG_DIR = "logs/access"  # `studio serve`'s access log, one JSON-lines file a day (stats.accesslog)
 STATS_DIR = f"{RECORDS_DIR}/stats"  # the listener statistics: the counts database, the daily salts (stats/)
 

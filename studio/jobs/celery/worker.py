@@ -18,7 +18,8 @@ from ...errors import BadInput, ProcessingError, ResourceError
 from ...workspace.state import EpisodeBusy
 from ...workspace.tree import Workspace
 from ..job import now_iso, threads_per_worker
-from .app import QUEUES, TASK, make_app, send
+from . import recording
+from .app import DEFAULT_QUEUES, QUEUES, TASK, make_app, send
 from .lost import beat, beat_every, forget
 from .queue import CeleryQueue
 from .records import JobRecords
@@ -126,19 +127,26 @@ def run_worker(workspace: Workspace, concurrency: int = 1, queues: list[str] | N
     """Run a Celery worker for `workspace` in this process until it is stopped (`studio worker`);
     each of its `concurrency` processes runs its model with `threads` threads (None: its share of the cores)."""
     settings = workspace.settings
-    queues = list(queues or QUEUES)
+    queues = list(queues or DEFAULT_QUEUES)
     unknown = sorted(set(queues) - set(QUEUES))
     if unknown:
         raise BadInput(f"unknown queue(s) {', '.join(unknown)} (queues: {', '.join(QUEUES)})")
     app = make_app(settings.broker_url, settings.job_time_limit)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     _register(app, workspace, worker, threads or threads_per_worker(concurrency))
+    beat = []
+    if recording.QUEUE in queues:  # Celery beat in this worker: the shows' recordings (celery.recording)
+        recording.register(app, workspace)
+        app.conf.beat_schedule = recording.beat_schedule()
+        beat = ["--beat", "--scheduler=celery.beat:Scheduler"]  # kept in memory: a missed start is the log's
+    elif any(show.recordings for show in workspace.shows().values()):
+        log.warning("the shows name recordings: a worker with --queues record (or `studio recorder`) records them")
     heartbeat = Heartbeat(CeleryQueue(workspace, settings.broker_url), worker)
     heartbeat.start()
     try:
         app.worker_main(["worker", f"--concurrency={concurrency}", f"--queues={','.join(queues)}",
                          f"--hostname=studio-{os.getpid()}@{socket.gethostname()}", f"--loglevel={loglevel}",
-                         "--without-gossip", "--without-mingle"])
+                         "--without-gossip", "--without-mingle", *beat])
     finally:
         heartbeat.stop()
 
