@@ -1,0 +1,198 @@
+"""What the producer is shown of the sound processing (issue 24, item 4), without a browser: the original
+served for the A/B switch, the switch and its gain on the episode page, the figures in the loudness report
+(page and PDF/PNG sheet) in both languages, and `studio status`. The figures are written here as the stage
+writes them (.studio/sound.json); without that file every page is as before and says nothing of it.
+The browser side (switching, the gain applied, screenshots) is tests/test_web_sound_browser.py."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import audiogen as g
+import pytest
+from click.testing import CliRunner
+from PIL import Image, ImageDraw
+from webutil import make_web
+
+from studio.cli import cli
+from studio.fsutil import read_json, write_json
+from studio.media.ffmpeg import find_ffmpeg
+from studio.media.processing import SoundFigures
+from studio.media.processing.figures import Hum
+from studio.pipeline import ProcessOptions, process_episode
+from studio.pipeline.ingest import IngestRequest, ingest
+from studio.progress import Reporter
+from studio.workspace.shows import add_show
+from studio.workspace.tree import Workspace, init_workspace
+
+FIGURES = SoundFigures(
+    leveler=True, noise_reduction=True, hum_reduction=True, highpass_hz=80.0,
+    noise_floor_before_dbfs=-47.25, noise_floor_after_dbfs=-68.5,
+    hum=Hum(mains_hz=50.0, harmonics_hz=(50.0, 100.0, 150.0, 200.0), level_dbfs=-38.5),
+    speech_spread_before_lu=13.94, speech_spread_after_lu=2.37, segments=12,
+)
+# How those figures read, in each language (the page and the sheet say the same).
+SAID = {
+    "id": ["Pengolahan suara", "Derau latar", "-47.2 dBFS", "-68.5 dBFS", "Dengung listrik",
+           "50 Hz, 4 harmonik, -38.5 dBFS", "dihilangkan", "Selisih kenyaringan antarpembicara", "13.9 LU",
+           "2.4 LU"],
+    "en": ["Sound processing", "Background noise", "-47.2 dBFS", "-68.5 dBFS", "Mains hum",
+           "50 Hz, 4 harmonics, -38.5 dBFS", "removed", "Loudness gap between speakers", "13.9 LU", "2.4 LU"],
+}
+
+
+def write_figures(ws: Workspace, episode_id: str, figures: SoundFigures = FIGURES) -> Path:
+    """sound.json as the processing stage writes it."""
+    path = ws.files(episode_id).sound
+    write_json(path, {"key": "test", "figures": figures.to_dict()})
+    return path
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory) -> Workspace:
+    """A 24 s episode ingested and rendered for real (no transcript, no clips), its original quieter than the
+    podcast rendition (-30 LUFS against -16). No sound.json: each test writes its own. Copy before changing."""
+    root = tmp_path_factory.mktemp("sound-ui")
+    ws = init_workspace(root / "ws")
+    add_show(ws, "kpu", title="Sosialisasi KPU", author="Diskominfo", email="podcast@example.go.id")
+    source = g.encode(g.scale_to(g.speech(24.0, seed=11), -30.0), root / "sesi.wav", *g.FORMATS["wav"])
+    ffmpeg, quiet = find_ffmpeg(), Reporter(quiet=True)
+    episode = ingest(ws, ffmpeg, IngestRequest(file=source, show="kpu", title="Suara pemilih",
+                                               recorded_on="2026-11-20"), quiet).episode
+    process_episode(ws, ffmpeg, episode.id, quiet, ProcessOptions(transcribe=False, clips=False))
+    ws.files(episode.id).sound.unlink(missing_ok=True)  # the figures are each test's own
+    return ws
+
+
+def copy_of(processed: Workspace, tmp_path: Path, lang: str = "id"):
+    shutil.copytree(processed.root, tmp_path / "ws")
+    web = make_web(Workspace(tmp_path / "ws"), lang=lang)
+    (episode,) = web.workspace.episodes()
+    return web, episode
+
+
+def expected_gain_db(ws: Workspace, episode) -> float:
+    """The rendition's integrated loudness minus the original's, read here from the files processing wrote."""
+    files = ws.files(episode.id)
+    original = read_json(files.analysis)["loudness"]["integrated"]
+    podcast = read_json(files.folder / ".studio" / "state.json")["podcast"]["loudness"]["integrated"]
+    return podcast - original
+
+
+def test_the_original_is_served_with_byte_ranges_to_producers_only(processed, tmp_path) -> None:
+    web, episode = copy_of(processed, tmp_path)
+    original = web.workspace.files(episode.id).original(episode.original).read_bytes()
+    address = f"/episodes/{episode.id}/original"
+    assert web.anonymous().get(address).status_code in (302, 401)
+    assert web.client("scheduler").get(address).status_code == 403
+    client = web.client("producer")
+    whole = client.get(address)
+    assert whole.status_code == 200 and whole.data == original and whole.mimetype.startswith("audio/")
+    part = client.get(address, headers={"Range": "bytes=44-1043"})
+    assert part.status_code == 206 and part.data == original[44:1044]
+    assert part.headers["Content-Range"] == f"bytes 44-1043/{len(original)}"
+
+
+def test_without_sound_figures_the_page_says_nothing_and_with_them_shows_the_switch_and_figures(
+        processed, tmp_path) -> None:
+    web, episode = copy_of(processed, tmp_path)
+    client = web.client("producer")
+    before = client.get(f"/episodes/{episode.id}/").get_data(as_text=True)
+    assert 'id="sound-ab"' not in before and "Pengolahan suara" not in before and "Derau latar" not in before
+    assert "Laporan kenyaringan" in before  # the page as it was
+
+    write_figures(web.workspace, episode.id)
+    html = client.get(f"/episodes/{episode.id}/").get_data(as_text=True)
+    assert 'id="sound-ab"' in html and 'aria-pressed="true"' in html and 'aria-pressed="false"' in html
+    assert ">Asli</button>" in html and ">Diproses</button>" in html
+    assert f'data-original="/episodes/{episode.id}/original"' in html
+    gain_db = float(html.split('data-gain-db="')[1].split('"')[0])
+    gain = float(html.split('data-gain="')[1].split('"')[0])
+    assert gain_db == pytest.approx(expected_gain_db(web.workspace, episode), abs=0.01)
+    assert 12.0 < gain_db < 16.0  # -30 LUFS brought to -16
+    assert gain == pytest.approx(10 ** (gain_db / 20), rel=1e-5)
+    report = html.split('id="loudness"')[1].split("</section>")[0]
+    for text in SAID["id"]:
+        assert text in report, text
+    assert "penyeimbang kenyaringan suara bicara" in report and "di bawah 80 Hz" in report
+    assert "<script>" not in html
+
+
+def test_english_page_says_the_figures_in_english(processed, tmp_path) -> None:
+    web, episode = copy_of(processed, tmp_path, lang="en")
+    write_figures(web.workspace, episode.id)
+    html = web.client("producer").get(f"/episodes/{episode.id}/").get_data(as_text=True)
+    assert ">Original</button>" in html and ">Processed</button>" in html
+    report = html.split('id="loudness"')[1].split("</section>")[0]
+    for text in SAID["en"]:
+        assert text in report, text
+    assert "Derau" not in report and "dihilangkan" not in report
+
+
+def test_no_hum_and_nothing_done_is_said_plainly(processed, tmp_path) -> None:
+    web, episode = copy_of(processed, tmp_path)
+    clean = SoundFigures(leveler=False, noise_reduction=False, hum_reduction=False, highpass_hz=None,
+                         noise_floor_before_dbfs=-78.0, noise_floor_after_dbfs=-78.0, hum=None,
+                         speech_spread_before_lu=1.2, speech_spread_after_lu=1.2, segments=3)
+    write_figures(web.workspace, episode.id, clean)
+    report = web.client("producer").get(f"/episodes/{episode.id}/").get_data(as_text=True).split(
+        'id="loudness"')[1].split("</section>")[0]
+    row = report.split("Dengung listrik")[1].split("</tr>")[0]
+    assert row.count("tidak ada") == 2 and "-78.0 dBFS" in report
+    assert "tidak ada: rekaman sudah bersih" in report
+
+
+@pytest.fixture
+def drawn(monkeypatch) -> list[str]:
+    """Every text the sheet's drawer is given, in order."""
+    texts: list[str] = []
+    real = ImageDraw.ImageDraw.text
+
+    def spy(self, xy, text, *args, **kwargs):
+        texts.append(text)
+        return real(self, xy, text, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
+    return texts
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_pdf_and_png_sheet_carry_the_figures(processed, tmp_path, drawn, lang) -> None:
+    web, episode = copy_of(processed, tmp_path, lang=lang)
+    client = web.client("producer")
+    plain = client.get(f"/episodes/{episode.id}/loudness-report.png")
+    assert plain.status_code == 200 and not any(text in drawn for text in SAID[lang][:2])
+    plain_height = Image.open(io.BytesIO(plain.data)).height
+
+    write_figures(web.workspace, episode.id)
+    for kind in ("pdf", "png"):
+        drawn.clear()
+        sheet = client.get(f"/episodes/{episode.id}/loudness-report.{kind}")
+        assert sheet.status_code == 200
+        for text in SAID[lang]:
+            assert text in drawn, (kind, text)
+        if kind == "pdf":
+            assert sheet.data.startswith(b"%PDF-")
+        else:
+            assert Image.open(io.BytesIO(sheet.data)).height > plain_height  # the rows are on the page
+
+
+def status_json(ws: Workspace) -> dict:
+    result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "status", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.output)
+    return entry
+
+
+def test_status_json_carries_the_figures_or_null(processed, tmp_path) -> None:
+    web, episode = copy_of(processed, tmp_path)
+    assert status_json(web.workspace)["sound"] is None
+    write_figures(web.workspace, episode.id)
+    sound = status_json(web.workspace)["sound"]
+    assert sound == json.loads(json.dumps(FIGURES.to_dict()))
+    assert SoundFigures.from_dict(sound) == FIGURES
+    line = CliRunner().invoke(cli, ["--workspace", str(web.workspace.root), "status"]).output
+    assert "sound: hum 50 Hz, speakers 13.9->2.4 LU, noise -47->-68 dBFS" in line
