@@ -145,6 +145,14 @@ def test_no_hum_and_nothing_done_is_said_plainly(processed, tmp_path) -> None:
     assert "tidak ada: rekaman sudah bersih" in report
 
 
+def test_figures_of_an_unknown_shape_leave_the_page_as_it_was(processed, tmp_path) -> None:
+    web, episode = copy_of(processed, tmp_path)
+    write_json(web.workspace.files(episode.id).sound, {"key": "x", "figures": {"leveler": True, "loudness": 3}})
+    answer = web.client("producer").get(f"/episodes/{episode.id}/")
+    assert answer.status_code == 200 and "Laporan kenyaringan" in answer.get_data(as_text=True)
+    assert 'id="sound-ab"' not in answer.get_data(as_text=True) and status_json(web.workspace)["sound"] is None
+
+
 @pytest.fixture
 def drawn(monkeypatch) -> list[str]:
     """Every text the sheet's drawer is given, in order."""

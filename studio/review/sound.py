@@ -21,8 +21,12 @@ if TYPE_CHECKING:
 
 
 def episode_figures(files: EpisodeFiles) -> SoundFigures | None:
-    """The episode's sound figures, or None when the processing stage has not run for it."""
-    return read_figures(files.sound)
+    """The episode's sound figures, or None when the processing stage has not run for it (or left figures of
+    a shape this version does not read: the next `studio process` writes them again; the page stays up)."""
+    try:
+        return read_figures(files.sound)
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
 
 
 @dataclass(frozen=True)
