@@ -23,7 +23,7 @@ SOUND_STRINGS: dict[str, tuple[str, str]] = {
     "sound.title": ("Pengolahan suara", "Sound processing"),
     "sound.caption": ("Derau, dengung listrik dan selisih kenyaringan antarpembicara, sebelum dan sesudah",
                       "Noise, mains hum and the loudness gap between speakers, before and after"),
-    "sound.done": ("Yang dikerjakan:", "What was done:"),
+    "sound.done": ("Yang dikerjakan pengolahan suara:", "What the sound processing did:"),
     "sound.part.leveler": ("penyeimbang kenyaringan suara bicara", "speech leveler"),
     "sound.part.noise": ("pengurang derau", "noise reduction"),
     "sound.part.hum": ("penghilang dengung listrik", "mains hum removal"),
