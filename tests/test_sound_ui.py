@@ -6,6 +6,7 @@ The browser side (switching, the gain applied, screenshots) is tests/test_web_so
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
@@ -94,6 +95,16 @@ def test_the_original_is_served_with_byte_ranges_to_producers_only(processed, tm
     part = client.get(address, headers={"Range": "bytes=44-1043"})
     assert part.status_code == 206 and part.data == original[44:1044]
     assert part.headers["Content-Range"] == f"bytes 44-1043/{len(original)}"
+
+
+def test_an_original_named_like_a_page_is_served_as_bytes_not_as_a_page(processed, tmp_path) -> None:
+    web, episode = copy_of(processed, tmp_path)
+    folder = web.workspace.episode_dir(episode.id)
+    (folder / episode.original).rename(folder / "original.html")
+    web.workspace.save_episode(dataclasses.replace(episode, original="original.html"))
+    answer = web.client("producer").get(f"/episodes/{episode.id}/original")
+    assert answer.status_code == 200 and answer.mimetype == "application/octet-stream"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_without_sound_figures_the_page_says_nothing_and_with_them_shows_the_switch_and_figures(

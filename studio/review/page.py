@@ -58,6 +58,11 @@ class EpisodePage:
         """What the sound processing found and did; None when it has not run (the page says nothing of it)."""
         return sound.episode_figures(self.files)
 
+    def sound_rows(self, labels: loudness_report.ReportLabels) -> list[sound.SoundRow]:
+        """The report's rows of those figures, in `labels`' words (the sheet's rows); [] without them."""
+        figures = self.sound()
+        return sound.sound_rows(figures, labels) if figures else []
+
     def matching(self) -> sound.Matching | None:
         """The A/B switch's gain for the original; None (no switch) unless the processing ran and both the
         original and the podcast rendition are there with their measured loudness."""

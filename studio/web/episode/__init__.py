@@ -28,6 +28,7 @@ from ...workspace import Episode
 from .. import CSP
 from ..auth import audit, require_show, role_required
 from ..context import job_queue, t, workspace
+from . import filters
 
 bp = Blueprint("episode", __name__, template_folder="templates")
 
@@ -138,7 +139,7 @@ def page(episode_id: str):
         state=page_data.state_word(busy[0].state if busy else ""), progress=busy[0].progress if busy else None,
         has_audio=page_data.has_audio, cues=page_data.cues, vtt_sha=page_data.vtt_sha,
         report=page_data.loudness(), clips=page_data.clips(), formats=CLIP_FORMATS, matching=page_data.matching(),
-        sound=(figures := page_data.sound()), sound_rows=sound.sound_rows(figures, _report_labels()) if figures else [],
+        sound=page_data.sound(), sound_rows=page_data.sound_rows(_report_labels()),
         jobs=[j for j in jobs if j.stage == "clip"], busy=busy,
         min_clip=MIN_CLIP_S, max_clip=MAX_CLIP_S, style_nonce=nonce,
         metadata_sha=page_data.metadata_version, approve_token=page_data.approve_token,
@@ -167,7 +168,8 @@ def original(episode_id: str):
     path = workspace().files(episode.id).original(episode.original)
     if not path.is_file():
         abort(404)
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    kind = mimetypes.guess_type(path.name)[0] or ""  # a recording's name ends as its upload did: never a page
+    kind = kind if kind.startswith(("audio/", "video/")) else "application/octet-stream"
     return send_file(path, mimetype=kind, conditional=True, max_age=0)
 
 
@@ -387,19 +389,7 @@ def remove_highlight(episode_id: str, index: int):
     return _back(saved, "highlights")
 
 
-# -- template filters --------------------------------------------------------------------------
+# -- template filters (filters.py) -------------------------------------------------------------
 
-
-@bp.app_template_filter("clock")
-def clock(seconds: float) -> str:
-    """1:02:03, 2:03: a time in the episode."""
-    total = int(max(0.0, float(seconds)))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-@bp.app_template_filter("lu")
-def level(value: float, unit: str) -> str:
-    """-16.0 LUFS; a dash for silence (-inf)."""
-    return "–" if value is None or value <= -120 else f"{value:.1f} {unit}"
+bp.add_app_template_filter(filters.clock, "clock")
+bp.add_app_template_filter(filters.level, "lu")
