@@ -9,82 +9,22 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import shutil
-from pathlib import Path
 
-import audiogen as g
 import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw
-from webutil import make_web
+from soundutil import FIGURES, SAID, copy_of, expected_gain_db, write_figures
 
 from studio.cli import cli
-from studio.fsutil import read_json, write_json
-from studio.media.ffmpeg import find_ffmpeg
+from studio.fsutil import write_json
 from studio.media.processing import SoundFigures
-from studio.media.processing.figures import Hum
-from studio.pipeline import ProcessOptions, process_episode
-from studio.pipeline.ingest import IngestRequest, ingest
-from studio.progress import Reporter
-from studio.workspace.shows import add_show
-from studio.workspace.tree import Workspace, init_workspace
+from studio.workspace.tree import Workspace
 
-FIGURES = SoundFigures(
-    leveler=True, noise_reduction=True, hum_reduction=True, highpass_hz=80.0,
-    noise_floor_before_dbfs=-47.25, noise_floor_after_dbfs=-68.5,
-    hum=Hum(mains_hz=50.0, harmonics_hz=(50.0, 100.0, 150.0, 200.0), level_dbfs=-38.5),
-    speech_spread_before_lu=13.94, speech_spread_after_lu=2.37, segments=12,
-)
-# How those figures read, in each language (the page and the sheet say the same).
-SAID = {
-    "id": ["Pengolahan suara", "Derau latar", "-47.2 dBFS", "-68.5 dBFS", "Dengung listrik",
-           "50 Hz, 4 harmonik, -38.5 dBFS", "dihilangkan", "Selisih kenyaringan antarpembicara", "13.9 LU",
-           "2.4 LU"],
-    "en": ["Sound processing", "Background noise", "-47.2 dBFS", "-68.5 dBFS", "Mains hum",
-           "50 Hz, 4 harmonics, -38.5 dBFS", "removed", "Loudness gap between speakers", "13.9 LU", "2.4 LU"],
-}
+pytest_plugins = ["soundutil"]  # the `sound_episode` fixture
 
 
-def write_figures(ws: Workspace, episode_id: str, figures: SoundFigures = FIGURES) -> Path:
-    """sound.json as the processing stage writes it."""
-    path = ws.files(episode_id).sound
-    write_json(path, {"key": "test", "figures": figures.to_dict()})
-    return path
-
-
-@pytest.fixture(scope="module")
-def processed(tmp_path_factory) -> Workspace:
-    """A 24 s episode ingested and rendered for real (no transcript, no clips), its original quieter than the
-    podcast rendition (-30 LUFS against -16). No sound.json: each test writes its own. Copy before changing."""
-    root = tmp_path_factory.mktemp("sound-ui")
-    ws = init_workspace(root / "ws")
-    add_show(ws, "kpu", title="Sosialisasi KPU", author="Diskominfo", email="podcast@example.go.id")
-    source = g.encode(g.scale_to(g.speech(24.0, seed=11), -30.0), root / "sesi.wav", *g.FORMATS["wav"])
-    ffmpeg, quiet = find_ffmpeg(), Reporter(quiet=True)
-    episode = ingest(ws, ffmpeg, IngestRequest(file=source, show="kpu", title="Suara pemilih",
-                                               recorded_on="2026-11-20"), quiet).episode
-    process_episode(ws, ffmpeg, episode.id, quiet, ProcessOptions(transcribe=False, clips=False))
-    ws.files(episode.id).sound.unlink(missing_ok=True)  # the figures are each test's own
-    return ws
-
-
-def copy_of(processed: Workspace, tmp_path: Path, lang: str = "id"):
-    shutil.copytree(processed.root, tmp_path / "ws")
-    web = make_web(Workspace(tmp_path / "ws"), lang=lang)
-    (episode,) = web.workspace.episodes()
-    return web, episode
-
-
-def expected_gain_db(ws: Workspace, episode) -> float:
-    """The rendition's integrated loudness minus the original's, read here from the files processing wrote."""
-    files = ws.files(episode.id)
-    original = read_json(files.analysis)["loudness"]["integrated"]
-    podcast = read_json(files.folder / ".studio" / "state.json")["podcast"]["loudness"]["integrated"]
-    return podcast - original
-
-
-def test_the_original_is_served_with_byte_ranges_to_producers_only(processed, tmp_path) -> None:
-    web, episode = copy_of(processed, tmp_path)
+def test_the_original_is_served_with_byte_ranges_to_producers_only(sound_episode, tmp_path) -> None:
+    web, episode = copy_of(sound_episode, tmp_path)
     original = web.workspace.files(episode.id).original(episode.original).read_bytes()
     address = f"/episodes/{episode.id}/original"
     assert web.anonymous().get(address).status_code in (302, 401)
@@ -97,8 +37,8 @@ def test_the_original_is_served_with_byte_ranges_to_producers_only(processed, tm
     assert part.headers["Content-Range"] == f"bytes 44-1043/{len(original)}"
 
 
-def test_an_original_named_like_a_page_is_served_as_bytes_not_as_a_page(processed, tmp_path) -> None:
-    web, episode = copy_of(processed, tmp_path)
+def test_an_original_named_like_a_page_is_served_as_bytes_not_as_a_page(sound_episode, tmp_path) -> None:
+    web, episode = copy_of(sound_episode, tmp_path)
     folder = web.workspace.episode_dir(episode.id)
     (folder / episode.original).rename(folder / "original.html")
     web.workspace.save_episode(dataclasses.replace(episode, original="original.html"))
@@ -108,8 +48,8 @@ def test_an_original_named_like_a_page_is_served_as_bytes_not_as_a_page(processe
 
 
 def test_without_sound_figures_the_page_says_nothing_and_with_them_shows_the_switch_and_figures(
-        processed, tmp_path) -> None:
-    web, episode = copy_of(processed, tmp_path)
+        sound_episode, tmp_path) -> None:
+    web, episode = copy_of(sound_episode, tmp_path)
     client = web.client("producer")
     before = client.get(f"/episodes/{episode.id}/").get_data(as_text=True)
     assert 'id="sound-ab"' not in before and "Pengolahan suara" not in before and "Derau latar" not in before
@@ -132,8 +72,8 @@ def test_without_sound_figures_the_page_says_nothing_and_with_them_shows_the_swi
     assert "<script>" not in html
 
 
-def test_english_page_says_the_figures_in_english(processed, tmp_path) -> None:
-    web, episode = copy_of(processed, tmp_path, lang="en")
+def test_english_page_says_the_figures_in_english(sound_episode, tmp_path) -> None:
+    web, episode = copy_of(sound_episode, tmp_path, lang="en")
     write_figures(web.workspace, episode.id)
     html = web.client("producer").get(f"/episodes/{episode.id}/").get_data(as_text=True)
     assert ">Original</button>" in html and ">Processed</button>" in html
@@ -143,8 +83,8 @@ def test_english_page_says_the_figures_in_english(processed, tmp_path) -> None:
     assert "Derau" not in report and "dihilangkan" not in report
 
 
-def test_no_hum_and_nothing_done_is_said_plainly(processed, tmp_path) -> None:
-    web, episode = copy_of(processed, tmp_path)
+def test_no_hum_and_nothing_done_is_said_plainly(sound_episode, tmp_path) -> None:
+    web, episode = copy_of(sound_episode, tmp_path)
     clean = SoundFigures(leveler=False, noise_reduction=False, hum_reduction=False, highpass_hz=None,
                          noise_floor_before_dbfs=-78.0, noise_floor_after_dbfs=-78.0, hum=None,
                          speech_spread_before_lu=1.2, speech_spread_after_lu=1.2, segments=3)
@@ -156,8 +96,8 @@ def test_no_hum_and_nothing_done_is_said_plainly(processed, tmp_path) -> None:
     assert "tidak ada: rekaman sudah bersih" in report
 
 
-def test_figures_of_an_unknown_shape_leave_the_page_as_it_was(processed, tmp_path) -> None:
-    web, episode = copy_of(processed, tmp_path)
+def test_figures_of_an_unknown_shape_leave_the_page_as_it_was(sound_episode, tmp_path) -> None:
+    web, episode = copy_of(sound_episode, tmp_path)
     write_json(web.workspace.files(episode.id).sound, {"key": "x", "figures": {"leveler": True, "loudness": 3}})
     answer = web.client("producer").get(f"/episodes/{episode.id}/")
     assert answer.status_code == 200 and "Laporan kenyaringan" in answer.get_data(as_text=True)
@@ -179,8 +119,8 @@ def drawn(monkeypatch) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_the_pdf_and_png_sheet_carry_the_figures(processed, tmp_path, drawn, lang) -> None:
-    web, episode = copy_of(processed, tmp_path, lang=lang)
+def test_the_pdf_and_png_sheet_carry_the_figures(sound_episode, tmp_path, drawn, lang) -> None:
+    web, episode = copy_of(sound_episode, tmp_path, lang=lang)
     client = web.client("producer")
     plain = client.get(f"/episodes/{episode.id}/loudness-report.png")
     assert plain.status_code == 200 and not any(text in drawn for text in SAID[lang][:2])
@@ -206,8 +146,8 @@ def status_json(ws: Workspace) -> dict:
     return entry
 
 
-def test_status_json_carries_the_figures_or_null(processed, tmp_path) -> None:
-    web, episode = copy_of(processed, tmp_path)
+def test_status_json_carries_the_figures_or_null(sound_episode, tmp_path) -> None:
+    web, episode = copy_of(sound_episode, tmp_path)
     assert status_json(web.workspace)["sound"] is None
     write_figures(web.workspace, episode.id)
     sound = status_json(web.workspace)["sound"]

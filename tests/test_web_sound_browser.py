@@ -10,7 +10,7 @@ import math
 
 import pytest
 from conftest import axe_serious_violations, screenshot_dir
-from test_sound_ui import copy_of, expected_gain_db, processed, write_figures  # noqa: F401 - a fixture
+from soundutil import copy_of, expected_gain_db, write_figures
 from webutil import PASSWORDS, served
 
 from studio.web import create_app
@@ -18,6 +18,9 @@ from studio.web import create_app
 pytestmark = pytest.mark.browser
 
 AUDIO = "document.getElementById('episode-audio')"
+
+
+pytest_plugins = ["soundutil"]  # the `sound_episode` fixture
 
 
 def signed_in_tab(browser, base: str):
@@ -58,8 +61,8 @@ def switch_by_keyboard(tab, which: str) -> dict:
     return tab.evaluate("() => window.abProbe")
 
 
-def test_switching_keeps_the_moment_the_playing_state_and_matches_the_loudness(processed, browser, tmp_path):  # noqa: F811
-    web, episode = copy_of(processed, tmp_path)
+def test_switching_keeps_the_moment_the_playing_state_and_matches_the_loudness(sound_episode, browser, tmp_path):
+    web, episode = copy_of(sound_episode, tmp_path)
     write_figures(web.workspace, episode.id)
     gain_db = expected_gain_db(web.workspace, episode)
     shots = screenshot_dir(tmp_path)
@@ -137,8 +140,8 @@ def test_switching_keeps_the_moment_the_playing_state_and_matches_the_loudness(p
             context.close()
 
 
-def test_without_sound_figures_there_is_no_switch(processed, browser, tmp_path):  # noqa: F811
-    web, episode = copy_of(processed, tmp_path)
+def test_without_sound_figures_there_is_no_switch(sound_episode, browser, tmp_path):
+    web, episode = copy_of(sound_episode, tmp_path)
     with served(web.app) as base:
         context, tab = signed_in_tab(browser, base)
         try:
