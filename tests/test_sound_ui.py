@@ -155,3 +155,19 @@ def test_status_json_carries_the_figures_or_null(sound_episode, tmp_path) -> Non
     assert SoundFigures.from_dict(sound) == FIGURES
     line = CliRunner().invoke(cli, ["--workspace", str(web.workspace.root), "status"]).output
     assert "sound: hum 50 Hz, speakers 13.9->2.4 LU, noise -47->-68 dBFS" in line
+
+
+def test_the_matching_gain_is_the_loudness_difference_and_none_without_a_figure() -> None:
+    from studio.media.loudness import SILENT, Loudness
+    from studio.review.sound import loudness_matching
+
+    def loud(integrated: float, peak: float) -> Loudness:
+        return Loudness(integrated, 5.0, peak, integrated + 4, integrated + 2)
+
+    matching = loudness_matching(loud(-31.5, -9.0), loud(-16.0, -1.2))
+    assert matching.gain_db == 15.5 and matching.peak_dbtp == 6.5  # above the ceiling: the page limits it
+    assert matching.gain == pytest.approx(5.9566, rel=1e-4)
+    assert loudness_matching(loud(-12.0, -0.5), loud(-16.0, -1.2)).gain_db == -4.0  # a loud original: turned down
+    assert loudness_matching(None, loud(-16.0, -1.2)) is None
+    assert loudness_matching(loud(-20.0, -3.0), None) is None
+    assert loudness_matching(loud(SILENT, SILENT), loud(-16.0, -1.2)) is None
