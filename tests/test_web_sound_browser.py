@@ -6,6 +6,7 @@ sound-ab-*.png, sound-report-1280.png with STUDIO_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -13,6 +14,7 @@ from conftest import axe_serious_violations, screenshot_dir
 from soundutil import copy_of, expected_gain_db, write_figures
 from webutil import PASSWORDS, served
 
+from studio.fsutil import read_json
 from studio.web import create_app
 
 pytestmark = pytest.mark.browser
@@ -94,6 +96,10 @@ def test_switching_keeps_the_moment_the_playing_state_and_matches_the_loudness(s
             assert tab.get_attribute("[data-ab=original]", "aria-pressed") == "true"
             assert tab.get_attribute("[data-ab=processed]", "aria-pressed") == "false"
             assert tab.inner_text("#sound-ab-now") == "Sekarang: suara asli"
+            peak = read_json(web.workspace.files(episode.id).analysis)["loudness"]["true_peak"] + gain_db
+            limited = tab.evaluate("() => document.getElementById('sound-ab').dataset.limited")
+            ceiling = web.workspace.show("kpu").loudness.true_peak_dbtp
+            assert limited == ("true" if peak > ceiling else "false")  # limited only where the gain would clip
 
             # Playing the original: switching back keeps playing, from where it was, at the rendition's own level.
             tab.evaluate(f"() => {AUDIO}.play()")
@@ -124,10 +130,15 @@ def test_switching_keeps_the_moment_the_playing_state_and_matches_the_loudness(s
         finally:
             context.close()
 
-    # The same page in English.
+    # The same page in English, for a show whose ceiling is below the raised original's peak: the original
+    # goes through the limiter, still at the matched gain.
+    show = web.workspace.show("kpu")
+    web.workspace.save_show(dataclasses.replace(show, loudness=dataclasses.replace(show.loudness,
+                                                                                    true_peak_dbtp=peak - 2.0)))
     english = create_app(web.workspace, {"TESTING": True, "STUDIO_INDEX_MAX_AGE": 0, "lang": "en"})
     with served(english) as base:
         context, tab = signed_in_tab(browser, base)
+        errors = watch_errors(tab)
         try:
             tab.goto(f"{base}/episodes/{episode.id}/")
             tab.wait_for_selector("#sound-ab:not([hidden])")
@@ -135,6 +146,13 @@ def test_switching_keeps_the_moment_the_playing_state_and_matches_the_loudness(s
             assert tab.inner_text("[data-ab=processed]") == "Processed"
             assert "Compare the sound" in tab.inner_text("#sound-ab")
             assert "Mains hum" in tab.inner_text("#loudness")
+            tab.click("h1")
+            switch_by_keyboard(tab, "original")
+            box = tab.evaluate("() => ({ ...document.getElementById('sound-ab').dataset })")
+            assert box["limited"] == "true" and 20 * math.log10(float(box["appliedGain"])) == pytest.approx(
+                gain_db, abs=0.02)
+            assert tab.inner_text("#sound-ab-now") == "Now playing: the original recording"
+            assert not errors, errors  # (before axe, which injects a script and styles of its own)
             assert axe_serious_violations(tab) == []
         finally:
             context.close()

@@ -107,16 +107,23 @@
       context = new AudioContextClass();
       gain = context.createGain();
       context.createMediaElementSource(audio).connect(gain);
-      if (Number(box.dataset.peakDbtp) > Number(box.dataset.ceilingDbtp)) {
+      var ceiling = Number(box.dataset.ceilingDbtp);
+      box.dataset.limited = String(Number(box.dataset.peakDbtp) > ceiling);
+      if (box.dataset.limited === "true") {
         // The original raised above the show's ceiling would clip: a fast limiter there, as the podcast has.
-        var limiter = context.createDynamicsCompressor();
-        limiter.threshold.value = Number(box.dataset.ceilingDbtp);
+        // A compressor node adds its own make-up gain (Web Audio: (1 / gain at 0 dBFS) ^ 0.6); the trim after
+        // it takes that back, so the loudness stays matched.
+        var limiter = context.createDynamicsCompressor(), trim = context.createGain(), ratio = 20;
+        limiter.threshold.value = ceiling;
         limiter.knee.value = 0;
-        limiter.ratio.value = 20;
+        limiter.ratio.value = ratio;
         limiter.attack.value = 0.001;
         limiter.release.value = 0.1;
+        var makeupDb = -0.6 * (ceiling + (0 - ceiling) / ratio);
+        trim.gain.value = Math.pow(10, -makeupDb / 20);
         gain.connect(limiter);
-        limiter.connect(context.destination);
+        limiter.connect(trim);
+        trim.connect(context.destination);
       } else {
         gain.connect(context.destination);
       }
