@@ -169,3 +169,33 @@ def test_without_sound_figures_there_is_no_switch(sound_episode, browser, tmp_pa
             assert tab.evaluate(f"() => {AUDIO}.currentSrc").endswith("/audio.mp3")
         finally:
             context.close()
+
+
+def test_an_original_the_browser_cannot_play_leaves_the_podcast_version_playing_and_says_so(
+        sound_episode, browser, tmp_path):
+    web, episode = copy_of(sound_episode, tmp_path)
+    write_figures(web.workspace, episode.id)
+    original = web.workspace.files(episode.id).original(episode.original)
+    original.write_bytes(b"RIFF\x00\x00\x00\x00not a wave file at all" * 64)  # what the browser cannot decode
+    with served(web.app) as base:
+        context, tab = signed_in_tab(browser, base)
+        try:
+            tab.goto(f"{base}/episodes/{episode.id}/")
+            tab.wait_for_selector("#sound-ab:not([hidden])")
+            tab.click("h1")
+            tab.evaluate(f"() => new Promise(done => {{ const a = {AUDIO};"
+                         " a.addEventListener('seeked', done, { once: true }); a.currentTime = 5.0; })")
+            switch_by_keyboard(tab, "original")  # the first seek is the podcast version's, back where it was
+            tab.wait_for_function("() => document.getElementById('sound-ab').dataset.source === 'processed'",
+                                  timeout=20_000)
+            tab.wait_for_function(f"() => {AUDIO}.currentSrc.endsWith('/audio.mp3') && {AUDIO}.readyState >= 1",
+                                  timeout=20_000)
+            assert tab.evaluate(f"() => {AUDIO}.currentTime") == pytest.approx(5.0, abs=0.25)
+            assert tab.is_disabled("[data-ab=original]")
+            assert tab.get_attribute("[data-ab=processed]", "aria-pressed") == "true"
+            assert tab.is_visible(".sound-ab-failed")
+            assert "tidak dapat memutar format rekaman asli" in tab.inner_text("#sound-ab")
+            assert "tidak dapat memutar" in tab.text_content("#sound-ab-now")  # said to a screen reader too
+            assert axe_serious_violations(tab) == []
+        finally:
+            context.close()

@@ -1,4 +1,5 @@
-// The episode page: waveform player, transcript synced to the audio, highlight range on the waveform.
+// The episode page: waveform player, transcript synced to the audio, highlight range on the waveform, and the
+// A/B switch between the original recording and the podcast version (when the sound processing ran).
 // Loaded with `defer`; no inline script anywhere (the CSP forbids it). The page works without it:
 // the <audio> element plays, forms post normally, times are typed by hand.
 (function () {
@@ -162,9 +163,9 @@
     audio.addEventListener("error", function () {
       if (box.dataset.source !== "original") return;
       box.querySelector("[data-ab=original]").disabled = true;
-      if (now) now.textContent = now.dataset.failedText || "";
       box.classList.add("cannot-play");
       choose("processed", { at: lastAt, playing: lastPlaying });
+      if (now) now.textContent = now.dataset.failedText || "";
     });
   }
 
