@@ -79,7 +79,7 @@ def url(web, tail: str = "") -> str:
 
 # -- routes ----------------------------------------------------------------------------------------
 
-GET_ROUTES = ["", "audio.mp3", "peaks.json", "loudness.png", "loudness-report.pdf", "loudness-report.png",
+GET_ROUTES = ["", "audio.mp3", "original", "peaks.json", "loudness.png", "loudness-report.pdf", "loudness-report.png",
               "cues/0", "cues/0/edit", "clips/01-vertical.mp4", "jobs/abc"]
 POST_ROUTES = ["metadata", "cues/0", "highlights", "highlights/0/remove"]
 
@@ -116,7 +116,7 @@ def test_path_traversal_in_the_episode_id_and_clip_names_is_not_found(web) -> No
     for bad in ["kpu/../../studio.toml", "kpu/..%2F..%2Fstudio.toml", "../kpu/x", "kpu/.studio", "kpu",
                 "kpu/2026-11-20-pemilih-pemula/../2026-11-20-pemilih-pemula", "nope/2026-11-20-pemilih-pemula",
                 "kpu/%2e%2e", "kpu\\..\\x"]:
-        for tail in ("", "audio.mp3", "peaks.json", "loudness.png"):
+        for tail in ("", "audio.mp3", "original", "peaks.json", "loudness.png"):
             assert client.get(f"/episodes/{bad}/{tail}", follow_redirects=True).status_code == 404, (bad, tail)
     for name in ["..%2F..%2Fepisode.toml", "01-vertical.mp4%00", "x.mp4", "01-vertical.MP4", "..%2Fpodcast.mp3",
                  "%2e%2e"]:

@@ -33,11 +33,13 @@ from ..media.ffmpeg import FFmpeg, Progress, run_ffmpeg
 
 # The meter chain and frame pattern of audio.py itself: the report hears the original exactly as the analysis does.
 from ..media.loudness import _COMMON_CHAIN, _FRAME, SILENT, Loudness, MeterLog, meter_filter
+from ..media.processing import SoundFigures
 from ..workspace.config import LoudnessTargets
 from ..workspace.episode import Episode
 from ..workspace.layout import EpisodeFiles
 from ..workspace.state import load_state, stage_key
 from ..workspace.tree import Workspace
+from .sound import sound_rows
 
 REPORT_VERSION = 1
 TOLERANCE_LU = 0.5  # DESIGN.md: integrated loudness within 0.5 LU of the target
@@ -195,6 +197,15 @@ class ReportLabels:
     at_most: str = "at most"
     within: str = "within target"
     outside: str = "outside target"
+    # the sound processing's rows (sound.sound_rows), on the sheet when the episode has its figures
+    sound_title: str = "Sound processing"
+    noise_floor: str = "Background noise"
+    hum: str = "Mains hum"
+    hum_found: str = "{hz} Hz, {count} harmonics, {level}"
+    hum_none: str = "none"
+    hum_removed: str = "removed"
+    hum_kept: str = "left as it was"
+    speech_spread: str = "Loudness gap between speakers"
 
 
 WHITE = (255, 255, 255)
@@ -301,11 +312,13 @@ def render_plot(report: LoudnessReport, targets: LoudnessTargets, labels: Report
 
 
 def render_sheet(report: LoudnessReport, targets: LoudnessTargets, heading: str,
-                 labels: ReportLabels = ReportLabels()) -> Image.Image:
-    """A page to hand over: a heading, the plot, and the figures before and after against the targets."""
+                 labels: ReportLabels = ReportLabels(), sound: SoundFigures | None = None) -> Image.Image:
+    """A page to hand over: a heading, the plot, and the figures before and after against the targets;
+    with `sound` (the processing's figures), its rows under them: noise, hum, the gap between speakers."""
     width = 1600
     plot = render_plot(report, targets, labels, (width, 720))
-    row_height, rows = 56, 4
+    extra = sound_rows(sound, labels) if sound is not None else []
+    row_height, rows = 56, 4 + (len(extra) + 1 if extra else 0)
     table_top = 110 + plot.height + 30
     image = Image.new("RGB", (width, table_top + row_height * rows + 60), WHITE)
     draw = ImageDraw.Draw(image)
@@ -333,6 +346,15 @@ def render_sheet(report: LoudnessReport, targets: LoudnessTargets, heading: str,
         if goal:
             verdict_text = f"{goal} ({labels.within if ok else labels.outside})"
             draw.text((columns[3], y), verdict_text, font=cell_font, fill=GOOD if ok else TARGET)
+    if extra:
+        y = table_top + (len(lines) + 1) * row_height
+        sound_columns = [60, columns[1], 1000]  # no target column: room for the hum's description
+        for x, text in zip(sound_columns, (labels.sound_title, labels.before, labels.after)):
+            draw.text((x, y + 12), text, font=head_font, fill=MUTED)
+        draw.line([(60, y + 52), (width - 60, y + 52)], fill=GRID, width=2)
+        for row, line in enumerate(extra, start=1):
+            for x, text in zip(sound_columns, (line.name, line.before, line.after)):
+                draw.text((x, y + row * row_height + 8), text, font=cell_font, fill=INK)
     return image
 
 

@@ -1,5 +1,6 @@
 """What the episode page shows, read once: the episode, its show, its state and approval (from the
-episode index), its cues, the loudness figures and the clips with their rendered files."""
+episode index), its cues, the loudness figures, the sound processing's figures and the A/B's gain, and the
+clips with their rendered files."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..captions import Cue
+from ..media.processing import SoundFigures
 from ..pipeline.clips import choose_highlights
 from ..workspace import Episode, Show, Workspace
 from ..workspace.approval import current_token
 from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import EpisodeFiles
 from ..workspace.transcript import read_cues_and_sha256
-from . import loudness_report
+from . import loudness_report, sound
 from .edits import highlights_version, metadata_version
 
 
@@ -51,6 +53,23 @@ class EpisodePage:
             return None
         return {"before": before, "after": after, "verdict": loudness_report.verdict(after, self.show.loudness),
                 "tolerance": loudness_report.TOLERANCE_LU}
+
+    def sound(self) -> SoundFigures | None:
+        """What the sound processing found and did; None when it has not run (the page says nothing of it)."""
+        return sound.episode_figures(self.files)
+
+    def sound_rows(self, labels: loudness_report.ReportLabels) -> list[sound.SoundRow]:
+        """The report's rows of those figures, in `labels`' words (the sheet's rows); [] without them."""
+        figures = self.sound()
+        return sound.sound_rows(figures, labels) if figures else []
+
+    def matching(self) -> sound.Matching | None:
+        """The A/B switch's gain for the original; None (no switch) unless the processing ran and both the
+        original and the podcast rendition are there with their measured loudness."""
+        if self.sound() is None or not self.has_audio or not self.files.original(self.episode.original).is_file():
+            return None
+        before, after = loudness_report.known_figures(self.files, self.episode, self.record)
+        return sound.loudness_matching(before, after)
 
     def clips(self) -> list[dict]:
         """The highlights the clips are made from, each with its rendered clip files (when current)."""

@@ -1,4 +1,5 @@
-"""`studio status`: each episode's state (workspace.index.episode_state) and the paths of its artifacts."""
+"""`studio status`: each episode's state (workspace.index.episode_state), the paths of its artifacts and,
+once the sound processing ran, its figures (media.processing.SoundFigures: `sound`, else null)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from ..workspace import Workspace
 from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import TRANSCRIPT_FILES, EpisodeFiles
 from ..workspace.state import RENDITION_FILES
+from .sound import episode_figures
 
 
 def episode_status(workspace: Workspace, row: EpisodeRow, job_state: str = "") -> dict:
@@ -40,6 +42,7 @@ def episode_status(workspace: Workspace, row: EpisodeRow, job_state: str = "") -
             "clips": clips,
         },
         "loudness": {name: r["loudness"] for name, r in renditions.items() if r},
+        "sound": figures.to_dict() if (figures := episode_figures(files)) else None,
         "error": row.broken or None,
     }
 
@@ -48,4 +51,19 @@ def format_line(status: dict) -> str:
     loud = status["loudness"]
     levels = "  ".join(f"{name} {v['integrated']:.1f} LUFS {v['true_peak']:.1f} dBTP" for name, v in loud.items())
     minutes, seconds = divmod(int(status["duration"]), 60)
-    return f"{status['id']:<48} {status['state']:<10} {minutes:>3}:{seconds:02d}  {levels}".rstrip()
+    return f"{status['id']:<48} {status['state']:<10} {minutes:>3}:{seconds:02d}  {levels}{sound_note(status)}".rstrip()
+
+
+def sound_note(status: dict) -> str:
+    """`  sound: hum 50 Hz, speakers 13.9->2.4 LU`: what the processing found, short; nothing without it."""
+    sound = status.get("sound")
+    if not sound:
+        return ""
+    parts = [f"hum {sound['hum']['mains_hz']:g} Hz"] if sound.get("hum") else []
+    before, after = sound.get("speech_spread_before_lu"), sound.get("speech_spread_after_lu")
+    if before is not None and after is not None:
+        parts.append(f"speakers {before:.1f}->{after:.1f} LU")
+    floor_before, floor_after = sound.get("noise_floor_before_dbfs"), sound.get("noise_floor_after_dbfs")
+    if floor_before is not None and floor_after is not None:
+        parts.append(f"noise {floor_before:.0f}->{floor_after:.0f} dBFS")
+    return "  sound: " + ", ".join(parts) if parts else "  sound: clean"

@@ -1,5 +1,6 @@
 """The episode page (`/episodes/<show>/<episode>/`): metadata and air window, the podcast rendition in a
-waveform player, the loudness report, the transcript as cues beside the player (edited in place), the
+waveform player with the original beside it at the same loudness (the A/B switch, when the sound processing
+ran), the loudness report with the processing's figures, the transcript as cues beside the player (edited in place), the
 clips and the highlights, and the approval (studio.workspace.approval).
 
 Views only parse the request and call the library (studio.review: page, edits, loudness_report, peaks) or
@@ -9,6 +10,7 @@ work without JavaScript (a redirect back to the page, the message flashed). Ever
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import secrets
 
@@ -19,13 +21,14 @@ from ...captions import Cue
 from ...errors import BadInput, StudioError
 from ...media.ffmpeg import find_ffmpeg
 from ...pipeline import CLIP_FORMATS
-from ...review import edits, loudness_report, peaks
+from ...review import edits, loudness_report, peaks, sound
 from ...review.page import episode_page
 from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
 from ...workspace import Episode
 from .. import CSP
 from ..auth import audit, require_show, role_required
 from ..context import job_queue, t, workspace
+from . import filters
 
 bp = Blueprint("episode", __name__, template_folder="templates")
 
@@ -135,7 +138,8 @@ def page(episode_id: str):
         "episode/page.html", episode=episode, show=page_data.show, row=page_data.row,
         state=page_data.state_word(busy[0].state if busy else ""), progress=busy[0].progress if busy else None,
         has_audio=page_data.has_audio, cues=page_data.cues, vtt_sha=page_data.vtt_sha,
-        report=page_data.loudness(), clips=page_data.clips(), formats=CLIP_FORMATS,
+        report=page_data.loudness(), clips=page_data.clips(), formats=CLIP_FORMATS, matching=page_data.matching(),
+        sound=page_data.sound(), sound_rows=page_data.sound_rows(_report_labels()),
         jobs=[j for j in jobs if j.stage == "clip"], busy=busy,
         min_clip=MIN_CLIP_S, max_clip=MAX_CLIP_S, style_nonce=nonce,
         metadata_sha=page_data.metadata_version, approve_token=page_data.approve_token,
@@ -154,6 +158,19 @@ def audio(episode_id: str):
     if not path.is_file():
         abort(404)
     return send_file(path, mimetype="audio/mpeg", conditional=True, max_age=0)
+
+
+@bp.get("/original")
+@role_required("producer")
+def original(episode_id: str):
+    """The recording as it was ingested (the A/B switch plays it), with byte ranges like audio.mp3."""
+    episode = load_episode(episode_id)
+    path = workspace().files(episode.id).original(episode.original)
+    if not path.is_file():
+        abort(404)
+    kind = mimetypes.guess_type(path.name)[0] or ""  # a recording's name ends as its upload did: never a page
+    kind = kind if kind.startswith(("audio/", "video/")) else "application/octet-stream"
+    return send_file(path, mimetype=kind, conditional=True, max_age=0)
 
 
 @bp.get("/peaks.json")
@@ -214,7 +231,8 @@ def loudness_sheet(episode_id: str, kind: str):
     report = _report(episode)
     show_settings = workspace().show(episode.show)
     heading = f"{show_settings.title}: {episode.title}"
-    image = loudness_report.render_sheet(report, show_settings.loudness, heading, _report_labels())
+    figures = sound.episode_figures(workspace().files(episode.id))
+    image = loudness_report.render_sheet(report, show_settings.loudness, heading, _report_labels(), figures)
     data = loudness_report.png_bytes(image) if kind == "png" else loudness_report.pdf_bytes(image, heading)
     name = f"{episode.slug}-{t('loudness.file_name')}.{kind}"
     return Response(data, mimetype="image/png" if kind == "png" else "application/pdf",
@@ -371,19 +389,7 @@ def remove_highlight(episode_id: str, index: int):
     return _back(saved, "highlights")
 
 
-# -- template filters --------------------------------------------------------------------------
+# -- template filters (filters.py) -------------------------------------------------------------
 
-
-@bp.app_template_filter("clock")
-def clock(seconds: float) -> str:
-    """1:02:03, 2:03: a time in the episode."""
-    total = int(max(0.0, float(seconds)))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-@bp.app_template_filter("lu")
-def level(value: float, unit: str) -> str:
-    """-16.0 LUFS; a dash for silence (-inf)."""
-    return "–" if value is None or value <= -120 else f"{value:.1f} {unit}"
+bp.add_app_template_filter(filters.clock, "clock")
+bp.add_app_template_filter(filters.level, "lu")

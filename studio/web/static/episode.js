@@ -1,4 +1,5 @@
-// The episode page: waveform player, transcript synced to the audio, highlight range on the waveform.
+// The episode page: waveform player, transcript synced to the audio, highlight range on the waveform, and the
+// A/B switch between the original recording and the podcast version (when the sound processing ran).
 // Loaded with `defer`; no inline script anywhere (the CSP forbids it). The page works without it:
 // the <audio> element plays, forms post normally, times are typed by hand.
 (function () {
@@ -81,6 +82,91 @@
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
       .then(startWaveform)
       .catch(function () { player.classList.add("no-waveform"); });
+  }
+
+  // -- A/B: the original recording and the podcast rendition in the one player (issue 24) -------------
+  // The switch swaps the player's source at the same moment, playing or paused as it was, and plays the
+  // original through a Web Audio gain that brings it to the rendition's loudness (data-gain, from the
+  // measured figures; it may be above 1, which the element's volume cannot be). What the page applied is
+  // written back into data-applied-gain.
+  var ab = document.getElementById("sound-ab");
+  var AudioContextClass = window.AudioContext || window.webkitAudioContext;
+  if (ab && AudioContextClass) startSwitch(ab);
+
+  function startSwitch(box) {
+    var link = document.getElementById("sound-ab-link");
+    var now = document.getElementById("sound-ab-now");
+    var buttons = box.querySelectorAll("[data-ab]");
+    var sources = { original: box.dataset.original, processed: box.dataset.processed };
+    var gains = { original: Number(box.dataset.gain), processed: 1 };
+    var context = null, gain = null, lastAt = 0, lastPlaying = false;
+    box.hidden = false;
+    if (link) link.hidden = true;  // without JavaScript, the link plays the original on its own
+
+    function graph() {
+      if (context) return;
+      context = new AudioContextClass();
+      gain = context.createGain();
+      context.createMediaElementSource(audio).connect(gain);
+      var ceiling = Number(box.dataset.ceilingDbtp);
+      box.dataset.limited = String(Number(box.dataset.peakDbtp) > ceiling);
+      if (box.dataset.limited === "true") {
+        // The original raised above the show's ceiling would clip: a fast limiter there, as the podcast has.
+        // A compressor node adds its own make-up gain (Web Audio: (1 / gain at 0 dBFS) ^ 0.6); the trim after
+        // it takes that back, so the loudness stays matched.
+        var limiter = context.createDynamicsCompressor(), trim = context.createGain(), ratio = 20;
+        limiter.threshold.value = ceiling;
+        limiter.knee.value = 0;
+        limiter.ratio.value = ratio;
+        limiter.attack.value = 0.001;
+        limiter.release.value = 0.1;
+        var makeupDb = -0.6 * (ceiling + (0 - ceiling) / ratio);
+        trim.gain.value = Math.pow(10, -makeupDb / 20);
+        gain.connect(limiter);
+        limiter.connect(trim);
+        trim.connect(context.destination);
+      } else {
+        gain.connect(context.destination);
+      }
+    }
+
+    function choose(which, from) {
+      if (box.dataset.source === which || !sources[which]) return;
+      graph();
+      if (context.state === "suspended") context.resume();
+      var at = from ? from.at : audio.currentTime;
+      var playing = from ? from.playing : !audio.paused && !audio.ended;
+      lastAt = at;
+      lastPlaying = playing;
+      gain.gain.value = gains[which];
+      box.dataset.source = which;
+      box.dataset.appliedGain = String(gain.gain.value);
+      buttons.forEach(function (button) {
+        button.setAttribute("aria-pressed", button.dataset.ab === which ? "true" : "false");
+      });
+      if (now) now.textContent = now.dataset[which + "Text"] || "";
+      audio.addEventListener("loadedmetadata", function resume() {
+        audio.removeEventListener("loadedmetadata", resume);
+        audio.currentTime = Math.min(at, audio.duration || at);
+        if (playing) {
+          var started = audio.play();
+          if (started && started.catch) started.catch(function () {});
+        }
+      });
+      audio.src = sources[which];
+    }
+
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () { choose(button.dataset.ab); });
+    });
+    // A browser that cannot play the original's format: back to the podcast version, and say so.
+    audio.addEventListener("error", function () {
+      if (box.dataset.source !== "original") return;
+      box.querySelector("[data-ab=original]").disabled = true;
+      box.classList.add("cannot-play");
+      choose("processed", { at: lastAt, playing: lastPlaying });
+      if (now) now.textContent = now.dataset.failedText || "";
+    });
   }
 
   // -- transcript: click a cue to play from it; the playing cue is highlighted -----------------

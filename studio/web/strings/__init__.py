@@ -2,16 +2,23 @@
 
 Templates call `t("key")`; Python code calls `translate(lang, "key")`. A key missing in a language falls back
 to Indonesian (tests check both languages have every key). The tables: `base` (a dict per language), and
-`episode`, `faults` and `radio` (each key with its Indonesian and English text).
+`episode`, `faults`, `radio` and `sound` (each key with its Indonesian and English text).
 """
 
 from __future__ import annotations
 
-from . import episode, faults, radio
+from . import episode, faults, radio, sound
 from .base import STRINGS
 
-for _table in (episode.EPISODE_PAGE_STRINGS, faults.ACCESS_STRINGS, faults.APPROVAL_AND_EDITS_STRINGS,
-               faults.UPLOAD_FAULT_STRINGS, radio.RADIO_PUSH_STRINGS):
+TABLES = (  # one a line, so that each area adds its own
+    episode.EPISODE_PAGE_STRINGS,
+    faults.ACCESS_STRINGS,
+    faults.APPROVAL_AND_EDITS_STRINGS,
+    faults.UPLOAD_FAULT_STRINGS,
+    radio.RADIO_PUSH_STRINGS,
+    sound.SOUND_STRINGS,
+)
+for _table in TABLES:
     for _key, (_id, _en) in _table.items():
         STRINGS["id"][_key], STRINGS["en"][_key] = _id, _en
 
