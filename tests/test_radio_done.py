@@ -24,12 +24,13 @@ import pytest
 from conftest import need_program, stop
 from fakes.azuracast import FakeAzuraCast
 from fakes.libretime import FakeLibreTime
-from webutil import make_web, served
+from webutil import make_web, run_next_job, served
 
 from studio.fsutil import sha256_file
 from studio.media.cart import read_cart
 from studio.radio.push import run as push_mod
 from studio.radio.push.rivendell import parse_name
+from studio.web.strings import translate
 from studio.workspace.tree import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,15 +66,38 @@ def stations():
         assert fake.contract.violations == [], "\n".join(fake.contract.violations)
 
 
-def add_stations(root: Path, azuracast: FakeAzuraCast, libretime: FakeLibreTime, drop: Path) -> None:
+def new_workspace(tmp_path: Path) -> tuple[Path, Path]:
+    """`studio init` and a show: the workspace's folder, and an empty folder for Rivendell's drop box."""
+    root, drop = tmp_path / "ws", tmp_path / "rdimport-dropbox"
+    drop.mkdir()
+    studio(tmp_path, "init", root)
+    studio(root, "show", "add", "kpu", "--title", "Sosialisasi KPU", "--author", "Diskominfo", "--email",
+           "podcast@example.go.id")
+    return root, drop
+
+
+def add_stations(root: Path, azuracast: FakeAzuraCast, libretime: FakeLibreTime, drop: Path,
+                 az_key: str = AZ_KEY) -> None:
     """One station of each kind, as docs/radio/*.md tell a station admin to."""
     studio(root, "station", "add", "rri")  # pull: today's behaviour, a token
     studio(root, "station", "add", "abdi-az", "--kind", "azuracast", "--url", azuracast.url, "--station-id",
-           azuracast.station_id, "--timezone", "Asia/Jakarta", "--key-stdin", input=AZ_KEY + "\n")
+           azuracast.station_id, "--timezone", "Asia/Jakarta", "--key-stdin", input=az_key + "\n")
     studio(root, "station", "add", "abdi-lt", "--kind", "libretime", "--url", libretime.url, "--timezone",
            "Asia/Jakarta", "--key-stdin", input=LT_KEY + "\n")
     studio(root, "station", "add", "abdi-rv", "--kind", "rivendell", "--dropbox", drop, "--cart-first", "50000",
            "--cart-last", "50099", "--group", "STUDIO", "--scheduler-code", "KPU")
+
+
+def processed_episode(root: Path, tmp_path: Path, ffmpeg_exe: str) -> str:
+    """A 4 s programme aired on AIR_FROM for an hour, ingested and processed (no transcript): its id."""
+    tone = tmp_path / "siaran.wav"
+    subprocess.run([ffmpeg_exe, "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=4",
+                    "-ar", "44100", str(tone)], check=True)
+    episode = studio(root, "ingest", tone, "--show", "kpu", "--title", "DPT dan pemilih pindahan",
+                     "--recorded-on", "2031-03-01", "--air-from", AIR_FROM.isoformat(),
+                     "--air-until", AIR_UNTIL.isoformat()).stdout.strip()
+    studio(root, "process", episode, "--no-transcribe", "--no-clips")
+    return episode
 
 
 def everything_under(*roots: Path) -> bytes:
@@ -95,20 +119,9 @@ def radio_page(workspace: Workspace) -> str:
 @pytest.mark.slow
 def test_a_publish_delivers_to_a_station_of_each_kind_and_the_log_and_page_show_it(stations, tmp_path, ffmpeg_exe):
     azuracast, libretime = stations
-    root, drop = tmp_path / "ws", tmp_path / "rdimport-dropbox"
-    drop.mkdir()
-    studio(tmp_path, "init", root)
-    studio(root, "show", "add", "kpu", "--title", "Sosialisasi KPU", "--author", "Diskominfo", "--email",
-           "podcast@example.go.id")
+    root, drop = new_workspace(tmp_path)
     add_stations(root, azuracast, libretime, drop)
-
-    tone = tmp_path / "siaran.wav"
-    subprocess.run([ffmpeg_exe, "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=4",
-                    "-ar", "44100", str(tone)], check=True)
-    episode = studio(root, "ingest", tone, "--show", "kpu", "--title", "DPT dan pemilih pindahan",
-                     "--recorded-on", "2031-03-01", "--air-from", AIR_FROM.isoformat(),
-                     "--air-until", AIR_UNTIL.isoformat()).stdout.strip()
-    studio(root, "process", episode, "--no-transcribe", "--no-clips")
+    episode = processed_episode(root, tmp_path, ffmpeg_exe)
     workspace = Workspace(root)
     broadcast = workspace.episode_dir(episode) / "broadcast.wav"
     sha = sha256_file(broadcast)
@@ -177,6 +190,42 @@ def test_a_publish_delivers_to_a_station_of_each_kind_and_the_log_and_page_show_
             assert [r.state for r in push_mod.station_items(workspace, station, now=later)] == ["expired"]
 
 
+@pytest.mark.slow
+def test_a_wrong_key_fails_alone_and_push_again_on_the_page_delivers_once_the_key_is_right(stations, tmp_path,
+                                                                                           ffmpeg_exe):
+    azuracast, libretime = stations
+    root, drop = new_workspace(tmp_path)
+    add_stations(root, azuracast, libretime, drop, az_key="az-an-old-key-the-station-revoked")
+    episode = processed_episode(root, tmp_path, ffmpeg_exe)
+
+    published = studio(root, "publish", code=1)  # published; one station refused: exit 1
+    [error] = [line for line in published.stderr.splitlines() if line.startswith("error:")]
+    assert error.startswith(f"error: abdi-az: {episode}: ") and "key" in error, published.stderr
+    assert "abdi-lt: 1 delivered" in published.stdout and "abdi-rv: 1 delivered" in published.stdout
+    assert azuracast.files() == [] and "az-an-old-key" not in published.stdout + published.stderr
+
+    workspace = Workspace(root)
+    web = make_web(workspace)
+    scheduler = web.client("scheduler")
+    html = scheduler.get("/radio").get_data(as_text=True)
+    assert html.count(">terkirim<") == 2 and html.count(">gagal<") == 1
+    assert translate("id", "radio.push.reason.auth") in html
+
+    # the station's admin issues a new key; Studio's admin puts it in; the scheduler presses "Kirim ulang"
+    studio(root, "station", "remove", "abdi-az")
+    studio(root, "station", "add", "abdi-az", "--kind", "azuracast", "--url", azuracast.url, "--station-id",
+           azuracast.station_id, "--timezone", "Asia/Jakarta", "--key-stdin", input=AZ_KEY + "\n")
+    answer = scheduler.post("/radio/stations/abdi-az/push", data={"csrf_token": web.csrf(scheduler, "/radio")})
+    assert answer.status_code == 200
+    job = run_next_job(workspace)  # as `studio worker` runs it
+    assert job.state == "done", job.error
+    [media] = azuracast.files()
+    assert media["sha256"] == sha256_file(workspace.episode_dir(episode) / "broadcast.wav")
+    html = scheduler.get("/radio").get_data(as_text=True)
+    assert html.count(">terkirim<") == 3 and ">gagal<" not in html
+    assert set(deliveries_shown(root)) == {"abdi-az", "abdi-lt", "abdi-rv"}
+    assert len(libretime.files) == 1 and len(list(drop.iterdir())) == 1  # the others were not sent again
+
 # -- part 2: a scheduled recording off the air, through to the stations -------------------------------------------
 
 def wait_for(check, what: str, timeout: float = 300.0):
@@ -207,10 +256,7 @@ def test_a_scheduled_recording_off_the_air_is_processed_published_and_pushed_wit
     from studio.radio.record import log as rec_log
 
     azuracast, libretime = stations
-    root, drop = tmp_path / "ws", tmp_path / "rdimport-dropbox"
-    drop.mkdir()
-    studio(tmp_path, "init", root)
-    studio(root, "show", "add", "kpu", "--title", "Sosialisasi KPU", "--email", "podcast@example.go.id")
+    root, drop = new_workspace(tmp_path)
     add_stations(root, azuracast, libretime, drop)
     source = icecast.source("live.mp3")  # the station's programme, on the air
     try:
