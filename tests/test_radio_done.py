@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -225,6 +227,52 @@ def test_a_wrong_key_fails_alone_and_push_again_on_the_page_delivers_once_the_ke
     assert html.count(">terkirim<") == 3 and ">gagal<" not in html
     assert set(deliveries_shown(root)) == {"abdi-az", "abdi-lt", "abdi-rv"}
     assert len(libretime.files) == 1 and len(list(drop.iterdir())) == 1  # the others were not sent again
+
+# -- the docs' commands are the command line's ------------------------------------------------------------------
+
+RADIO_DOCS = sorted((ROOT / "docs" / "radio").glob("*.md")) + [ROOT / "docs" / "scheduler.md"]
+
+
+def studio_commands(text: str) -> list[str]:
+    """Each `studio ...` command of a page: the lines of its sh blocks (continuations joined) and its inline
+    code that starts with `studio `."""
+    found = [m.group(1) for m in re.finditer(r"(?<!`)`(studio [^`]+)`", text)]
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        found += [line.strip() for line in block.replace("\\\n", " ").splitlines()
+                  if line.strip().startswith("studio ")]
+    return found
+
+
+def test_every_studio_command_in_the_radio_docs_is_one_the_cli_takes():
+    import click
+
+    from studio.cli import cli
+
+    checked = 0
+    for page in RADIO_DOCS:
+        for line in studio_commands(page.read_text()):
+            words = re.split(r"\s[<>|]\s", line)[0]  # the shell's redirections and pipes are not studio's
+            args = shlex.split(re.sub(r"<([^>]+)>", r"\1", words), comments=True)[1:]  # <name>: a placeholder
+            command: click.Command = cli
+            while isinstance(command, click.Group) and args and args[0] in command.commands:
+                command = command.commands[args.pop(0)]
+            try:
+                command.make_context(command.name or "studio", args)
+            except click.UsageError as exc:
+                pytest.fail(f"{page.name}: `{line}`: {exc.format_message()}")
+            checked += 1
+    assert checked >= 10
+    # the API kinds' pages name no rdimport: each option they name is one of `studio`'s
+    options = {opt for command in _all_commands(cli) for param in command.params for opt in param.opts}
+    for page in ("azuracast.md", "libretime.md"):
+        named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", (ROOT / "docs" / "radio" / page).read_text()))
+        assert named and named <= options, f"{page}: not options of studio: {sorted(named - options)}"
+
+
+def _all_commands(command):
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _all_commands(sub)
 
 # -- part 2: a scheduled recording off the air, through to the stations -------------------------------------------
 
