@@ -233,12 +233,12 @@ def test_a_wrong_key_fails_alone_and_push_again_on_the_page_delivers_once_the_ke
 RADIO_DOCS = sorted((ROOT / "docs" / "radio").glob("*.md")) + [ROOT / "docs" / "scheduler.md"]
 
 
-def studio_commands(text: str) -> list[str]:
-    """Each `studio ...` command of a page: the lines of its sh blocks (continuations joined) and its inline
-    code that starts with `studio `."""
-    found = [m.group(1) for m in re.finditer(r"(?<!`)`(studio [^`]+)`", text)]
+def studio_commands(text: str) -> list[tuple[str, bool]]:
+    """Each `studio ...` command of a page, and whether it is whole: the lines of its sh blocks (continuations
+    joined) are; its inline code starting with `studio ` may only name a command and some options."""
+    found = [(m.group(1), False) for m in re.finditer(r"(?<!`)`(studio [^`]+)`", text)]
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
-        found += [line.strip() for line in block.replace("\\\n", " ").splitlines()
+        found += [(line.strip(), True) for line in block.replace("\\\n", " ").splitlines()
                   if line.strip().startswith("studio ")]
     return found
 
@@ -250,14 +250,18 @@ def test_every_studio_command_in_the_radio_docs_is_one_the_cli_takes():
 
     checked = 0
     for page in RADIO_DOCS:
-        for line in studio_commands(page.read_text()):
+        for line, whole in studio_commands(page.read_text()):
             words = re.split(r"\s[<>|]\s", line)[0]  # the shell's redirections and pipes are not studio's
             args = shlex.split(re.sub(r"<([^>]+)>", r"\1", words), comments=True)[1:]  # <name>: a placeholder
             command: click.Command = cli
             while isinstance(command, click.Group) and args and args[0] in command.commands:
                 command = command.commands[args.pop(0)]
+            if isinstance(command, click.Group) and args and not args[0].startswith("-"):
+                pytest.fail(f"{page.name}: `{line}`: no command {args[0]!r} in `{command.name}`")
             try:
                 command.make_context(command.name or "studio", args)
+            except click.MissingParameter:
+                assert not whole, f"{page.name}: `{line}` lacks a required option or argument"
             except click.UsageError as exc:
                 pytest.fail(f"{page.name}: `{line}`: {exc.format_message()}")
             checked += 1
