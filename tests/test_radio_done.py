@@ -313,8 +313,9 @@ def test_a_scheduled_recording_off_the_air_is_processed_published_and_pushed_wit
     source = icecast.source("live.mp3")  # the station's programme, on the air
     try:
         icecast.mounted("live.mp3")
-        # the show names its airing, as docs/radio/recording.md says: a few seconds from now, in WIB
-        start = (dt.datetime.now(zoneinfo.ZoneInfo("Asia/Jakarta")) + dt.timedelta(seconds=8)).replace(microsecond=0)
+        # the show names its airing, as docs/radio/recording.md says, in WIB: far enough ahead that the recorder
+        # is up before it on a loaded machine (a late start records only what is left of the airing)
+        start = (dt.datetime.now(zoneinfo.ZoneInfo("Asia/Jakarta")) + dt.timedelta(seconds=20)).replace(microsecond=0)
         show_toml = Workspace(root).feeds_dir / "kpu.toml"
         show_toml.write_text(show_toml.read_text() + f"""
 [[recordings]]
