@@ -228,6 +228,45 @@ def test_a_wrong_key_fails_alone_and_push_again_on_the_page_delivers_once_the_ke
     assert set(deliveries_shown(root)) == {"abdi-az", "abdi-lt", "abdi-rv"}
     assert len(libretime.files) == 1 and len(list(drop.iterdir())) == 1  # the others were not sent again
 
+@pytest.mark.slow
+def test_an_airing_moved_by_the_producer_is_replaced_at_each_station_at_its_new_time(stations, tmp_path,
+                                                                                   ffmpeg_exe):
+    from studio.review.edits import Metadata, update_metadata
+
+    azuracast, libretime = stations
+    root, drop = new_workspace(tmp_path)
+    add_stations(root, azuracast, libretime, drop)
+    episode = processed_episode(root, tmp_path, ffmpeg_exe)
+    studio(root, "publish")
+    [old_media] = azuracast.files()
+
+    # the producer moves it a day later on the episode page; the broadcast file's cart chunk carries the new
+    # window, so process makes a new file and the next publish replaces the stations' copies
+    later_from, later_until = AIR_FROM + dt.timedelta(days=1), AIR_UNTIL + dt.timedelta(days=1)
+    workspace = Workspace(root)
+    update_metadata(workspace, episode, Metadata(title="DPT dan pemilih pindahan", air_from=later_from.isoformat(),
+                                                 air_until=later_until.isoformat()))
+    studio(root, "process", episode, "--no-transcribe", "--no-clips")
+    broadcast = workspace.episode_dir(episode) / "broadcast.wav"
+    sha = sha256_file(broadcast)
+    assert sha != old_media["sha256"]
+    published = studio(root, "publish")
+    assert all(f"{n}: 1 delivered" in published.stdout for n in ("abdi-az", "abdi-lt", "abdi-rv")), published.stdout
+
+    [media] = azuracast.files()  # the new file only, in the airing's playlist at the new date
+    assert media["sha256"] == sha and media["id"] != old_media["id"]
+    [playlist] = azuracast.playlists.values()
+    assert media["playlists"] == {playlist["id"]}
+    assert [(i["start_date"], i["start_time"]) for i in playlist["schedule_items"]] == [("2031-03-05", 1900)]
+    [row] = libretime.files.values()
+    [entry] = libretime.schedule.values()
+    assert row["sha256"] == sha and str(entry["file"]) == str(row["id"])
+    assert dt.datetime.fromisoformat(entry["starts_at"]) == later_from
+    [dropped] = drop.iterdir()  # the same cart number, the new bytes
+    assert sha256_file(dropped) == sha and int(parse_name("", dropped.name)["n"]) == 50000
+    assert read_cart(dropped).start_date == "2031-03-05"
+    assert len(json.loads(studio(root, "radio", "log", "--json").stdout)) == 6  # two deliveries per station
+
 # -- the docs' commands are the command line's ------------------------------------------------------------------
 
 RADIO_DOCS = sorted((ROOT / "docs" / "radio").glob("*.md")) + [ROOT / "docs" / "scheduler.md"]
