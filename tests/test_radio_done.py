@@ -3,7 +3,9 @@ from a fresh workspace, a station of each kind is added (`studio station add`, t
 episode with an air window is ingested and processed, and `studio publish` delivers its broadcast file to the
 real AzuraCast and LibreTime pushers talking to the fakes (every request checked against the projects' OpenAPI
 documents) and to the Rivendell drop box; the delivery log (`studio radio log`) and the scheduler's page show
-each delivery; a second publish sends nothing; --expire takes the airing out and keeps the files.
+each delivery; a second publish sends nothing; --expire takes the airing out and keeps the files. Then: a wrong
+key fails its station alone until "Kirim ulang" on the page delivers with the right one; an airing moved by the
+producer is replaced at every station; every `studio` command the radio docs give is one the CLI takes.
 
 Part 2 (a scheduled recording off a local Icecast becoming a processed, published and pushed episode with no hand
 step) needs the recorder (studio.radio.record, the radio-record branch): until it is merged that test skips.
