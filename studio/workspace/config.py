@@ -68,6 +68,9 @@ class Settings:
     # a producer's unfinished web uploads at once, and the bytes they declared together (GiB)
     upload_max_open: int = 10
     upload_max_open_gib: float = 20.0
+    # listener statistics: hours after a counting day ends (WIB) that late logs of it are still taken; then the
+    # day is counted for good, its listener keys and salt destroyed (docs/statistics.md)
+    stats_late_hours: float = 48.0
     stations: tuple[Station, ...] = ()
 
     def http_limits(self):

@@ -1,0 +1,297 @@
+"""Downloads counted by the IAB Podcast Measurement Technical Guidelines (v2.x), as docs/statistics.md says.
+
+A download is one listener key (the IPv4 address or the IPv6 /64, hashed with the day's salt) + user agent per
+episode per counting window (a calendar day, WIB) that received at least the episode's ID3 tag and one minute of
+its audio, summing every GET answered 200 or 206 (a `bytes=0-1` probe, HEAD, 304 and errors bring nothing).
+Bots (OPAWG's list, or no user agent) and data-centre addresses count nothing. A clip page view is one GET
+answered 200 of a clip's page by something that is not a bot.
+
+Requests are added up per listener while their day is open; when the day's window has closed and the grace for
+late logs (Settings.stats_late_hours) has passed, the day is counted for good into daily and monthly figures,
+its listener rows deleted and its salt destroyed.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..fsutil import file_lock
+from ..publish.layout import clip_of_page, episode_of_media
+from ..workspace.layout import ACCESS_LOG_DIR, STATS_DB_FILE, STATS_DIR, STATS_LISTS_DIR, STATS_SALTS_DIR
+from ..workspace.tree import Workspace
+from . import store
+from .identity import WINDOW_ZONE, Anonymizer, network
+from .importer import Source, open_source
+from .lists import UserAgents, lists_dir
+from .readers import Hit
+
+DEFAULT_BITRATE = 128_000  # bits/s, Studio's podcast rendition: the threshold of an episode whose MP3 is not here
+FLUSH_EVERY = 200_000  # lines between writes of the running sums (memory stays flat)
+LOCK_FILE = "count.lock"
+_MP3_KBPS = {  # (MPEG-1?, bitrate index) -> kbit/s, layer III
+    True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    False: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+
+
+@dataclass
+class Tally:
+    """What one counting pass read."""
+
+    files: int = 0  # logs that had something new
+    lines: int = 0
+    skipped: collections.Counter = field(default_factory=collections.Counter)  # by reason
+    closed: list[str] = field(default_factory=list)  # days counted for good in this pass
+
+
+def threshold_bytes(mp3: Path) -> int:
+    """Bytes of the ID3v2 tag plus one minute of audio at the first frame's bitrate (KeyError/OSError when the
+    file is not an MP3 Studio can read)."""
+    with open(mp3, "rb") as f:
+        head = f.read(10)
+        tag = 0
+        if head[:3] == b"ID3":
+            size = (head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]
+            tag = 10 + size + (10 if head[5] & 0x10 else 0)
+        f.seek(tag)
+        frame = f.read(4)
+    if len(frame) < 4 or frame[0] != 0xFF or frame[1] & 0xE0 != 0xE0:
+        raise KeyError("no MPEG frame after the tag")
+    kbps = _MP3_KBPS[bool(frame[1] & 0x08)][frame[2] >> 4]
+    if not kbps:
+        raise KeyError("free-format MP3")
+    return tag + kbps * 1000 // 8 * 60
+
+
+class Counter:
+    """Adds hits up per listener, clip and reason skipped; writes the sums every FLUSH_EVERY lines."""
+
+    def __init__(self, db: sqlite3.Connection, anonymizer: Anonymizer, agents: UserAgents, closed: str) -> None:
+        self.db, self.anonymizer, self.agents, self.closed = db, anonymizer, agents, closed
+        self.listeners: dict[tuple[str, str, str, str], list] = {}
+        self.views: collections.Counter = collections.Counter()
+        self.skipped: collections.Counter = collections.Counter()  # since the last flush
+        self.skipped_all: collections.Counter = collections.Counter()
+        self._who: dict[tuple[str, str], tuple[str, str, bool] | None] = {}
+        self.pending = 0
+
+    def who(self, hit: Hit) -> tuple[str, str, bool] | None:
+        """(listener key, country, data centre) of a hit; None when its address is no address."""
+        if hit.client is not None:
+            return hit.client, hit.country or "ZZ", hit.dc
+        found = self._who.get((hit.day, hit.address))
+        if found is None and (hit.day, hit.address) not in self._who:
+            if len(self._who) > 200_000:
+                self._who.clear()
+            try:
+                key = self.anonymizer.key(network(hit.address), hit.day)
+                found = (key, self.anonymizer.country(hit.address), self.anonymizer.is_datacentre(hit.address))
+            except ValueError:
+                found = None
+            self._who[(hit.day, hit.address)] = found
+        return found
+
+    def add(self, hit: Hit | None) -> None:
+        self.pending += 1
+        if hit is None:
+            self.skipped["unreadable"] += 1
+        elif hit.method == "GET" and hit.status in (200, 206) and not hit.probe:
+            episode = episode_of_media(hit.path)
+            if episode is not None:
+                if hit.sent > 0:
+                    self._audio(hit, episode)
+            elif hit.status == 200 and (clip := clip_of_page(hit.path)) is not None:
+                if self._listener(hit) is not None:
+                    self.views[(hit.day, clip[0], clip[1])] += 1
+        if self.pending >= FLUSH_EVERY:
+            self.flush()
+
+    def _listener(self, hit: Hit):
+        """(agent, who) of a hit from a listener, or None (and the reason counted) when it counts nothing."""
+        if hit.day <= self.closed:
+            self.skipped["late"] += 1
+            return None
+        agent = self.agents.classify(hit.ua)
+        if agent.bot:
+            self.skipped["bot"] += 1
+            return None
+        who = self.who(hit)
+        if who is None:
+            self.skipped["unreadable"] += 1
+            return None
+        if who[2]:
+            self.skipped["datacentre"] += 1
+            return None
+        return agent, who
+
+    def _audio(self, hit: Hit, episode: str) -> None:
+        found = self._listener(hit)
+        if found is None:
+            return
+        agent, (client, country, _dc) = found
+        key = (hit.day, episode, client, hit.ua)
+        entry = self.listeners.get(key)
+        if entry is None:
+            self.listeners[key] = [hit.sent, agent.app, agent.platform, country]
+        else:
+            entry[0] += hit.sent
+
+    def flush(self) -> None:
+        self.db.executemany(
+            "INSERT INTO listeners VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(day, episode, client, ua) "
+            "DO UPDATE SET bytes = bytes + excluded.bytes",
+            ((*key, *entry) for key, entry in self.listeners.items()))
+        self.db.executemany("INSERT INTO views VALUES (?, ?, ?, ?) ON CONFLICT(day, episode, clip) "
+                            "DO UPDATE SET count = count + excluded.count",
+                            ((*key, n) for key, n in self.views.items()))
+        self.db.executemany("INSERT INTO skipped VALUES (?, ?) ON CONFLICT(reason) "
+                            "DO UPDATE SET count = count + excluded.count", self.skipped.items())
+        self.skipped_all.update(self.skipped)
+        self.listeners.clear()
+        self.views.clear()
+        self.skipped.clear()
+        self.pending = 0
+
+
+class Counting:
+    """One counting pass over a workspace's statistics, under its lock (`with Counting(workspace) as c:`)."""
+
+    def __init__(self, workspace: Workspace, now: dt.datetime | None = None) -> None:
+        self.workspace = workspace
+        self.now = now or dt.datetime.now(dt.timezone.utc)
+        self.folder = workspace.root / STATS_DIR
+        self.tally = Tally()
+
+    def __enter__(self) -> Counting:
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lock = file_lock(self.folder / LOCK_FILE)
+        self._lock.__enter__()
+        try:
+            self.db = store.connect(self.workspace.root / STATS_DB_FILE)
+            lists = self.workspace.root / STATS_LISTS_DIR
+            self.anonymizer = Anonymizer(self.workspace.root / STATS_SALTS_DIR, lists)
+            self.agents = UserAgents(lists_dir(lists))
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.db.close()
+        finally:
+            self._lock.__exit__(*exc)
+
+    @property
+    def closed(self) -> str:
+        return store.meta(self.db, "counted_through")
+
+    def read(self, source: Source) -> None:
+        """Count what is new in one log, in one transaction with the record that it was read."""
+        counter = Counter(self.db, self.anonymizer, self.agents, self.closed)
+        parse = source.reader.parse
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            lines = 0
+            for line in source.lines():
+                if line and not line.startswith("#"):
+                    lines += 1
+                    counter.add(parse(line))
+            counter.flush()
+            source.record(self.db)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        if lines:
+            self.tally.files += 1
+            self.tally.lines += lines
+        self.tally.skipped.update(counter.skipped_all)
+
+    def import_files(self, paths: list[Path], fmt: str = "auto") -> None:
+        for path in paths:
+            source = open_source(path, self.db, fmt)
+            if source is not None:
+                self.read(source)
+
+    def access_logs(self) -> None:
+        """Studio's own access log: the files that changed since they were last read."""
+        folder = self.workspace.root / ACCESS_LOG_DIR
+        if not folder.is_dir():
+            return
+        known = {name: (size, mtime) for name, size, mtime in self.db.execute("SELECT * FROM access_files")}
+        for path in sorted(folder.glob("*.jsonl")):
+            stat = path.stat()
+            if known.get(path.name) == (stat.st_size, stat.st_mtime_ns):
+                continue
+            source = open_source(path, self.db, "studio")
+            if source is not None:
+                self.read(source)
+            self.db.execute("INSERT OR REPLACE INTO access_files VALUES (?, ?, ?)",
+                            (path.name, stat.st_size, stat.st_mtime_ns))
+
+    # -- thresholds and closing windows -------------------------------------------------------------------
+
+    def thresholds(self) -> None:
+        """The byte threshold of every episode with listeners, from its MP3 (again when the MP3 changed)."""
+        known = {e: (size, mtime) for e, _b, size, mtime in self.db.execute("SELECT * FROM thresholds")}
+        for (episode,) in self.db.execute("SELECT DISTINCT episode FROM listeners").fetchall():
+            mp3 = self.workspace.files(episode).podcast
+            try:
+                stat = mp3.stat()
+                seen = (stat.st_size, stat.st_mtime_ns)
+            except (OSError, ValueError):
+                seen = (0, 0)
+            if known.get(episode) == seen:
+                continue
+            try:
+                needed = threshold_bytes(mp3)
+            except (OSError, KeyError, IndexError, ValueError):
+                needed = DEFAULT_BITRATE // 8 * 60
+            self.db.execute("INSERT OR REPLACE INTO thresholds VALUES (?, ?, ?, ?)", (episode, needed, *seen))
+
+    def last_closable(self) -> str:
+        """The last day whose window and grace for late logs are over (YYYY-MM-DD)."""
+        late = dt.timedelta(hours=self.workspace.settings.stats_late_hours)
+        return ((self.now - late).astimezone(WINDOW_ZONE).date() - dt.timedelta(days=1)).isoformat()
+
+    def close_windows(self) -> None:
+        """Count every day whose window closed for good; delete its listeners; destroy its salt."""
+        self.thresholds()
+        through = self.last_closable()
+        if through <= self.closed:
+            return
+        days = [d for (d,) in self.db.execute("SELECT DISTINCT day FROM listeners WHERE day <= ? ORDER BY day",
+                                              (through,))]
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for day in days:
+                self.db.execute(
+                    "INSERT INTO downloads SELECT day, l.episode, app, platform, country, count(*) FROM listeners l "
+                    "JOIN thresholds t ON t.episode = l.episode WHERE day = ? AND l.bytes >= t.bytes "
+                    "GROUP BY day, l.episode, app, platform, country", (day,))
+                self.db.execute(
+                    "INSERT INTO monthly SELECT substr(day, 1, 7), episode, app, platform, country, count "
+                    "FROM downloads WHERE day = ? ON CONFLICT(month, episode, app, platform, country) "
+                    "DO UPDATE SET count = count + excluded.count", (day,))
+                self.db.execute("DELETE FROM listeners WHERE day = ?", (day,))
+            store.set_meta(self.db, "counted_through", through)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.anonymizer.destroy_salts(through)
+        self.tally.closed.extend(days)
+
+
+def count(workspace: Workspace, files: list[Path] = (), fmt: str = "auto", now: dt.datetime | None = None) -> Tally:
+    """Import `files`, then Studio's own access log, then close the windows that are over."""
+    with Counting(workspace, now) as counting:
+        counting.import_files(list(files), fmt)
+        counting.access_logs()
+        counting.close_windows()
+        return counting.tally
