@@ -81,7 +81,7 @@ def report(workspace, show: str | None = None, month: str | None = None, now: dt
     """The figures of `show` (all shows when None) for `month` (all time when None), from the counts database.
     Counts what the access log and imported logs hold that is not counted yet, first."""
     check_month(month)
-    if show is not None and show not in workspace.shows:
+    if show is not None and show not in workspace.shows():
         raise BadInput(f"no show {show!r} (studio show list)")
     if count_first:
         from .counting import count  # the lists and the salts: only a report that counts needs them
