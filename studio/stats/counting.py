@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,9 +70,11 @@ def threshold_bytes(mp3: Path) -> int:
 
 
 class Counter:
-    """Adds hits up per listener, clip and reason skipped; writes the sums every FLUSH_EVERY lines."""
+    """Adds hits up per listener, clip and reason skipped; writes the sums to `db` every FLUSH_EVERY lines (with
+    no `db`, keeps them for the caller to `write`)."""
 
-    def __init__(self, db: sqlite3.Connection, anonymizer: Anonymizer, agents: UserAgents, closed: str) -> None:
+    def __init__(self, db: sqlite3.Connection | None, anonymizer: Anonymizer, agents: UserAgents,
+                 closed: str) -> None:
         self.db, self.anonymizer, self.agents, self.closed = db, anonymizer, agents, closed
         self.listeners: dict[tuple[str, str, str, str], list] = {}
         self.views: collections.Counter = collections.Counter()
@@ -107,7 +111,7 @@ class Counter:
             elif hit.status == 200 and (clip := clip_of_page(hit.path)) is not None:
                 if self._listener(hit) is not None:
                     self.views[(hit.day, clip[0], clip[1])] += 1
-        if self.pending >= FLUSH_EVERY:
+        if self.pending >= FLUSH_EVERY and self.db is not None:
             self.flush()
 
     def _listener(self, hit: Hit):
@@ -141,20 +145,25 @@ class Counter:
             entry[0] += hit.sent
 
     def flush(self) -> None:
-        self.db.executemany(
-            "INSERT INTO listeners VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(day, episode, client, ua) "
-            "DO UPDATE SET bytes = bytes + excluded.bytes",
-            ((*key, *entry) for key, entry in self.listeners.items()))
-        self.db.executemany("INSERT INTO views VALUES (?, ?, ?, ?) ON CONFLICT(day, episode, clip) "
-                            "DO UPDATE SET count = count + excluded.count",
-                            ((*key, n) for key, n in self.views.items()))
-        self.db.executemany("INSERT INTO skipped VALUES (?, ?) ON CONFLICT(reason) "
-                            "DO UPDATE SET count = count + excluded.count", self.skipped.items())
+        self.write(self.db, self.listeners, self.views, self.skipped)
         self.skipped_all.update(self.skipped)
         self.listeners.clear()
         self.views.clear()
         self.skipped.clear()
         self.pending = 0
+
+    @staticmethod
+    def write(db: sqlite3.Connection, listeners: dict, views: collections.Counter,
+              skipped: collections.Counter) -> None:
+        """Add sums to the database (in the caller's transaction)."""
+        db.executemany(
+            "INSERT INTO listeners VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(day, episode, client, ua) "
+            "DO UPDATE SET bytes = bytes + excluded.bytes",
+            ((*key, *entry) for key, entry in listeners.items()))
+        db.executemany("INSERT INTO views VALUES (?, ?, ?, ?) ON CONFLICT(day, episode, clip) "
+                       "DO UPDATE SET count = count + excluded.count", ((*key, n) for key, n in views.items()))
+        db.executemany("INSERT INTO skipped VALUES (?, ?) ON CONFLICT(reason) "
+                       "DO UPDATE SET count = count + excluded.count", skipped.items())
 
 
 class Counting:
@@ -172,9 +181,8 @@ class Counting:
         self._lock.__enter__()
         try:
             self.db = store.connect(self.workspace.root / STATS_DB_FILE)
-            lists = self.workspace.root / STATS_LISTS_DIR
-            self.anonymizer = Anonymizer(self.workspace.root / STATS_SALTS_DIR, lists)
-            self.agents = UserAgents(lists_dir(lists))
+            self.lists = self.workspace.root / STATS_LISTS_DIR
+            self.anonymizer = Anonymizer(self.workspace.root / STATS_SALTS_DIR, self.lists)
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
@@ -185,6 +193,11 @@ class Counting:
             self.db.close()
         finally:
             self._lock.__exit__(*exc)
+
+    @functools.cached_property
+    def agents(self) -> UserAgents:
+        """OPAWG's patterns, compiled only when there is something to read (a report often has nothing new)."""
+        return UserAgents(lists_dir(self.lists))
 
     @property
     def closed(self) -> str:
@@ -212,11 +225,32 @@ class Counting:
             self.tally.lines += lines
         self.tally.skipped.update(counter.skipped_all)
 
-    def import_files(self, paths: list[Path], fmt: str = "auto") -> None:
-        for path in paths:
-            source = open_source(path, self.db, fmt)
-            if source is not None:
-                self.read(source)
+    def import_files(self, paths: list[Path], fmt: str = "auto", jobs: int | None = None) -> None:
+        """Count what is new in `paths`: in `jobs` processes (default: one per core) when there are several logs
+        (logs that begin alike are read one after the other, by one process, so a copy still counts once)."""
+        from .parallel import groups, read_groups  # multiprocessing: only imports of several logs need it
+
+        batches = groups(paths)
+        jobs = min(jobs or os.cpu_count() or 1, len(batches))
+        if jobs <= 1:
+            for path in paths:
+                source = open_source(path, self.db, fmt)
+                if source is not None:
+                    self.read(source)
+            return
+        for done in read_groups(batches, fmt, jobs, self):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                Counter.write(self.db, done.listeners, done.views, done.skipped)
+                done.record(self.db)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            if done.lines:
+                self.tally.files += 1
+                self.tally.lines += done.lines
+            self.tally.skipped.update(done.skipped)
 
     def access_logs(self) -> None:
         """Studio's own access log: the files that changed since they were last read."""
@@ -259,6 +293,17 @@ class Counting:
         late = dt.timedelta(hours=self.workspace.settings.stats_late_hours)
         return ((self.now - late).astimezone(WINDOW_ZONE).date() - dt.timedelta(days=1)).isoformat()
 
+    def _roll_up(self, day: str) -> None:
+        """Add a counted day to the per-show daily and monthly figures the report reads."""
+        show = "substr(episode, 1, instr(episode, '/') - 1)"
+        self.db.execute(f"INSERT INTO daily SELECT day, {show}, sum(count) FROM downloads WHERE day = ? "
+                        "GROUP BY 1, 2", (day,))
+        for dimension in ("episode", "app", "platform", "country"):
+            self.db.execute(
+                f"INSERT INTO monthly SELECT substr(day, 1, 7), {show}, '{dimension}', {dimension}, sum(count) "
+                f"FROM downloads WHERE day = ? GROUP BY 1, 2, 4 ON CONFLICT(month, show, dimension, name) "
+                "DO UPDATE SET count = count + excluded.count", (day,))
+
     def close_windows(self) -> None:
         """Count every day whose window closed for good; delete its listeners; destroy its salt."""
         self.thresholds()
@@ -274,10 +319,7 @@ class Counting:
                     "INSERT INTO downloads SELECT day, l.episode, app, platform, country, count(*) FROM listeners l "
                     "JOIN thresholds t ON t.episode = l.episode WHERE day = ? AND l.bytes >= t.bytes "
                     "GROUP BY day, l.episode, app, platform, country", (day,))
-                self.db.execute(
-                    "INSERT INTO monthly SELECT substr(day, 1, 7), episode, app, platform, country, count "
-                    "FROM downloads WHERE day = ? ON CONFLICT(month, episode, app, platform, country) "
-                    "DO UPDATE SET count = count + excluded.count", (day,))
+                self._roll_up(day)
                 self.db.execute("DELETE FROM listeners WHERE day = ?", (day,))
             store.set_meta(self.db, "counted_through", through)
             self.db.execute("COMMIT")

@@ -16,6 +16,7 @@ import hmac
 import ipaddress
 import os
 import secrets
+import socket
 from pathlib import Path
 
 from .lists import DataCentres, lists_dir
@@ -36,6 +37,13 @@ def window_day(when: dt.datetime) -> str:
 def network(address: str) -> str:
     """What identifies a listener's connection: the IPv4 address, or the IPv6 /64 (an IPv4-mapped IPv6 address
     is its IPv4 address). ValueError when it is no address."""
+    if ":" not in address:
+        try:
+            socket.inet_aton(address)  # the common case, fast
+        except OSError:
+            raise ValueError(f"{address!r} is not an IP address") from None
+        if address.count(".") == 3:
+            return address
     ip = ipaddress.ip_address(address.strip().strip("[]").split("%")[0])
     if ip.version == 6:
         if ip.ipv4_mapped:

@@ -66,18 +66,29 @@ class Source:
                        (self.first, self.upto, self.hasher.hexdigest(), self.path.name, now))
 
 
-def open_source(path: Path, db: sqlite3.Connection, fmt: str = "auto") -> Source | None:
-    """The log at `path` positioned after what was already read of it; None when it holds no complete line yet.
-    BadInput when it cannot be read or its format is not known."""
+def head(path: Path) -> bytes:
+    """The first 64 KiB of a log (decompressed); BadInput when it cannot be read."""
     try:
         with _open(path) as f:
-            head = f.read(64 * 1024)
+            return f.read(64 * 1024)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise BadInput(f"cannot read {path.name}: {getattr(exc, 'strerror', None) or exc}") from None
-    if b"\n" not in head:
-        if len(head) < 64 * 1024:
+
+
+def first_line_hash(start: bytes) -> str:
+    return hashlib.sha256(start.split(b"\n", 1)[0]).hexdigest()
+
+
+def open_source(path: Path, db: sqlite3.Connection | None, fmt: str = "auto",
+                extra: list[tuple[str, int, str]] = ()) -> Source | None:
+    """The log at `path` positioned after what was already read of it (by `db`'s record, and `extra` rows of
+    (first, upto, digest) not recorded yet); None when it holds no complete line yet. BadInput when it cannot be
+    read or its format is not known."""
+    head_ = head(path)
+    if b"\n" not in head_:
+        if len(head_) < 64 * 1024:
             return None  # empty, or one line still being written
-    first_line = head.split(b"\n", 1)[0]
+    first_line = head_.split(b"\n", 1)[0]
     name = fmt
     if fmt == "auto":
         name = detect(first_line.decode("utf-8", errors="replace")) or ""
@@ -85,11 +96,12 @@ def open_source(path: Path, db: sqlite3.Connection, fmt: str = "auto") -> Source
             raise BadInput(f"{path.name}: not a log format Studio reads (studio, s3, cloudfront, combined); "
                            "name it with --format")
     reader = READERS[name]()
-    for line in head.decode("utf-8", errors="replace").splitlines():
+    for line in head_.decode("utf-8", errors="replace").splitlines():
         if line.startswith("#"):
             reader.header(line)
-    first = hashlib.sha256(first_line).hexdigest()
-    known = db.execute("SELECT upto, digest FROM sources WHERE first = ? ORDER BY upto", (first,)).fetchall()
+    first = first_line_hash(head_)
+    known = [] if db is None else db.execute("SELECT upto, digest FROM sources WHERE first = ?", (first,)).fetchall()
+    known += [(upto, digest) for f, upto, digest in extra if f == first]
     start, hasher = _resume(path, known)
     return Source(path, reader, first, start, hasher)
 

@@ -106,7 +106,7 @@ class StudioReader(Reader):
             return None
 
 
-_Q = r'"((?:[^"\\]|\\.)*)"'  # a quoted field, escaped quotes inside
+_Q = r'"([^"\\]*(?:\\.[^"\\]*)*)"'  # a quoted field, escaped quotes inside
 _COMBINED = re.compile(rf'(\S+) \S+ \S+ \[([^\]]+)\] {_Q} (\d{{3}}) (\S+)(?: {_Q} {_Q})?')
 _S3 = re.compile(rf'\S+ \S+ \[([^\]]+)\] (\S+) \S+ \S+ (\S+) \S+ {_Q} (\d{{3}}|-) \S+ (\S+) \S+ \S+ \S+ {_Q} {_Q}')
 
@@ -130,18 +130,30 @@ class CombinedReader(Reader):
         self._day = _Days(_apache_time)
 
     def parse(self, line: str) -> Hit | None:
-        m = _COMBINED.match(line)
-        if not m:
+        parts = line.split('"')
+        if len(parts) == 7 and "\\" not in line:  # no escaped quote: the quotes cut the fields (fast)
+            head, request, middle, _referer, _, ua, _ = parts
+            try:
+                address = head[:head.index(" ")]
+                stamp = head[head.index("[") + 1:head.index("]")]
+                status, size = middle.split()
+            except ValueError:
+                return None
+        else:
+            m = _COMBINED.match(line)
+            if not m:
+                return None
+            address, stamp, request, status, size, _referer, ua = m.groups()
+            ua = (ua or "").replace('\\"', '"')
+        if not status.isdigit():
             return None
-        address, stamp, request, status, size, _referer, ua = m.groups()
         method, target = _request(request)
         status_code, sent = int(status), _size(size)
         try:
             day = self._day(stamp[:17] + stamp[20:], stamp)
-        except ValueError:
+        except (ValueError, KeyError):
             return None
-        return Hit(day, address, (ua or "").replace('\\"', '"'), method, _path(target), status_code,
-                   status_code == 206 and sent <= 2, sent)
+        return Hit(day, address, ua, method, _path(target), status_code, status_code == 206 and sent <= 2, sent)
 
 
 class S3Reader(Reader):

@@ -95,13 +95,14 @@ def report(workspace, show: str | None = None, month: str | None = None, now: dt
 
 
 def _where(show: str | None, month: str | None, day_column: str = "day") -> tuple[str, list]:
+    """A WHERE clause over a table of episodes (`episode` column) and days or months."""
     clauses, args = ["1"], []
     if show is not None:
         clauses.append("episode >= ? AND episode < ?")
         args += [f"{show}/", f"{show}0"]  # "0" follows "/": every episode id of the show
     if month is not None:
         clauses.append(f"{day_column} >= ? AND {day_column} <= ?")
-        args += [f"{month}-01", f"{month}-31"] if day_column == "day" else [month, month]
+        args += [f"{month}-01", f"{month}-31"]
     return " AND ".join(clauses), args
 
 
@@ -109,43 +110,50 @@ def _ranked(counter: collections.Counter) -> tuple[Count, ...]:
     return tuple(Count(name, n) for name, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])) if n)
 
 
-def _figures(workspace, db: sqlite3.Connection, show: str | None, month: str | None, now: dt.datetime) -> StatsReport:
-    closed = store.meta(db, "counted_through") or None
-    where, args = _where(show, month)
-    month_where, month_args = _where(show, month, "month")
-    per = {k: collections.Counter() for k in ("day", "month", "episode", "app", "platform", "country")}
-    for dimension, column in (("episode", "episode"), ("app", "app"), ("platform", "platform"),
-                              ("country", "country")):
-        per[dimension].update(dict(db.execute(
-            f"SELECT {column}, sum(count) FROM monthly WHERE {month_where} GROUP BY {column}", month_args)))
-    show_where, show_args = _where(show, None, "month")
-    per["month"].update(dict(db.execute(
-        f"SELECT month, sum(count) FROM monthly WHERE {show_where} GROUP BY month", show_args)))
-    today = now.astimezone(WINDOW_ZONE).date()
+def _days(month: str | None, now: dt.datetime) -> list[dt.date]:
     if month is not None:
         first = dt.date.fromisoformat(f"{month}-01")
-        days = [first + dt.timedelta(days=i) for i in range(calendar.monthrange(first.year, first.month)[1])]
-    else:
-        days = [today - dt.timedelta(days=29 - i) for i in range(30)]
-    day_where, day_args = _where(show, None)
+        return [first + dt.timedelta(days=i) for i in range(calendar.monthrange(first.year, first.month)[1])]
+    today = now.astimezone(WINDOW_ZONE).date()
+    return [today - dt.timedelta(days=29 - i) for i in range(30)]
+
+
+def _figures(workspace, db: sqlite3.Connection, show: str | None, month: str | None, now: dt.datetime) -> StatsReport:
+    closed = store.meta(db, "counted_through") or None
+    per = {k: collections.Counter() for k in ("day", "month", "episode", "app", "platform", "country")}
+    # the closed days: the per-show rollups
+    show_clause, show_args = ("show = ?", [show]) if show is not None else ("1", [])
+    month_clause, month_args = ("month = ?", [month]) if month is not None else ("1", [])
+    for dimension, name, n in db.execute(
+            f"SELECT dimension, name, sum(count) FROM monthly WHERE {show_clause} AND {month_clause} "
+            "GROUP BY dimension, name", show_args + month_args):
+        per[dimension][name] += n
+    per["month"].update(dict(db.execute(
+        f"SELECT month, sum(count) FROM monthly WHERE {show_clause} AND dimension = 'episode' GROUP BY month",
+        show_args)))
+    days = _days(month, now)
     per["day"].update(dict(db.execute(
-        f"SELECT day, sum(count) FROM downloads WHERE {day_where} AND day >= ? AND day <= ? GROUP BY day",
-        [*day_args, days[0].isoformat(), days[-1].isoformat()])))
+        f"SELECT day, sum(count) FROM daily WHERE {show_clause} AND day >= ? AND day <= ? GROUP BY day",
+        [*show_args, days[0].isoformat(), days[-1].isoformat()])))
     # the open windows: listeners past the threshold so far
+    where, args = _where(show, None)
     for day, episode, app, platform, country, n in db.execute(
             "SELECT day, l.episode, app, platform, country, count(*) FROM listeners l JOIN thresholds t "
             f"ON t.episode = l.episode WHERE l.bytes >= t.bytes AND {where.replace('episode', 'l.episode')} "
             "GROUP BY day, l.episode, app, platform, country", args):
         per["month"][day[:7]] += n
         per["day"][day] += n
-        for dimension, name in (("episode", episode), ("app", app), ("platform", platform), ("country", country)):
-            per[dimension][name] += n
+        if month is None or day.startswith(month):
+            for dimension, name in (("episode", episode), ("app", app), ("platform", platform),
+                                    ("country", country)):
+                per[dimension][name] += n
     titles = {row.id: row.title for row in workspace.index.rows(show)}
+    where, args = _where(show, month)
     views = collections.Counter(dict(((e, c), n) for e, c, n in db.execute(
         f"SELECT episode, clip, sum(count) FROM views WHERE {where} GROUP BY episode, clip", args)))
     skipped = dict(db.execute("SELECT reason, count FROM skipped"))
     notes = []
-    if closed is None or (days and days[-1].isoformat() > closed):
+    if closed is None or days[-1].isoformat() > closed:
         notes.append(f"days after {closed or 'the first'} are still open: their figures can grow")
     if skipped:
         notes.append("requests that counted nothing: " + ", ".join(f"{n} {r}" for r, n in sorted(skipped.items())))

@@ -6,7 +6,8 @@
     listeners    one row per listener key + user agent + episode + open counting day: the bytes received so
                  far, the app, platform and country (deleted when the day is counted)
     downloads    downloads per day, episode, app, platform and country, once the day's window closed
-    monthly      the same per month (what the all-time figures read)
+    daily        downloads per day and show (the chart)
+    monthly      downloads per month and show of each episode, app, platform and country (`dimension`, `name`)
     views        clip page views per day, episode and clip
     thresholds   the bytes a download needs per episode: the ID3 tag plus one minute at its bitrate
     skipped      requests that counted nothing, by reason (bot, datacentre, late, unreadable)
@@ -26,8 +27,9 @@ CREATE TABLE IF NOT EXISTS listeners (day TEXT, episode TEXT, client TEXT, ua TE
     platform TEXT, country TEXT, PRIMARY KEY (day, episode, client, ua)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS downloads (day TEXT, episode TEXT, app TEXT, platform TEXT, country TEXT,
     count INTEGER, PRIMARY KEY (day, episode, app, platform, country)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS monthly (month TEXT, episode TEXT, app TEXT, platform TEXT, country TEXT,
-    count INTEGER, PRIMARY KEY (month, episode, app, platform, country)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS daily (day TEXT, show TEXT, count INTEGER, PRIMARY KEY (day, show)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS monthly (month TEXT, show TEXT, dimension TEXT, name TEXT, count INTEGER,
+    PRIMARY KEY (month, show, dimension, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS views (day TEXT, episode TEXT, clip TEXT, count INTEGER,
     PRIMARY KEY (day, episode, clip)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS thresholds (episode TEXT PRIMARY KEY, bytes INTEGER, size INTEGER, mtime_ns INTEGER)
