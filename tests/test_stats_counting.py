@@ -201,3 +201,18 @@ def test_no_raw_address_is_written_anywhere(workspace, episode, tmp_path):
         for address in addresses + [a.replace("77", "78") for a in addresses]:
             assert address.encode() not in data, f"{address} in {path}"
         assert b"2400:9800:1:2" not in data
+
+
+def test_a_report_during_a_long_import_answers_with_what_is_counted(workspace, episode):
+    from studio.fsutil import file_lock
+    from studio.stats.counting import LOCK_FILE
+    from studio.workspace.layout import STATS_DIR
+
+    log = StudioLog(workspace)
+    log.write(log.line("2026-11-03T01:00:00Z", "36.68.10.1", APP, MEDIA, sent=episode))
+    assert downloads(workspace, SAME_DAY) == 1
+    log.write(log.line("2026-11-03T02:00:00Z", "36.68.10.2", APP, MEDIA, sent=episode))
+    with file_lock(workspace.root / STATS_DIR / LOCK_FILE):  # an import holds it
+        figures = report(workspace, now=SAME_DAY)
+    assert figures.downloads == 1 and any("under way" in note for note in figures.notes)
+    assert downloads(workspace, SAME_DAY) == 2

@@ -17,22 +17,19 @@ import collections
 import datetime as dt
 import functools
 import os
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..fsutil import file_lock
-from ..publish.layout import clip_of_page, episode_of_media
 from ..workspace.layout import ACCESS_LOG_DIR, STATS_DB_FILE, STATS_DIR, STATS_LISTS_DIR, STATS_SALTS_DIR
 from ..workspace.tree import Workspace
 from . import store
-from .identity import WINDOW_ZONE, Anonymizer, network
+from .identity import WINDOW_ZONE, Anonymizer
 from .importer import Source, open_source
 from .lists import UserAgents, lists_dir
-from .readers import Hit
+from .sums import Counter
 
 DEFAULT_BITRATE = 128_000  # bits/s, Studio's podcast rendition: the threshold of an episode whose MP3 is not here
-FLUSH_EVERY = 200_000  # lines between writes of the running sums (memory stays flat)
 LOCK_FILE = "count.lock"
 _MP3_KBPS = {  # (MPEG-1?, bitrate index) -> kbit/s, layer III
     True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
@@ -69,116 +66,24 @@ def threshold_bytes(mp3: Path) -> int:
     return tag + kbps * 1000 // 8 * 60
 
 
-class Counter:
-    """Adds hits up per listener, clip and reason skipped; writes the sums to `db` every FLUSH_EVERY lines (with
-    no `db`, keeps them for the caller to `write`)."""
-
-    def __init__(self, db: sqlite3.Connection | None, anonymizer: Anonymizer, agents: UserAgents,
-                 closed: str) -> None:
-        self.db, self.anonymizer, self.agents, self.closed = db, anonymizer, agents, closed
-        self.listeners: dict[tuple[str, str, str, str], list] = {}
-        self.views: collections.Counter = collections.Counter()
-        self.skipped: collections.Counter = collections.Counter()  # since the last flush
-        self.skipped_all: collections.Counter = collections.Counter()
-        self._who: dict[tuple[str, str], tuple[str, str, bool] | None] = {}
-        self.pending = 0
-
-    def who(self, hit: Hit) -> tuple[str, str, bool] | None:
-        """(listener key, country, data centre) of a hit; None when its address is no address."""
-        if hit.client is not None:
-            return hit.client, hit.country or "ZZ", hit.dc
-        found = self._who.get((hit.day, hit.address))
-        if found is None and (hit.day, hit.address) not in self._who:
-            if len(self._who) > 200_000:
-                self._who.clear()
-            try:
-                key = self.anonymizer.key(network(hit.address), hit.day)
-                found = (key, self.anonymizer.country(hit.address), self.anonymizer.is_datacentre(hit.address))
-            except ValueError:
-                found = None
-            self._who[(hit.day, hit.address)] = found
-        return found
-
-    def add(self, hit: Hit | None) -> None:
-        self.pending += 1
-        if hit is None:
-            self.skipped["unreadable"] += 1
-        elif hit.method == "GET" and hit.status in (200, 206) and not hit.probe:
-            episode = episode_of_media(hit.path)
-            if episode is not None:
-                if hit.sent > 0:
-                    self._audio(hit, episode)
-            elif hit.status == 200 and (clip := clip_of_page(hit.path)) is not None:
-                if self._listener(hit) is not None:
-                    self.views[(hit.day, clip[0], clip[1])] += 1
-        if self.pending >= FLUSH_EVERY and self.db is not None:
-            self.flush()
-
-    def _listener(self, hit: Hit):
-        """(agent, who) of a hit from a listener, or None (and the reason counted) when it counts nothing."""
-        if hit.day <= self.closed:
-            self.skipped["late"] += 1
-            return None
-        agent = self.agents.classify(hit.ua)
-        if agent.bot:
-            self.skipped["bot"] += 1
-            return None
-        who = self.who(hit)
-        if who is None:
-            self.skipped["unreadable"] += 1
-            return None
-        if who[2]:
-            self.skipped["datacentre"] += 1
-            return None
-        return agent, who
-
-    def _audio(self, hit: Hit, episode: str) -> None:
-        found = self._listener(hit)
-        if found is None:
-            return
-        agent, (client, country, _dc) = found
-        key = (hit.day, episode, client, hit.ua)
-        entry = self.listeners.get(key)
-        if entry is None:
-            self.listeners[key] = [hit.sent, agent.app, agent.platform, country]
-        else:
-            entry[0] += hit.sent
-
-    def flush(self) -> None:
-        self.write(self.db, self.listeners, self.views, self.skipped)
-        self.skipped_all.update(self.skipped)
-        self.listeners.clear()
-        self.views.clear()
-        self.skipped.clear()
-        self.pending = 0
-
-    @staticmethod
-    def write(db: sqlite3.Connection, listeners: dict, views: collections.Counter,
-              skipped: collections.Counter) -> None:
-        """Add sums to the database (in the caller's transaction)."""
-        db.executemany(
-            "INSERT INTO listeners VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(day, episode, client, ua) "
-            "DO UPDATE SET bytes = bytes + excluded.bytes",
-            ((*key, *entry) for key, entry in listeners.items()))
-        db.executemany("INSERT INTO views VALUES (?, ?, ?, ?) ON CONFLICT(day, episode, clip) "
-                       "DO UPDATE SET count = count + excluded.count", ((*key, n) for key, n in views.items()))
-        db.executemany("INSERT INTO skipped VALUES (?, ?) ON CONFLICT(reason) "
-                       "DO UPDATE SET count = count + excluded.count", skipped.items())
-
-
 class Counting:
     """One counting pass over a workspace's statistics, under its lock (`with Counting(workspace) as c:`)."""
 
-    def __init__(self, workspace: Workspace, now: dt.datetime | None = None) -> None:
+    def __init__(self, workspace: Workspace, now: dt.datetime | None = None, wait: bool = True) -> None:
         self.workspace = workspace
+        self.wait = wait
+        self.held = False  # False after entering with wait=False while another pass holds the lock
         self.now = now or dt.datetime.now(dt.timezone.utc)
         self.folder = workspace.root / STATS_DIR
         self.tally = Tally()
 
     def __enter__(self) -> Counting:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._lock = file_lock(self.folder / LOCK_FILE)
-        self._lock.__enter__()
+        self._lock = file_lock(self.folder / LOCK_FILE, self.wait)
+        self.held = self._lock.__enter__()
+        if not self.held:
+            self._lock.__exit__(None, None, None)
+            return self
         try:
             self.db = store.connect(self.workspace.root / STATS_DB_FILE)
             self.lists = self.workspace.root / STATS_LISTS_DIR
@@ -189,6 +94,8 @@ class Counting:
         return self
 
     def __exit__(self, *exc) -> None:
+        if not self.held:
+            return
         try:
             self.db.close()
         finally:
@@ -330,9 +237,13 @@ class Counting:
         self.tally.closed.extend(days)
 
 
-def count(workspace: Workspace, files: list[Path] = (), fmt: str = "auto", now: dt.datetime | None = None) -> Tally:
-    """Import `files`, then Studio's own access log, then close the windows that are over."""
-    with Counting(workspace, now) as counting:
+def count(workspace: Workspace, files: list[Path] = (), fmt: str = "auto", now: dt.datetime | None = None,
+          wait: bool = True) -> Tally | None:
+    """Import `files`, then Studio's own access log, then close the windows that are over. `wait=False`: None at
+    once when another pass is counting (a long import), so that a report answers with what is counted."""
+    with Counting(workspace, now, wait) as counting:
+        if not counting.held:
+            return None
         counting.import_files(list(files), fmt)
         counting.access_logs()
         counting.close_windows()

@@ -18,6 +18,7 @@ from pathlib import Path
 from .identity import Anonymizer
 from .importer import first_line_hash, head, open_source
 from .lists import UserAgents, lists_dir
+from .sums import Counter
 
 
 @dataclass
@@ -63,8 +64,6 @@ def _start(salts: Path, lists: Path) -> None:
 
 
 def _read(job: Job) -> list[Done]:
-    from .counting import Counter
-
     worker = Worker.current
     db = sqlite3.connect(f"file:{job.db}?mode=ro", uri=True, timeout=60.0)
     results, extra = [], []

@@ -11,7 +11,7 @@ import collections
 import datetime as dt
 import re
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from ..errors import BadInput
 from ..radio.deliveries import log_path, read
@@ -83,15 +83,19 @@ def report(workspace, show: str | None = None, month: str | None = None, now: dt
     check_month(month)
     if show is not None and show not in workspace.shows():
         raise BadInput(f"no show {show!r} (studio show list)")
+    busy = False
     if count_first:
         from .counting import count  # the lists and the salts: only a report that counts needs them
 
-        count(workspace, now=now)
+        busy = count(workspace, now=now, wait=False) is None
     db = store.connect(workspace.root / STATS_DB_FILE)
     try:
-        return _figures(workspace, db, show, month, now or dt.datetime.now(dt.timezone.utc))
+        figures = _figures(workspace, db, show, month, now or dt.datetime.now(dt.timezone.utc))
     finally:
         db.close()
+    if busy:
+        figures = replace(figures, notes=(*figures.notes, "a count is under way: the newest requests are not in yet"))
+    return figures
 
 
 def _where(show: str | None, month: str | None, day_column: str = "day") -> tuple[str, list]:
