@@ -162,7 +162,9 @@ def test_the_access_log_is_read_again_only_where_it_grew(workspace, episode):
     log.write(log.line("2026-11-03T01:00:00Z", "36.68.10.1", APP, MEDIA, sent=episode))
     assert downloads(workspace, SAME_DAY) == 1
     assert downloads(workspace, SAME_DAY) == 1
-    log.write(log.line("2026-11-03T02:00:00Z", "36.68.10.2", APP, MEDIA, sent=episode))
+    path = log.write(log.line("2026-11-03T02:00:00Z", "36.68.10.2", APP, MEDIA, sent=episode))
+    assert downloads(workspace, SAME_DAY) == 2
+    count(workspace, [path], now=SAME_DAY)  # imported by hand too: still read once
     assert downloads(workspace, SAME_DAY) == 2
 
 

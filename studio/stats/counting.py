@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import functools
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,9 @@ from ..workspace.layout import ACCESS_LOG_DIR, STATS_DB_FILE, STATS_DIR, STATS_L
 from ..workspace.tree import Workspace
 from . import store
 from .identity import WINDOW_ZONE, Anonymizer
-from .importer import Source, open_source
+from .importer import Source, open_source, tail_hash
 from .lists import UserAgents, lists_dir
+from .readers import StudioReader
 from .sums import Counter
 
 DEFAULT_BITRATE = 128_000  # bits/s, Studio's podcast rendition: the threshold of an episode whose MP3 is not here
@@ -110,8 +112,9 @@ class Counting:
     def closed(self) -> str:
         return store.meta(self.db, "counted_through")
 
-    def read(self, source: Source) -> None:
-        """Count what is new in one log, in one transaction with the record that it was read."""
+    def read(self, source: Source, record=None) -> None:
+        """Count what is new in one log, in one transaction with the record that it was read (`record(db)`: the
+        caller's own, else the source's)."""
         counter = Counter(self.db, self.anonymizer, self.agents, self.closed)
         parse = source.reader.parse
         self.db.execute("BEGIN IMMEDIATE")
@@ -122,7 +125,7 @@ class Counting:
                     lines += 1
                     counter.add(parse(line))
             counter.flush()
-            source.record(self.db)
+            (record or source.record)(self.db)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -137,6 +140,8 @@ class Counting:
         (logs that begin alike are read one after the other, by one process, so a copy still counts once)."""
         from .parallel import groups, read_groups  # multiprocessing: only imports of several logs need it
 
+        own = (self.workspace.root / ACCESS_LOG_DIR).resolve()
+        paths = [p for p in paths if p.resolve().parent != own]  # read by access_logs(), from where it left off
         batches = groups(paths)
         jobs = min(jobs or os.cpu_count() or 1, len(batches))
         if jobs <= 1:
@@ -160,20 +165,23 @@ class Counting:
             self.tally.skipped.update(done.skipped)
 
     def access_logs(self) -> None:
-        """Studio's own access log: the files that changed since they were last read."""
+        """Studio's own access log, which only ever grows: each file from where it was last read, when the bytes
+        before that point are still those read (the hash of its last 4 KiB), so a report never reads a day's log
+        again whole. (`studio stats import` leaves these files to this.)"""
         folder = self.workspace.root / ACCESS_LOG_DIR
         if not folder.is_dir():
             return
-        known = {name: (size, mtime) for name, size, mtime in self.db.execute("SELECT * FROM access_files")}
+        known = {name: (upto, tail) for name, upto, tail in self.db.execute("SELECT * FROM access_files")}
         for path in sorted(folder.glob("*.jsonl")):
-            stat = path.stat()
-            if known.get(path.name) == (stat.st_size, stat.st_mtime_ns):
+            upto, tail = known.get(path.name, (0, ""))
+            if path.stat().st_size == upto:
                 continue
-            source = open_source(path, self.db, "studio")
-            if source is not None:
-                self.read(source)
-            self.db.execute("INSERT OR REPLACE INTO access_files VALUES (?, ?, ?)",
-                            (path.name, stat.st_size, stat.st_mtime_ns))
+            if upto and tail_hash(path, upto) != tail:
+                upto = 0  # not the file that was read: a new one under the old name
+            source = Source(path, StudioReader(), "", upto, hashlib.sha256())
+            self.read(source, lambda db, source=source: db.execute(
+                "INSERT OR REPLACE INTO access_files VALUES (?, ?, ?)",
+                (source.path.name, source.upto, tail_hash(source.path, source.upto))))
 
     # -- thresholds and closing windows -------------------------------------------------------------------
 

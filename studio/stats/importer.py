@@ -75,6 +75,13 @@ def head(path: Path) -> bytes:
         raise BadInput(f"cannot read {path.name}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
+def tail_hash(path: Path, upto: int) -> str:
+    """sha256 of the 4 KiB before `upto` (the end of what was read of a plain file)."""
+    with open(path, "rb") as f:
+        f.seek(max(0, upto - 4096))
+        return hashlib.sha256(f.read(min(upto, 4096))).hexdigest()
+
+
 def first_line_hash(start: bytes) -> str:
     return hashlib.sha256(start.split(b"\n", 1)[0]).hexdigest()
 

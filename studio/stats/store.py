@@ -2,7 +2,7 @@
 
     sources      what each log read so far was: the hash of its first line, how far it was read, the sha256 of
                  those bytes (a log read twice, under any name, counts once; an appended one, only its new part)
-    access_files Studio's own access logs by name, size and mtime, so an unchanged one is not even opened
+    access_files Studio's own access logs: how far each was read, and the hash of the 4 KiB before that point
     listeners    one row per listener key + user agent + episode + open counting day: the bytes received so
                  far, the app, platform and country (deleted when the day is counted)
     downloads    downloads per day, episode, app, platform and country, once the day's window closed
@@ -22,7 +22,7 @@ from pathlib import Path
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (first TEXT, upto INTEGER, digest TEXT, name TEXT, read_at TEXT,
     PRIMARY KEY (first, upto)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS access_files (name TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS access_files (name TEXT PRIMARY KEY, upto INTEGER, tail TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS listeners (day TEXT, episode TEXT, client TEXT, ua TEXT, bytes INTEGER, app TEXT,
     platform TEXT, country TEXT, PRIMARY KEY (day, episode, client, ua)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS downloads (day TEXT, episode TEXT, app TEXT, platform TEXT, country TEXT,
