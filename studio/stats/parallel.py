@@ -99,9 +99,13 @@ def groups(paths: list[Path]) -> list[tuple[Path, ...]]:
 
 
 def read_groups(batches: list[tuple[Path, ...]], fmt: str, jobs: int, counting) -> Iterator[Done]:
-    """Each log's sums, as the processes finish them."""
+    """Each log's sums, in the order given; at most `jobs` + 1 groups read ahead of the parent's writing, so the
+    sums waiting to be written stay few however many logs there are."""
     db_path = Path(counting.db.execute("PRAGMA database_list").fetchone()[2])
-    work = [Job(batch, fmt, db_path, counting.closed) for batch in batches]
+    work = collections.deque(Job(batch, fmt, db_path, counting.closed) for batch in batches)
     with multiprocessing.get_context("fork").Pool(jobs, _start, (counting.anonymizer.salts_dir, counting.lists)) as pool:
-        for results in pool.imap_unordered(_read, work):
-            yield from results
+        pending = collections.deque()
+        while work or pending:
+            while work and len(pending) <= jobs:
+                pending.append(pool.apply_async(_read, (work.popleft(),)))
+            yield from pending.popleft().get()
