@@ -36,6 +36,7 @@ SOURCES = {
        for name in DC_FILES},
 }
 UNKNOWN = "Unknown"
+MAX_LIST_BYTES = 64 << 20  # a list ten times the size of today's is not a list
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,11 @@ def update(target: Path, sources: dict[str, str] = SOURCES, timeout: float = 30.
         for name, url in sources.items():
             try:
                 with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 - https URLs above
-                    (temp / name).write_bytes(answer.read())
+                    data = answer.read(MAX_LIST_BYTES + 1)
+                if len(data) > MAX_LIST_BYTES:
+                    raise ResourceError(f"{name} is larger than {MAX_LIST_BYTES >> 20} MiB; the lists in use are "
+                                        "unchanged")
+                (temp / name).write_bytes(data)
             except (urllib.error.URLError, OSError) as exc:
                 reason = getattr(exc, "reason", None) or exc
                 raise ResourceError(f"could not download {name} ({reason}); the lists in use are unchanged") from None
