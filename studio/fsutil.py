@@ -174,11 +174,16 @@ def append_line(path: Path, line: str) -> None:
 
 
 @contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path, wait: bool = True) -> Iterator[bool]:
     """Hold the kernel's lock (flock) on `path`, made with its folder when missing: one holder at a time across
     processes, and across threads too (each caller opens the file on its own). Released when the block ends or
-    its holder dies, however it dies. Not re-entrant."""
+    its holder dies, however it dies. Not re-entrant. `wait=False`: yields False at once, holding nothing, when
+    another holds it (True when this block holds it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True

@@ -10,3 +10,6 @@ BOLD_FONT = FONTS_DIR / "NotoSans-Bold.ttf"  # clips, the loudness sheet, genera
 BAKU_TABLE = DATA_DIR / "baku-id.tsv"  # standard (baku) spellings, text.baku
 STOPWORDS_ID = DATA_DIR / "stopwords-id.txt"  # Indonesian stop words, text.chapters
 RADIO_MANIFEST_SCHEMA = DATA_DIR / "radio-manifest.schema.json"
+# Listener statistics (stats.lists): OPAWG's user-agent patterns and X4BNet's data-centre ranges, both MIT
+STATS_DIR = DATA_DIR / "stats"
+STATS_SOURCES = STATS_DIR / "SOURCES.json"  # where each list came from: repository, commit, date

@@ -177,3 +177,25 @@ def check_base_url(base_url: str) -> str:
         raise BadInput(f"base URL {base_url!r} must be an absolute http:// or https:// URL (set it in studio.toml or "
                        "with --base-url)")
     return base
+
+
+# -- reading keys back (the listener statistics count requests by the key they asked for) -------------------
+
+_MEDIA_KEY = re.compile(r"(?:^|/)media/([^/.][^/]*)/([^/.][^/]*)\.mp3$")
+_CLIP_PAGE_KEY = re.compile(r"(?:^|/)([^/.][^/]*)/([^/.][^/]*)/(clip-\d+)/(?:index\.html)?$")
+
+
+def episode_of_media(path: str) -> str | None:
+    """The episode id ("show/slug") whose podcast audio (media_key) `path` asks for, under any base path."""
+    m = _MEDIA_KEY.search(path)
+    return f"{m.group(1)}/{m.group(2)}" if m else None
+
+
+def clip_of_page(path: str) -> tuple[str, str] | None:
+    """(episode id, clip slug "clip-NN") of a clip's page (clip_keys), its folder or its index.html."""
+    m = _CLIP_PAGE_KEY.search(path)
+    if not m:
+        return None
+    folder = m.group(1)
+    show = folder[5:] if folder.startswith("show-") and folder[5:] in RESERVED else folder
+    return f"{show}/{m.group(2)}", m.group(3)

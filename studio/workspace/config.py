@@ -96,6 +96,9 @@ class Settings:
     # scheduled start found this many seconds late (the machine was off) is reported as missed, not recorded
     record_connect_timeout: float = 60.0
     record_late_after: float = 120.0
+    # listener statistics: hours after a counting day ends (WIB) that late logs of it are still taken; then the
+    # day is counted for good, its listener keys and salt destroyed (docs/statistics.md)
+    stats_late_hours: float = 48.0
     stations: tuple[Station, ...] = ()
 
     def http_limits(self):

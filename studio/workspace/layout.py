@@ -45,6 +45,9 @@ RECORDINGS_LOCK_FILE = f"{RECORDS_DIR}/recordings.lock"  # held while a recordin
 RECORDER_STATE_FILE = f"{RECORDS_DIR}/recorder.json"  # when a recorder last looked at the schedule (missed starts)
 ACCESS_LOG_DIR = "logs/access"  # `studio serve`'s access log, one JSON-lines file a day (stats.accesslog)
 STATS_DIR = f"{RECORDS_DIR}/stats"  # the listener statistics: the counts database, the daily salts (stats/)
+STATS_DB_FILE = f"{STATS_DIR}/counts.sqlite3"  # what was read, listeners of open windows, daily counts (stats.store)
+STATS_SALTS_DIR = f"{STATS_DIR}/salts"  # one salt a counting day, destroyed after it (stats.identity)
+STATS_LISTS_DIR = f"{STATS_DIR}/lists"  # `studio stats update-lists`: newer lists than the shipped ones
 
 # In the cache folder (Settings.cache_dir)
 PUBLISH_HASHES_FILE = "publish-hashes.json"  # sha256 of each published source file, by size and mtime

@@ -1,0 +1,116 @@
+"""Running sums while logs are read: bytes per listener, user agent, episode and day; clip views; what counted
+nothing and why. The rules of counting.py's docstring, applied one request at a time."""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+
+from ..publish.layout import clip_of_page, episode_of_media
+from .identity import Anonymizer, network
+from .lists import UserAgents
+from .readers import Hit
+
+FLUSH_EVERY = 200_000  # lines between writes of the running sums (memory stays flat)
+
+
+class Counter:
+    """Adds hits up per listener, clip and reason skipped; writes the sums to `db` every FLUSH_EVERY lines (with
+    no `db`, keeps them for the caller to `write`)."""
+
+    def __init__(self, db: sqlite3.Connection | None, anonymizer: Anonymizer, agents: UserAgents,
+                 closed: str) -> None:
+        self.db, self.anonymizer, self.agents, self.closed = db, anonymizer, agents, closed
+        self.listeners: dict[tuple[str, str, str, str], list] = {}
+        self.views: collections.Counter = collections.Counter()
+        self.skipped: collections.Counter = collections.Counter()  # since the last flush
+        self.skipped_all: collections.Counter = collections.Counter()
+        self._who: dict[tuple[str, str], tuple[str, str, bool] | None] = {}
+        self._strings: dict[str, str] = {}
+        self.pending = 0
+
+    def who(self, hit: Hit) -> tuple[str, str, bool] | None:
+        """(listener key, country, data centre) of a hit; None when its address is no address."""
+        if hit.client is not None:
+            return hit.client, hit.country or "ZZ", hit.dc
+        found = self._who.get((hit.day, hit.address))
+        if found is None and (hit.day, hit.address) not in self._who:
+            if len(self._who) > 200_000:
+                self._who.clear()
+            try:
+                key = self.anonymizer.key(network(hit.address), hit.day)
+                found = (key, self.anonymizer.country(hit.address), self.anonymizer.is_datacentre(hit.address))
+            except ValueError:
+                found = None
+            self._who[(hit.day, hit.address)] = found
+        return found
+
+    def add(self, hit: Hit | None) -> None:
+        self.pending += 1
+        if hit is None:
+            self.skipped["unreadable"] += 1
+        elif hit.method == "GET" and hit.status in (200, 206) and not hit.probe:
+            episode = episode_of_media(hit.path)
+            if episode is not None:
+                if hit.sent > 0:
+                    self._audio(hit, episode)
+            elif hit.status == 200 and (clip := clip_of_page(hit.path)) is not None:
+                if self._listener(hit) is not None:
+                    self.views[(hit.day, clip[0], clip[1])] += 1
+        if self.pending >= FLUSH_EVERY and self.db is not None:
+            self.flush()
+
+    def _listener(self, hit: Hit):
+        """(agent, who) of a hit from a listener, or None (and the reason counted) when it counts nothing."""
+        if hit.day <= self.closed:
+            self.skipped["late"] += 1
+            return None
+        agent = self.agents.classify(hit.ua)
+        if agent.bot:
+            self.skipped["bot"] += 1
+            return None
+        who = self.who(hit)
+        if who is None:
+            self.skipped["unreadable"] += 1
+            return None
+        if who[2]:
+            self.skipped["datacentre"] += 1
+            return None
+        return agent, who
+
+    def _audio(self, hit: Hit, episode: str) -> None:
+        found = self._listener(hit)
+        if found is None:
+            return
+        agent, (client, country, _dc) = found
+        key = (hit.day, episode, client, hit.ua)
+        entry = self.listeners.get(key)
+        if entry is None:
+            # one copy of each episode id and user agent however many listeners share it: the sums of a big
+            # log take a third less memory
+            key = (hit.day, self._strings.setdefault(episode, episode), client,
+                   self._strings.setdefault(hit.ua, hit.ua))
+            self.listeners[key] = [hit.sent, agent.app, agent.platform, country]
+        else:
+            entry[0] += hit.sent
+
+    def flush(self) -> None:
+        self.write(self.db, self.listeners, self.views, self.skipped)
+        self.skipped_all.update(self.skipped)
+        self.listeners.clear()
+        self.views.clear()
+        self.skipped.clear()
+        self.pending = 0
+
+    @staticmethod
+    def write(db: sqlite3.Connection, listeners: dict, views: collections.Counter,
+              skipped: collections.Counter) -> None:
+        """Add sums to the database (in the caller's transaction)."""
+        db.executemany(
+            "INSERT INTO listeners VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(day, episode, client, ua) "
+            "DO UPDATE SET bytes = bytes + excluded.bytes",
+            ((*key, *entry) for key, entry in listeners.items()))
+        db.executemany("INSERT INTO views VALUES (?, ?, ?, ?) ON CONFLICT(day, episode, clip) "
+                       "DO UPDATE SET count = count + excluded.count", ((*key, n) for key, n in views.items()))
+        db.executemany("INSERT INTO skipped VALUES (?, ?) ON CONFLICT(reason) "
+                       "DO UPDATE SET count = count + excluded.count", skipped.items())
