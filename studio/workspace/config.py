@@ -68,6 +68,9 @@ class Settings:
     # a producer's unfinished web uploads at once, and the bytes they declared together (GiB)
     upload_max_open: int = 10
     upload_max_open_gib: float = 20.0
+    # `studio serve` appends each public media file or page it answers to logs/access/ (listener key and country,
+    # never the address: studio.stats.accesslog), for the listener statistics; false: nothing is written
+    access_log: bool = True
     stations: tuple[Station, ...] = ()
 
     def http_limits(self):

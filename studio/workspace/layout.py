@@ -37,6 +37,7 @@ WEB_SECRET_FILE = f"{RECORDS_DIR}/web-secret"
 RADIO_DELIVERIES_FILE = "logs/radio-deliveries.jsonl"
 ACCESS_LOG_DIR = "logs/access"  # `studio serve`'s access log, one JSON-lines file a day (stats.accesslog)
 STATS_DIR = f"{RECORDS_DIR}/stats"  # the listener statistics: the counts database, the daily salts (stats/)
+STATS_SALTS_DIR = f"{STATS_DIR}/salts"  # the daily salts of the listener keys (stats.identity.Anonymizer)
 
 # In the cache folder (Settings.cache_dir)
 PUBLISH_HASHES_FILE = "publish-hashes.json"  # sha256 of each published source file, by size and mtime
