@@ -2,16 +2,16 @@
 
 Templates call `t("key")`; Python code calls `translate(lang, "key")`. A key missing in a language falls back
 to Indonesian (tests check both languages have every key). The tables: `base` (a dict per language), and
-`episode` and `faults` (each key with its Indonesian and English text).
+`episode`, `faults` and `stats` (each key with its Indonesian and English text).
 """
 
 from __future__ import annotations
 
-from . import episode, faults
+from . import episode, faults, stats
 from .base import STRINGS
 
 for _table in (episode.EPISODE_PAGE_STRINGS, faults.ACCESS_STRINGS, faults.APPROVAL_AND_EDITS_STRINGS,
-               faults.UPLOAD_FAULT_STRINGS):
+               faults.UPLOAD_FAULT_STRINGS, stats.STATS_STRINGS):
     for _key, (_id, _en) in _table.items():
         STRINGS["id"][_key], STRINGS["en"][_key] = _id, _en
 
