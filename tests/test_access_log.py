@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import ipaddress
 import json
 import re
 import socket
@@ -15,7 +16,9 @@ import pytest
 from conftest import stop
 from test_serve import Server
 
+from studio.publish.serve import Access
 from studio.radio.stations import add_station
+from studio.stats.accesslog import AccessLogWriter, read
 from studio.stats.identity import Anonymizer
 from studio.workspace.config import save_settings, with_changes
 from studio.workspace.layout import ACCESS_LOG_DIR, RADIO_DELIVERIES_FILE, STATS_SALTS_DIR
@@ -143,7 +146,7 @@ def test_each_media_file_and_page_is_logged_with_what_was_sent(workspace: Worksp
     assert lines[-1]["sent"] > 0
     anonymizer = Anonymizer(ws / STATS_SALTS_DIR)
     for line in lines:
-        assert FIELDS <= set(line) <= FIELDS | {"datacentre"}, line
+        assert FIELDS <= set(line) <= FIELDS | {"dc"}, line
         assert TIME.match(line["time"]), line["time"]
         assert line["ua"] == PODCAST_APP
         # X-Forwarded-For is not believed without --trust-proxy: the key is the connection's address's
@@ -221,3 +224,33 @@ def test_radio_delivery_log_records_the_bytes_actually_sent(workspace: Workspace
     assert (line["station"], line["file"], line["status"]) == ("abdi-persada", "kpu/big.wav", 200)
     assert received - 1024 <= line["bytes"] < BIG // 2, (received, line["bytes"])
     assert not (ws / ACCESS_LOG_DIR).exists()  # the radio API is the delivery log's, not the access log's
+
+
+class _Keys(Anonymizer):
+    """The workspace's Anonymizer, with 192.0.2.0/24 taken for a data centre, refusing what is no address."""
+
+    def client(self, address: str, when: dt.datetime) -> str:
+        ipaddress.ip_address(address)  # ValueError, as the Anonymizer says
+        return super().client(address, when)
+
+    def is_datacentre(self, address: str) -> bool:
+        return address.startswith("192.0.2.")
+
+
+def access(address: str, when: dt.datetime) -> Access:
+    return Access(time=when, address=address, user_agent=PODCAST_APP, method="GET", path="/media/kpu/ep.mp3",
+                  status=200, range=None, sent=10)
+
+
+def test_the_writer_marks_data_centres_and_skips_what_it_cannot_key(workspace: Workspace):
+    folder = workspace.root / ACCESS_LOG_DIR
+    writer = AccessLogWriter(folder, _Keys(workspace.root / STATS_SALTS_DIR))
+    when = dt.datetime(2026, 11, 3, 23, 59, 59, 999_999, tzinfo=dt.timezone.utc)
+    writer(access("192.0.2.10", when))
+    writer(access("2001:db8::1", when))
+    writer(access("not-an-address", when))  # e.g. a Unix socket: nothing to key, nothing written
+    lines = [json.loads(x) for x in (folder / "2026-11-03.jsonl").read_text().splitlines()]
+    assert [x.get("dc") for x in lines] == [True, None]
+    assert [x["time"] for x in lines] == ["2026-11-03T23:59:59.999Z"] * 2
+    assert files_holding(workspace.root, "192.0.2.10", "2001:db8") == []
+    assert [line.client for line in read(folder / "2026-11-03.jsonl")] == [x["client"] for x in lines]

@@ -6,9 +6,10 @@
      "method": "GET", "path": "/media/kpu/ep.mp3", "status": 206, "range": "bytes=0-1", "sent": 12345}
 
 `client` is the Anonymizer's keyed hash of the address (its IPv6 /64), with a salt of the day that is destroyed
-once the day's counting window has closed; `country` its ISO code, looked up offline. The raw address is never
-written. `sent` is the body bytes that went out (a HEAD, a 304 or a `bytes=0-1` probe: next to nothing; a
-download broken off: what the listener got). With `access_log = false` in studio.toml nothing is written.
+once the day's counting window has closed; `country` its ISO code, looked up offline; `"dc": true` is added for
+a data-centre address. The raw address is never written. `sent` is the body bytes that went out (a HEAD, a 304
+or a `bytes=0-1` probe: next to nothing; a download broken off: what the listener got). With
+`access_log = false` in studio.toml nothing is written.
 """
 
 from __future__ import annotations
@@ -52,20 +53,25 @@ class AccessLogWriter:
         when = access.time
         entry = {
             "time": when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z",
-            "client": self.anonymizer.client(access.address, when),
+            "client": self.anonymizer.client(access.address, when),  # ValueError: no IP address
             "country": self.anonymizer.country(access.address),
             "ua": access.user_agent, "method": access.method, "path": access.path, "status": access.status,
             "range": access.range, "sent": access.sent,
         }
-        is_datacentre = getattr(self.anonymizer, "is_datacentre", None)  # stats-core's, when it has it
-        if is_datacentre is not None:
-            entry["datacentre"] = bool(is_datacentre(access.address))
+        is_datacentre = getattr(self.anonymizer, "is_datacentre", None)
+        if is_datacentre is not None and is_datacentre(access.address):
+            entry["dc"] = True  # a server, not a listener: counted as nothing
         return entry
 
     def __call__(self, access: Access) -> None:
-        """Append `access` to its day's file (OSError when it cannot be written)."""
+        """Append `access` to its day's file (OSError when it cannot be written). A request whose address cannot
+        be keyed (not an IP address, or its day's window already closed) is not written: it counts nothing."""
+        try:
+            entry = self.line(access)
+        except ValueError:
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
-        append_line(self.folder / f"{access.time:%Y-%m-%d}.jsonl", json.dumps(self.line(access), ensure_ascii=False))
+        append_line(self.folder / f"{access.time:%Y-%m-%d}.jsonl", json.dumps(entry, ensure_ascii=False))
 
 
 def log_dir(workspace: Workspace) -> Path:

@@ -37,7 +37,9 @@ WEB_SECRET_FILE = f"{RECORDS_DIR}/web-secret"
 RADIO_DELIVERIES_FILE = "logs/radio-deliveries.jsonl"
 ACCESS_LOG_DIR = "logs/access"  # `studio serve`'s access log, one JSON-lines file a day (stats.accesslog)
 STATS_DIR = f"{RECORDS_DIR}/stats"  # the listener statistics: the counts database, the daily salts (stats/)
-STATS_SALTS_DIR = f"{STATS_DIR}/salts"  # the daily salts of the listener keys (stats.identity.Anonymizer)
+STATS_DB_FILE = f"{STATS_DIR}/counts.sqlite3"  # what was read, listeners of open windows, daily counts (stats.store)
+STATS_SALTS_DIR = f"{STATS_DIR}/salts"  # one salt a counting day, destroyed after it (stats.identity)
+STATS_LISTS_DIR = f"{STATS_DIR}/lists"  # `studio stats update-lists`: newer lists than the shipped ones
 
 # In the cache folder (Settings.cache_dir)
 PUBLISH_HASHES_FILE = "publish-hashes.json"  # sha256 of each published source file, by size and mtime
