@@ -85,6 +85,7 @@ def test_nothing_counted_yet_says_what_to_do(web):
     """The stub on main (and a new workspace): an empty report."""
     words = text(web.client("producer").get("/statistik?month=2026-12").get_data(as_text=True))
     assert "Belum ada unduhan tercatat untuk Desember 2026" in words and "feed" in words
+    assert "Belum ada hari yang selesai dihitung" in words
     assert "Total unduhan · Desember 2026 0" in words
 
 

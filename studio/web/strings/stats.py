@@ -46,6 +46,10 @@ STATS_STRINGS: dict[str, tuple[str, str]] = {
                               "selesai.",
                               "Counted through {day}; later days are counted once their 24-hour window has "
                               "closed."),
+    "stats.not_counted": (("Belum ada hari yang selesai dihitung: sebuah hari dihitung setelah jendela 24 jamnya "
+                           "selesai dan log yang terlambat sempat tiba."),
+                          ("No day has been counted yet: a day is counted once its 24-hour window has closed and "
+                           "late logs have had time to arrive.")),
     "stats.note": (MonthlyLabels.note,
                    "Downloads are counted following the IAB Podcast Measurement Technical Guidelines v2.2 (unique "
                    "listeners per episode per day, bots and data centres left out), but are not IAB certified."),
