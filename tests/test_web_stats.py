@@ -210,3 +210,21 @@ def test_the_bar_layout():
                                                                    (210, 0, 80, 100)]
     assert [(t.value, t.y) for t in chart.ticks] == [(0, 100), (5, 50), (10, 0)]
     assert bar_chart(DAYS, 420, 150).label_every(22) == 2
+
+
+def test_long_lists_show_their_top_and_the_csv_has_all(web, monkeypatch):
+    from dataclasses import replace
+
+    from studio.stats.report import EpisodeDownloads
+
+    many = replace(november(), by_episode=tuple(EpisodeDownloads("kpu", f"kpu/ep-{i}", f"Episode {i}", 5000 - i)
+                                                for i in range(2000)),
+                   apps=tuple(Count(f"App {i}", 300 - i) for i in range(30)))
+    monkeypatch.setattr(report_mod, "report", lambda ws, show=None, month=None: many)
+    client = web.client("producer")
+    words = text(client.get("/statistik?month=2026-11").get_data(as_text=True))
+    assert "Episode 49 " in words and "Episode 50 " not in words
+    assert "50 teratas dari 2.000; semuanya ada di CSV." in words
+    assert "App 19 " in words and "App 20 " not in words and "20 teratas dari 30" in words
+    rows = list(csv.DictReader(io.StringIO(client.get("/statistik.csv?month=2026-11").data.decode("utf-8-sig"))))
+    assert sum(r["tabel"] == "episode" for r in rows) == 2000 and sum(r["tabel"] == "aplikasi" for r in rows) == 30

@@ -4,11 +4,12 @@ writes them (CLDR data through Babel, offline)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import get_group_symbol
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 UNKNOWN_COUNTRY = "ZZ"
@@ -40,8 +41,14 @@ def day_name(day: str, lang: str = "id", pattern: str = "d MMM") -> str:
 
 
 def number(value: int, lang: str = "id") -> str:
-    """1234567 -> "1.234.567" (Indonesian), "1,234,567" (English)."""
-    return format_decimal(value, locale=lang)
+    """1234567 -> "1.234.567" (Indonesian), "1,234,567" (English): a whole number with the language's grouping
+    (a page of figures formats thousands of them: babel's format_decimal takes 0.1 ms each)."""
+    return f"{value:,}".replace(",", _group(lang))
+
+
+@functools.lru_cache(maxsize=8)
+def _group(lang: str) -> str:
+    return get_group_symbol(locale=lang)
 
 
 def shift_month(month: str, by: int) -> str:

@@ -24,6 +24,7 @@ from .auth import can_see, role_required, sees_every_show
 from .context import lang, t, workspace
 
 bp = Blueprint("stats", __name__)
+LONG, SHORT = 50, 20  # rows the page shows of episodes and clips, of apps, platforms and countries (CSV: all)
 CHART = (420, 150)  # the plot area of the SVG, in its own units (the picture scales to the page's width)
 
 
@@ -94,7 +95,7 @@ def index():
     code = lang()
     chart = bar_chart(found.by_day, *CHART)
     return render_template(
-        "stats.html", report=found, chosen=chosen, shows=shows, every_show=sees_every_show(), chart=chart,
+        "stats.html", report=found, chosen=chosen, long=LONG, short=SHORT, shows=shows, every_show=sees_every_show(), chart=chart,
         label_every=chart.label_every(22), per_show=per_show(found, shows) if not chosen.show else [],
         month_title=month_name(chosen.month, code), prev_month=shift_month(chosen.month, -1),
         next_month=shift_month(chosen.month, 1), log_off=not workspace().settings.access_log,

@@ -42,6 +42,7 @@ STATS_STRINGS: dict[str, tuple[str, str]] = {
     "stats.col.files": ("Berkas siaran", "Broadcast files"),
     "stats.col.size": ("Ukuran", "Size"),
     "stats.none": ("Belum ada.", "None yet."),
+    "stats.more": ("{shown} teratas dari {total}; semuanya ada di CSV.", "The top {shown} of {total}; all are in the CSV."),
     "stats.counted_through": ("Dihitung sampai {day}; hari sesudahnya dihitung setelah jendela 24 jamnya "
                               "selesai.",
                               "Counted through {day}; later days are counted once their 24-hour window has "
