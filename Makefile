@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python scripts/bench-site
 	$(VENV)/bin/python scripts/bench-chapters
 	$(VENV)/bin/python scripts/bench-web
+	$(VENV)/bin/python scripts/bench-stats-web
 	command -v redis-server >/dev/null && $(VENV)/bin/python scripts/bench-workers || echo 'bench-workers skipped: no redis-server (apt-get install redis-server)'
 
 # `make lock`: re-resolve the locks from pyproject.toml with pip-tools (in a throwaway venv, not a project
