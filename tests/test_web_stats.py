@@ -81,8 +81,8 @@ def test_the_page_in_english(web, asked):
     assert asked[-1][1:] == ("kpu", "2026-11")
 
 
-def test_nothing_counted_yet_says_what_to_do(web):
-    """The stub on main (and a new workspace): an empty report."""
+def test_nothing_counted_yet_says_what_to_do(web, monkeypatch):
+    monkeypatch.setattr(report_mod, "report", lambda ws, show=None, month=None: StatsReport(show=show, month=month))
     words = text(web.client("producer").get("/statistik?month=2026-12").get_data(as_text=True))
     assert "Belum ada unduhan tercatat untuk Desember 2026" in words and "feed" in words
     assert "Belum ada hari yang selesai dihitung" in words
