@@ -9,36 +9,19 @@
 once the day's counting window has closed; `country` its ISO code, looked up offline; `"dc": true` is added for
 a data-centre address. The raw address is never written. `sent` is the body bytes that went out (a HEAD, a 304
 or a `bytes=0-1` probe: next to nothing; a download broken off: what the listener got). With
-`access_log = false` in studio.toml nothing is written.
+`access_log = false` in studio.toml nothing is written. The counting (studio.stats) reads it.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ..fsutil import append_line
 from ..publish.serve import Access
 from ..workspace.layout import ACCESS_LOG_DIR, STATS_SALTS_DIR
 from ..workspace.tree import Workspace
 from .identity import Anonymizer
-
-
-@dataclass(frozen=True)
-class AccessLine:
-    """One line of the access log, as written."""
-
-    time: str  # ISO 8601 UTC with milliseconds and Z
-    client: str  # the listener key (Anonymizer.client)
-    country: str  # ISO 3166-1 alpha-2, "ZZ" unknown
-    ua: str
-    method: str
-    path: str
-    status: int
-    range: str | None
-    sent: int
 
 
 class AccessLogWriter:
@@ -84,14 +67,3 @@ def writer(workspace: Workspace) -> AccessLogWriter | None:
         return None
     return AccessLogWriter(log_dir(workspace), Anonymizer(workspace.root / STATS_SALTS_DIR))
 
-
-def read(path: Path) -> Iterator[AccessLine]:
-    """The lines of one day's file, oldest first; a line that is not one (cut short by a full disk) is skipped."""
-    fields = set(AccessLine.__dataclass_fields__)
-    with open(path, encoding="utf-8", errors="replace") as lines:
-        for line in lines:
-            try:
-                data = json.loads(line)
-                yield AccessLine(**{k: v for k, v in data.items() if k in fields})
-            except (ValueError, TypeError):
-                continue
