@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python scripts/bench-chapters
 	$(VENV)/bin/python scripts/bench-web
 	$(VENV)/bin/python scripts/bench-push
+	$(VENV)/bin/python scripts/bench-stats-web
 	command -v redis-server >/dev/null && $(VENV)/bin/python scripts/bench-workers || echo 'bench-workers skipped: no redis-server (apt-get install redis-server)'
 	[ -x /usr/bin/icecast2 ] && $(VENV)/bin/python scripts/bench-record || echo 'bench-record skipped: no icecast2 (apt-get install icecast2)'
 

@@ -24,8 +24,15 @@ AUDIO = bytes(range(256)) * 40  # 10240 bytes
 
 
 class Server:
-    def __init__(self, folder: Path):
-        self.process = subprocess.Popen([sys.executable, "-m", "studio", "serve", "--dir", str(folder), "--port", "0"],
+    """`studio serve --dir folder` in the workspace `workspace` (default: a new one beside the folder, so its
+    access log is not written into this repository)."""
+
+    def __init__(self, folder: Path, workspace: Path | None = None, *options: str):
+        if workspace is None:
+            workspace = folder.parent / "serve-ws"
+            workspace.mkdir(exist_ok=True)
+        self.process = subprocess.Popen([sys.executable, "-m", "studio", "--workspace", str(workspace), "serve",
+                                         "--dir", str(folder), "--port", "0", *options],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         cwd=Path(__file__).resolve().parents[1])
         line = self.process.stdout.readline()

@@ -11,6 +11,7 @@ from ..publish import publish as publish_all
 from ..publish import serve as serve_mod
 from ..radio import deliveries
 from ..radio.push import run as push_mod
+from ..stats import accesslog
 from .base import App, cli, emit_json, json_option
 from .radio import show_push_report
 
@@ -65,17 +66,22 @@ def publish(ctx: click.Context, target: str | None, radio_to: str | None, base_u
                    "when it is a folder).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
+@click.option("--trust-proxy", is_flag=True,
+              help="Behind a reverse proxy: the client's address is the last one in X-Forwarded-For (the proxy's).")
 @click.pass_obj
-def serve(app: App, folder: Path | None, radio_dir: Path | None, host: str, port: int) -> None:
+def serve(app: App, folder: Path | None, radio_dir: Path | None, host: str, port: int, trust_proxy: bool) -> None:
     """Serve a published folder over HTTP (ranges, ETags) plus the token-protected radio pull API.
 
     /radio/ answers from the radio folder, never the public one, and only to
     `Authorization: Bearer <token>` of a station (`studio station add`); each
-    broadcast file sent is logged (`studio radio log`).
+    broadcast file sent is logged (`studio radio log`). Each media file and
+    page sent is logged in logs/access/ for the statistics, without the
+    listener's address (`access_log = false` in studio.toml turns it off).
     """
     workspace = app.workspace
     serve_mod.serve(serve_mod.published_folder(workspace, folder), host, port,
                     stations=lambda: workspace.settings.stations,
                     ready=lambda url: click.echo(f"serving {url}/ (Ctrl-C to stop)"),
                     radio_folder=serve_mod.radio_folder(workspace, radio_dir),
-                    delivery_log=deliveries.log_path(workspace), limits=workspace.settings.http_limits())
+                    delivery_log=deliveries.log_path(workspace), limits=workspace.settings.http_limits(),
+                    access_log=accesslog.writer(workspace), trust_proxy=trust_proxy)

@@ -82,6 +82,15 @@ def mime_type(key: str) -> str:
     return MIME_TYPES.get(os.path.splitext(key)[1].lower(), "application/octet-stream")
 
 
+def access_logged(path: str) -> bool:
+    """Whether `studio serve` hands a request for `path` to the access log: media (audio, video) and the
+    listener site's pages (a folder's address is its page), not styles, scripts, images or feeds."""
+    if path == "" or path.endswith("/"):
+        return True
+    kind = mime_type(path)
+    return kind.startswith(("audio/", "video/", "text/html"))
+
+
 def max_age(key: str) -> int:
     """Seconds a public key may be cached: publish's Cache-Control and `studio serve` both say this."""
     top = key.split("/", 1)[0]

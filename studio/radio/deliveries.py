@@ -1,7 +1,8 @@
 """The delivery log: every broadcast file the pull API sent, for a scheduler to see what each station received.
 
 `studio serve` appends one JSON line per 200 or 206 answer to a WAV under
-/radio/ (time, station, file, bytes sent, client address, status) to
+/radio/ (time, station, file, bytes sent, client address, status), once the
+answer is over, to
 `logs/radio-deliveries.jsonl` in the workspace. Each line is one O_APPEND
 write, so the lines of concurrent requests never interleave. A push to a
 station's playout system (`studio radio push`, radio.push.run) appends a
@@ -25,7 +26,7 @@ class Delivery:
     time: str  # ISO 8601, UTC
     station: str
     file: str  # path in the radio target, e.g. kpu/2024-01-10-dpt.wav
-    bytes: int  # sent in this response: the whole file (200) or the range asked for (206, a resumed download)
+    bytes: int  # sent: the file or range asked for (206), less when the station broke off; a push: the file
     client: str  # the client's address ("push" for a push)
     status: int
     kind: str = ""  # a push: the station's kind (azuracast, libretime, rivendell); "": pulled
@@ -43,11 +44,11 @@ def log_path(workspace: Workspace) -> Path:
     return workspace.root / RADIO_DELIVERIES_FILE
 
 
-def record(path: Path, station: str, file: str, size: int, client: str, status: int,
+def record(path: Path, station: str, file: str, sent: int, client: str, status: int,
            now: dt.datetime | None = None) -> Delivery:
-    """Append one delivery to the log at `path` (OSError when it cannot be written)."""
+    """Append one delivery of `sent` bytes to the log at `path` (OSError when it cannot be written)."""
     when = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
-    delivery = Delivery(time=when, station=station, file=file, bytes=size, client=client, status=status)
+    delivery = Delivery(time=when, station=station, file=file, bytes=sent, client=client, status=status)
     path.parent.mkdir(parents=True, exist_ok=True)
     append_line(path, json.dumps(asdict(delivery), ensure_ascii=False))
     return delivery

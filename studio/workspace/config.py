@@ -75,6 +75,9 @@ class Settings:
     broker_url: str = ""
     # publish writes the listener site (pages, search) beside the feeds; false: feeds and media only
     site: bool = True
+    # `studio serve` appends each public media file or page it answers to logs/access/ (listener key and country,
+    # never the address: studio.stats.accesslog), for the listener statistics; false: nothing is written
+    access_log: bool = True
     # longest a job may run on a Celery worker, seconds (transcription; other stages get a share of it); the
     # broker hands a task whose worker died to another one after 1.25 times this
     job_time_limit: float = 14400.0
