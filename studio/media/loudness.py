@@ -315,8 +315,33 @@ def correct_gain(analysis: Analysis, rendition: Rendition) -> None:
     rendition.gain_db = model.gain_for(rendition.target_lufs, rendition.limit_dbtp, offset)
 
 
-def _branch_chain(rendition: Rendition) -> str:
-    steps = [_COMMON_CHAIN]
+@dataclass
+class Treatment:
+    """Sound processing before the gain (media.processing makes it): `filters` on the 48 kHz timeline in the
+    recording's own channels, then, when given, a gain envelope multiplied in (a raw stereo float file at
+    `envelope_rate`, resampled to 48 kHz). The renditions share one treated stream (asplit)."""
+
+    filters: list[str]
+    envelope: Path | None = None
+    envelope_rate: int = 100
+
+
+def treatment_head(treatment: Treatment, label: str, first_input: int = 1) -> tuple[str, list[str]]:
+    """The graph that treats input 0 into `[label]` (48 kHz stereo float, the timeline of _COMMON_CHAIN), and
+    the input arguments it needs after the original's (the envelope is input `first_input`)."""
+    steps = [f"aresample={RATE}", "asetpts=N/SR/TB", "aformat=sample_fmts=flt", *treatment.filters,
+             "aformat=sample_fmts=flt:channel_layouts=stereo"]
+    if treatment.envelope is None:
+        return f"[0:a:0]{','.join(steps)}[{label}]", []
+    inputs = ["-f", "f32le", "-ar", str(treatment.envelope_rate), "-ch_layout", "stereo", "-i", str(treatment.envelope)]
+    graph = (f"[0:a:0]{','.join(steps)}[{label}_pre];"
+             f"[{first_input}:a]aresample={RATE},aformat=sample_fmts=flt:channel_layouts=stereo[{label}_gain];"
+             f"[{label}_pre][{label}_gain]amultiply[{label}]")
+    return graph, inputs
+
+
+def _branch_chain(rendition: Rendition, head: str = _COMMON_CHAIN) -> str:
+    steps = [head] if head else []
     if rendition.trim:
         start, end = rendition.trim
         steps += [f"atrim=start={start:.3f}:end={end:.3f}", "asetpts=PTS-STARTPTS",
@@ -332,7 +357,7 @@ def _branch_chain(rendition: Rendition) -> str:
         steps.append(f"aresample={rendition.sample_rate}")
     if not rendition.lossy:  # a lossy file is metered after encoding instead
         steps.append(meter_filter(rendition.name))
-    return ",".join(steps)
+    return ",".join(steps) or "anull"
 
 
 def limiter_chain(limit_dbtp: float, sample_rate: int, cutoff: float | None = None) -> list[str]:
@@ -366,32 +391,45 @@ def render(
     analysis: Analysis,
     renditions: list[Rendition],
     progress: Progress | None = None,
+    treatment: Treatment | None = None,
 ) -> int:
     """Write every rendition in one decode; correct and redo once whatever missed its target.
 
+    With a `treatment`, `analysis` is that of the treated recording (predicted), and the treated stream feeds
+    every rendition.
     Lossy renditions are metered again after encoding (the encoder changes
     both loudness and peaks), so `measured` is always that of the file.
     Returns the number of decodes of `source` it took (1 or 2).
     """
     for rendition in renditions:
         plan_gain(analysis, rendition)
-    _render_once(ffmpeg, source, renditions, progress)
+    _render_once(ffmpeg, source, renditions, progress, treatment)
     again = [r for r in renditions if missed(r)]
     if not again:
         return 1
     for rendition in again:
         correct_gain(analysis, rendition)
-    _render_once(ffmpeg, source, again, progress)
+    _render_once(ffmpeg, source, again, progress, treatment)
     return 2
 
 
-def _render_once(ffmpeg: FFmpeg, source: Path, renditions: list[Rendition], progress: Progress | None) -> None:
+def _render_once(ffmpeg: FFmpeg, source: Path, renditions: list[Rendition], progress: Progress | None,
+                 treatment: Treatment | None = None) -> None:
     args = ["-v", "verbose", "-i", str(source)]
     covers = [r for r in renditions if r.cover]
     for rendition in covers:
         args += ["-i", str(rendition.cover)]
-    for rendition in renditions:  # one graph each: ffmpeg gives each graph a thread, the decoder feeds them all
-        args += ["-filter_complex", f"[0:a:0]{_branch_chain(rendition)}[{rendition.name}_out]"]
+    if treatment is None:
+        for rendition in renditions:  # one graph each: ffmpeg gives each graph a thread, the decoder feeds them all
+            args += ["-filter_complex", f"[0:a:0]{_branch_chain(rendition)}[{rendition.name}_out]"]
+    else:  # the treatment once, split to the renditions
+        head, inputs = treatment_head(treatment, "treated", 1 + len(covers))
+        args += inputs
+        names = [f"[treated_{r.name}]" for r in renditions]
+        graph = f"{head};[treated]asplit={len(renditions)}{''.join(names)}"
+        for name, rendition in zip(names, renditions):
+            graph += f";{name}{_branch_chain(rendition, head='')}[{rendition.name}_out]"
+        args += ["-filter_complex", graph]
     for rendition in renditions:
         args += ["-map", f"[{rendition.name}_out]"]
         if rendition.cover:
