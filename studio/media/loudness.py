@@ -324,18 +324,20 @@ class Treatment:
     filters: list[str]
     envelope: Path | None = None
     envelope_rate: int = 100
+    channels: int = 2  # of the treated stream and the envelope (1: mono, 2: stereo)
 
 
 def treatment_head(treatment: Treatment, label: str, first_input: int = 1) -> tuple[str, list[str]]:
     """The graph that treats input 0 into `[label]` (48 kHz stereo float, the timeline of _COMMON_CHAIN), and
     the input arguments it needs after the original's (the envelope is input `first_input`)."""
+    layout = "mono" if treatment.channels == 1 else "stereo"
     steps = [f"aresample={RATE}", "asetpts=N/SR/TB", "aformat=sample_fmts=flt", *treatment.filters,
-             "aformat=sample_fmts=flt:channel_layouts=stereo"]
+             f"aformat=sample_fmts=flt:channel_layouts={layout}"]
     if treatment.envelope is None:
         return f"[0:a:0]{','.join(steps)}[{label}]", []
-    inputs = ["-f", "f32le", "-ar", str(treatment.envelope_rate), "-ch_layout", "stereo", "-i", str(treatment.envelope)]
+    inputs = ["-f", "f32le", "-ar", str(treatment.envelope_rate), "-ch_layout", layout, "-i", str(treatment.envelope)]
     graph = (f"[0:a:0]{','.join(steps)}[{label}_pre];"
-             f"[{first_input}:a]aresample={RATE},aformat=sample_fmts=flt:channel_layouts=stereo[{label}_gain];"
+             f"[{first_input}:a]aresample={RATE},aformat=sample_fmts=flt:channel_layouts={layout}[{label}_gain];"
              f"[{label}_pre][{label}_gain]amultiply[{label}]")
     return graph, inputs
 

@@ -22,9 +22,8 @@ from typing import Iterator
 
 from ..errors import BadInput, ProcessingError, ResourceError
 from ..fsutil import atomic_path, read_json, write_json
-from ..media import bwf, cart
+from ..media import bwf, cart, processing
 from ..media import loudness as audio
-from ..media import processing
 from ..media.ffmpeg import find_ffmpeg
 from ..progress import Reporter
 from ..workspace import Workspace
@@ -104,8 +103,8 @@ def make_renditions(ctx: EpisodeContext, save: bool = True) -> None:
         for rendition in renditions:
             if rendition.name == "broadcast":
                 if sound is not None:  # measured on the file delivered, before its chunks are added
-                    figures = processing.figures_of(ctx.ffmpeg, sound, plan, rendition.output,
-                                                    rendition.trim[0], rendition.gain_db)
+                    figures = processing.figures_of(ctx.ffmpeg, sound, plan, rendition.output, rendition.trim[0],
+                                                    rendition.gain_db)
                     write_json(ctx.files.sound, {"key": treated_key, "figures": figures.to_dict()})
                 bwf.write_bext(rendition.output, _bext(ctx, rendition.measured))
                 cart.write_cart(rendition.output, cart_for_episode(episode, show))

@@ -37,9 +37,12 @@ TURN_MIN_S = 1.0  # shorter sentences never start a turn
 MAX_BOOST_DB = 18.0
 MAX_CUT_DB = 12.0
 # Hum: a harmonic counts when its line stands this far above the spectrum around it.
-HUM_PROMINENCE_DB = 10.0
+HUM_PROMINENCE_DB = 12.0
+# ... at the harmonic's frequency: mains frequency is held within ±0.2 % (and ±1 bin of the spectrum).
+HUM_TOLERANCE = 0.002
 HUM_MIN_DBFS = -95.0
 HUM_HARMONICS = 16
+HUM_NOTCHED_AT_LEAST = 8  # harmonics notched once hum is found, however many stand out of the voice
 
 
 @dataclass
@@ -66,7 +69,7 @@ class SoundAnalysis:
     # dB by which the non-speech parts' spectral density below 80 Hz exceeds that of 150-400 Hz (rumble, handling)
     rumble_db: float | None
     noise_sample: list[float] | None  # [start, end] of the quietest non-speech stretch: the noise profile
-    hum_power_dbfs: float | None = None  # mean power of the hum's lines together (what the notches take away)
+    hum_share_db: float | None = None  # the hum's share of the steady noise's power, dB (what the notches take)
     # The blocks histogram ([loudness, peak, count], as loudness.Analysis.blocks) before and after the leveler's
     # gains, on this pass's own scale, and the same pass's integrated loudness and highest peak of each.
     blocks_plain: list[list[float]] = field(default_factory=list)
@@ -180,8 +183,11 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
     k_parts, power_parts, peak_parts = [], [], []
     speech: list[list[float]] = []
     spectrum_quiet = np.zeros(SPECTRUM // 2 + 1)
-    spectrum_all = np.zeros(SPECTRUM // 2 + 1)
-    quiet_windows = all_windows = 0
+    # The steady spectrum: in each block, every bin's 10th percentile over the block's windows (speech, whose
+    # harmonics move, is absent from most windows at any one frequency; a hum's line never is), the blocks'
+    # levels then averaged (in dB).
+    spectrum_steady = np.zeros(SPECTRUM // 2 + 1)
+    quiet_windows = steady_blocks = 0
     window = np.hanning(SPECTRUM)
     total = 0
     for offset, samples in blocks(ffmpeg, decode_args(source), progress):
@@ -198,11 +204,13 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
                 speech[-1][1] = round(finish, 3)
             else:
                 speech.append([round(begin, 3), round(finish, 3)])
-        for at in range(0, len(samples) - SPECTRUM + 1, SPECTRUM // 2):
-            chunk = samples[at:at + SPECTRUM]
-            line = np.abs(np.fft.rfft(chunk * window)) ** 2
-            spectrum_all += line
-            all_windows += 1
+        starts = range(0, len(samples) - SPECTRUM + 1, SPECTRUM // 2)
+        if not starts:
+            continue
+        lines = np.abs(np.fft.rfft(np.stack([samples[at:at + SPECTRUM] for at in starts]) * window, axis=1)) ** 2
+        spectrum_steady += np.log10(np.percentile(lines, 10, axis=0) + 1e-20)
+        steady_blocks += 1
+        for at, line in zip(starts, lines):
             if not mask[at:at + SPECTRUM].any():
                 spectrum_quiet += line
                 quiet_windows += 1
@@ -210,15 +218,14 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
     power = np.concatenate(power_parts) if power_parts else np.zeros(0)
     peak = np.concatenate(peak_parts) if peak_parts else np.zeros(0)
     duration = total / RATE
-    speech_frames = _speech_frames(speech, len(k_power))
     turns = _turns(speech, k_power)
     for turn in turns:  # each turn's loudness over all its speech frames, as the figures measure it after
         turn.loudness = round(_segment_loudness(k_power[int(turn.start * 10):int(math.ceil(turn.end * 10))]), 2)
     _plan_gains(turns)
-    quiet = power[~speech_frames & (power > 1e-12)]
-    spectrum = (spectrum_quiet / quiet_windows if quiet_windows >= 4
-                else spectrum_all / all_windows if all_windows else None)
-    hum, hum_db = find_hum(spectrum) if spectrum is not None else (None, None)
+    quiet = power[pause_frames(speech, len(power)) & (power > 1e-12)]
+    steady = 10 ** (spectrum_steady / steady_blocks) if steady_blocks else None
+    spectrum = spectrum_quiet / quiet_windows if quiet_windows >= 4 else steady
+    hum = find_hum(steady) if steady is not None else None
     gains = gain_curve(turns, len(k_power) / 10, 10)[: len(k_power)] if turns else np.zeros(len(k_power))
     gains = np.pad(gains, (0, max(0, len(k_power) - len(gains))))
     plain, levelled = _block_powers(k_power), _block_powers(k_power * 10 ** (gains / 10))
@@ -230,7 +237,7 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
         quiet_dbfs=round(float(_db(np.percentile(quiet, 20))), 2) if len(quiet) else None,
         speech_lufs=_weighted_median(levels), hum=hum,
         rumble_db=_rumble(spectrum, hum) if spectrum is not None else None,
-        noise_sample=_noise_sample(speech, power, duration), hum_power_dbfs=hum_db,
+        noise_sample=_noise_sample(speech, power, duration), hum_share_db=_hum_share(steady, hum),
         blocks_plain=_histogram(plain, peaks_plain), blocks_levelled=_histogram(levelled, peaks_levelled),
         integrated_plain=round(gated_loudness(plain), 3) if len(plain) else -70.0,
         integrated_levelled=round(gated_loudness(levelled), 3) if len(levelled) else -70.0,
@@ -242,8 +249,17 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
 def _speech_frames(speech: list[list[float]], frames: int) -> np.ndarray:
     mask = np.zeros(frames, dtype=bool)
     for start, end in speech:
-        mask[int(start * 10):int(math.ceil(end * 10))] = True
+        mask[max(0, int(start * 10)):max(0, int(math.ceil(end * 10)))] = True
     return mask
+
+
+PAUSE_MARGIN_S = 0.2  # a frame this close to speech is its breath or its tail, not the room
+
+
+def pause_frames(speech: list[list[float]], frames: int) -> np.ndarray:
+    """The 100 ms frames of the non-speech parts, PAUSE_MARGIN_S clear of any speech."""
+    margin = PAUSE_MARGIN_S
+    return ~_speech_frames([[start - margin, end + margin] for start, end in speech], frames)
 
 
 def _segment_loudness(k_power: np.ndarray) -> float:
@@ -294,7 +310,7 @@ def _plan_gains(turns: list[Turn]) -> None:
 
 
 RAMP_S = 0.5  # how long a change of gain takes (in a pause, never inside a sentence)
-NEUTRAL_GAP_S = 3.0  # a pause longer than this goes back to the programme's own level (0 dB) in between
+NEUTRAL_GAP_S = 5.0  # a pause longer than this goes back to the programme's own level (0 dB) in between
 
 
 def gain_curve(turns: list[Turn], duration: float, rate: int) -> np.ndarray:
@@ -353,34 +369,50 @@ def _histogram(powers: np.ndarray, peaks: np.ndarray) -> list[list[float]]:
     return [[float(m), float(p), int(c)] for (m, p), c in zip(pairs, counts)]
 
 
-def find_hum(spectrum: np.ndarray) -> tuple[Hum | None, float | None]:
-    """Mains hum in a 1 Hz-resolution power spectrum (mean |rfft|^2 of Hann windows of 1 s): the harmonics
-    of 50 or 60 Hz whose line stands HUM_PROMINENCE_DB above the spectrum around it."""
+def find_hum(spectrum: np.ndarray) -> Hum | None:
+    """Mains hum in a 1 Hz-resolution power spectrum (of Hann windows of 1 s).
+
+    Hum is there when at least two harmonics of 50 (or 60) Hz stand HUM_PROMINENCE_DB above the spectrum around
+    them, at their frequency. Then every harmonic up to the highest one that stands out by half as much is
+    notched (HUM_NOTCHED_AT_LEAST at least): those masked by the voice are there all the same."""
     norm = (np.hanning(SPECTRUM).sum() / 2) ** 2  # a full-scale sine's line
     best = None
     for mains in (50.0, 60.0):
-        found: list[tuple[float, float]] = []
+        lines: dict[int, tuple[float, float, float]] = {}  # k -> (Hz, prominence dB, level dBFS)
         for k in range(1, HUM_HARMONICS + 1):
             centre = int(mains * k)
             if centre + 12 >= len(spectrum):
                 break
             near = spectrum[centre - 1:centre + 2]
-            line = float(near.max())
             around = np.concatenate([spectrum[centre - 12:centre - 3], spectrum[centre + 4:centre + 13]])
-            floor = float(np.median(around))
-            level = float(_db(line / norm))
-            if _db(line) - _db(max(floor, 1e-20)) >= HUM_PROMINENCE_DB and level >= HUM_MIN_DBFS:
-                i = centre - 1 + int(np.argmax(near))
-                found.append((_peak_frequency(spectrum, i), level))
-        if len(found) >= 2 and (best is None or len(found) > len(best[1])):
-            best = (mains, found)
+            hz = _peak_frequency(spectrum, centre - 1 + int(np.argmax(near)))
+            if abs(hz - mains * k) <= 0.5 + HUM_TOLERANCE * mains * k:
+                lines[k] = (hz, float(_db(near.max()) - _db(max(float(np.median(around)), 1e-20))),
+                            float(_db(near.max() / norm)))
+        strong = [k for k, (_, prominence, level) in lines.items()
+                  if prominence >= HUM_PROMINENCE_DB and level >= HUM_MIN_DBFS]
+        if len(strong) >= 2 and (best is None or len(strong) > len(best[1])):
+            best = (mains, strong, lines)
     if best is None:
-        return None, None
-    mains, found = best
-    power = float(_db(sum(10 ** (level / 10) / 2 for _, level in found)))  # a sine's power: amplitude² / 2
-    return Hum(mains_hz=mains, harmonics_hz=tuple(round(f, 2) for f, _ in found),
-               level_dbfs=round(max(level for _, level in found), 1)), round(power, 2)
+        return None
+    mains, strong, lines = best
+    fundamental = float(np.median([lines[k][0] / k for k in strong]))
+    highest = max(HUM_NOTCHED_AT_LEAST,
+                  *(k for k, (_, prominence, _) in lines.items() if prominence >= HUM_PROMINENCE_DB / 2))
+    harmonics = tuple(round(fundamental * k, 2) for k in range(1, highest + 1))
+    return Hum(mains_hz=mains, harmonics_hz=harmonics, level_dbfs=round(max(lines[k][2] for k in strong), 1))
 
+
+def _hum_share(steady: np.ndarray | None, hum: Hum | None) -> float | None:
+    """The share of the steady spectrum's power in the hum's lines (each line less the spectrum around it)."""
+    if steady is None or hum is None:
+        return None
+    lines = 0.0
+    for hz in hum.harmonics_hz:
+        centre = int(round(hz))
+        around = float(np.median(np.concatenate([steady[centre - 12:centre - 3], steady[centre + 4:centre + 13]])))
+        lines += float(np.maximum(steady[centre - 2:centre + 3] - around, 0.0).sum())
+    return round(float(_db(lines / max(float(steady.sum()), 1e-20))), 2)
 
 
 def _rumble(spectrum: np.ndarray, hum: Hum | None) -> float:

@@ -21,10 +21,19 @@ from typing import Protocol
 import numpy as np
 
 from ...fsutil import atomic_path
-from ..ffmpeg import FFmpeg, Progress, run_ffmpeg
+from ..ffmpeg import FFmpeg, Progress, probe, run_ffmpeg
 from ..loudness import RATE as RENDER_RATE
 from ..loudness import Analysis, Loudness, Treatment, treatment_head
-from .analysis import RATE, SoundAnalysis, _db, _segment_loudness, _speech_frames, blocks, decode_args, frame_levels
+from .analysis import (
+    RATE,
+    SoundAnalysis,
+    _db,
+    _segment_loudness,
+    blocks,
+    decode_args,
+    frame_levels,
+    pause_frames,
+)
 from .analysis import gain_curve as _gain_curve
 from .figures import SoundFigures
 
@@ -59,6 +68,7 @@ class Plan:
     noise_reduction_db: float | None
     noise_sample: tuple[float, float] | None
     leveler: bool
+    noise_floor_db: float = -50.0  # afftdn's noise floor: the steady noise measured in the pauses
 
     @property
     def does_anything(self) -> bool:
@@ -74,7 +84,7 @@ class Plan:
             if self.noise_sample:
                 start, end = self.noise_sample
                 steps.append(f"asendcmd=c='{start:.3f} afftdn sn start\\; {end:.3f} afftdn sn stop'")
-            steps.append(f"afftdn=nr={self.noise_reduction_db:.1f}")
+            steps.append(f"afftdn=nr={self.noise_reduction_db:.1f}:nf={self.noise_floor_db:.1f}")
             delay = round(AFFTDN_DELAY_S * RENDER_RATE)
             steps += [f"atrim=start_sample={delay}", "asetpts=N/SR/TB", f"apad=pad_len={delay}"]
         return steps
@@ -82,10 +92,10 @@ class Plan:
 
 def steady_noise_dbfs(sound: SoundAnalysis, notched: bool) -> float | None:
     """The steady noise of the pauses, less the hum when the notches take it away."""
-    if sound.quiet_dbfs is None or not notched or sound.hum_power_dbfs is None:
+    if sound.quiet_dbfs is None or not notched or sound.hum_share_db is None:
         return sound.quiet_dbfs
-    rest = 10 ** (sound.quiet_dbfs / 10) - 10 ** (sound.hum_power_dbfs / 10)
-    return round(10 * math.log10(rest), 2) if rest > 1e-12 else -120.0
+    rest = 1.0 - 10 ** (sound.hum_share_db / 10)
+    return round(sound.quiet_dbfs + 10 * math.log10(rest), 2) if rest > 1e-6 else -120.0
 
 
 def plan(sound: SoundAnalysis, parts: Parts) -> Plan:
@@ -102,25 +112,27 @@ def plan(sound: SoundAnalysis, parts: Parts) -> Plan:
         noise_reduction_db=strength,
         noise_sample=tuple(sound.noise_sample) if strength and sound.noise_sample else None,
         leveler=parts.leveler and any(abs(t.gain_db) >= 0.5 for t in sound.turns),
+        noise_floor_db=round(min(-20.0, max(-80.0, noise)), 1) if noise is not None else -50.0,
     )
 
 
-def write_envelope(sound: SoundAnalysis, path: Path) -> None:
-    """The leveler's gains as linear factors, stereo float at ENVELOPE_RATE (a few MB for hours)."""
+def write_envelope(sound: SoundAnalysis, path: Path, channels: int = 2) -> None:
+    """The leveler's gains as linear factors, float at ENVELOPE_RATE in `channels` (a few MB for hours)."""
     curve = _gain_curve(sound.turns, sound.duration, ENVELOPE_RATE)
-    gains = np.repeat(10 ** (curve / 20), 2).astype("<f4")
+    gains = np.repeat(10 ** (curve / 20), channels).astype("<f4")
     path.write_bytes(gains.tobytes())
 
 
-def treatment(sound: SoundAnalysis, chosen: Plan, scratch: Path) -> Treatment | None:
-    """The loudness.Treatment for `chosen` (its envelope written under `scratch`), None when it does nothing."""
+def treatment(sound: SoundAnalysis, chosen: Plan, scratch: Path, channels: int = 2) -> Treatment | None:
+    """The loudness.Treatment for `chosen` (its envelope written under `scratch`), None when it does nothing;
+    its output in `channels` (1 or 2; the renditions: 2)."""
     if not chosen.does_anything:
         return None
     envelope = None
     if chosen.leveler:
         envelope = scratch / "leveler-envelope.f32"
-        write_envelope(sound, envelope)
-    return Treatment(filters=chosen.filters(), envelope=envelope, envelope_rate=ENVELOPE_RATE)
+        write_envelope(sound, envelope, channels)
+    return Treatment(filters=chosen.filters(), envelope=envelope, envelope_rate=ENVELOPE_RATE, channels=channels)
 
 
 def processed_analysis(analysis: Analysis, sound: SoundAnalysis, chosen: Plan) -> Analysis:
@@ -157,7 +169,8 @@ def _median_crest(blocks: list[list[float]]) -> float:
 def figures_of(ffmpeg: FFmpeg, sound: SoundAnalysis, chosen: Plan, processed: Path, offset_s: float = 0.0,
                gain_db: float = 0.0, progress: Progress | None = None) -> SoundFigures:
     """The figures, the "after" ones measured on `processed` (the recording treated; `offset_s` seconds of the
-    original cut from its start and `gain_db` applied after the treatment, as in the broadcast rendition)."""
+    original cut from its start and `gain_db` applied after the treatment, as in the broadcast rendition), at
+    the programme's own level: the leveler brings the turns to their median, which it leaves where it was."""
     k_parts, power_parts = [], []
     for _, samples in blocks(ffmpeg, decode_args(processed), progress):
         k_power, power, _ = frame_levels(samples)
@@ -167,8 +180,8 @@ def figures_of(ffmpeg: FFmpeg, sound: SoundAnalysis, chosen: Plan, processed: Pa
     scale = 10 ** (-gain_db / 10)
     k_after = np.concatenate([np.zeros(shift), *k_parts]) * scale if k_parts else np.zeros(shift)
     power_after = np.concatenate([np.zeros(shift), *power_parts]) * scale if power_parts else np.zeros(shift)
-    speech = _speech_frames(sound.speech, len(power_after))
-    quiet = power_after[shift:][~speech[shift:] & (power_after[shift:] > 1e-12)]
+    pauses = pause_frames(sound.speech, len(power_after))
+    quiet = power_after[shift:][pauses[shift:] & (power_after[shift:] > 1e-12)]
     after = [_segment_loudness(k_after[int(t.start * 10):int(math.ceil(t.end * 10))]) for t in sound.turns
              if t.start * 10 >= shift and t.end * 10 <= len(k_after)]
     notes = []
@@ -191,13 +204,15 @@ def figures_of(ffmpeg: FFmpeg, sound: SoundAnalysis, chosen: Plan, processed: Pa
 def process_file(ffmpeg: FFmpeg, source: Path, output: Path, settings: Parts,
                  progress: Progress | None = None) -> SoundFigures:
     """Treat `source` as the renditions do and write the result as a 48 kHz float WAV at the programme's own
-    level: no loudness normalization, no trim, sample-aligned with the source (stereo, as the renditions)."""
+    level: no loudness normalization, no trim, sample-aligned with the source; mono stays mono, anything else
+    becomes stereo (as in the renditions)."""
     from .analysis import analyze_sound
 
     sound = analyze_sound(ffmpeg, source, progress)
     chosen = plan(sound, settings)
+    channels = 1 if probe(source).channels == 1 else 2
     with tempfile.TemporaryDirectory(prefix="studio-sound-") as scratch, atomic_path(output) as temp:
-        treated = treatment(sound, chosen, Path(scratch)) or Treatment(filters=[])
+        treated = treatment(sound, chosen, Path(scratch), channels) or Treatment(filters=[], channels=channels)
         graph, inputs = treatment_head(treated, "out")
         run_ffmpeg(ffmpeg, ["-v", "error", "-i", str(source), *inputs, "-filter_complex", graph, "-map", "[out]",
                             "-c:a", "pcm_f32le", "-ar", str(RENDER_RATE), "-f", "wav", str(temp)], progress)
