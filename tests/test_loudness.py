@@ -137,9 +137,7 @@ def processed(tmp_path_factory) -> dict[str, Episode]:
     for episode in episodes.values():
         episode.report = reports[episode.id]
         assert {"broadcast", "podcast"} <= set(episode.report["done"])
-        # Loudness analysis cached at ingest; the sound treatment's pass (on by default), one render, one
-        # correction at most.
-        assert episode.report["decodes"] <= 3
+        assert episode.report["decodes"] <= 2  # analysis cached at ingest: one render, one correction at most
     return episodes
 
 

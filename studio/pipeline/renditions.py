@@ -141,7 +141,8 @@ def renditions_beside(ctx: EpisodeContext) -> Iterator[None]:
         ctx.report.skipped += list(RENDITION_FILES)
         yield
         return
-    label = f"{ctx.episode.id}: rendering {' + '.join(todo)} beside the transcription"
+    treated = " with sound processing" if ctx.show.processing.any else ""
+    label = f"{ctx.episode.id}: rendering {' + '.join(todo)}{treated} beside the transcription"
     ctx.reporter.info(f"{label}: started")
     request = {"workspace": str(ctx.workspace.root), "episode": ctx.episode.id,
                "stall_timeout": ctx.ffmpeg.stall_timeout, "time_factor": ctx.ffmpeg.time_factor,
