@@ -19,12 +19,11 @@ import numpy as np
 
 from ..ffmpeg import FFmpeg, Progress, read_ffmpeg
 from .figures import Hum
+from .spectrum import RATE, SPECTRUM, _db, find_hum, hum_share, rumble
 
 ANALYSIS_VERSION = 1
-RATE = 16000
 FRAME = RATE // 10  # 100 ms
 BLOCK_S = 60  # seconds of audio the VAD sees at once
-SPECTRUM = RATE  # 1 s windows: 1 Hz resolution for the hum's harmonics
 SILENT_DB = -120.0
 
 # VAD: sentence-sized segments (a pause of 300 ms ends one), little padding so that pauses stay pauses.
@@ -36,13 +35,6 @@ TURN_SPLIT_LU = 4.5
 TURN_MIN_S = 1.0  # shorter sentences never start a turn
 MAX_BOOST_DB = 18.0
 MAX_CUT_DB = 12.0
-# Hum: a harmonic counts when its line stands this far above the spectrum around it.
-HUM_PROMINENCE_DB = 12.0
-# ... at the harmonic's frequency: mains frequency is held within ±0.2 % (and ±1 bin of the spectrum).
-HUM_TOLERANCE = 0.002
-HUM_MIN_DBFS = -95.0
-HUM_HARMONICS = 16
-HUM_NOTCHED_AT_LEAST = 8  # harmonics notched once hum is found, however many stand out of the voice
 
 
 @dataclass
@@ -109,10 +101,6 @@ def _k_weights(n: int) -> np.ndarray:
         h = (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
         power *= np.abs(h) ** 2
     return power
-
-
-def _db(power: np.ndarray | float) -> np.ndarray | float:
-    return 10 * np.log10(np.maximum(power, 1e-12))
 
 
 def gated_loudness(powers: np.ndarray) -> float:
@@ -236,8 +224,8 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
         noise_floor_dbfs=round(float(_db(quiet.mean())), 2) if len(quiet) else None,
         quiet_dbfs=round(float(_db(np.percentile(quiet, 20))), 2) if len(quiet) else None,
         speech_lufs=_weighted_median(levels), hum=hum,
-        rumble_db=_rumble(spectrum, hum) if spectrum is not None else None,
-        noise_sample=_noise_sample(speech, power, duration), hum_share_db=_hum_share(steady, hum),
+        rumble_db=rumble(spectrum, hum) if spectrum is not None else None,
+        noise_sample=_noise_sample(speech, power, duration), hum_share_db=hum_share(steady, hum),
         blocks_plain=_histogram(plain, peaks_plain), blocks_levelled=_histogram(levelled, peaks_levelled),
         integrated_plain=round(gated_loudness(plain), 3) if len(plain) else -70.0,
         integrated_levelled=round(gated_loudness(levelled), 3) if len(levelled) else -70.0,
@@ -369,64 +357,6 @@ def _histogram(powers: np.ndarray, peaks: np.ndarray) -> list[list[float]]:
     return [[float(m), float(p), int(c)] for (m, p), c in zip(pairs, counts)]
 
 
-def find_hum(spectrum: np.ndarray) -> Hum | None:
-    """Mains hum in a 1 Hz-resolution power spectrum (of Hann windows of 1 s).
-
-    Hum is there when at least two harmonics of 50 (or 60) Hz stand HUM_PROMINENCE_DB above the spectrum around
-    them, at their frequency. Then every harmonic up to the highest one that stands out by half as much is
-    notched (HUM_NOTCHED_AT_LEAST at least): those masked by the voice are there all the same."""
-    norm = (np.hanning(SPECTRUM).sum() / 2) ** 2  # a full-scale sine's line
-    best = None
-    for mains in (50.0, 60.0):
-        lines: dict[int, tuple[float, float, float]] = {}  # k -> (Hz, prominence dB, level dBFS)
-        for k in range(1, HUM_HARMONICS + 1):
-            centre = int(mains * k)
-            if centre + 12 >= len(spectrum):
-                break
-            near = spectrum[centre - 1:centre + 2]
-            around = np.concatenate([spectrum[centre - 12:centre - 3], spectrum[centre + 4:centre + 13]])
-            hz = _peak_frequency(spectrum, centre - 1 + int(np.argmax(near)))
-            if abs(hz - mains * k) <= 0.5 + HUM_TOLERANCE * mains * k:
-                lines[k] = (hz, float(_db(near.max()) - _db(max(float(np.median(around)), 1e-20))),
-                            float(_db(near.max() / norm)))
-        strong = [k for k, (_, prominence, level) in lines.items()
-                  if prominence >= HUM_PROMINENCE_DB and level >= HUM_MIN_DBFS]
-        if len(strong) >= 2 and (best is None or len(strong) > len(best[1])):
-            best = (mains, strong, lines)
-    if best is None:
-        return None
-    mains, strong, lines = best
-    fundamental = float(np.median([lines[k][0] / k for k in strong]))
-    highest = max(HUM_NOTCHED_AT_LEAST,
-                  *(k for k, (_, prominence, _) in lines.items() if prominence >= HUM_PROMINENCE_DB / 2))
-    harmonics = tuple(round(fundamental * k, 2) for k in range(1, highest + 1))
-    return Hum(mains_hz=mains, harmonics_hz=harmonics, level_dbfs=round(max(lines[k][2] for k in strong), 1))
-
-
-def _hum_share(steady: np.ndarray | None, hum: Hum | None) -> float | None:
-    """The share of the steady spectrum's power in the hum's lines (each line less the spectrum around it)."""
-    if steady is None or hum is None:
-        return None
-    lines = 0.0
-    for hz in hum.harmonics_hz:
-        centre = int(round(hz))
-        around = float(np.median(np.concatenate([steady[centre - 12:centre - 3], steady[centre + 4:centre + 13]])))
-        lines += float(np.maximum(steady[centre - 2:centre + 3] - around, 0.0).sum())
-    return round(float(_db(lines / max(float(steady.sum()), 1e-20))), 2)
-
-
-def _rumble(spectrum: np.ndarray, hum: Hum | None) -> float:
-    """Mean density of 20-80 Hz over that of 150-400 Hz, in dB (the hum's lines left out)."""
-    keep = np.ones(len(spectrum), dtype=bool)
-    for hz in hum.harmonics_hz if hum else ():
-        keep[max(0, int(hz) - 2):int(hz) + 3] = False
-    low = spectrum[20:80][keep[20:80]]
-    mid = spectrum[150:400][keep[150:400]]
-    if not len(low) or not len(mid):
-        return 0.0
-    return round(float(_db(low.mean()) - _db(max(mid.mean(), 1e-20))), 2)
-
-
 NOISE_SAMPLE_S = (0.5, 2.0)  # shortest and longest stretch afftdn learns the noise from
 
 
@@ -448,11 +378,3 @@ def _noise_sample(speech: list[list[float]], power: np.ndarray, duration: float)
     quietest = min(level for level, _, _ in levels)
     start, end = next((s, e) for level, s, e in levels if level <= quietest + 3.0)
     return [round(start, 3), round(end, 3)]
-
-
-def _peak_frequency(spectrum: np.ndarray, i: int) -> float:
-    """The line's frequency between bins (parabolic interpolation of the log power)."""
-    a, b, c = (float(_db(spectrum[j])) for j in (i - 1, i, i + 1))
-    denominator = a - 2 * b + c
-    shift = 0.5 * (a - c) / denominator if denominator else 0.0
-    return (i + max(-0.5, min(0.5, shift))) * RATE / SPECTRUM

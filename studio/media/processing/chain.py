@@ -27,7 +27,6 @@ from ..loudness import Analysis, Loudness, Treatment, treatment_head
 from .analysis import (
     RATE,
     SoundAnalysis,
-    _db,
     _segment_loudness,
     blocks,
     decode_args,
@@ -36,6 +35,7 @@ from .analysis import (
 )
 from .analysis import gain_curve as _gain_curve
 from .figures import SoundFigures
+from .spectrum import _db
 
 ENVELOPE_RATE = 100
 NOTCH_WIDTH_HZ = 3.0
