@@ -191,6 +191,20 @@ def test_hum_is_notched_25_db_and_speech_low_end_kept(tmp_path, mains):
     assert abs(band_db(f, after, 100, 300) - band_db(f, speech_only, 100, 300)) <= 1.0
 
 
+def test_rumble_is_cut_below_the_voice(tmp_path):
+    clean = at_lufs(np.concatenate([np.zeros(R), speaker(NEWS[:6], gap_s=0.8)]), -20)
+    sos = signal.butter(4, 70, btype="low", fs=R, output="sos")  # traffic, handling: all below the voice
+    rumble = signal.sosfilt(sos, np.random.default_rng(7).standard_normal(len(clean)))
+    rumble *= 10 ** (-35 / 20) / np.sqrt(np.mean(rumble ** 2))
+    y, figures = treat(tmp_path, clean + rumble, replace(ALL_ON, leveler=False, noise_reduction=False))
+    assert figures.highpass_hz == 60.0 and figures.hum is None
+    f, before = spectrum(clean + rumble)
+    _, after = spectrum(y)
+    _, speech_only = spectrum(clean)
+    assert band_db(f, before, 15, 35) - band_db(f, after, 15, 35) >= 10.0
+    assert abs(band_db(f, after, 100, 300) - band_db(f, speech_only, 100, 300)) <= 1.0
+
+
 def test_clean_speech_is_left_alone(tmp_path):
     clean = at_lufs(speaker(NEWS), -20)
     y, figures = treat(tmp_path, clean)
