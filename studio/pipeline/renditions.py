@@ -87,6 +87,7 @@ def make_renditions(ctx: EpisodeContext, save: bool = True) -> None:
     if not todo:
         return
     analysis = load_analysis(ctx)
+    figures = None
     with contextlib.ExitStack() as stack:
         treatment, plan, sound, gain_analysis = None, None, None, analysis
         if treated_key is not None:
@@ -105,9 +106,10 @@ def make_renditions(ctx: EpisodeContext, save: bool = True) -> None:
                 if sound is not None:  # measured on the file delivered, before its chunks are added
                     figures = processing.figures_of(ctx.ffmpeg, sound, plan, rendition.output, rendition.trim[0],
                                                     rendition.gain_db)
-                    write_json(ctx.files.sound, {"key": treated_key, "figures": figures.to_dict()})
                 bwf.write_bext(rendition.output, _bext(ctx, rendition.measured))
                 cart.write_cart(rendition.output, cart_for_episode(episode, show))
+    if figures is not None:  # once the broadcast file they were measured on is in place
+        write_json(ctx.files.sound, {"key": treated_key, "figures": figures.to_dict()})
     for rendition in renditions:
         ctx.state[rendition.name] = {
             "key": current[rendition.name],
