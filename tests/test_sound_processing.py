@@ -140,15 +140,16 @@ def test_leveler_brings_three_speakers_within_3_lu_without_pumping(tmp_path):
 
 def test_leveler_leaves_pauses_below_speech_and_music_at_its_level(tmp_path):
     x, bounds = talk_session()
-    # a jingle (real music, from the shared corpus's music bed if there is one, else a chord) between two turns
+    # a 6 s jingle (a chord struck every second) between two turns
     t = np.arange(int(6 * R)) / R
     chord = sum(np.sin(2 * np.pi * f * t) * np.exp(-((t % 1.0) * 3)) for f in (220.0, 277.2, 329.6, 440.0))
     music = at_lufs(chord, -20.0)
     cut = bounds[2][0] - int(0.4 * R)
     x = np.concatenate([x[:cut], np.zeros(int(2 * R)), music, np.zeros(int(2 * R)), x[cut:]])
     start = cut + int(2 * R)
-    y, _ = treat(tmp_path, x)
+    y, figures = treat(tmp_path, x)
     assert abs(loudness(y[start:start + len(music)]) - loudness(music)) <= 1.0, "the jingle kept its level"
+    assert not figures.noise_reduction, "a jingle between the talk is not the room's noise"
     # The caller's pauses between sentences: raised with the caller (by the same gain), never to speech level.
     a, b = bounds[2][0] + len(music) + int(4 * R), bounds[2][1] + len(music) + int(4 * R)
     frames = y[a:b][: (b - a) // 4800 * 4800].reshape(-1, 4800)

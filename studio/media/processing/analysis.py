@@ -211,6 +211,8 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
         turn.loudness = round(_segment_loudness(k_power[int(turn.start * 10):int(math.ceil(turn.end * 10))]), 2)
     _plan_gains(turns)
     quiet = power[pause_frames(speech, len(power)) & (power > 1e-12)]
+    # The steady noise: from the pauses of the talk only, not from a jingle or a music bed between talks
+    room = power[talk_pause_frames(speech, len(power), duration) & (power > 1e-12)]
     steady = 10 ** (spectrum_steady / steady_blocks) if steady_blocks else None
     spectrum = spectrum_quiet / quiet_windows if quiet_windows >= 4 else steady
     hum = find_hum(steady) if steady is not None else None
@@ -222,7 +224,7 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
     return SoundAnalysis(
         duration=round(duration, 3), speech=speech, turns=turns,
         noise_floor_dbfs=round(float(_db(quiet.mean())), 2) if len(quiet) else None,
-        quiet_dbfs=round(float(_db(np.percentile(quiet, 20))), 2) if len(quiet) else None,
+        quiet_dbfs=round(float(_db(np.percentile(room, 20))), 2) if len(room) >= 5 else None,
         speech_lufs=_weighted_median(levels), hum=hum,
         rumble_db=rumble(spectrum, hum) if spectrum is not None else None,
         noise_sample=_noise_sample(speech, power, duration), hum_share_db=hum_share(steady, hum),
@@ -248,6 +250,23 @@ def pause_frames(speech: list[list[float]], frames: int) -> np.ndarray:
     """The 100 ms frames of the non-speech parts, PAUSE_MARGIN_S clear of any speech."""
     margin = PAUSE_MARGIN_S
     return ~_speech_frames([[start - margin, end + margin] for start, end in speech], frames)
+
+
+TALK_PAUSE_MAX_S = 5.0  # a longer stretch without speech is something else (music, a jingle), not the room
+
+
+def _talk_gaps(speech: list[list[float]], duration: float) -> list[tuple[float, float]]:
+    """The gaps between speech (and before the first, after the last) no longer than TALK_PAUSE_MAX_S."""
+    edges = [0.0, *(t for segment in speech for t in segment), duration]
+    return [(a, b) for a, b in zip(edges[::2], edges[1::2]) if 0 < b - a <= TALK_PAUSE_MAX_S]
+
+
+def talk_pause_frames(speech: list[list[float]], frames: int, duration: float) -> np.ndarray:
+    """The 100 ms frames of the talk's own pauses, PAUSE_MARGIN_S clear of speech: where the room is heard."""
+    mask = np.zeros(frames, dtype=bool)
+    for a, b in _talk_gaps(speech, duration):
+        mask[max(0, int(math.ceil((a + PAUSE_MARGIN_S) * 10))):max(0, int((b - PAUSE_MARGIN_S) * 10))] = True
+    return mask
 
 
 def _segment_loudness(k_power: np.ndarray) -> float:
@@ -361,13 +380,10 @@ NOISE_SAMPLE_S = (0.5, 2.0)  # shortest and longest stretch afftdn learns the no
 
 
 def _noise_sample(speech: list[list[float]], power: np.ndarray, duration: float) -> list[float] | None:
-    """The earliest non-speech stretch (0.5-2 s, 50 ms clear of speech) within 3 dB of the quietest one,
+    """The earliest of the talk's pauses (0.5-2 s of it, 50 ms clear of speech) within 3 dB of the quietest one,
     digital silence excepted."""
-    gaps, previous = [], 0.0
-    for start, end in [*speech, [duration, duration]]:
-        if start - previous >= NOISE_SAMPLE_S[0] + 0.1:
-            gaps.append((previous + 0.05, min(start - 0.05, previous + 0.05 + NOISE_SAMPLE_S[1])))
-        previous = end
+    gaps = [(a + 0.05, min(b - 0.05, a + 0.05 + NOISE_SAMPLE_S[1])) for a, b in _talk_gaps(speech, duration)
+            if b - a >= NOISE_SAMPLE_S[0] + 0.1]
     levels = []
     for start, end in gaps:
         frames = power[int(math.ceil(start * 10)):int(end * 10)]
