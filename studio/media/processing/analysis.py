@@ -19,9 +19,9 @@ import numpy as np
 
 from ..ffmpeg import FFmpeg, Progress, read_ffmpeg
 from .figures import Hum
-from .spectrum import RATE, SPECTRUM, _db, find_hum, hum_share, rumble
+from .spectrum import RATE, SPECTRUM, _db, band_dbfs, find_hum, hum_share
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 FRAME = RATE // 10  # 100 ms
 BLOCK_S = 60  # seconds of audio the VAD sees at once
 SILENT_DB = -120.0
@@ -58,9 +58,10 @@ class SoundAnalysis:
     quiet_dbfs: float | None  # the steady noise: 20th percentile of the non-speech frames' levels
     speech_lufs: float | None  # the typical speech loudness (duration-weighted median of the turns)
     hum: Hum | None
-    # dB by which the non-speech parts' spectral density below 80 Hz exceeds that of 150-400 Hz (rumble, handling)
-    rumble_db: float | None
     noise_sample: list[float] | None  # [start, end] of the quietest non-speech stretch: the noise profile
+    # the level below the voice: what the K-weighting leaves out of the talk's pauses (mostly under 40 Hz) or the
+    # 20-80 Hz band of the non-speech spectrum, whichever is louder
+    rumble_dbfs: float | None = None
     hum_share_db: float | None = None  # the hum's share of the steady noise's power, dB (what the notches take)
     # The blocks histogram ([loudness, peak, count], as loudness.Analysis.blocks) before and after the leveler's
     # gains, on this pass's own scale, and the same pass's integrated loudness and highest peak of each.
@@ -212,7 +213,8 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
     _plan_gains(turns)
     quiet = power[pause_frames(speech, len(power)) & (power > 1e-12)]
     # The steady noise: from the pauses of the talk only, not from a jingle or a music bed between talks
-    room = power[talk_pause_frames(speech, len(power), duration) & (power > 1e-12)]
+    talk_pauses = talk_pause_frames(speech, len(power), duration)
+    room = power[talk_pauses & (power > 1e-12)]
     steady = 10 ** (spectrum_steady / steady_blocks) if steady_blocks else None
     spectrum = spectrum_quiet / quiet_windows if quiet_windows >= 4 else steady
     hum = find_hum(steady) if steady is not None else None
@@ -226,7 +228,8 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
         noise_floor_dbfs=round(float(_db(quiet.mean())), 2) if len(quiet) else None,
         quiet_dbfs=round(float(_db(np.percentile(room, 20))), 2) if len(room) >= 5 else None,
         speech_lufs=_weighted_median(levels), hum=hum,
-        rumble_db=rumble(spectrum, hum) if spectrum is not None else None,
+        rumble_dbfs=_louder(_below_the_voice(power, k_power, talk_pauses),
+                            band_dbfs(spectrum, 20, 80, hum, steady=quiet_windows < 4) if spectrum is not None else None),
         noise_sample=_noise_sample(speech, power, duration), hum_share_db=hum_share(steady, hum),
         blocks_plain=_histogram(plain, peaks_plain), blocks_levelled=_histogram(levelled, peaks_levelled),
         integrated_plain=round(gated_loudness(plain), 3) if len(plain) else -70.0,
@@ -234,6 +237,19 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
         peak_plain=round(float(_db(peaks_plain.max() ** 2)), 2) if len(peaks_plain) else SILENT_DB,
         peak_levelled=round(float(_db(peaks_levelled.max() ** 2)), 2) if len(peaks_levelled) else SILENT_DB,
     )
+
+
+def _louder(a: float | None, b: float | None) -> float | None:
+    return max(a, b) if a is not None and b is not None else a if b is None else b
+
+
+def _below_the_voice(power: np.ndarray, k_power: np.ndarray, pauses: np.ndarray) -> float | None:
+    """The level (dBFS) of the talk's pauses that BS.1770's K-weighting discards: rumble, wind, handling,
+    drift far below the voice band (its RLB high-pass is -11 dB at 20 Hz, -1.5 dB at 60 Hz)."""
+    if not pauses.any():
+        return None
+    low = np.maximum(power[pauses] - k_power[pauses], 0.0)
+    return round(float(_db(low.mean())), 2)
 
 
 def _speech_frames(speech: list[list[float]], frames: int) -> np.ndarray:

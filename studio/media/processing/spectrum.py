@@ -68,16 +68,21 @@ def hum_share(steady: np.ndarray | None, hum: Hum | None) -> float | None:
     return round(float(_db(lines / max(float(steady.sum()), 1e-20))), 2)
 
 
-def rumble(spectrum: np.ndarray, hum: Hum | None) -> float:
-    """Mean density of 20-80 Hz over that of 150-400 Hz, in dB (the hum's lines left out)."""
+STEADY_BIAS_DB = 9.8  # a stationary noise's 10th-percentile power per bin lies this far below its mean
+
+
+def band_dbfs(spectrum: np.ndarray, low_hz: int, high_hz: int, hum: Hum | None, steady: bool = False) -> float:
+    """Mean-square level (dBFS) of the band in the signal the spectrum was measured on, the hum's lines left
+    out (and their bins counted at the band's mean); `steady`: the spectrum is the 10th-percentile one."""
     keep = np.ones(len(spectrum), dtype=bool)
     for hz in hum.harmonics_hz if hum else ():
         keep[max(0, int(hz) - 2):int(hz) + 3] = False
-    low = spectrum[20:80][keep[20:80]]
-    mid = spectrum[150:400][keep[150:400]]
-    if not len(low) or not len(mid):
-        return 0.0
-    return round(float(_db(low.mean()) - _db(max(mid.mean(), 1e-20))), 2)
+    band = spectrum[low_hz:high_hz][keep[low_hz:high_hz]]
+    if not len(band):
+        return -120.0
+    window = np.hanning(SPECTRUM)
+    power = 2 * band.mean() * (high_hz - low_hz) / (SPECTRUM * float((window ** 2).sum()))
+    return round(float(_db(power)) + (STEADY_BIAS_DB if steady else 0.0), 2)
 
 
 def _peak_frequency(spectrum: np.ndarray, i: int) -> float:
