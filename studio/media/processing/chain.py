@@ -4,8 +4,8 @@ The treatment runs inside the renditions' one-decode graph (loudness.Treatment),
 1. high-pass below the voice band, where the talk's pauses hold rumble within 12 dB of the speech; a clean
    recording, or one with a faint rumble, keeps its low end (and its phase) untouched;
 2. a notch (two cascaded `bandreject` biquads, 3 Hz wide) at every mains harmonic found, none without hum;
-3. `afftdn` with the noise profile sampled (`sample_noise`) from the quietest non-speech stretch, its
-   strength following the measured signal-to-noise ratio: none on a clean recording; afftdn's 25 ms
+3. `afftdn` with the noise profile sampled (`sample_noise`) from a quiet pause of the talk and the measured
+   floor, its strength following the measured signal-to-noise ratio: none on a clean recording; afftdn's 25 ms
    delay is taken back out, so the result stays sample-aligned with the original;
 4. the leveler's gain envelope (analysis.gain_curve) as a stereo stream at 100 Hz, resampled and multiplied in.
 """
