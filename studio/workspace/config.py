@@ -28,6 +28,22 @@ DEFAULT_NAME_PATTERN = "%n_%a_%t."  # rdimport --metadata-pattern: cart number, 
 
 
 @dataclass(frozen=True)
+class Processing:
+    """A show's [processing]: the sound treatment before the loudness gain (media.processing; docs/sound.md).
+    Each part does something only where the recording needs it; all four false give today's renditions."""
+
+    leveler: bool = True  # speakers' turns brought toward one loudness
+    noise_reduction: bool = True  # afftdn with the noise learned from the pauses, as strong as the noise asks
+    hum_reduction: bool = True  # notches at the 50/60 Hz mains harmonics found
+    highpass: bool = True  # a high-pass below the voice band where there is rumble
+    highpass_hz: float = 60.0
+
+    @property
+    def any(self) -> bool:
+        return self.leveler or self.noise_reduction or self.hum_reduction or self.highpass
+
+
+@dataclass(frozen=True)
 class Station:
     """[stations.<name>] in studio.toml: a station that pulls (its token's hash) or one Studio pushes to.
 
@@ -232,6 +248,7 @@ class Show:
     require_approval: bool = False  # publish an episode only after a second producer approved it
     loudness: LoudnessTargets = field(default_factory=LoudnessTargets)
     recordings: tuple[Recording, ...] = ()  # programmes recorded off the air into episodes (radio.record)
+    processing: Processing = field(default_factory=Processing)
 
 
 def check_slug(slug: str, what: str = "show") -> str:
@@ -297,9 +314,11 @@ def save_settings(path: Path, settings: Settings) -> None:
 def load_show(path: Path) -> Show:
     data = _read_toml(path)
     loudness = LoudnessTargets(**_known(LoudnessTargets, data.pop("loudness", {}), path))
+    processing = Processing(**_known(Processing, data.pop("processing", {}), path))
     data["glossary"] = tuple(data.get("glossary", ()))
     recordings = tuple(_recording(entry, path, number) for number, entry in enumerate(data.pop("recordings", []), 1))
-    return Show(slug=path.stem, **_known(Show, data, path), loudness=loudness, recordings=recordings)
+    return Show(slug=path.stem, **_known(Show, data, path), loudness=loudness, processing=processing,
+                recordings=recordings)
 
 
 def _recording(entry: object, path: Path, number: int) -> Recording:
