@@ -30,9 +30,16 @@ EVERY_DAY = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 
 
 def _take(day: int, *, title: str = "", url: str = SECRET_URL) -> rec.Take:
-    start = dt.datetime(2026, 12, day, 9, 0, tzinfo=MAKASSAR)
-    return rec.Take(show="kpu", url=url, seconds=1800, start=start, title=title or f"Siaran Pemilu {day} Desember",
-                    key=f"kpu@2026-12-{day:02d}T01:00:00Z")
+    start = dt.datetime(2026, 11, day, 9, 0, tzinfo=MAKASSAR)
+    return rec.Take(show="kpu", url=url, seconds=1800, start=start, title=title or f"Siaran Pemilu {day} November",
+                    key=f"kpu@2026-11-{day:02d}T01:00:00Z")
+
+
+def _now_take() -> rec.Take:
+    """An airing that began five minutes ago (on this machine's clock): being recorded now."""
+    start = (dt.datetime.now(MAKASSAR) - dt.timedelta(minutes=5)).replace(microsecond=0)
+    return rec.Take(show="kpu", url=SECRET_URL, seconds=1800, start=start, title="Siaran Pemilu hari ini",
+                    key=f"kpu@{start.astimezone(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}")
 
 
 @pytest.fixture
@@ -44,7 +51,7 @@ def logged(workspace):
         url=SECRET_URL, start="09:00", timezone="Asia/Makassar", duration="30m", weekdays=EVERY_DAY,
         title="Siaran Pemilu {date}"),)))
     ws = Workspace(workspace.root)
-    episode = add_fake_episode(ws, "kpu", "2026-12-01-siaran-pemilu", title="Siaran Pemilu 1 Desember")
+    episode = add_fake_episode(ws, "kpu", "2026-11-01-siaran-pemilu", title="Siaran Pemilu 1 November")
     done = _take(1)
     rec_log.write(ws, done.entry("started"))
     rec_log.write(ws, done.entry("done", episode=episode.id, gaps=[{"at": 300.0, "length": 12.5},
@@ -54,7 +61,7 @@ def logged(workspace):
     rec_log.write(ws, failed.entry("failed", error="the stream http://radio.example.go.id:8000/live.mp3 did not "
                                    "come up within 60 s", reason="no_stream"))
     assert rec_log.claim(ws, _take(3).entry("missed"))
-    assert rec_log.claim(ws, _take(4).entry("started"))
+    assert rec_log.claim(ws, _now_take().entry("started"))
     return make_web(ws)
 
 
@@ -73,8 +80,8 @@ def test_the_section_lists_recent_recordings_with_their_state_and_what_comes(log
     assert "2 jeda, 15.5 detik diisi hening" in section
     assert translate("id", "radio.rec.reason.no_stream") in section and "did not come up" not in section
     assert translate("id", "radio.rec.missed_why") in section
-    assert re.search(r'<a href="/episodes/kpu/2026-12-01-siaran-pemilu/?">Siaran Pemilu 1 Desember</a>', section)
-    assert "2026-12-04 09:00 UTC+08:00" in section and "30:00" in section
+    assert re.search(r'<a href="/episodes/kpu/2026-11-01-siaran-pemilu/?">Siaran Pemilu 1 November</a>', section)
+    assert "2026-11-03 09:00 UTC+08:00" in section and "30:00" in section and ">terhenti<" not in section
     # the ones coming up: the title as it will be, the local start in its zone, the duration, the host only
     upcoming = section[section.index("Akan direkam"):section.index("Rekaman terakhir")]
     assert upcoming.count("<tr>") == 1 + 7  # its heading and a week of days
@@ -82,6 +89,17 @@ def test_the_section_lists_recent_recordings_with_their_state_and_what_comes(log
     first = rec.starts_between(list(logged.workspace.shows().values()), dt.datetime.now().astimezone(),
                                dt.datetime.now().astimezone() + dt.timedelta(days=7))[0]
     assert f"Siaran Pemilu {first.start.day} " in upcoming and "radio.example.go.id:8000" in upcoming
+
+
+def test_a_recording_left_started_long_after_its_end_shows_as_stopped(logged):
+    ws = logged.workspace
+    assert rec_log.claim(ws, _take(4).entry("started"))  # a month ago: its recorder died without a word
+    section = _section(logged.client("scheduler").get("/radio").get_data(as_text=True))
+    assert section.count(">sedang merekam<") == 1 and section.count(">terhenti<") == 1
+    assert translate("id", "radio.rec.stopped_why") in section
+    now = dt.datetime(2026, 11, 4, 9, 40, tzinfo=MAKASSAR)
+    (entry,) = [e for e in rec_log.read(ws) if e.key == "kpu@2026-11-04T01:00:00Z"]
+    assert not listing.stopped(entry, now) and listing.stopped(entry, now + dt.timedelta(minutes=30))
 
 
 def test_a_stream_address_never_shows_its_credentials(logged):
@@ -175,8 +193,8 @@ def test_the_recordings_section_in_a_browser(logged, browser, tmp_path):
         hidden = tab.evaluate("[...document.querySelectorAll('section[aria-labelledby=recordings] .scroll')]"
                               ".filter(s => s.scrollWidth > s.clientWidth).length")
         assert hidden == 0, "a table of the section hides columns at 360 px"  # its rows stack instead
-        section.get_by_role("link", name="Siaran Pemilu 1 Desember").click()
-        tab.wait_for_url(re.compile(r".*/episodes/kpu/2026-12-01-siaran-pemilu/?$"))
+        section.get_by_role("link", name="Siaran Pemilu 1 November").click()
+        tab.wait_for_url(re.compile(r".*/episodes/kpu/2026-11-01-siaran-pemilu/?$"))
     finally:
         context.close()
         server.close()

@@ -13,6 +13,8 @@ from . import log
 from .log import REASONS, Entry
 from .schedule import Occurrence, starts_between
 
+STOPPED_AFTER = dt.timedelta(minutes=30)  # after its end, time enough to write and ingest the capture
+
 
 @dataclass(frozen=True)
 class Listing:
@@ -39,6 +41,13 @@ def stream_host(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"{host}:{port}" if port else host
+
+
+def stopped(entry: Entry, now: dt.datetime | None = None) -> bool:
+    """A recording still "started" well after its end (STOPPED_AFTER): whatever recorded it stopped without a
+    word (killed, the machine went off), so it is no longer being recorded."""
+    now = now or dt.datetime.now().astimezone()
+    return entry.state == "started" and now > _when(entry.start) + dt.timedelta(seconds=entry.duration) + STOPPED_AFTER
 
 
 def failure_reason(entry: Entry) -> str:

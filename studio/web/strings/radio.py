@@ -74,6 +74,11 @@ RADIO_RECORDING_STRINGS: dict[str, tuple[str, str]] = {
     "radio.rec.state.done": ("selesai", "done"),
     "radio.rec.state.failed": ("gagal", "failed"),
     "radio.rec.state.missed": ("terlewat", "missed"),
+    "radio.rec.state.stopped": ("terhenti", "stopped"),
+    "radio.rec.stopped_why": (("Perekaman berhenti tanpa kabar sebelum selesai (perekam mati atau mesin padam). Minta "
+                               "operator memeriksa perekam."),
+                              ("The recording stopped without a word before its end (the recorder was killed or the "
+                               "machine went off). Ask the operator to check the recorder.")),
     "radio.rec.gaps": ("{n} jeda, {s} detik diisi hening", "{n} gap(s), {s} s filled with silence"),
     "radio.rec.no_gaps": ("tanpa jeda", "no gaps"),
     "radio.rec.missed_why": (("Tidak ada perekam yang berjalan saat siaran dimulai. Minta operator memastikan "
