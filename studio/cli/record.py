@@ -112,10 +112,8 @@ def recorder(app: App, options: pipeline.ProcessOptions) -> None:
 def recordings(app: App, days: int, as_json: bool) -> None:
     """Off-air recordings: each airing's last state (recording, done with its gaps, failed, missed), then the
     upcoming ones from the shows' [[recordings]]."""
-    workspace = app.workspace
-    done = list(rec.log.latest(workspace).values())
-    now = dt.datetime.now().astimezone()
-    upcoming = rec.starts_between(list(workspace.shows().values()), now, now + dt.timedelta(days=days))
+    found = rec.listing.listing(app.workspace, days=days)
+    done, upcoming = found.recent, found.upcoming
     if as_json:
         emit_json({"log": [dataclasses.asdict(e) for e in done],
                    "upcoming": [{"key": o.key, "show": o.show.slug, "start": o.start.isoformat(),

@@ -1,5 +1,6 @@
-"""The radio page (scheduler): broadcast files with air windows and loudness, deliveries, station tokens, and
-each push station's deliveries with their state and a "push again" button (a push job)."""
+"""The radio page (scheduler): broadcast files with air windows and loudness, deliveries, station tokens, each
+push station's deliveries with their state and a "push again" button (a push job), and the off-air recordings
+(the ones coming up, the recent ones with their state and episode)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..radio import deliveries as deliveries_mod
 from ..radio import manifest as manifest_mod
 from ..radio import stations as stations_mod
 from ..radio.push import run as push_mod
+from ..radio.record import listing as rec_listing
 from .auth import audit, can_see, role_required, sees_every_show
 from .context import job_queue, t, workspace
 
@@ -45,7 +47,9 @@ def _page(token: str = "", new_station: str = "", status: int = 200):
     every = stations_mod.list_stations(ws)
     return render_template("radio.html", files=files, deliveries=deliveries,
                            stations=[s for s in every if not s.pushes], pushes=push_rows(ws, every), token=token,
-                           new_station=new_station, manage_stations=sees_every_show()), status
+                           new_station=new_station, manage_stations=sees_every_show(),
+                           recordings=rec_listing.listing(ws, shows=can_see), rec=rec_listing,
+                           show_titles={slug: show.title for slug, show in ws.shows().items()}), status
 
 
 def push_rows(ws, stations) -> list[tuple[object, list]]:

@@ -20,6 +20,9 @@ from ...workspace.layout import RECORDINGS_LOCK_FILE, RECORDINGS_LOG_FILE
 from ...workspace.tree import Workspace
 
 STATES = ("started", "done", "failed", "missed")
+# why a recording failed, for a page to say in its own words: the stream never came up, it was a file and not a
+# live stream, no time was left to record it, the capture was interrupted, its ingest failed, something else
+REASONS = ("no_stream", "not_live", "no_time", "interrupted", "ingest", "other")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class Entry:
     gaps: list[dict] = field(default_factory=list)  # {"at": s, "length": s}
     error: str = ""
     file: str = ""  # a capture kept because its ingest failed, relative to the workspace
+    title: str = ""  # the episode's title (filled from the show's pattern)
+    reason: str = ""  # a failure's kind, one of REASONS ("" in lines written before it was kept: "other")
 
     def line(self) -> str:
         what = {"done": self.episode, "failed": self.error, "missed": "missed: nothing was running at its start",

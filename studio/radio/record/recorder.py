@@ -123,7 +123,7 @@ def record_claimed(workspace: Workspace, ffmpeg: FFmpeg, take: Take, seconds: fl
     try:
         if seconds <= 0:
             message = "not recorded: nothing was free to record it before its end"
-            log.write(workspace, take.entry("failed", error=message))
+            log.write(workspace, take.entry("failed", error=message, reason="no_time"))
             raise ProcessingError(message)
         tell(f"recording {safe_url(take.url)} for {seconds:.0f} s into {take.show}")
         done = record(workspace, ffmpeg, take, seconds=seconds, say=tell, reporter=reporter, claimed=True)

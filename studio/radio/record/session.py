@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from ...errors import StudioError
+from ...errors import BadInput, ResourceError, StudioError
 from ...media.capture import Gap, capture_stream, safe_url
 from ...media.ffmpeg import FFmpeg
 from ...pipeline.ingest import IngestRequest, ingest
@@ -32,7 +32,7 @@ class Take:
     def entry(self, state: str, **more) -> log.Entry:
         key = self.key or f"{self.show}@{self.start.astimezone(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
         return log.Entry(key=key, show=self.show, state=state, start=self.start.isoformat(timespec="seconds"),
-                         duration=self.seconds, url=safe_url(self.url), **more)
+                         duration=self.seconds, url=safe_url(self.url), title=self.title, **more)
 
 
 @dataclass
@@ -58,10 +58,11 @@ def record(workspace: Workspace, ffmpeg: FFmpeg, take: Take, *, seconds: float |
     try:
         captured = capture_stream(ffmpeg, take.url, target, seconds or take.seconds, connect_timeout=timeout, say=say)
     except StudioError as exc:
-        log.write(workspace, take.entry("failed", error=str(exc)))
+        reason = "no_stream" if isinstance(exc, ResourceError) else "not_live" if isinstance(exc, BadInput) else "other"
+        log.write(workspace, take.entry("failed", error=str(exc), reason=reason))
         raise
     except KeyboardInterrupt:
-        log.write(workspace, take.entry("failed", error="interrupted: nothing was kept"))
+        log.write(workspace, take.entry("failed", error="interrupted: nothing was kept", reason="interrupted"))
         raise
     gaps = [asdict(g) for g in captured.gaps]
     request = IngestRequest(file=captured.file, show=take.show, title=take.title, description=take.description,
@@ -69,7 +70,7 @@ def record(workspace: Workspace, ffmpeg: FFmpeg, take: Take, *, seconds: float |
     try:
         result = ingest(workspace, ffmpeg, request, reporter)
     except StudioError as exc:
-        log.write(workspace, take.entry("failed", error=str(exc), gaps=gaps,
+        log.write(workspace, take.entry("failed", error=str(exc), gaps=gaps, reason="ingest",
                                         file=str(captured.file.relative_to(workspace.root))))
         raise
     captured.file.unlink(missing_ok=True)  # the episode keeps it, byte for byte

@@ -16,6 +16,7 @@ TABLES = (  # one a line, so that each area adds its own
     faults.APPROVAL_AND_EDITS_STRINGS,
     faults.UPLOAD_FAULT_STRINGS,
     radio.RADIO_PUSH_STRINGS,
+    radio.RADIO_RECORDING_STRINGS,
     sound.SOUND_STRINGS,
     stats.STATS_STRINGS,
 )

@@ -1,5 +1,6 @@
-"""The strings of the radio page's push stations (issue 25): each station's deliveries, their state, the one-line
-reason of a failure, "push again". Each key in Indonesian and English."""
+"""The strings of the radio page (issue 25): the push stations (each station's deliveries, their state, the one-line
+reason of a failure, "push again") and the off-air recordings (the ones coming up, the recent ones with their
+state). Each key in Indonesian and English."""
 
 from __future__ import annotations
 
@@ -47,4 +48,64 @@ RADIO_PUSH_STRINGS: dict[str, tuple[str, str]] = {
                                    "(`studio radio push` menyebut alasannya), lalu kirim ulang."),
                                   ("The station refused this delivery. Ask the operator to check the station's "
                                    "settings (`studio radio push` says why), then push again.")),
+}
+
+RADIO_RECORDING_STRINGS: dict[str, tuple[str, str]] = {
+    "radio.rec.title": ("Rekaman siaran", "Off-air recordings"),
+    "radio.rec.intro": (("Studio merekam acara yang disiarkan langsung, lalu menjadikannya episode. Jadwalnya ada di "
+                         "[[recordings]] pada pengaturan tiap acara; minta operator mengubahnya."),
+                        ("Studio records programmes aired live and makes each an episode. The schedule is in each "
+                         "show's [[recordings]] settings; ask the operator to change it.")),
+    "radio.rec.upcoming": ("Akan direkam (7 hari ke depan)", "Coming up (next 7 days)"),
+    "radio.rec.upcoming_none": (("Tidak ada rekaman terjadwal dalam 7 hari ke depan. Minta operator menambahkan "
+                                 "[[recordings]] pada pengaturan acara bila sebuah siaran perlu direkam."),
+                                ("No recording is scheduled in the next 7 days. Ask the operator to add "
+                                 "[[recordings]] to a show's settings when a programme should be recorded.")),
+    "radio.rec.recent": ("Rekaman terakhir", "Recent recordings"),
+    "radio.rec.recent_none": ("Belum ada siaran yang direkam.", "No programme has been recorded yet."),
+    "radio.rec.col.start": ("Mulai (waktu setempat)", "Start (local time)"),
+    "radio.rec.col.show": ("Acara", "Show"),
+    "radio.rec.col.title": ("Judul episode", "Episode title"),
+    "radio.rec.col.duration": ("Durasi", "Duration"),
+    "radio.rec.col.source": ("Sumber siaran", "Stream"),
+    "radio.rec.col.state": ("Status", "State"),
+    "radio.rec.col.episode": ("Episode", "Episode"),
+    "radio.rec.state.started": ("sedang merekam", "recording"),
+    "radio.rec.state.done": ("selesai", "done"),
+    "radio.rec.state.failed": ("gagal", "failed"),
+    "radio.rec.state.missed": ("terlewat", "missed"),
+    "radio.rec.state.stopped": ("terhenti", "stopped"),
+    "radio.rec.stopped_why": (("Perekaman berhenti tanpa kabar sebelum selesai (perekam mati atau mesin padam). Minta "
+                               "operator memeriksa perekam."),
+                              ("The recording stopped without a word before its end (the recorder was killed or the "
+                               "machine went off). Ask the operator to check the recorder.")),
+    "radio.rec.gaps": ("{n} jeda, {s} detik diisi hening", "{n} gap(s), {s} s filled with silence"),
+    "radio.rec.no_gaps": ("tanpa jeda", "no gaps"),
+    "radio.rec.missed_why": (("Tidak ada perekam yang berjalan saat siaran dimulai. Minta operator memastikan "
+                              "`studio recorder` atau worker rekaman selalu berjalan."),
+                             ("Nothing was running when the programme started. Ask the operator to keep "
+                              "`studio recorder` or a recording worker running.")),
+    "radio.rec.reason.no_stream": (("Siaran tidak dapat diterima. Periksa alamat siaran dan pastikan stasiun sedang "
+                                    "mengudara."),
+                                   "The stream never came up. Check its address and that the station is on air."),
+    "radio.rec.reason.not_live": (("Alamat itu bukan siaran langsung. Minta operator memasang alamat siaran "
+                                   "stasiun, atau unggah berkasnya sebagai episode."),
+                                  ("That address is not a live stream. Ask the operator to set the station's stream "
+                                   "address, or upload the file as an episode.")),
+    "radio.rec.reason.no_time": (("Tidak ada perekam yang bebas sebelum siaran berakhir. Minta operator menjalankan "
+                                  "perekam tambahan."),
+                                 ("No recorder was free before the programme ended. Ask the operator to run another "
+                                  "recorder.")),
+    "radio.rec.reason.interrupted": (("Perekaman dihentikan sebelum selesai dan tidak ada yang tersimpan. Minta "
+                                      "operator memeriksa perekam."),
+                                     ("The recording was stopped before its end and nothing was kept. Ask the "
+                                      "operator to check the recorder.")),
+    "radio.rec.reason.ingest": (("Rekaman tersimpan, tetapi gagal dijadikan episode. Minta operator memeriksanya "
+                                 "(`studio recordings` menyebut alasannya)."),
+                                ("The recording was kept but could not be made an episode. Ask the operator to check "
+                                 "it (`studio recordings` says why).")),
+    "radio.rec.reason.other": (("Perekaman gagal. Minta operator memeriksa perekam (`studio recordings` menyebut "
+                                "alasannya)."),
+                               ("The recording failed. Ask the operator to check the recorder (`studio recordings` "
+                                "says why).")),
 }
