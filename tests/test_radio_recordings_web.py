@@ -81,7 +81,7 @@ def test_the_section_lists_recent_recordings_with_their_state_and_what_comes(log
     assert translate("id", "radio.rec.reason.no_stream") in section and "did not come up" not in section
     assert translate("id", "radio.rec.missed_why") in section
     assert re.search(r'<a href="/episodes/kpu/2026-11-01-siaran-pemilu/?">Siaran Pemilu 1 November</a>', section)
-    assert "2026-11-03 09:00 UTC+08:00" in section and "30:00" in section and ">terhenti<" not in section
+    assert "2026-11-03 09:00 WITA" in section and "30:00" in section and ">terhenti<" not in section
     # the ones coming up: the title as it will be, the local start in its zone, the duration, the host only
     upcoming = section[section.index("Akan direkam"):section.index("Rekaman terakhir")]
     assert upcoming.count("<tr>") == 1 + 7  # its heading and a week of days
@@ -198,3 +198,12 @@ def test_the_recordings_section_in_a_browser(logged, browser, tmp_path):
     finally:
         context.close()
         server.close()
+
+
+def test_a_logged_start_is_named_by_indonesias_zone_from_its_offset():
+    from studio.radio.record.listing import local_time
+
+    assert local_time("2026-12-07T09:00:00+07:00") == "2026-12-07 09:00 WIB"
+    assert local_time("2026-12-07T09:00:00+08:00") == "2026-12-07 09:00 WITA"
+    assert local_time("2026-12-07T09:00:00+09:00") == "2026-12-07 09:00 WIT"
+    assert local_time("2026-12-07T09:00:00+05:30") == "2026-12-07 09:00 UTC+05:30"

@@ -60,10 +60,18 @@ def gap_seconds(entry: Entry) -> float:
 
 
 def local_time(start: dt.datetime | str) -> str:
-    """The start in its recording's zone: "2026-12-07 09:00 WITA", or "... UTC+08:00" (a log line keeps only the
-    offset)."""
+    """The start in its recording's zone: "2026-12-07 09:00 WITA" (a log line keeps only the offset: Indonesia's
+    three offsets are named WIB, WITA, WIT; any other shows as UTC+hh:mm)."""
     when = _when(start) if isinstance(start, str) else start
-    return f"{when:%Y-%m-%d %H:%M} {when.strftime('%Z') or when.strftime('%z')}"
+    offset = when.utcoffset()
+    zone = INDONESIAN_ZONES.get(offset) if offset is not None else None
+    name = when.tzname() or ""
+    if zone is None:
+        zone = name if name and not name.startswith("UTC") else f"UTC{when:%z}"[:6] + ":" + f"{when:%z}"[3:]
+    return f"{when:%Y-%m-%d %H:%M} {zone}"
+
+
+INDONESIAN_ZONES = {dt.timedelta(hours=7): "WIB", dt.timedelta(hours=8): "WITA", dt.timedelta(hours=9): "WIT"}
 
 
 def duration_text(seconds: float) -> str:
