@@ -81,7 +81,7 @@ def test_report_gives_before_and_after_and_the_curve_over_time(ws: Workspace) ->
     assert report.podcast.integrated == pytest.approx(-16.0, abs=0.5)
     assert report.duration == pytest.approx(16.0, abs=0.2)
 
-    # Short-term loudness: loud, then 16 LU quieter, in the original and (raised) in the podcast.
+    # Short-term loudness: loud, then 16 LU quieter, in the original and (raised, levelled) in the podcast.
     def at(curve: list[float], seconds: float) -> float:
         return curve[round(seconds / report.step) - 1]
 
@@ -90,7 +90,9 @@ def test_report_gives_before_and_after_and_the_curve_over_time(ws: Workspace) ->
     assert at(report.original_curve, 15.5) == pytest.approx(QUIET_LUFS, abs=2.0)
     gain = at(report.podcast_curve, 7.5) - at(report.original_curve, 7.5)
     assert gain > 3.0
-    assert at(report.podcast_curve, 15.5) - at(report.original_curve, 15.5) == pytest.approx(gain, abs=1.5)
+    # The quiet part is raised at least as much as the loud one: more, since the show's leveler (on by default)
+    # brings it toward the loud part's level.
+    assert at(report.podcast_curve, 15.5) - at(report.original_curve, 15.5) >= gain - 1.5
 
     before, after = loudness_report.known_figures(ws.files(episode.id), episode, load_state(ws.episode_dir(episode.id)))
     assert before.integrated == pytest.approx(report.original.integrated, abs=0.1)
@@ -168,7 +170,7 @@ def test_peaks_follow_the_waveform_and_are_cached_by_the_rendition(ws: Workspace
     per_second = result["sample_rate"] / result["samples_per_pixel"]
     loud = np.abs(data[int(2 * per_second):int(7 * per_second)]).max()
     quiet = np.abs(data[int(10 * per_second):int(15 * per_second)]).max()
-    assert loud > 3 * quiet  # 16 LU apart: about 6 times in amplitude
+    assert loud > quiet  # 16 LU apart in the original; the show's leveler (on by default) brings them closer
 
     assert peaks.episode_peaks(ws, NO_FFMPEG, episode) == result  # cached
     state = load_state(folder)
