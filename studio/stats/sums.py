@@ -22,6 +22,8 @@ class Counter:
         self.views: collections.Counter = collections.Counter()
         self.skipped: collections.Counter = collections.Counter()
         self._who: dict[tuple[str, str], tuple[str, str, bool] | None] = {}
+        self._places: dict[str, tuple[str, str, bool] | None] = {}
+        self._episodes: dict[str, str | None] = {}
         self._strings: dict[str, str] = {}
 
     def who(self, hit: Hit) -> tuple[str, str, bool] | None:
@@ -32,19 +34,42 @@ class Counter:
         if found is None and (hit.day, hit.address) not in self._who:
             if len(self._who) > 200_000:
                 self._who.clear()
+            place = self.place(hit.address)
             try:
-                key = self.anonymizer.key(network(hit.address), hit.day)
-                found = (key, self.anonymizer.country(hit.address), self.anonymizer.is_datacentre(hit.address))
-            except ValueError:
+                found = None if place is None else (self.anonymizer.key(place[0], hit.day), place[1], place[2])
+            except ValueError:  # the day's window closed
                 found = None
             self._who[(hit.day, hit.address)] = found
         return found
+
+    def place(self, address: str) -> tuple[str, str, bool] | None:
+        """(network, country, data centre) of an address, whatever the day; None when it is no address."""
+        found = self._places.get(address)
+        if found is None and address not in self._places:
+            if len(self._places) > 200_000:
+                self._places.clear()
+            try:
+                found = (network(address), self.anonymizer.country(address), self.anonymizer.is_datacentre(address))
+            except ValueError:
+                found = None
+            self._places[address] = found
+        return found
+
+    def episode(self, path: str) -> str | None:
+        """The episode whose audio `path` is (publish.layout's rule, remembered per path)."""
+        try:
+            return self._episodes[path]
+        except KeyError:
+            if len(self._episodes) > 100_000:
+                self._episodes.clear()
+            found = self._episodes[path] = episode_of_media(path)
+            return found
 
     def add(self, hit: Hit | None) -> None:
         if hit is None:
             self.skipped["unreadable"] += 1
         elif hit.method == "GET" and hit.status in (200, 206) and not hit.probe:
-            episode = episode_of_media(hit.path)
+            episode = self.episode(hit.path)
             if episode is not None:
                 if hit.sent > 0:
                     self._audio(hit, episode)
