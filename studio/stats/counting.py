@@ -127,7 +127,7 @@ class Counting:
         whether worker processes are worth starting."""
         from . import parts
 
-        jobs = (os.cpu_count() or 1) if size > 2 * parts.PART_BYTES else 1
+        jobs = len(os.sched_getaffinity(0)) if size > 2 * parts.PART_BYTES else 1  # the cores it may use
         busy: set[int] = set()  # the logs that had lines
 
         def each_part() -> Iterator[tuple[parts.Part, Record]]:

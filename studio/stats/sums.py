@@ -21,26 +21,22 @@ class Counter:
         self.listeners: dict[tuple[str, str, str, str], list] = {}
         self.views: collections.Counter = collections.Counter()
         self.skipped: collections.Counter = collections.Counter()
-        self._who: dict[tuple[str, str], tuple[str, str, bool] | None] = {}
         self._places: dict[str, tuple[str, str, bool] | None] = {}
         self._episodes: dict[str, str | None] = {}
         self._strings: dict[str, str] = {}
 
     def who(self, hit: Hit) -> tuple[str, str, bool] | None:
-        """(listener key, country, data centre) of a hit; None when its address is no address."""
+        """(listener key, country, data centre) of a hit; None when its address is no address or its day's window
+        has closed."""
         if hit.client is not None:
             return hit.client, hit.country or "ZZ", hit.dc
-        found = self._who.get((hit.day, hit.address))
-        if found is None and (hit.day, hit.address) not in self._who:
-            if len(self._who) > 200_000:
-                self._who.clear()
-            place = self.place(hit.address)
-            try:
-                found = None if place is None else (self.anonymizer.key(place[0], hit.day), place[1], place[2])
-            except ValueError:  # the day's window closed
-                found = None
-            self._who[(hit.day, hit.address)] = found
-        return found
+        place = self.place(hit.address)
+        if place is None:
+            return None
+        try:
+            return self.anonymizer.key(place[0], hit.day), place[1], place[2]
+        except ValueError:  # the day's window closed
+            return None
 
     def place(self, address: str) -> tuple[str, str, bool] | None:
         """(network, country, data centre) of an address, whatever the day; None when it is no address."""
