@@ -89,8 +89,9 @@ def counted(parts: Iterator[tuple[Part, Record]], jobs: int, anonymizer: Anonymi
     """Each part's sums with its record, in the order of `parts`: in this process when `jobs` is 1, else in
     `jobs` worker processes with at most `jobs` + 1 parts read ahead of the caller's writing."""
     if jobs <= 1:
-        counter = PartCounter(anonymizer, agents(), closed)
+        counter = None  # made at the first part: a report with nothing new to read compiles no patterns
         for part, record in parts:
+            counter = counter or PartCounter(anonymizer, agents(), closed)
             yield counter.count(part), record
         return
     context = multiprocessing.get_context("fork")
