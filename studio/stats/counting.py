@@ -127,10 +127,11 @@ class Counting:
         whether worker processes are worth starting."""
         from . import parts
 
-        jobs = len(os.sched_getaffinity(0)) if size > 2 * parts.PART_BYTES else 1  # the cores it may use
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        jobs = cores if size > 2 * parts.PART_BYTES else 1
         busy: set[int] = set()  # the logs that had lines
 
-        def each_part() -> Iterator[tuple[parts.Part, Record]]:
+        def each_part() -> Iterator[tuple[parts.Part, tuple[Record, int, str, int]]]:
             for n, source in enumerate(sources):
                 record = (records or (lambda source: source.record))(source)
                 for data in source.parts(parts.PART_BYTES):

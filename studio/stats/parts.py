@@ -81,12 +81,10 @@ def _count(part: Part) -> Sums:
     return PartCounter.current.count(part)
 
 
-Record = Callable[[sqlite3.Connection], None]
-
-
-def counted(parts: Iterator[tuple[Part, Record]], jobs: int, anonymizer: Anonymizer, lists: Path,
-            closed: str, agents: Callable[[], UserAgents]) -> Iterator[tuple[Sums, Record]]:
-    """Each part's sums with its record, in the order of `parts`: in this process when `jobs` is 1, else in
+def counted(parts: Iterator[tuple[Part, object]], jobs: int, anonymizer: Anonymizer, lists: Path,
+            closed: str, agents: Callable[[], UserAgents]) -> Iterator[tuple[Sums, object]]:
+    """Each part's sums with what came with it (the caller's record), in the order of `parts`: in this process
+    when `jobs` is 1, else in
     `jobs` worker processes with at most `jobs` + 1 parts read ahead of the caller's writing."""
     if jobs <= 1:
         counter = None  # made at the first part: a report with nothing new to read compiles no patterns
