@@ -91,3 +91,15 @@ def test_an_interrupted_import_resumes_after_its_last_part(workspace, episode, t
     tally = count(workspace, [path], now=SAME_DAY)
     assert tally.lines == LISTENERS - lines_read
     assert report(workspace, now=SAME_DAY).downloads == answer
+
+
+def test_a_log_studio_cannot_read_stops_the_import_before_anything_counts(workspace, episode, tmp_path):
+    from studio.errors import BadInput
+
+    good = tmp_path / "access.log"
+    big_log(good, episode)
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a log\n")
+    with pytest.raises(BadInput, match="notes.txt"):
+        count(workspace, [good, bad], now=SAME_DAY)
+    assert report(workspace, now=SAME_DAY).downloads == 0

@@ -158,6 +158,8 @@ class Counting:
         where the log ended)."""
         own = (self.workspace.root / ACCESS_LOG_DIR).resolve()
         paths = [p for p in paths if p.resolve().parent != own]  # read by access_logs(), from where it left off
+        for path in paths:
+            open_source(path, None, fmt)  # BadInput for a log that cannot be read, before anything is counted
         read: list[tuple[str, int, str]] = []  # (first, upto, digest) of the logs read in this pass
 
         def sources() -> Iterator[Source]:
