@@ -77,6 +77,25 @@ def test_combined_log_with_a_base_path_and_escaped_quotes():
     assert CombinedReader().parse("garbage") is None
 
 
+def test_combined_days_in_any_zone_and_lines_off_the_usual_shape():
+    reader = CombinedReader()  # one reader: its day cache is shared by the lines
+    days = {stamp: reader.parse(combined("36.68.10.1", stamp, APP, "/" + MEDIA, 200, 9)).day for stamp in (
+        "03/Nov/2026:23:59:59 +0700", "04/Nov/2026:00:00:00 +0700", "03/Nov/2026:16:59:59 +0000",
+        "03/Nov/2026:17:00:00 +0000", "03/Nov/2026:22:29:59 +0530", "03/Nov/2026:22:30:00 +0530",
+        "03/Nov/2026:12:00:00 -0500")}
+    assert list(days.values()) == ["2026-11-03", "2026-11-04", "2026-11-03", "2026-11-04", "2026-11-03",
+                                   "2026-11-04", "2026-11-04"]
+    usual = reader.parse(combined("36.68.10.1", "03/Nov/2026:08:00:00 +0700", APP, "/" + MEDIA, 206, 2))
+    assert usual.probe and usual.method == "GET" and usual.ua == APP and usual.sent == 2
+    extra = combined("36.68.10.1", "03/Nov/2026:08:00:00 +0700", APP, "/" + MEDIA, 206, 2) + ' "10.0.0.1"'
+    assert reader.parse(extra) == usual  # a field added after the user agent (nginx's $http_x_forwarded_for)
+    no_size = combined("36.68.10.1", "03/Nov/2026:08:00:00 +0700", APP, "/" + MEDIA, 304, 0).replace(" 304 0 ",
+                                                                                                   " 304 - ")
+    assert reader.parse(no_size)[5:8] == (304, False, 0)
+    empty = reader.parse('36.68.10.1 - - [03/Nov/2026:08:00:00 +0700] "-" 400 0 "-" "-"')
+    assert (empty.method, empty.path, empty.status) == ("", "", 400)
+
+
 def test_each_format_counts_the_same_listeners(workspace, episode, tmp_path):
     s3_log = tmp_path / "s3.log"
     s3_log.write_text("".join(s3(a, "03/Nov/2026:01:00:00 +0000", ua, MEDIA, 200, episode) + "\n"

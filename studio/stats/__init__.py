@@ -6,7 +6,7 @@
     importer.py   where to start reading a log, so that a log read twice counts once
     sums.py       running sums per listener, clip and reason, one request at a time
     counting.py   a counting pass: logs read, thresholds, windows closed and counted for good
-    parallel.py   several logs at once, one process per core
+    parts.py      logs read in parts, counted by one process per core
     store.py      the counts database (.studio/stats/counts.sqlite3)
     report.py     the figures: downloads per episode, day, month, app, country; clip views; radio deliveries
 

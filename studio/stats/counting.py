@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import hashlib
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +27,9 @@ from ..workspace.layout import ACCESS_LOG_DIR, STATS_DB_FILE, STATS_DIR, STATS_L
 from ..workspace.tree import Workspace
 from . import store
 from .identity import WINDOW_ZONE, Anonymizer
-from .importer import Source, open_source, tail_hash
+from .importer import Record, Source, open_source, tail_hash
 from .lists import UserAgents, lists_dir
 from .readers import StudioReader
-from .sums import Counter
 
 DEFAULT_BITRATE = 128_000  # bits/s, Studio's podcast rendition: the threshold of an episode whose MP3 is not here
 LOCK_FILE = "count.lock"
@@ -47,6 +47,13 @@ class Tally:
     lines: int = 0
     skipped: collections.Counter = field(default_factory=collections.Counter)  # by reason
     closed: list[str] = field(default_factory=list)  # days counted for good in this pass
+
+
+def _size(path: Path) -> int:
+    """About how many bytes a log holds (a gzip file's are several times its size)."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        return size * 8 if f.read(2) == b"\x1f\x8b" else size
 
 
 def threshold_bytes(mp3: Path) -> int:
@@ -112,57 +119,57 @@ class Counting:
     def closed(self) -> str:
         return store.meta(self.db, "counted_through")
 
-    def read(self, source: Source, record=None) -> None:
-        """Count what is new in one log, in one transaction with the record that it was read (`record(db)`: the
-        caller's own, else the source's)."""
-        counter = Counter(self.db, self.anonymizer, self.agents, self.closed)
-        parse = source.reader.parse
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            lines = 0
-            for line in source.lines():
-                if line and not line.startswith("#"):
-                    lines += 1
-                    counter.add(parse(line))
-            counter.flush()
-            (record or source.record)(self.db)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        if lines:
-            self.tally.files += 1
-            self.tally.lines += lines
-        self.tally.skipped.update(counter.skipped_all)
+    def read(self, sources: Iterator[Source], records: Callable[[Source], Record] | None = None,
+             size: int = 0) -> None:
+        """Count what is new in `sources` (opened one after the other, as they are reached), part by part: each
+        part's sums in one transaction with the record of how far its log was read (`records(source)` gives the
+        function that writes it; by default the source's own). `size`: the bytes to read in all, which decides
+        whether worker processes are worth starting."""
+        from . import parts
 
-    def import_files(self, paths: list[Path], fmt: str = "auto", jobs: int | None = None) -> None:
-        """Count what is new in `paths`: in `jobs` processes (default: one per core) when there are several logs
-        (logs that begin alike are read one after the other, by one process, so a copy still counts once)."""
-        from .parallel import groups, read_groups  # multiprocessing: only imports of several logs need it
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        jobs = cores if size > 2 * parts.PART_BYTES else 1
+        busy: set[int] = set()  # the logs that had lines
 
-        own = (self.workspace.root / ACCESS_LOG_DIR).resolve()
-        paths = [p for p in paths if p.resolve().parent != own]  # read by access_logs(), from where it left off
-        batches = groups(paths)
-        jobs = min(jobs or os.cpu_count() or 1, len(batches))
-        if jobs <= 1:
-            for path in paths:
-                source = open_source(path, self.db, fmt)
-                if source is not None:
-                    self.read(source)
-            return
-        for done in read_groups(batches, fmt, jobs, self):
+        def each_part() -> Iterator[tuple[parts.Part, tuple[Record, int, str, int]]]:
+            for n, source in enumerate(sources):
+                record = (records or (lambda source: source.record))(source)
+                for data in source.parts(parts.PART_BYTES):
+                    yield parts.Part(source.reader.name, source.headers, data), (record, source.upto, source.digest, n)
+
+        for sums, (record, upto, digest, n) in parts.counted(each_part(), jobs, self.anonymizer, self.lists,
+                                                             self.closed, lambda: self.agents):
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                Counter.write(self.db, done.listeners, done.views, done.skipped)
-                done.record(self.db)
+                sums.write(self.db)
+                record(self.db, upto, digest)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
-            if done.lines:
-                self.tally.files += 1
-                self.tally.lines += done.lines
-            self.tally.skipped.update(done.skipped)
+            if sums.lines:
+                busy.add(n)
+            self.tally.lines += sums.lines
+            self.tally.skipped.update(sums.skipped)
+        self.tally.files += len(busy)
+
+    def import_files(self, paths: list[Path], fmt: str = "auto") -> None:
+        """Count what is new in `paths`, in the order given (a log's copy still counts once: it is read from
+        where the log ended)."""
+        own = (self.workspace.root / ACCESS_LOG_DIR).resolve()
+        paths = [p for p in paths if p.resolve().parent != own]  # read by access_logs(), from where it left off
+        for path in paths:
+            open_source(path, None, fmt)  # BadInput for a log that cannot be read, before anything is counted
+        read: list[tuple[str, int, str]] = []  # (first, upto, digest) of the logs read in this pass
+
+        def sources() -> Iterator[Source]:
+            for path in paths:
+                source = open_source(path, self.db, fmt, read)
+                if source is not None:
+                    yield source
+                    read.append((source.first, source.upto, source.digest))
+
+        self.read(sources(), size=sum(_size(p) for p in paths))
 
     def access_logs(self) -> None:
         """Studio's own access log, which only ever grows: each file from where it was last read, when the bytes
@@ -172,16 +179,22 @@ class Counting:
         if not folder.is_dir():
             return
         known = {name: (upto, tail) for name, upto, tail in self.db.execute("SELECT * FROM access_files")}
+        sources, size = [], 0
         for path in sorted(folder.glob("*.jsonl")):
             upto, tail = known.get(path.name, (0, ""))
-            if path.stat().st_size == upto:
+            length = path.stat().st_size
+            if length == upto:
                 continue
             if upto and tail_hash(path, upto) != tail:
                 upto = 0  # not the file that was read: a new one under the old name
-            source = Source(path, StudioReader(), "", upto, hashlib.sha256())
-            self.read(source, lambda db, source=source: db.execute(
-                "INSERT OR REPLACE INTO access_files VALUES (?, ?, ?)",
-                (source.path.name, source.upto, tail_hash(source.path, source.upto))))
+            sources.append(Source(path, StudioReader(), "", upto, hashlib.sha256()))
+            size += length - upto
+
+        def record(source: Source) -> Record:
+            return lambda db, upto, _digest: db.execute("INSERT OR REPLACE INTO access_files VALUES (?, ?, ?)",
+                                                        (source.path.name, upto, tail_hash(source.path, upto)))
+
+        self.read(iter(sources), record, size)
 
     # -- thresholds and closing windows -------------------------------------------------------------------
 

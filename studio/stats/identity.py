@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import hmac
 import ipaddress
 import os
@@ -75,7 +74,7 @@ class Anonymizer:
         if found is None:
             if len(self._keys) > 200_000:
                 self._keys.clear()
-            digest = hmac.new(self.salt(day), net.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+            digest = hmac.digest(self.salt(day), net.encode("ascii"), "sha256").hex()[:32]
             found = self._keys[(day, net)] = digest
         return found
 

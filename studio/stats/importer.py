@@ -13,7 +13,7 @@ import datetime as dt
 import gzip
 import hashlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +22,7 @@ from ..errors import BadInput
 from .readers import READERS, Reader, detect
 
 BLOCK = 1 << 20
+Record = Callable[[sqlite3.Connection, int, str], None]  # writes how far a log was read: (db, upto, digest)
 
 
 def _open(path: Path) -> BinaryIO:
@@ -41,13 +42,16 @@ class Source:
     hasher: object  # sha256 of the bytes up to `start`, carried on over what is read now
     upto: int = 0  # after the last complete line read so far
 
-    def lines(self) -> Iterator[str]:
-        """The complete lines after `start`, decoded (bad bytes replaced); `upto` and the hash follow them."""
+    headers: tuple[str, ...] = ()  # its comment lines at the start (CloudFront's #Fields), for a reader elsewhere
+
+    def parts(self, size: int) -> Iterator[bytes]:
+        """The complete lines after `start`, about `size` bytes at a time (cut after a line's end); after each
+        part, `upto` and the hash are at its end. A last line without its newline is left for later."""
         self.upto = self.start
         with _open(self.path) as f:
             f.seek(self.start)
             rest = b""
-            while block := f.read(BLOCK):
+            while block := f.read(max(size - len(rest), 4096)):
                 block = rest + block
                 end = block.rfind(b"\n") + 1
                 rest = block[end:]
@@ -56,14 +60,17 @@ class Source:
                 done = block[:end]
                 self.hasher.update(done)
                 self.upto += end
-                yield from done.decode("utf-8", errors="replace").splitlines()
+                yield done
 
-    def record(self, db: sqlite3.Connection) -> None:
-        """Remember what was read (in the caller's transaction, with the counts it gave)."""
-        if self.upto > self.start:
-            now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-            db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
-                       (self.first, self.upto, self.hasher.hexdigest(), self.path.name, now))
+    @property
+    def digest(self) -> str:
+        return self.hasher.hexdigest()
+
+    def record(self, db: sqlite3.Connection, upto: int, digest: str) -> None:
+        """Remember that the log was read up to `upto`, whose bytes' sha256 is `digest` (in the caller's
+        transaction, with the counts it gave). Each part's end is kept: a copy cut there is known too."""
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)", (self.first, upto, digest, self.path.name, now))
 
 
 def head(path: Path) -> bytes:
@@ -103,14 +110,14 @@ def open_source(path: Path, db: sqlite3.Connection | None, fmt: str = "auto",
             raise BadInput(f"{path.name}: not a log format Studio reads (studio, s3, cloudfront, combined); "
                            "name it with --format")
     reader = READERS[name]()
-    for line in head_.decode("utf-8", errors="replace").splitlines():
-        if line.startswith("#"):
-            reader.header(line)
+    headers = tuple(line for line in head_.decode("utf-8", errors="replace").splitlines() if line.startswith("#"))
+    for line in headers:
+        reader.header(line)
     first = first_line_hash(head_)
     known = [] if db is None else db.execute("SELECT upto, digest FROM sources WHERE first = ?", (first,)).fetchall()
     known += [(upto, digest) for f, upto, digest in extra if f == first]
     start, hasher = _resume(path, known)
-    return Source(path, reader, first, start, hasher)
+    return Source(path, reader, first, start, hasher, headers=headers)
 
 
 def _resume(path: Path, known: list[tuple[int, str]]) -> tuple[int, object]:

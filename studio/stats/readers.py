@@ -39,7 +39,7 @@ class Hit(NamedTuple):
     dc: bool = False  # Studio's log marks data-centre addresses
 
 
-# -- times: a day is cached per minute of the log's own notation -------------------------------------------
+# -- times: a day is cached per hour (or minute) of the log's own notation -----------------------------------
 
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
@@ -50,7 +50,8 @@ class _Days:
         self._seen: dict[str, str] = {}
 
     def __call__(self, key: str, stamp: str) -> str:
-        """The counting day of `stamp`, cached on `key` (its minute and zone: the seconds never change the day)."""
+        """The counting day of `stamp`, cached on `key` (its hour, or minute, and zone: the rest never changes
+        the day)."""
         day = self._seen.get(key)
         if day is None:
             if len(self._seen) > 100_000:
@@ -98,7 +99,7 @@ class StudioReader(Reader):
         try:
             r = json.loads(line)
             stamp = r["time"]
-            day = self._day(stamp[:16] + "Z" if stamp.endswith("Z") else stamp, stamp)
+            day = self._day(stamp[:13] + "Z" if stamp.endswith("Z") else stamp, stamp)
             return Hit(day, None, r.get("ua") or "", r["method"], _path(r["path"]), int(r["status"]),
                        (r.get("range") or "").replace(" ", "") == "bytes=0-1", int(r.get("sent") or 0),
                        r["client"], r.get("country") or "ZZ", bool(r.get("dc")))
@@ -108,6 +109,8 @@ class StudioReader(Reader):
 
 _Q = r'"([^"\\]*(?:\\.[^"\\]*)*)"'  # a quoted field, escaped quotes inside
 _COMBINED = re.compile(rf'(\S+) \S+ \S+ \[([^\]]+)\] {_Q} (\d{{3}}) (\S+)(?: {_Q} {_Q})?')
+# the usual combined line (no escaped quote, nothing after the user agent) in one match
+_COMBINED_FAST = re.compile(r'([^ ]+) [^ ]+ [^ ]+ \[([^\]]+)\] "([^ "]*) ([^ "]*)[^"]*" (\d{3}) (\d+|-) "[^"]*" "([^"]*)"$')
 _S3 = re.compile(rf'\S+ \S+ \[([^\]]+)\] (\S+) \S+ \S+ (\S+) \S+ {_Q} (\d{{3}}|-) \S+ (\S+) \S+ \S+ \S+ {_Q} {_Q}')
 
 
@@ -120,6 +123,12 @@ def _size(field: str) -> int:
     return int(field) if field.isdigit() else 0
 
 
+def _apache_day_key(stamp: str) -> str:
+    """10/Oct/2000:13:55:36 -0700: its hour and zone when the zone is whole hours (as WIB is: the day changes on
+    the hour), else its minute and zone."""
+    return stamp[:14] + stamp[20:] if stamp.endswith("00") else stamp[:17] + stamp[20:]
+
+
 class CombinedReader(Reader):
     """`%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"`. The log has no Range header: a 206 of two bytes
     or fewer is taken for a 0-1 probe."""
@@ -130,27 +139,31 @@ class CombinedReader(Reader):
         self._day = _Days(_apache_time)
 
     def parse(self, line: str) -> Hit | None:
-        parts = line.split('"')
-        if len(parts) == 7 and "\\" not in line:  # no escaped quote: the quotes cut the fields (fast)
-            head, request, middle, _referer, _, ua, _ = parts
-            try:
-                address = head[:head.index(" ")]
-                stamp = head[head.index("[") + 1:head.index("]")]
-                status, size = middle.split()
-            except ValueError:
-                return None
+        m = _COMBINED_FAST.match(line) if "\\" not in line else None
+        if m is not None:
+            address, stamp, method, target, status, size, ua = m.groups()
         else:
-            m = _COMBINED.match(line)
-            if not m:
+            parts = line.split('"')
+            if len(parts) == 7 and "\\" not in line:  # no escaped quote: the quotes cut the fields
+                head, request, middle, _referer, _, ua, _ = parts
+                try:
+                    address = head[:head.index(" ")]
+                    stamp = head[head.index("[") + 1:head.index("]")]
+                    status, size = middle.split()
+                except ValueError:
+                    return None
+            else:
+                m = _COMBINED.match(line)
+                if not m:
+                    return None
+                address, stamp, request, status, size, _referer, ua = m.groups()
+                ua = (ua or "").replace('\\"', '"')
+            if not status.isdigit():
                 return None
-            address, stamp, request, status, size, _referer, ua = m.groups()
-            ua = (ua or "").replace('\\"', '"')
-        if not status.isdigit():
-            return None
-        method, target = _request(request)
+            method, target = _request(request)
         status_code, sent = int(status), _size(size)
         try:
-            day = self._day(stamp[:17] + stamp[20:], stamp)
+            day = self._day(_apache_day_key(stamp), stamp)
         except (ValueError, KeyError):
             return None
         return Hit(day, address, ua, method, _path(target), status_code, status_code == 206 and sent <= 2, sent)
@@ -178,8 +191,8 @@ class S3Reader(Reader):
             method = operation.split(".")[1]  # REST.GET.OBJECT
         status_code, sent = int(status), _size(size)
         try:
-            day = self._day(stamp[:17] + stamp[20:], stamp)
-        except ValueError:
+            day = self._day(_apache_day_key(stamp), stamp)
+        except (ValueError, KeyError):
             return None
         return Hit(day, address, ua.replace('\\"', '"'), method, _path(target), status_code,
                    status_code == 206 and sent <= 2, sent)
@@ -218,7 +231,7 @@ class CloudFrontReader(Reader):
         if not status.isdigit():
             return None
         try:
-            day = self._day(date + time[:5], f"{date} {time}")
+            day = self._day(date + time[:2], f"{date} {time}")
         except ValueError:
             return None
         ua = unquote(unquote(ua)) if "%" in ua else ua  # CloudFront encodes it, some characters twice

@@ -11,54 +11,67 @@ from .identity import Anonymizer, network
 from .lists import UserAgents
 from .readers import Hit
 
-FLUSH_EVERY = 200_000  # lines between writes of the running sums (memory stays flat)
-
 
 class Counter:
-    """Adds hits up per listener, clip and reason skipped; writes the sums to `db` every FLUSH_EVERY lines (with
-    no `db`, keeps them for the caller to `write`)."""
+    """Adds hits up per listener, clip and reason skipped, until the caller `take`s the sums (one part of a log)
+    and `write`s them. What it learnt of addresses and user agents stays for the next part."""
 
-    def __init__(self, db: sqlite3.Connection | None, anonymizer: Anonymizer, agents: UserAgents,
-                 closed: str) -> None:
-        self.db, self.anonymizer, self.agents, self.closed = db, anonymizer, agents, closed
+    def __init__(self, anonymizer: Anonymizer, agents: UserAgents, closed: str) -> None:
+        self.anonymizer, self.agents, self.closed = anonymizer, agents, closed
         self.listeners: dict[tuple[str, str, str, str], list] = {}
         self.views: collections.Counter = collections.Counter()
-        self.skipped: collections.Counter = collections.Counter()  # since the last flush
-        self.skipped_all: collections.Counter = collections.Counter()
-        self._who: dict[tuple[str, str], tuple[str, str, bool] | None] = {}
+        self.skipped: collections.Counter = collections.Counter()
+        self._places: dict[str, tuple[str, str, bool] | None] = {}
+        self._episodes: dict[str, str | None] = {}
         self._strings: dict[str, str] = {}
-        self.pending = 0
 
     def who(self, hit: Hit) -> tuple[str, str, bool] | None:
-        """(listener key, country, data centre) of a hit; None when its address is no address."""
+        """(listener key, country, data centre) of a hit; None when its address is no address or its day's window
+        has closed."""
         if hit.client is not None:
             return hit.client, hit.country or "ZZ", hit.dc
-        found = self._who.get((hit.day, hit.address))
-        if found is None and (hit.day, hit.address) not in self._who:
-            if len(self._who) > 200_000:
-                self._who.clear()
+        place = self.place(hit.address)
+        if place is None:
+            return None
+        try:
+            return self.anonymizer.key(place[0], hit.day), place[1], place[2]
+        except ValueError:  # the day's window closed
+            return None
+
+    def place(self, address: str) -> tuple[str, str, bool] | None:
+        """(network, country, data centre) of an address, whatever the day; None when it is no address."""
+        found = self._places.get(address)
+        if found is None and address not in self._places:
+            if len(self._places) > 200_000:
+                self._places.clear()
             try:
-                key = self.anonymizer.key(network(hit.address), hit.day)
-                found = (key, self.anonymizer.country(hit.address), self.anonymizer.is_datacentre(hit.address))
+                found = (network(address), self.anonymizer.country(address), self.anonymizer.is_datacentre(address))
             except ValueError:
                 found = None
-            self._who[(hit.day, hit.address)] = found
+            self._places[address] = found
         return found
 
+    def episode(self, path: str) -> str | None:
+        """The episode whose audio `path` is (publish.layout's rule, remembered per path)."""
+        try:
+            return self._episodes[path]
+        except KeyError:
+            if len(self._episodes) > 100_000:
+                self._episodes.clear()
+            found = self._episodes[path] = episode_of_media(path)
+            return found
+
     def add(self, hit: Hit | None) -> None:
-        self.pending += 1
         if hit is None:
             self.skipped["unreadable"] += 1
         elif hit.method == "GET" and hit.status in (200, 206) and not hit.probe:
-            episode = episode_of_media(hit.path)
+            episode = self.episode(hit.path)
             if episode is not None:
                 if hit.sent > 0:
                     self._audio(hit, episode)
             elif hit.status == 200 and (clip := clip_of_page(hit.path)) is not None:
                 if self._listener(hit) is not None:
                     self.views[(hit.day, clip[0], clip[1])] += 1
-        if self.pending >= FLUSH_EVERY and self.db is not None:
-            self.flush()
 
     def _listener(self, hit: Hit):
         """(agent, who) of a hit from a listener, or None (and the reason counted) when it counts nothing."""
@@ -94,13 +107,13 @@ class Counter:
         else:
             entry[0] += hit.sent
 
-    def flush(self) -> None:
-        self.write(self.db, self.listeners, self.views, self.skipped)
-        self.skipped_all.update(self.skipped)
-        self.listeners.clear()
-        self.views.clear()
-        self.skipped.clear()
-        self.pending = 0
+    def take(self) -> tuple[dict, collections.Counter, collections.Counter]:
+        """The sums since the last `take` (listeners, views, skipped), and a fresh start."""
+        sums = self.listeners, self.views, self.skipped
+        self.listeners, self.views, self.skipped = {}, collections.Counter(), collections.Counter()
+        if len(self._strings) > 100_000:
+            self._strings.clear()
+        return sums
 
     @staticmethod
     def write(db: sqlite3.Connection, listeners: dict, views: collections.Counter,
