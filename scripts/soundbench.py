@@ -65,12 +65,15 @@ def align(y: np.ndarray, ref: np.ndarray, rate: int, max_lag_s: float = 0.5) -> 
 def coloured_noise(n: int, rate: int, exponent: float, seed: int, low_hz: float = 20.0) -> np.ndarray:
     """Noise whose power falls as 1/f**exponent (1: pink, as a fan; 2: brown, as an air conditioner's rumble),
     nothing below `low_hz`; unit RMS."""
+    from scipy.fft import irfft, next_fast_len, rfft
+
+    m = next_fast_len(n, real=True)  # an FFT of an awkward length can take minutes
     rng = np.random.default_rng(seed)
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    f = np.fft.rfftfreq(n, 1.0 / rate)
+    spectrum = rfft(rng.standard_normal(m))
+    f = np.fft.rfftfreq(m, 1.0 / rate)
     shape = np.zeros_like(f)
     shape[f >= low_hz] = f[f >= low_hz] ** (-exponent / 2.0)
-    x = np.fft.irfft(spectrum * shape, n)
+    x = irfft(spectrum * shape, m)[:n]
     return x / np.sqrt(np.mean(x**2))
 
 
@@ -246,11 +249,26 @@ def bulletin_sentences(corpus: Path, rate: int) -> list[np.ndarray]:
     return [x[int(float(r[0]) * rate): int(float(r[1]) * rate)] for r in rows if r and r[0]]
 
 
+@dataclass
+class Session:
+    audio: np.ndarray
+    segments: list[Segment]  # one per turn
+    pauses: list[tuple[float, float, int]]  # (start, end, turn) of the pauses between a turn's utterances
+    jingle: tuple[float, float]  # the station jingle (music, not speech) after the first round
+
+
 def build_session(corpus: Path, rate: int = RATE, rounds: int = 3, seed: int = 24,
-                  levels: tuple[float, float, float] = (-18.0, -26.0, -32.0)) -> tuple[np.ndarray, list[Segment]]:
+                  levels: tuple[float, float, float] = (-18.0, -26.0, -32.0), jingle_lufs: float = -20.0,
+                  room_dbfs: float = -60.0) -> Session:
     """A talk session: host (the news reader), guest (MBO) and a caller on a phone line (FAL, 300-3400 Hz) at
     `levels` LUFS, taking turns of 20-40 s (whole utterances, 0.4 s apart; turns 0.8 s apart) for `rounds`
-    rounds. Returns the audio and its speech segments (one per turn)."""
+    rounds, an 8 s music jingle at `jingle_lufs` after the first round, and pink room tone at `room_dbfs` RMS
+    throughout (what the pauses hold)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    import audiogen
+
     rng = np.random.default_rng(seed)
     tel = corpus / "indsp_teldialog"
     pools = {
@@ -259,23 +277,55 @@ def build_session(corpus: Path, rate: int = RATE, rounds: int = 3, seed: int = 2
         "caller": [read_mono(p, rate) for p in sorted(tel.glob("FAL_*.wav"))],
     }
     used = dict.fromkeys(pools, 0)
-    gap, turn_gap = np.zeros(int(0.4 * rate)), np.zeros(int(0.8 * rate))
-    parts, segments, at = [turn_gap], [], len(turn_gap) / rate
-    for _ in range(rounds):
+    gap, turn_gap = int(0.4 * rate), np.zeros(int(0.8 * rate))
+    parts, segments, pauses, at = [turn_gap], [], [], len(turn_gap) / rate
+    jingle = (0.0, 0.0)
+    for round_ in range(rounds):
         for (name, pool), level in zip(pools.items(), levels):
-            target = rng.uniform(20.0, 40.0) * rate
-            turn: list[np.ndarray] = []
+            target, turn, gaps = rng.uniform(20.0, 40.0) * rate, [], []
             while sum(map(len, turn)) < target:
-                turn += [pool[used[name] % len(pool)], gap]
+                if turn:
+                    gaps.append(sum(map(len, turn)))
+                    turn.append(np.zeros(gap))
+                turn.append(pool[used[name] % len(pool)])
                 used[name] += 1
-            x = np.concatenate(turn[:-1])
+            x = np.concatenate(turn)
             if name == "caller":
                 x = phone_band(x, rate)
             x = scale_to(x, rate, level)
+            pauses += [(at + g / rate, at + (g + gap) / rate, len(segments)) for g in gaps]
             segments.append(Segment(at, at + len(x) / rate, name, level))
             parts += [x, turn_gap]
             at += (len(x) + len(turn_gap)) / rate
-    return np.concatenate(parts), segments
+        if round_ == 0:
+            music = scale_to(audiogen.music(8.0, rate=rate, channels=1)[:, 0].astype(np.float64), rate, jingle_lufs)
+            jingle = (at, at + len(music) / rate)
+            parts += [music, turn_gap]
+            at += (len(music) + len(turn_gap)) / rate
+    audio = np.concatenate(parts)
+    audio += coloured_noise(len(audio), rate, 1.0, seed=seed) * 10 ** (room_dbfs / 20) / np.sqrt(2)
+    return Session(audio, segments, pauses, jingle)
+
+
+def pause_change(x: np.ndarray, y: np.ndarray, rate: int, session: Session) -> float:
+    """How far the processing raised the pauses towards the speech: per turn, (speech loudness - pause level)
+    of the input minus that of the output, in dB; the largest over the turns (0 or less: not raised)."""
+    def gaps(z: np.ndarray) -> list[float]:
+        speech = segment_loudness(z, rate, session.segments)
+        out = []
+        for i in range(len(session.segments)):
+            quiet = np.concatenate([z[int(a * rate) + rate // 20: int(b * rate) - rate // 20]
+                                    for a, b, turn in session.pauses if turn == i])
+            out.append(speech[i] - db(np.mean(quiet**2)))
+        return out
+
+    return max(before - after for before, after in zip(gaps(x), gaps(y)))
+
+
+def jingle_change(x: np.ndarray, y: np.ndarray, rate: int, session: Session) -> float:
+    """The jingle's loudness relative to the whole programme's, output minus input (LU)."""
+    a, b = int(session.jingle[0] * rate), int(session.jingle[1] * rate)
+    return (loudness(y[a:b], rate) - loudness(y, rate)) - (loudness(x[a:b], rate) - loudness(x, rate))
 
 
 NOISE_CLIP = ("indsp_news/SPK00_F_0003.wav", "indsp_news/SPK00_F_0046.wav",
