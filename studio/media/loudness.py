@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..errors import BadInput
 from .ffmpeg import FFmpeg, Progress, run_ffmpeg
+from .limiter import LimiterModel
 
 ANALYSIS_VERSION = 2
 RENDER_VERSION = 2
@@ -166,65 +167,6 @@ def _block_histogram(momentary: array, peaks: array) -> list[list[float]]:
     return [[m, p, n] for (m, p), n in sorted(counts.items())]
 
 
-class LimiterModel:
-    """Predicts the integrated loudness of the recording after a gain and a peak limiter.
-
-    A 400 ms gating block whose peak would cross the limit by o dB loses
-    o² / (o + KNEE_DB) dB: little while the limiter only shaves the peaks,
-    nearly all of the excess once it presses on the whole waveform (dense
-    music, speech raised 20 dB). The blocks are then gated as BS.1770 does.
-    Fitted on real and synthetic speech (read, broadcast, telephone), music
-    and claps, at gains up to +25 dB, both renditions: 0.17 LU rms error,
-    0.5 at worst, so the render usually lands on target at once; the
-    measured result corrects the rest.
-    """
-
-    KNEE_DB = 4.0
-
-    def __init__(self, analysis: Analysis) -> None:
-        self.blocks = analysis.blocks
-        self.integrated = analysis.loudness.integrated
-
-    def __bool__(self) -> bool:
-        return bool(self.blocks)
-
-    @staticmethod
-    def _gated(levels: list[tuple[float, int]]) -> float:
-        def mean(items):
-            total = sum(n for _, n in items)
-            return 10 * math.log10(sum(10 ** (m / 10) * n for m, n in items) / total) if total else -70.0
-
-        audible = [(m, n) for m, n in levels if m > -70.0]
-        relative = mean(audible) - 10.0
-        return mean([(m, n) for m, n in audible if m > relative])
-
-    def loss(self, gain_db: float, limit_dbtp: float | None) -> float:
-        """LU the limiter takes away from the integrated loudness at this gain (0 without a limiter)."""
-        if not self.blocks or limit_dbtp is None:
-            return 0.0
-        plain = self._gated([(m + gain_db, n) for m, _, n in self.blocks])
-        def lost(peak: float) -> float:
-            over = max(0.0, peak + gain_db - limit_dbtp)
-            return over * over / (over + self.KNEE_DB)
-
-        limited = self._gated([(m + gain_db - lost(p), n) for m, p, n in self.blocks])
-        return max(0.0, plain - limited)
-
-    def gain_for(self, output_lufs: float, limit_dbtp: float | None, offset_db: float = 0.0) -> float:
-        """The gain whose predicted loudness after the limiter, plus `offset_db`, is `output_lufs`."""
-        def predicted(gain: float) -> float:
-            return self.integrated + gain - self.loss(gain, limit_dbtp) + offset_db
-
-        low = output_lufs - self.integrated - offset_db  # no loss: the least gain it can take
-        high = low + 1.0
-        while predicted(high) < output_lufs and high < low + 30.0:
-            high += 1.0 + (high - low)
-        for _ in range(20):
-            mid = (low + high) / 2
-            low, high = (mid, high) if predicted(mid) < output_lufs else (low, mid)
-        return (low + high) / 2
-
-
 def analyze(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None) -> Analysis:
     """Decode `source` once and measure it as the renditions will hear it (48 kHz stereo)."""
     log = MeterLog(keep_frames="input")
@@ -315,8 +257,35 @@ def correct_gain(analysis: Analysis, rendition: Rendition) -> None:
     rendition.gain_db = model.gain_for(rendition.target_lufs, rendition.limit_dbtp, offset)
 
 
-def _branch_chain(rendition: Rendition) -> str:
-    steps = [_COMMON_CHAIN]
+@dataclass
+class Treatment:
+    """Sound processing before the gain (media.processing makes it): `filters` on the 48 kHz timeline in the
+    recording's own channels, then, when given, a gain envelope multiplied in (a raw stereo float file at
+    `envelope_rate`, resampled to 48 kHz). The renditions share one treated stream (asplit)."""
+
+    filters: list[str]
+    envelope: Path | None = None
+    envelope_rate: int = 100
+    channels: int = 2  # of the treated stream and the envelope (1: mono, 2: stereo)
+
+
+def treatment_head(treatment: Treatment, label: str, first_input: int = 1) -> tuple[str, list[str]]:
+    """The graph that treats input 0 into `[label]` (48 kHz stereo float, the timeline of _COMMON_CHAIN), and
+    the input arguments it needs after the original's (the envelope is input `first_input`)."""
+    layout = "mono" if treatment.channels == 1 else "stereo"
+    steps = [f"aresample={RATE}", "asetpts=N/SR/TB", "aformat=sample_fmts=flt", *treatment.filters,
+             f"aformat=sample_fmts=flt:channel_layouts={layout}"]
+    if treatment.envelope is None:
+        return f"[0:a:0]{','.join(steps)}[{label}]", []
+    inputs = ["-f", "f32le", "-ar", str(treatment.envelope_rate), "-ch_layout", layout, "-i", str(treatment.envelope)]
+    graph = (f"[0:a:0]{','.join(steps)}[{label}_pre];"
+             f"[{first_input}:a]aresample={RATE},aformat=sample_fmts=flt:channel_layouts={layout}[{label}_gain];"
+             f"[{label}_pre][{label}_gain]amultiply[{label}]")
+    return graph, inputs
+
+
+def _branch_chain(rendition: Rendition, head: str = _COMMON_CHAIN) -> str:
+    steps = [head] if head else []
     if rendition.trim:
         start, end = rendition.trim
         steps += [f"atrim=start={start:.3f}:end={end:.3f}", "asetpts=PTS-STARTPTS",
@@ -332,7 +301,7 @@ def _branch_chain(rendition: Rendition) -> str:
         steps.append(f"aresample={rendition.sample_rate}")
     if not rendition.lossy:  # a lossy file is metered after encoding instead
         steps.append(meter_filter(rendition.name))
-    return ",".join(steps)
+    return ",".join(steps) or "anull"
 
 
 def limiter_chain(limit_dbtp: float, sample_rate: int, cutoff: float | None = None) -> list[str]:
@@ -366,32 +335,45 @@ def render(
     analysis: Analysis,
     renditions: list[Rendition],
     progress: Progress | None = None,
+    treatment: Treatment | None = None,
 ) -> int:
     """Write every rendition in one decode; correct and redo once whatever missed its target.
 
+    With a `treatment`, `analysis` is that of the treated recording (predicted), and the treated stream feeds
+    every rendition.
     Lossy renditions are metered again after encoding (the encoder changes
     both loudness and peaks), so `measured` is always that of the file.
     Returns the number of decodes of `source` it took (1 or 2).
     """
     for rendition in renditions:
         plan_gain(analysis, rendition)
-    _render_once(ffmpeg, source, renditions, progress)
+    _render_once(ffmpeg, source, renditions, progress, treatment)
     again = [r for r in renditions if missed(r)]
     if not again:
         return 1
     for rendition in again:
         correct_gain(analysis, rendition)
-    _render_once(ffmpeg, source, again, progress)
+    _render_once(ffmpeg, source, again, progress, treatment)
     return 2
 
 
-def _render_once(ffmpeg: FFmpeg, source: Path, renditions: list[Rendition], progress: Progress | None) -> None:
+def _render_once(ffmpeg: FFmpeg, source: Path, renditions: list[Rendition], progress: Progress | None,
+                 treatment: Treatment | None = None) -> None:
     args = ["-v", "verbose", "-i", str(source)]
     covers = [r for r in renditions if r.cover]
     for rendition in covers:
         args += ["-i", str(rendition.cover)]
-    for rendition in renditions:  # one graph each: ffmpeg gives each graph a thread, the decoder feeds them all
-        args += ["-filter_complex", f"[0:a:0]{_branch_chain(rendition)}[{rendition.name}_out]"]
+    if treatment is None:
+        for rendition in renditions:  # one graph each: ffmpeg gives each graph a thread, the decoder feeds them all
+            args += ["-filter_complex", f"[0:a:0]{_branch_chain(rendition)}[{rendition.name}_out]"]
+    else:  # the treatment once, split to the renditions
+        head, inputs = treatment_head(treatment, "treated", 1 + len(covers))
+        args += inputs
+        names = [f"[treated_{r.name}]" for r in renditions]
+        graph = f"{head};[treated]asplit={len(renditions)}{''.join(names)}"
+        for name, rendition in zip(names, renditions):
+            graph += f";{name}{_branch_chain(rendition, head='')}[{rendition.name}_out]"
+        args += ["-filter_complex", graph]
     for rendition in renditions:
         args += ["-map", f"[{rendition.name}_out]"]
         if rendition.cover:

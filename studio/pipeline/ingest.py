@@ -3,7 +3,9 @@
 The whole episode folder is assembled under a hidden temporary name and
 renamed into place at the end, so a rejected or interrupted ingest leaves
 nothing behind. The loudness analysis made while checking the recording is
-kept (analysis.json), so `process` does not decode it again for that.
+kept (analysis.json), so `process` does not decode it again for that; so is, when
+the show's sound processing is on, what the treatment's own pass learns (one more
+decode, at 16 kHz: .studio/sound-analysis.json).
 
 Replacing an episode (--replace) holds its lock, so no `process` is writing
 into it meanwhile, and keeps what a producer made for the old recording (an
@@ -24,6 +26,7 @@ from pathlib import Path
 from ..errors import BadInput, ProcessingError, ResourceError
 from ..fsutil import copy_with_sha256, make_temp_dir, no_space_is_resource_error, sha256_file, write_json
 from ..media import loudness as audio
+from ..media import processing
 from ..media.ffmpeg import FFmpeg, check_complete, probe
 from ..progress import Reporter
 from ..workspace.approval import keep_uploader
@@ -36,7 +39,7 @@ from ..workspace.episode import (
     parse_date,
     parse_time,
 )
-from ..workspace.layout import ANALYSIS_FILE, EPISODE_FILE, REPLACED_DIR, TRANSCRIPT_FILES
+from ..workspace.layout import ANALYSIS_FILE, EPISODE_FILE, REPLACED_DIR, SOUND_ANALYSIS_FILE, TRANSCRIPT_FILES
 from ..workspace.state import edit_lock, episode_lock
 from ..workspace.transcript import transcript_edited
 from ..workspace.tree import Workspace
@@ -175,6 +178,10 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
         if copy_with_sha256(source, staging / episode.original) != sha256:
             raise ProcessingError(f"{source.name} changed while it was being ingested; try again")
         write_json(staging / ANALYSIS_FILE, {"sha256": sha256, **analysis.to_dict()})
+        if show.processing.any:  # what the sound treatment needs, learnt now so that `process` has less to do
+            with reporter.bar(f"analysing the sound of {source.name}", analysis.duration) as progress:
+                sound = processing.analyze_sound(ffmpeg, source, progress)
+            write_json(staging / SOUND_ANALYSIS_FILE, {"sha256": sha256, **sound.to_dict()})
         workspace.save_episode_to(staging, episode)
         if final_dir.exists():
             # the edit lock too: a transcript save in flight lands before the swap, and is kept in the backup

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -21,13 +22,13 @@ from typing import Iterator
 
 from ..errors import BadInput, ProcessingError, ResourceError
 from ..fsutil import atomic_path, read_json, write_json
-from ..media import bwf, cart
+from ..media import bwf, cart, processing
 from ..media import loudness as audio
 from ..media.ffmpeg import find_ffmpeg
 from ..progress import Reporter
 from ..workspace import Workspace
 from ..workspace.episode import cart_for_episode, podcast_tags
-from ..workspace.state import RENDITION_FILES, pending_renditions, rendition_keys
+from ..workspace.state import RENDITION_FILES, pending_renditions, rendition_keys, sound_key
 from .context import EpisodeContext, EpisodeReport
 from .options import ProcessOptions
 
@@ -59,27 +60,56 @@ def load_analysis(ctx: EpisodeContext) -> audio.Analysis:
     return analysis
 
 
+def load_sound(ctx: EpisodeContext) -> processing.SoundAnalysis:
+    """What the sound treatment's pass learned about the original: cached, else learned now (one decode)."""
+    episode = ctx.episode
+    cached = read_json(ctx.files.sound_analysis, default={})
+    if cached.get("sha256") == episode.sha256 and cached.get("version") == processing.ANALYSIS_VERSION:
+        return processing.SoundAnalysis.from_dict({k: v for k, v in cached.items() if k != "sha256"})
+    with ctx.reporter.bar(f"{episode.id}: analysing the sound (speech, noise, hum)", episode.duration) as progress:
+        sound = processing.analyze_sound(ctx.ffmpeg, ctx.original, progress)
+    ctx.report.decodes += 1
+    write_json(ctx.files.sound_analysis, {"sha256": episode.sha256, **sound.to_dict()})
+    return sound
+
+
 def make_renditions(ctx: EpisodeContext, save: bool = True) -> None:
     """Write the podcast and broadcast renditions that are not up to date and record them in the state
-    (saved unless `save` is False)."""
+    (saved unless `save` is False); with the show's sound processing on, both are treated and the figures
+    of the treatment written to sound.json."""
     episode, show, report = ctx.episode, ctx.show, ctx.report
     current = keys(ctx)
     todo = pending_renditions(ctx.folder, ctx.state, current)
     report.skipped += [name for name in RENDITION_FILES if name not in todo]
+    treated_key = sound_key(episode, show)
+    if treated_key is None:
+        ctx.files.sound.unlink(missing_ok=True)  # no figures of a treatment the renditions no longer have
     if not todo:
         return
     analysis = load_analysis(ctx)
+    figures = None
     with contextlib.ExitStack() as stack:
+        treatment, plan, sound, gain_analysis = None, None, None, analysis
+        if treated_key is not None:
+            sound = load_sound(ctx)
+            plan = processing.plan(sound, show.processing)
+            treatment = processing.treatment(sound, plan, Path(stack.enter_context(tempfile.TemporaryDirectory())))
+            gain_analysis = processing.processed_analysis(analysis, sound, plan)
         renditions = []
         for name in todo:
             temp = stack.enter_context(atomic_path(ctx.folder / RENDITION_FILES[name]))
             renditions.append(_rendition(ctx, analysis, name, temp))
         with ctx.reporter.bar(f"{episode.id}: rendering {' + '.join(todo)}", analysis.duration) as progress:
-            report.decodes += audio.render(ctx.ffmpeg, ctx.original, analysis, renditions, progress)
+            report.decodes += audio.render(ctx.ffmpeg, ctx.original, gain_analysis, renditions, progress, treatment)
         for rendition in renditions:
             if rendition.name == "broadcast":
+                if sound is not None:  # measured on the file delivered, before its chunks are added
+                    figures = processing.figures_of(ctx.ffmpeg, sound, plan, rendition.output, rendition.trim[0],
+                                                    rendition.gain_db)
                 bwf.write_bext(rendition.output, _bext(ctx, rendition.measured))
                 cart.write_cart(rendition.output, cart_for_episode(episode, show))
+    if figures is not None:  # once the broadcast file they were measured on is in place
+        write_json(ctx.files.sound, {"key": treated_key, "figures": figures.to_dict()})
     for rendition in renditions:
         ctx.state[rendition.name] = {
             "key": current[rendition.name],
@@ -113,7 +143,8 @@ def renditions_beside(ctx: EpisodeContext) -> Iterator[None]:
         ctx.report.skipped += list(RENDITION_FILES)
         yield
         return
-    label = f"{ctx.episode.id}: rendering {' + '.join(todo)} beside the transcription"
+    treated = " with sound processing" if ctx.show.processing.any else ""
+    label = f"{ctx.episode.id}: rendering {' + '.join(todo)}{treated} beside the transcription"
     ctx.reporter.info(f"{label}: started")
     request = {"workspace": str(ctx.workspace.root), "episode": ctx.episode.id,
                "stall_timeout": ctx.ffmpeg.stall_timeout, "time_factor": ctx.ffmpeg.time_factor,

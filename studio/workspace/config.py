@@ -22,6 +22,22 @@ class LoudnessTargets:
 
 
 @dataclass(frozen=True)
+class Processing:
+    """A show's [processing]: the sound treatment before the loudness gain (media.processing; docs/sound.md).
+    Each part does something only where the recording needs it; all four false give today's renditions."""
+
+    leveler: bool = True  # speakers' turns brought toward one loudness
+    noise_reduction: bool = True  # afftdn with the noise learned from the pauses, as strong as the noise asks
+    hum_reduction: bool = True  # notches at the 50/60 Hz mains harmonics found
+    highpass: bool = True  # a high-pass below the voice band where there is rumble
+    highpass_hz: float = 60.0
+
+    @property
+    def any(self) -> bool:
+        return self.leveler or self.noise_reduction or self.hum_reduction or self.highpass
+
+
+@dataclass(frozen=True)
 class Station:
     name: str
     token_sha256: str
@@ -97,6 +113,7 @@ class Show:
     itn: bool = True  # write numbers, dates, times and money as digits ("2024", "pukul 07.00")
     require_approval: bool = False  # publish an episode only after a second producer approved it
     loudness: LoudnessTargets = field(default_factory=LoudnessTargets)
+    processing: Processing = field(default_factory=Processing)
 
 
 def check_slug(slug: str, what: str = "show") -> str:
@@ -144,8 +161,9 @@ def save_settings(path: Path, settings: Settings) -> None:
 def load_show(path: Path) -> Show:
     data = _read_toml(path)
     loudness = LoudnessTargets(**_known(LoudnessTargets, data.pop("loudness", {}), path))
+    processing = Processing(**_known(Processing, data.pop("processing", {}), path))
     data["glossary"] = tuple(data.get("glossary", ()))
-    return Show(slug=path.stem, **_known(Show, data, path), loudness=loudness)
+    return Show(slug=path.stem, **_known(Show, data, path), loudness=loudness, processing=processing)
 
 
 def save_show(path: Path, show: Show) -> None:

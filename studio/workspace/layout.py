@@ -69,6 +69,7 @@ REPLACED_DIR = f"{STATE_DIR}/replaced"  # a replaced recording's producer edits
 RADIO_FACTS_FILE = f"{STATE_DIR}/radio.json"  # sha256 and format of broadcast.wav, by its stat (radio manifest)
 CLIP_SCRATCH_DIR = f"{STATE_DIR}/clip-scratch"  # the clip renderer's temporary files, emptied before each run
 SOUND_FILE = f"{STATE_DIR}/sound.json"  # the sound processing's figures (media.processing.SoundFigures) and key
+SOUND_ANALYSIS_FILE = f"{STATE_DIR}/sound-analysis.json"  # what the sound processing's pass learned (its cache)
 
 
 @dataclass(frozen=True)
@@ -150,3 +151,7 @@ class EpisodeFiles:
     @property
     def sound(self) -> Path:
         return self.folder / SOUND_FILE
+
+    @property
+    def sound_analysis(self) -> Path:
+        return self.folder / SOUND_ANALYSIS_FILE

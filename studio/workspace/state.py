@@ -25,6 +25,7 @@ from typing import Callable, Iterator
 from ..errors import ProcessingError
 from ..fsutil import file_lock, read_json, sha256_text, write_json
 from ..media.loudness import RENDER_VERSION
+from ..media.processing import PROCESSING_VERSION
 from .config import Show
 from .episode import Episode, cart_for_episode, podcast_tags
 from .layout import BROADCAST_FILE, EDIT_LOCK_FILE, LOCK_FILE, PODCAST_FILE, STATE_FILE
@@ -154,10 +155,20 @@ def stage_key(data: dict) -> str:
     return sha256_text(json.dumps(data, sort_keys=True))
 
 
+def sound_key(episode: Episode, show: Show) -> str | None:
+    """The key of the sound treatment (its figures in sound.json), None when the show's processing is off."""
+    if not show.processing.any:
+        return None
+    return stage_key({"version": PROCESSING_VERSION, "sha256": episode.sha256, "parts": asdict(show.processing)})
+
+
 def rendition_keys(episode: Episode, show: Show, artwork_sha256: str | None) -> dict[str, str]:
     """The key of each audio rendition: everything its bytes depend on (`artwork_sha256`: the show's
-    artwork's, None without one)."""
+    artwork's, None without one). The sound treatment's key only when it is on: with it off, the keys
+    (and bytes) are those of the renditions before there was one."""
     common = {"version": RENDER_VERSION, "sha256": episode.sha256, "ceiling": show.loudness.true_peak_dbtp}
+    if treated := sound_key(episode, show):
+        common["processing"] = treated
     return {
         "podcast": stage_key({**common, "target": show.loudness.podcast_lufs, "tags": podcast_tags(episode, show),
                               "cover": artwork_sha256}),
