@@ -64,6 +64,19 @@ def test_hum_is_at_its_level_and_the_measure_finds_what_was_taken_off(speech):
     assert sb.hum_reduction(2 * (speech + added), speech, added, RATE, freqs) == pytest.approx([0.0] * 6, abs=0.1)
 
 
+def test_hum_in_the_pauses_is_measured_without_the_speech(speech):
+    freqs = sb.harmonic_freqs()
+    added = sb.hum(len(speech), RATE)
+    active = np.zeros(len(speech), bool)
+    active[RATE: 3 * RATE] = active[4 * RATE: 8 * RATE] = True  # pauses: 0-1 s, 3-4 s, 8-12 s
+    quiet = speech * active
+    assert sb.hum_reduction_in_pauses(quiet + added, quiet, added, active, RATE, freqs) == pytest.approx([0.0] * 6,
+                                                                                                       abs=0.1)
+    assert sb.hum_reduction_in_pauses(quiet + 0.01 * added, quiet, added, active, RATE, freqs) == pytest.approx(
+        [40.0] * 6, abs=0.5)
+    assert min(sb.hum_reduction_in_pauses(2 * quiet, quiet, added, active, RATE, freqs)) >= 40.0
+
+
 def test_speech_band_change_ignores_hum_and_gain_and_sees_a_high_pass(speech):
     from scipy.signal import butter, sosfilt
 
