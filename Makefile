@@ -32,11 +32,13 @@ test: $(STAMP)
 
 # The benchmarks of docs/performance.md (slow: about an hour in all; bench-e2e runs a 60-minute session).
 bench: $(STAMP)
+	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -c $(BENCH_LOCK) cython
 	$(VENV)/bin/pip install --quiet --require-hashes --no-build-isolation -r $(BENCH_LOCK)
 	$(VENV)/bin/python scripts/bench-transcribe
 	$(VENV)/bin/python scripts/bench-wer
 	$(VENV)/bin/python scripts/bench-text
 	$(VENV)/bin/python scripts/bench-loudness
+	$(VENV)/bin/python scripts/bench-sound
 	$(VENV)/bin/python scripts/bench-feed
 	$(VENV)/bin/python scripts/bench-clips
 	$(VENV)/bin/python scripts/bench-e2e
