@@ -49,28 +49,28 @@ def pending(ctx: EpisodeContext) -> list[str]:
 
 def load_analysis(ctx: EpisodeContext) -> audio.Analysis:
     """The original's loudness analysis: the one ingest made, else measured now."""
-    episode = ctx.episode
-    cached = read_json(ctx.files.analysis, default={})
-    if cached.get("sha256") == episode.sha256 and cached.get("version") == audio.ANALYSIS_VERSION:
-        return audio.Analysis.from_dict({k: v for k, v in cached.items() if k != "sha256"})
-    with ctx.reporter.bar(f"{episode.id}: measuring loudness", episode.duration) as progress:
-        analysis = audio.analyze(ctx.ffmpeg, ctx.original, progress)
-    ctx.report.decodes += 1
-    write_json(ctx.files.analysis, {"sha256": episode.sha256, **analysis.to_dict()})
-    return analysis
+    return _cached_pass(ctx, ctx.files.analysis, audio.ANALYSIS_VERSION, audio.Analysis.from_dict,
+                        "measuring loudness", audio.analyze)
 
 
 def load_sound(ctx: EpisodeContext) -> processing.SoundAnalysis:
     """What the sound treatment's pass learned about the original: cached, else learned now (one decode)."""
+    return _cached_pass(ctx, ctx.files.sound_analysis, processing.ANALYSIS_VERSION, processing.SoundAnalysis.from_dict,
+                        "analysing the sound (speech, noise, hum)", processing.analyze_sound)
+
+
+def _cached_pass(ctx: EpisodeContext, path: Path, version: int, from_dict, label: str, measure):
+    """A pass over the original kept in `path`, keyed by the original's sha256 and the pass's `version`: read
+    when it is current, else made now (one decode, with a progress bar) and kept."""
     episode = ctx.episode
-    cached = read_json(ctx.files.sound_analysis, default={})
-    if cached.get("sha256") == episode.sha256 and cached.get("version") == processing.ANALYSIS_VERSION:
-        return processing.SoundAnalysis.from_dict({k: v for k, v in cached.items() if k != "sha256"})
-    with ctx.reporter.bar(f"{episode.id}: analysing the sound (speech, noise, hum)", episode.duration) as progress:
-        sound = processing.analyze_sound(ctx.ffmpeg, ctx.original, progress)
+    cached = read_json(path, default={})
+    if cached.get("sha256") == episode.sha256 and cached.get("version") == version:
+        return from_dict({k: v for k, v in cached.items() if k != "sha256"})
+    with ctx.reporter.bar(f"{episode.id}: {label}", episode.duration) as progress:
+        result = measure(ctx.ffmpeg, ctx.original, progress)
     ctx.report.decodes += 1
-    write_json(ctx.files.sound_analysis, {"sha256": episode.sha256, **sound.to_dict()})
-    return sound
+    write_json(path, {"sha256": episode.sha256, **result.to_dict()})
+    return result
 
 
 def make_renditions(ctx: EpisodeContext, save: bool = True) -> None:
