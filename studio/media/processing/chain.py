@@ -126,7 +126,7 @@ def plan(sound: SoundAnalysis, parts: Parts) -> Plan:
 
 def write_envelope(sound: SoundAnalysis, path: Path, channels: int = 2) -> None:
     """The leveler's gains as linear factors, float at ENVELOPE_RATE in `channels` (a few MB for hours)."""
-    curve = _gain_curve(sound.turns, sound.duration, ENVELOPE_RATE)
+    curve = _gain_curve(sound.turns, sound.duration, ENVELOPE_RATE, sound.programme_gain_db)
     gains = np.repeat(10 ** (curve / 20), channels).astype("<f4")
     path.write_bytes(gains.tobytes())
 
