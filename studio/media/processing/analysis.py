@@ -21,7 +21,7 @@ from ..ffmpeg import FFmpeg, Progress, read_ffmpeg
 from .figures import Hum
 from .spectrum import RATE, SPECTRUM, _db, band_dbfs, find_hum, hum_share
 
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 FRAME = RATE // 10  # 100 ms
 BLOCK_S = 60  # seconds of audio the VAD sees at once
 SILENT_DB = -120.0
