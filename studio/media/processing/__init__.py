@@ -9,7 +9,7 @@ from .chain import Parts, Plan, figures_of, plan, process_file, processed_analys
 from .figures import Hum, SoundFigures, read_figures
 
 # Part of every treated rendition's key: raise it when a change to the treatment changes its output.
-PROCESSING_VERSION = 1
+PROCESSING_VERSION = 3
 
 __all__ = ["ANALYSIS_VERSION", "PROCESSING_VERSION", "Hum", "Parts", "Plan", "SoundAnalysis", "SoundFigures",
            "analyze_sound", "figures_of", "plan", "process_file", "processed_analysis", "read_figures", "treatment"]

@@ -21,7 +21,7 @@ from ..ffmpeg import FFmpeg, Progress, read_ffmpeg
 from .figures import Hum
 from .spectrum import RATE, SPECTRUM, _db, band_dbfs, find_hum, hum_share
 
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 4
 FRAME = RATE // 10  # 100 ms
 BLOCK_S = 60  # seconds of audio the VAD sees at once
 SILENT_DB = -120.0
@@ -63,6 +63,7 @@ class SoundAnalysis:
     # 20-80 Hz band of the non-speech spectrum, whichever is louder
     rumble_dbfs: float | None = None
     hum_share_db: float | None = None  # the hum's share of the steady noise's power, dB (what the notches take)
+    programme_gain_db: float = 0.0  # the leveler's gain for music and long non-speech stretches (gain_curve)
     # The blocks histogram ([loudness, peak, count], as loudness.Analysis.blocks) before and after the leveler's
     # gains, on this pass's own scale, and the same pass's integrated loudness and highest peak of each.
     blocks_plain: list[list[float]] = field(default_factory=list)
@@ -218,7 +219,9 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
     steady = 10 ** (spectrum_steady / steady_blocks) if steady_blocks else None
     spectrum = spectrum_quiet / quiet_windows if quiet_windows >= 4 else steady
     hum = find_hum(steady) if steady is not None else None
-    gains = gain_curve(turns, len(k_power) / 10, 10)[: len(k_power)] if turns else np.zeros(len(k_power))
+    programme_gain = programme_gain_db(turns, k_power)
+    gains = (gain_curve(turns, len(k_power) / 10, 10, programme_gain)[: len(k_power)] if turns
+             else np.zeros(len(k_power)))
     gains = np.pad(gains, (0, max(0, len(k_power) - len(gains))))
     plain, levelled = _block_powers(k_power), _block_powers(k_power * 10 ** (gains / 10))
     peaks_plain, peaks_levelled = _block_peaks(peak), _block_peaks(peak * 10 ** (gains / 20))
@@ -231,6 +234,7 @@ def analyze_sound(ffmpeg: FFmpeg, source: Path, progress: Progress | None = None
         rumble_dbfs=_louder(_below_the_voice(power, k_power, talk_pauses),
                             band_dbfs(spectrum, 20, 80, hum, steady=quiet_windows < 4) if spectrum is not None else None),
         noise_sample=_noise_sample(speech, power, duration), hum_share_db=hum_share(steady, hum),
+        programme_gain_db=programme_gain,
         blocks_plain=_histogram(plain, peaks_plain), blocks_levelled=_histogram(levelled, peaks_levelled),
         integrated_plain=round(gated_loudness(plain), 3) if len(plain) else -70.0,
         integrated_levelled=round(gated_loudness(levelled), 3) if len(levelled) else -70.0,
@@ -333,14 +337,30 @@ def _plan_gains(turns: list[Turn]) -> None:
 
 
 RAMP_S = 0.5  # how long a change of gain takes (in a pause, never inside a sentence)
-NEUTRAL_GAP_S = 5.0  # a pause longer than this goes back to the programme's own level (0 dB) in between
+NEUTRAL_GAP_S = 5.0  # a pause longer than this takes the programme's gain (programme_gain_db) in between
 
 
-def gain_curve(turns: list[Turn], duration: float, rate: int) -> np.ndarray:
+def programme_gain_db(turns: list[Turn], k_power: np.ndarray) -> float:
+    """How much the turns' gains move the speech as a whole: the gated loudness (BS.1770, as the programme's is
+    measured) of the turns' frames after the gains less before. Music and other long non-speech stretches get
+    this gain, so that they keep their level relative to the programme (a jingle after a loud host brought
+    down goes down with the programme)."""
+    spans = [(int(t.start * 10), int(math.ceil(t.end * 10)), t.gain_db) for t in turns]
+    plain = [k_power[a:b] for a, b, _ in spans]
+    if not sum(map(len, plain)):
+        return 0.0
+    levelled = [k_power[a:b] * 10 ** (gain / 10) for a, b, gain in spans]
+    before = gated_loudness(_block_powers(np.concatenate(plain)))
+    after = gated_loudness(_block_powers(np.concatenate(levelled)))
+    return round(after - before, 2) if before > -70.0 and after > -70.0 else 0.0
+
+
+def gain_curve(turns: list[Turn], duration: float, rate: int, neutral: float = 0.0) -> np.ndarray:
     """The leveler's gain (dB) at `rate` points a second over `duration`: each turn's gain held through the
-    turn, changed in the pauses between turns, back to 0 dB in long non-speech stretches (music, silence)."""
+    turn, changed in the pauses between turns, `neutral` (the programme's gain, programme_gain_db) in long
+    non-speech stretches (music, silence) and before the first turn and after the last."""
     n = int(math.ceil(duration * rate)) + rate  # one second more than the audio
-    curve = np.zeros(n)
+    curve = np.full(n, neutral)
 
     def at(t: float) -> int:
         return min(n, max(0, int(round(t * rate))))
@@ -354,19 +374,19 @@ def gain_curve(turns: list[Turn], duration: float, rate: int) -> np.ndarray:
     for turn in turns:
         curve[at(turn.start):at(turn.end)] = turn.gain_db
         if previous is None:
-            ramp(turn.start - RAMP_S, turn.start, 0.0, turn.gain_db)
+            ramp(turn.start - RAMP_S, turn.start, neutral, turn.gain_db)
         else:
             gap = turn.start - previous.end
             if gap > NEUTRAL_GAP_S:
-                ramp(previous.end, previous.end + RAMP_S, previous.gain_db, 0.0)
-                ramp(turn.start - RAMP_S, turn.start, 0.0, turn.gain_db)
+                ramp(previous.end, previous.end + RAMP_S, previous.gain_db, neutral)
+                ramp(turn.start - RAMP_S, turn.start, neutral, turn.gain_db)
             else:
                 curve[at(previous.end):at(turn.start)] = previous.gain_db
                 length = min(gap, RAMP_S)
                 ramp(turn.start - length, turn.start, previous.gain_db, turn.gain_db)
         previous = turn
     if previous is not None:
-        ramp(previous.end, previous.end + RAMP_S, previous.gain_db, 0.0)
+        ramp(previous.end, previous.end + RAMP_S, previous.gain_db, neutral)
     return curve
 
 

@@ -3,7 +3,7 @@
 The treatment runs inside the renditions' one-decode graph (loudness.Treatment), before the gain:
 1. high-pass below the voice band, where the talk's pauses hold rumble within 12 dB of the speech; a clean
    recording, or one with a faint rumble, keeps its low end (and its phase) untouched;
-2. a notch (two cascaded `bandreject` biquads, 3 Hz wide) at every mains harmonic found, none without hum;
+2. a notch (two cascaded `bandreject` biquads, 4 Hz wide) at every mains harmonic found, none without hum;
 3. `afftdn` with the noise profile sampled (`sample_noise`) from a quiet pause of the talk and the measured
    floor, its strength following the measured signal-to-noise ratio: none on a clean recording; afftdn's 25 ms
    delay is taken back out, so the result stays sample-aligned with the original;
@@ -38,7 +38,7 @@ from .figures import SoundFigures
 from .spectrum import _db
 
 ENVELOPE_RATE = 100
-NOTCH_WIDTH_HZ = 3.0
+NOTCH_WIDTH_HZ = 4.0  # two cascaded: 30 dB or more in the pauses right after a voice; 3 Hz rang on it (22 dB)
 AFFTDN_DELAY_S = 0.025  # afftdn's output lags its input by 25 ms at any sample rate
 # Noise reduction: off above CLEAN_SNR_DB (speech over the steady noise), full strength below FULL_SNR_DB.
 CLEAN_SNR_DB = 38.0
@@ -126,7 +126,7 @@ def plan(sound: SoundAnalysis, parts: Parts) -> Plan:
 
 def write_envelope(sound: SoundAnalysis, path: Path, channels: int = 2) -> None:
     """The leveler's gains as linear factors, float at ENVELOPE_RATE in `channels` (a few MB for hours)."""
-    curve = _gain_curve(sound.turns, sound.duration, ENVELOPE_RATE)
+    curve = _gain_curve(sound.turns, sound.duration, ENVELOPE_RATE, sound.programme_gain_db)
     gains = np.repeat(10 ** (curve / 20), channels).astype("<f4")
     path.write_bytes(gains.tobytes())
 

@@ -15,7 +15,7 @@ HUM_PROMINENCE_DB = 12.0
 HUM_TOLERANCE = 0.002
 HUM_MIN_DBFS = -95.0
 HUM_HARMONICS = 16
-HUM_NOTCHED_AT_LEAST = 8  # harmonics notched once hum is found, however many stand out of the voice
+HUM_NOTCHED_AT_LEAST = 6  # to 300 Hz (360 Hz): where mains hum's harmonics are strongest, seen or not
 
 
 def _db(power: np.ndarray | float) -> np.ndarray | float:
@@ -26,8 +26,10 @@ def find_hum(spectrum: np.ndarray) -> Hum | None:
     """Mains hum in a 1 Hz-resolution power spectrum (of Hann windows of 1 s).
 
     Hum is there when at least two harmonics of 50 (or 60) Hz stand HUM_PROMINENCE_DB above the spectrum around
-    them, at their frequency. Then every harmonic up to the highest one that stands out by half as much is
-    notched (HUM_NOTCHED_AT_LEAST at least): those masked by the voice are there all the same."""
+    them, at their frequency. Then every harmonic up to the highest of those, and at least the first
+    HUM_NOTCHED_AT_LEAST, is notched (a voice can hide them from this spectrum: they are there all the same),
+    and the ones above for as long as each next one still stands out by half as much: nothing is notched
+    above where the hum stops (a lone line far up is the voice, not hum)."""
     norm = (np.hanning(SPECTRUM).sum() / 2) ** 2  # a full-scale sine's line
     best = None
     for mains in (50.0, 60.0):
@@ -50,8 +52,9 @@ def find_hum(spectrum: np.ndarray) -> Hum | None:
         return None
     mains, strong, lines = best
     fundamental = float(np.median([lines[k][0] / k for k in strong]))
-    highest = max(HUM_NOTCHED_AT_LEAST,
-                  *(k for k, (_, prominence, _) in lines.items() if prominence >= HUM_PROMINENCE_DB / 2))
+    highest = max(HUM_NOTCHED_AT_LEAST, *strong)
+    while highest + 1 in lines and lines[highest + 1][1] >= HUM_PROMINENCE_DB / 2:
+        highest += 1
     harmonics = tuple(round(fundamental * k, 2) for k in range(1, highest + 1))
     return Hum(mains_hz=mains, harmonics_hz=harmonics, level_dbfs=round(max(lines[k][2] for k in strong), 1))
 
