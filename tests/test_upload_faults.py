@@ -378,6 +378,7 @@ class SmallDisk:
 
     def __init__(self, root: Path, monkeypatch=None):
         self.root, self._monkeypatch = root, monkeypatch
+        self.private = monkeypatch is None  # the tmpfs is this test's alone; the ordinary disk is shared
 
     def fill(self) -> None:
         if self._monkeypatch is not None:
@@ -429,7 +430,8 @@ def test_a_full_disk_during_an_upload_says_so_and_removes_the_partial(small_disk
     assert "/" not in answer.get_json()["error"] and "Errno" not in answer.get_json()["error"]
     assert client.open(f"/uploads/{upload_id}", method="HEAD").status_code == 404  # the partial is gone
     assert data_files(ws) == []
-    assert small_disk.free() >= before - 256 * 1024  # the disk has its room back
+    if small_disk.private:  # the disk has its room back (on a shared disk other processes move the figure)
+        assert small_disk.free() >= before - 256 * 1024
 
 
 def test_a_producer_cannot_open_uploads_without_end(web):
