@@ -9,7 +9,7 @@ import shutil
 import pytest
 from conftest import axe_serious_violations, screenshot_dir
 from test_radio_push import KEY, FakePusher, add_rivendell
-from webutil import PASSWORDS, Served, make_web, run_next_job
+from webutil import Served, make_web, run_next_job, sign_in
 
 from studio.jobs import LocalQueue
 from studio.radio import stations as stations_mod
@@ -85,10 +85,7 @@ def test_the_radio_page_with_push_stations_in_a_browser(pushed, browser, tmp_pat
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     try:
         tab = context.new_page()
-        tab.goto(f"{server.url}/login")
-        tab.fill("#name", "sched")
-        tab.fill("#password", PASSWORDS["sched"])
-        tab.click("button[type=submit]")
+        sign_in(tab, server.url, "sched")
         tab.goto(f"{server.url}/radio")
         main = tab.inner_text("main")
         assert "Kiriman ke sistem siar stasiun" in main and "terkirim" in main and "gagal" in main

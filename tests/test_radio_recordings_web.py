@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import add_fake_episode, axe_serious_violations, screenshot_dir
-from webutil import PASSWORDS, Served, Web, make_web
+from webutil import Served, Web, make_web, sign_in
 
 from studio.media.ffmpeg import find_ffmpeg
 from studio.radio import record as rec
@@ -175,10 +175,7 @@ def test_the_recordings_section_in_a_browser(logged, browser, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     try:
         tab = context.new_page()
-        tab.goto(f"{server.url}/login")
-        tab.fill("#name", "sched")
-        tab.fill("#password", PASSWORDS["sched"])
-        tab.click("button[type=submit]")
+        sign_in(tab, server.url, "sched")
         tab.goto(f"{server.url}/radio")
         section = tab.locator("section[aria-labelledby=recordings]")
         text = section.inner_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 import audiogen as g
 import pytest
 from conftest import add_fake_episode, axe_serious_violations, screenshot_dir
-from webutil import PASSWORDS, Served, make_web
+from webutil import Served, make_web, sign_in
 
 from studio.jobs import start_local_workers
 from studio.web import create_app
@@ -25,13 +25,6 @@ def live(workspace, browser):
     yield web, server.url
     workers.stop()
     server.close()
-
-
-def sign_in(page, base: str, name: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#name", name)
-    page.fill("#password", PASSWORDS[name])
-    page.click("button[type=submit]")
 
 
 def shoot(page, name: str, tmp_path: Path) -> None:

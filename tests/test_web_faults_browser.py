@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 from conftest import add_fake_episode, axe_serious_violations, free_port, screenshot_dir
-from webutil import PASSWORDS, Served, make_web
+from webutil import Served, make_web, sign_in
 
 from studio.web import create_app
 from studio.web.strings import translate
@@ -21,10 +21,7 @@ pytestmark = pytest.mark.browser
 def signed_in_tab(browser, base: str, name: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     tab = context.new_page()
-    tab.goto(f"{base}/login")
-    tab.fill("#name", name)
-    tab.fill("#password", PASSWORDS[name])
-    tab.click("button[type=submit]")
+    sign_in(tab, base, name)
     return context, tab
 
 

@@ -12,7 +12,7 @@ import math
 import pytest
 from conftest import axe_serious_violations, screenshot_dir
 from soundutil import copy_of, expected_gain_db, write_figures
-from webutil import PASSWORDS, served
+from webutil import served, sign_in
 
 from studio.fsutil import read_json
 from studio.web import create_app
@@ -28,11 +28,7 @@ pytest_plugins = ["soundutil"]  # the `sound_episode` fixture
 def signed_in_tab(browser, base: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     tab = context.new_page()
-    tab.goto(f"{base}/login")
-    tab.fill("#name", "prod")
-    tab.fill("#password", PASSWORDS["prod"])
-    tab.click("button[type=submit]")
-    tab.wait_for_url(lambda u: "/login" not in u)
+    sign_in(tab, base, "prod")
     return context, tab
 
 

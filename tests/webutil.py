@@ -62,6 +62,15 @@ class Web:
         return found.group(1)
 
 
+def sign_in(page, base: str, name: str) -> None:
+    """Sign `name` in through the login form of the app at `base` in a browser tab, and wait until it has left it."""
+    page.goto(f"{base}/login")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORDS[name])
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def make_web(workspace: Workspace, **overrides) -> Web:
     for name, role in ROLES.items():
         add_user(workspace, name, role, PASSWORDS[name])
