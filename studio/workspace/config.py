@@ -118,6 +118,9 @@ class Settings:
     # listener statistics: hours after a counting day ends (WIB) that late logs of it are still taken; then the
     # day is counted for good, its listener keys and salt destroyed (docs/statistics.md)
     stats_late_hours: float = 48.0
+    # the office behind the listener site: its name in the site's header and its logo (a file in the workspace)
+    office_name: str = ""
+    office_logo: str = ""
     stations: tuple[Station, ...] = ()
 
     def http_limits(self):
@@ -249,6 +252,10 @@ class Show:
     loudness: LoudnessTargets = field(default_factory=LoudnessTargets)
     recordings: tuple[Recording, ...] = ()  # programmes recorded off the air into episodes (radio.record)
     processing: Processing = field(default_factory=Processing)
+    timezone: str = ""  # the show's clock (IANA: Asia/Jakarta WIB, Asia/Makassar WITA, Asia/Jayapura WIT); "": the machine's
+    watch_folder: str = ""  # a folder the recording PC saves to: finished files are ingested by themselves
+    min_speakers: int = 1  # speaker labels: the number of speakers the diarization may find
+    max_speakers: int = 6
 
 
 def check_slug(slug: str, what: str = "show") -> str:

@@ -73,6 +73,8 @@ LOCK_FILE = f"{STATE_DIR}/lock"
 EDIT_LOCK_FILE = f"{STATE_DIR}/edit.lock"  # held for a moment around each compare-and-swap of a producer's file
 GOOD_VTT_FILE = f"{STATE_DIR}/transcript.good.vtt"  # the VTT the transcript files were last made from
 RAW_TRANSCRIPT_FILE = f"{STATE_DIR}/transcript.raw.json"  # the model's words and timings, before the text rules
+SPEAKERS_RAW_FILE = f"{STATE_DIR}/speakers.raw.json"  # the machine's speaker turns and voice prints (speakers)
+SPEAKERS_FILE = "speakers.json"  # the producer's names, merges and moved lines over the machine's speakers
 PEAKS_FILE = f"{STATE_DIR}/peaks.json"  # the waveform the episode page draws
 LOUDNESS_REPORT_FILE = f"{STATE_DIR}/loudness-report.json"
 APPROVAL_FILE = f"{STATE_DIR}/approval.json"
@@ -80,6 +82,7 @@ REPLACED_DIR = f"{STATE_DIR}/replaced"  # a replaced recording's producer edits
 RADIO_FACTS_FILE = f"{STATE_DIR}/radio.json"  # sha256 and format of broadcast.wav, by its stat (radio manifest)
 CLIP_SCRATCH_DIR = f"{STATE_DIR}/clip-scratch"  # the clip renderer's temporary files, emptied before each run
 SOUND_FILE = f"{STATE_DIR}/sound.json"  # the sound processing's figures (media.processing.SoundFigures) and key
+SHOW_VOICES_SUFFIX = ".voices.json"  # feeds/<show>.voices.json: the show's known voices (name → voice print)
 SOUND_ANALYSIS_FILE = f"{STATE_DIR}/sound-analysis.json"  # what the sound processing's pass learned (its cache)
 
 
@@ -166,3 +169,11 @@ class EpisodeFiles:
     @property
     def sound_analysis(self) -> Path:
         return self.folder / SOUND_ANALYSIS_FILE
+
+    @property
+    def speakers_raw(self) -> Path:
+        return self.folder / SPEAKERS_RAW_FILE
+
+    @property
+    def speakers(self) -> Path:
+        return self.folder / SPEAKERS_FILE
