@@ -236,3 +236,19 @@ def test_progress_on_a_terminal_is_a_bar_shown_only_for_long_work():
     assert "short" not in text  # over before the bar would show
     assert "kpu/x: rendering" in text and "100%" in text
     assert "started" not in text and "done in" not in text
+
+
+@pytest.mark.parametrize("args", [["status"], ["status", "--json"], ["--help"]])
+def test_a_reader_that_stops_early_is_no_error(tmp_path, args):
+    """`studio status | head -1`: the reader closing the pipe ends the command quietly (click's exit 1), never
+    with "error: Broken pipe"."""
+    import subprocess
+    import sys
+
+    invoke("--workspace", tmp_path, "init")
+    run = subprocess.Popen([sys.executable, "-m", "studio", "--workspace", str(tmp_path), *args],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.stdout.close()  # the reader is gone before anything is written
+    errors = run.stderr.read().decode()
+    assert run.wait() == 1
+    assert errors == ""

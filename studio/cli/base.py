@@ -50,6 +50,8 @@ class StudioGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            raise  # the reader of our output went away (`studio stats | head`): click ends quietly with exit 1
         except KeyboardInterrupt:
             click.echo("interrupted; run the same command again to finish", err=True)
             raise click.exceptions.Exit(130) from None
