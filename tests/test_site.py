@@ -481,12 +481,19 @@ def test_a_word_in_the_description_and_the_transcript_links_to_the_transcript(pa
 
 
 @pytest.mark.browser
-def test_search_lands_on_the_sentence_that_holds_the_word_mid_paragraph(page, server: Server):
+def test_search_lands_on_the_sentence_that_holds_the_word_mid_paragraph(page, server: Server, tmp_path: Path):
     """Issue 28 item 8: "KPPS" is said at 00:40, in the paragraph that starts at 00:30 (a chapter start): the
     result opens the episode at 00:40 with that sentence highlighted, not at the paragraph's start."""
+    from conftest import screenshot_dir
+
+    page.set_viewport_size({"width": 360, "height": 740})
     page.goto(server.url + "/search/index.html?q=KPPS")
     result = page.locator("#results a").first
     result.wait_for(timeout=15000)
+    shots = screenshot_dir(tmp_path)
+    shots = shots.parent / "site" if shots.name == "web" else shots  # docs/site/ with STUDIO_SCREENSHOTS=1
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "search-360.png"), full_page=True)
     assert result.get_attribute("href").endswith("/kpu/2024-03-01-daftar-pemilih/#t=00:40"), result.get_attribute("href")
     result.click()
     page.wait_for_function("() => document.querySelector('#sentences .s.current') !== null")

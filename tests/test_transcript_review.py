@@ -271,8 +271,7 @@ def test_browser_chapters_edited_on_the_page_reach_chapters_json_and_the_site(we
         assert axe_serious_violations(page) == []
         shots = screenshot_dir(tmp_path)
         shots.mkdir(parents=True, exist_ok=True)
-        page.locator("#chapters").scroll_into_view_if_needed()
-        page.screenshot(path=str(shots / "chapters-1280.png"), full_page=False)
+        page.locator("#chapters").screenshot(path=str(shots / "chapters-1280.png"))
         page.locator("#transcript-review button").click()
         page.wait_for_selector("#transcript-review .saved")
 
