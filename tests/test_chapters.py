@@ -89,6 +89,7 @@ def test_the_title_is_the_most_central_sentence_cleaned_and_shortened():
     assert title == "Pemilih pindahan mengurus formulir A5 di kantor PPS…"  # no "… sebelum" left hanging
     assert len(title) <= 60
     assert chapters.sentence_title("ya, oke. Baik, KPU menetapkan DPT.") == "KPU menetapkan DPT"
+    assert chapters.sentence_title("HARGA TIKET KE TPS NAIK.", glossary=["TPS"]) == "Harga tiket ke TPS naik"
     assert chapters.central_sentences([["Ya.", "Betul."]]) == [None]  # too little to title with: keywords then
 
 

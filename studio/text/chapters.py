@@ -217,12 +217,14 @@ def central_sentences(chapters: Sequence[Sequence[str]], corpus: Sequence[str] =
 
 
 def sentence_title(sentence: str, glossary: Sequence[str] = (), limit: int = TITLE_CHARS) -> str:
-    """A sentence as a chapter title: no filler words at its start, no end punctuation, glossary terms in their
-    own spelling, a capital first letter, cut at a word boundary to at most `limit` characters ("…" ending)."""
+    """A sentence as a chapter title: no filler words at its start, no end punctuation, not all in capitals,
+    glossary terms in their own spelling, a capital first letter, cut at a word boundary to at most `limit` characters ("…" ending)."""
     words = sentence.split()
     while len(words) > 1 and words[0].lower().strip(",.;:!?…-\"'") in FILLER_STARTS:
         words.pop(0)
     text = " ".join(words).strip(" ,.;:!?…-\"'")
+    if len(words) > 2 and text.isupper():  # a sentence in capitals reads as shouting in a title
+        text = text.lower()
     for term in glossary:
         if term.strip():
             text = re.sub(rf"(?<![\w-]){re.escape(term.strip())}(?![\w-])", term.strip(), text, flags=re.IGNORECASE)
