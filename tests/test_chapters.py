@@ -62,15 +62,43 @@ def test_chapters_are_at_least_two_minutes():
     assert all(b - a >= 120 for a, b in zip(edges, edges[1:]))
 
 
-def test_titles_name_the_distinctive_terms():
+def test_titles_are_a_sentence_of_their_chapter():
     sentences = topic_sentences([("pemilu", 300), ("banjir", 300)])
     found = chapters.auto_chapters(sentences, 600, glossary=["KPU", "TPS"])
     assert [c.start for c in found][0] == 0.0
     assert len(found) == 2
+    for chapter, (start, end) in zip(found, [(0, 300), (300, 600)]):
+        said = [s.text.lower() for s in sentences if start <= s.start < end]
+        title = chapter.title.rstrip("…").lower()
+        assert len(chapter.title) <= chapters.TITLE_CHARS and ", " not in chapter.title  # not three keywords
+        assert any(title in sentence for sentence in said), chapter.title
     first, second = (c.title.lower() for c in found)
     assert any(word in first for word in TOPICS["pemilu"]) and not any(w in first for w in TOPICS["banjir"])
     assert any(word in second for word in TOPICS["banjir"])
-    assert "KPU" in found[0].title or "TPS" in found[0].title  # glossary terms first, in their own spelling
+
+
+def test_the_title_is_the_most_central_sentence_cleaned_and_shortened():
+    """Issue 28 item 7: the sentence sharing most with the chapter's others, no filler at its start, at most
+    60 characters cut at a word, the glossary's spelling; not "Pemilih, daftar, formulir"."""
+    chapter = ["Pemilih pindahan mengurus formulir A5.", "Formulir A5 diurus di kantor PPS.", "Ya, betul sekali.",
+               "Nah, jadi pemilih pindahan mengurus formulir A5 di kantor pps sebelum hari pemungutan suara.",
+               "Cuaca hari ini cerah sekali di Banjarmasin.", "Pemilih pindahan harus membawa KTP."]
+    central, = chapters.central_sentences([chapter])
+    assert central == chapter[3]
+    title = chapters.sentence_title(central, glossary=["PPS"])
+    assert title == "Pemilih pindahan mengurus formulir A5 di kantor PPS…"  # no "… sebelum" left hanging
+    assert len(title) <= 60
+    assert chapters.sentence_title("ya, oke. Baik, KPU menetapkan DPT.") == "KPU menetapkan DPT"
+    assert chapters.sentence_title("HARGA TIKET KE TPS NAIK.", glossary=["TPS"]) == "Harga tiket ke TPS naik"
+    assert chapters.central_sentences([["Ya.", "Betul."]]) == [None]  # too little to title with: keywords then
+
+
+def test_short_chapters_fall_back_to_keywords_and_the_stage_version_moved():
+    from studio.pipeline.chapters import CHAPTERS_STAGE_VERSION
+
+    found = chapters.auto_chapters([Sentence(0, 5, "Ya."), Sentence(5, 9, "Betul.")], 10)
+    assert found == [chapters.Chapter(0.0, "Bagian 1")]
+    assert CHAPTERS_STAGE_VERSION >= 2  # titles changed: chapters.json is made again at the next run
 
 
 def test_stop_words_are_not_content():

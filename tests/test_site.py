@@ -75,8 +75,10 @@ def make_site_workspace(root: Path, audio: bytes) -> Workspace:
                      description="Cara memeriksa DPT.\n\nNarasumber: KPU <Banjarmasin>.", duration=60.0,
                      files=files, highlights=[{"start": 20.0, "end": 40.0, "title": "Pemilih pindahan",
                                                "files": {"landscape": "clips/01-landscape.mp4"}, "key": "k"}])
-    add_fake_episode(ws, "kpu", "2024-02-01-pilkada", title="Tahapan pilkada", audio=audio, duration=60.0,
-                     files={"transcript.vtt": _vtt(["Tahapan pilkada dimulai dengan pemutakhiran data."])})
+    reviewed = add_fake_episode(ws, "kpu", "2024-02-01-pilkada", title="Tahapan pilkada", audio=audio, duration=60.0,
+                                files={"transcript.vtt": _vtt(["Tahapan pilkada dimulai dengan pemutakhiran data."])})
+    reviewed.transcript_reviewed_by, reviewed.transcript_reviewed_at = "prod", "2024-02-02T10:00:00+08:00"
+    ws.save_episode(reviewed)  # a producer checked this transcript: no "automatic" note
     add_show(ws, "radio", title="Radio Abdi Persada", language="id")
     add_fake_episode(ws, "radio", "2024-01-15-siaran", title="Siaran dari Tanjung", audio=audio, duration=60.0,
                      files={"transcript.vtt": _vtt(["Salam dari studio.", "Kami siaran dari Tanjung hari ini."])})
@@ -409,7 +411,7 @@ def test_search_merges_every_shows_index(page, server: Server):
     page.goto(server.url + "/search/index.html?q=Tanjung")
     result = page.locator("#results a").first
     result.wait_for(timeout=15000)
-    assert result.get_attribute("href").endswith("/show-radio/2024-01-15-siaran/#t=00:00")  # "radio" is reserved
+    assert result.get_attribute("href").endswith("/show-radio/2024-01-15-siaran/#t=00:10")  # "radio" is reserved
 
 
 @pytest.mark.browser
@@ -472,10 +474,48 @@ def test_episode_page_budget(page, server: Server):
 
 @pytest.mark.browser
 def test_a_word_in_the_description_and_the_transcript_links_to_the_transcript(page, server: Server):
-    page.goto(server.url + "/search/index.html?q=memeriksa")  # the description, then the paragraph from 00:30
+    page.goto(server.url + "/search/index.html?q=memeriksa")  # the description, then the sentence at 00:50
     result = page.locator("#results a").first
     result.wait_for(timeout=15000)
-    assert result.get_attribute("href").endswith("/kpu/2024-03-01-daftar-pemilih/#t=00:30")
+    assert result.get_attribute("href").endswith("/kpu/2024-03-01-daftar-pemilih/#t=00:50")
+
+
+@pytest.mark.browser
+def test_search_lands_on_the_sentence_that_holds_the_word_mid_paragraph(page, server: Server, tmp_path: Path):
+    """Issue 28 item 8: "KPPS" is said at 00:40, in the paragraph that starts at 00:30 (a chapter start): the
+    result opens the episode at 00:40 with that sentence highlighted, not at the paragraph's start."""
+    from conftest import screenshot_dir
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(server.url + "/search/index.html?q=KPPS")
+    result = page.locator("#results a").first
+    result.wait_for(timeout=15000)
+    shots = screenshot_dir(tmp_path)
+    shots = shots.parent / "site" if shots.name == "web" else shots  # docs/site/ with STUDIO_SCREENSHOTS=1
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "search-360.png"), full_page=True)
+    assert result.get_attribute("href").endswith("/kpu/2024-03-01-daftar-pemilih/#t=00:40"), result.get_attribute("href")
+    result.click()
+    page.wait_for_function("() => document.querySelector('#sentences .s.current') !== null")
+    current = page.locator("#sentences .s.current")
+    start, end = float(current.get_attribute("data-start")), float(current.get_attribute("data-end"))
+    page.wait_for_function(f"() => Math.abs(document.getElementById('player').currentTime - {start}) < 0.5")
+    assert start <= _current_time(page) <= end
+    assert "KPPS" in current.inner_text() and page.locator(".s.current").count() == 1
+
+
+def test_each_sentence_is_an_anchor_with_its_start(published: Path):
+    """Pagefind lists every element with an id as an anchor: each sentence has one, carrying its start."""
+    page = (published / EPISODE.lstrip("/")).read_text()
+    assert re.search(r'<span class="s" id="s4000" data-start="40" data-end="49">Petugas KPPS', page)
+
+
+def test_the_site_says_a_transcript_is_automatic_until_a_producer_reviewed_it(published: Path):
+    """Issue 28 item 7: the note shows on an episode whose transcript nobody checked, not on a reviewed one."""
+    unchecked = (published / EPISODE.lstrip("/")).read_text()
+    reviewed = (published / "kpu/2024-02-01-pilkada/index.html").read_text()
+    assert "Transkrip otomatis" in unchecked and 'class="note auto-transcript" data-pagefind-ignore' in unchecked
+    assert "Transkrip otomatis" not in reviewed and "Tahapan pilkada dimulai" in reviewed
 
 
 def test_site_goes_up_to_s3_before_the_feeds(tmp_path: Path, audio_mp3: bytes, s3_bucket):

@@ -10,7 +10,7 @@ from ..workspace.state import stage_key
 from ..workspace.transcript import vtt_sha256
 from .context import EpisodeContext
 
-CHAPTERS_STAGE_VERSION = 1
+CHAPTERS_STAGE_VERSION = 2  # 2: titled with the chapter's most central sentence
 
 
 def make_chapters(ctx: EpisodeContext) -> None:

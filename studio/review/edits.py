@@ -14,11 +14,14 @@ clips), which the caller starts.
 new times), checks them, and writes transcript.vtt with them. A VTT that Studio did not write is the
 producer's edit (see studio.workspace.transcript): later runs of `process` keep it, nothing is
 transcribed again, and it flows into the SRT, JSON and text files (written here at once, as `process`
-would) and from there into clips and the feed. The write is a compare-and-swap against the VTT the
-editor was shown (`based_on`, its sha256): a save made from a page opened before someone else's save,
-or before a new transcript, is refused rather than undoing it. The check and the write are one step under
-the episode's edit lock (workspace.state.edit_lock), so of two saves made at the same moment on the same
-VTT exactly one is written.
+would) and from there into clips and the feed. Each edited line carries the version of the line its editor
+showed (`CueEdit.based_on`: cue_version, a hash of its text and times): the save is refused (LineConflict,
+naming the line's text now) only when that line changed since, so two producers correcting different lines
+of an hour's transcript both succeed, the second save merged into the file the first wrote. The read, the
+check and the write are one step under the episode's edit lock (workspace.state.edit_lock), so of two saves
+of the same line at the same moment exactly one is written and the other is told what it now reads. An edit
+without a line version is checked against the whole VTT instead (`based_on`, its sha256), as before: any
+change since refuses it.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from ..pipeline.clips import current_highlights
 from ..workspace import Episode, Workspace
 from ..workspace.episode import check_air_window, clean_field, clean_paragraphs, parse_time
 from ..workspace.state import episode_lock
-from ..workspace.transcript import read_cues, vtt_sha256, write_edited_cues
+from ..workspace.transcript import edit_cues
 
 LOCK_WAIT_S = 5.0
 TIME_SLACK_S = 0.001  # timings are written to the millisecond
@@ -124,6 +127,13 @@ class CueEdit:
     text: str  # one or more lines
     start: float | None = None  # None: keep the cue's time
     end: float | None = None
+    based_on: str | None = None  # cue_version of the line as the editor showed it; None: the whole VTT is checked
+
+
+def cue_version(cue: Cue) -> str:
+    """The version of one line of the transcript as a page shows it (its text and times): the `based_on` of
+    its correction."""
+    return sha256_text(json.dumps([round(cue.start, 3), round(cue.end, 3), cue.lines]))[:16]
 
 
 @dataclass
@@ -135,6 +145,15 @@ class SavedTranscript:
 
 class TranscriptChanged(StaleEdit):
     """transcript.vtt is no longer the one the edit was made on."""
+
+
+class LineConflict(TranscriptChanged):
+    """A line was changed (by another producer, or a new transcript) since its editor was opened: `index`
+    (0-based) and its text now (`theirs`)."""
+
+    def __init__(self, index: int, theirs: str):
+        super().__init__(f"line {index + 1} was changed since it was opened; it now reads: {theirs}")
+        self.index, self.theirs = index, theirs
 
 
 def clean_lines(text: str) -> list[str]:
@@ -182,21 +201,31 @@ def apply_edits(cues: list[Cue], edits: dict[int, CueEdit],
 def save_cue_edits(folder: Path, edits: dict[int, CueEdit], based_on: str | None,
                    duration: float | None = None) -> SavedTranscript:
     """Apply `edits` (cue position → edit) to the episode's transcript.vtt and write it and the
-    files made from it. `based_on` is the sha256 of the VTT the edits were made on (see vtt_sha256).
+    files made from it. When every edit carries its line's version (CueEdit.based_on), only those lines are
+    checked (LineConflict for one changed since) and the edits are merged into the transcript as it is now;
+    else `based_on` is the sha256 of the VTT the edits were made on (see vtt_sha256).
 
-    BadInput when there is no transcript, an edit is invalid, or the VTT changed since `based_on`
-    (TranscriptChanged). Nothing is written then.
+    BadInput when there is no transcript, an edit is invalid, or what it was made on changed
+    (TranscriptChanged, LineConflict). Nothing is written then.
     """
     folder = Path(folder)
-    seen = vtt_sha256(folder)
-    if seen is None:
-        raise BadInput(f"{folder.parent.name}/{folder.name} has no transcript yet")
-    if based_on != seen:
-        raise TranscriptChanged("the transcript was changed since this page was opened: reload it and edit again")
-    cues, changed = apply_edits(read_cues(folder), edits, duration)
-    if not changed:
-        return SavedTranscript(cues, [], seen)
-    written = write_edited_cues(folder, cues, seen)
-    if written is None:
+    per_line = bool(edits) and all(edit.based_on is not None for edit in edits.values())
+    made: dict = {}
+
+    def change(cues: list[Cue], seen: str) -> list[Cue] | None:  # under the edit lock, on the VTT as it is now
+        if per_line:
+            for index, edit in sorted(edits.items()):
+                if 0 <= index < len(cues) and cue_version(cues[index]) != edit.based_on:
+                    raise LineConflict(index, cues[index].body)
+        elif based_on != seen:
+            raise TranscriptChanged("the transcript was changed since this page was opened: reload it and edit again")
+        made["cues"], made["changed"] = apply_edits(cues, edits, duration)
+        return made["cues"] if made["changed"] else None
+
+    try:
+        written, sha = edit_cues(folder, change)
+    except FileNotFoundError:
+        raise BadInput(f"{folder.parent.name}/{folder.name} has no transcript yet") from None
+    if made["changed"] and not written:
         raise TranscriptChanged("the transcript was changed while saving: reload it and edit again")
-    return SavedTranscript(cues, changed, written)
+    return SavedTranscript(made["cues"], made["changed"], sha)

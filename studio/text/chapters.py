@@ -8,8 +8,13 @@ topic changes the two windows share few words, so the similarity dips; a dip's d
 deepest dips become chapter starts, as many as the episode's length allows (3 to 12
 an hour) and never closer than `min_chapter_s` to each other or to either end.
 
-A chapter is titled with its most distinctive terms (tf-idf over the chapters; the
-show's glossary terms count double, word pairs are tried as key phrases).
+A chapter is titled with its most central sentence, as a person would title it: each sentence is a
+tf-idf vector of its content words (idf over the episode's sentences), and the sentence with the highest
+mean cosine to the chapter's other sentences says best what the chapter is about. It is cleaned (filler
+words such as "ya", "jadi", "nah" left off its start, glossary terms in their own spelling) and shortened to
+at most TITLE_CHARS characters at a word boundary. A chapter with no sentence of enough content words is
+titled with its most distinctive terms instead (tf-idf over the chapters; glossary terms count double, word
+pairs are tried as key phrases).
 
 `chapters.json` is the Podcasting 2.0 chapters format (version 1.2.0):
     {"version": "1.2.0", "chapters": [{"startTime": 0, "title": "..."}, ...]}
@@ -34,6 +39,12 @@ CHAPTERS_VERSION = "1.2.0"
 MIN_CHAPTER_S = 120.0
 CHAPTERS_PER_HOUR = (3, 12)
 WINDOW_WORDS = 60  # content words on each side of a candidate boundary
+TITLE_CHARS = 60
+TITLE_MIN_CONTENT_WORDS = 3  # a shorter sentence ("Ya, betul.") never titles a chapter
+# Words a spoken sentence starts with that no title starts with.
+FILLER_STARTS = frozenset(
+    "ya iya yah oke ok okay baik baiklah nah jadi jadinya eh ehm em emm hmm mm oh anu terus lalu kemudian dan "
+    "tapi tetapi namun makanya gitu begitu kan sih nah selanjutnya berikutnya".split())
 _WORD = re.compile(r"[0-9a-zà-ÿ]+(?:-[0-9a-zà-ÿ]+)*")
 
 
@@ -174,22 +185,81 @@ def title_chapters(texts: Sequence[str], glossary: Sequence[str] = (), terms_per
     return titles
 
 
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {w: v / norm for w, v in vector.items()} if norm else {}
+
+
+def central_sentences(chapters: Sequence[Sequence[str]], corpus: Sequence[str] = ()) -> list[str | None]:
+    """Each chapter's most central sentence: the highest mean tf-idf cosine to the chapter's other sentences
+    (idf over every sentence of `chapters` and `corpus`); None for a chapter with no sentence of
+    TITLE_MIN_CONTENT_WORDS content words. The mean of a unit vector's cosines to the others is its dot
+    product with their sum, so a chapter costs one pass, however long."""
+    every = [s for chapter in chapters for s in chapter] + list(corpus)
+    bags = {s: Counter(content_words(s)) for s in every}
+    documents = Counter(word for bag in bags.values() for word in bag)
+    idf = {word: math.log((1 + len(bags)) / (1 + count)) + 1 for word, count in documents.items()}
+    found: list[str | None] = []
+    for chapter in chapters:
+        units = [_unit({w: c * idf[w] for w, c in bags[s].items()}) for s in chapter]
+        total: Counter = Counter()
+        for unit in units:
+            total.update(unit)
+        best, best_score = None, -1.0
+        for sentence, unit in zip(chapter, units):
+            if sum(bags[sentence].values()) < TITLE_MIN_CONTENT_WORDS:
+                continue
+            score = sum(v * (total[w] - v) for w, v in unit.items())
+            if score > best_score + 1e-12:
+                best, best_score = sentence, score
+        found.append(best)
+    return found
+
+
+def sentence_title(sentence: str, glossary: Sequence[str] = (), limit: int = TITLE_CHARS) -> str:
+    """A sentence as a chapter title: no filler words at its start, no end punctuation, not all in capitals,
+    glossary terms in their own spelling, a capital first letter, cut at a word boundary to at most `limit` characters ("…" ending)."""
+    words = sentence.split()
+    while len(words) > 1 and words[0].lower().strip(",.;:!?…-\"'") in FILLER_STARTS:
+        words.pop(0)
+    text = " ".join(words).strip(" ,.;:!?…-\"'")
+    if len(words) > 2 and text.isupper():  # a sentence in capitals reads as shouting in a title
+        text = text.lower()
+    for term in glossary:
+        if term.strip():
+            text = re.sub(rf"(?<![\w-]){re.escape(term.strip())}(?![\w-])", term.strip(), text, flags=re.IGNORECASE)
+    if len(text) > limit:
+        kept = text[:limit - 1]  # and room for the "…"
+        if text[limit - 1] != " " and " " in kept:  # cut inside a word: the word goes
+            kept = kept.rsplit(" ", 1)[0]
+        words = kept.split()
+        stops = stop_words()
+        while len(words) > 2 and words[-1].lower().strip(",.;:!?") in stops:  # no "… dan" at the end
+            words.pop()
+        text = " ".join(words).rstrip(" ,.;:!?-") + "…"
+    return text[:1].upper() + text[1:]
+
+
 def auto_chapters(sentences: Sequence[Sentence], duration: float, glossary: Sequence[str] = (),
                   min_chapter_s: float = MIN_CHAPTER_S) -> list[Chapter]:
-    """Chapters found at topic changes; one chapter (from 0) when the episode is too short to split."""
+    """Chapters found at topic changes; one chapter (from 0) when the episode is too short to split. Each is
+    titled with its most central sentence (keywords when it has none)."""
     if not sentences:
         return []
     starts = [0.0] + find_boundaries(sentences, duration, min_chapter_s)
-    texts = []
+    groups = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else math.inf
-        texts.append(" ".join(s.text for s in sentences if start <= s.start < end))
-    titles = title_chapters(texts, glossary)
+        groups.append([s.text for s in sentences if start <= s.start < end])
+    keywords = title_chapters([" ".join(group) for group in groups], glossary)
+    titles = [sentence_title(central, glossary) if central else keyword
+              for central, keyword in zip(central_sentences(groups), keywords)]
     return [Chapter(start=round(start, 3), title=title or f"Bagian {n + 1}")
             for n, (start, title) in enumerate(zip(starts, titles))]
 
 
-def _seconds(value: object) -> float | None:
+def parse_seconds(value: object) -> float | None:
+    """A time as seconds (a number) or "[HH:]MM:SS[.s]"; None when it is neither."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -210,7 +280,7 @@ def producer_chapters(entries: Sequence[dict], duration: float, episode_id: str 
     found = []
     where = f"{episode_id}: " if episode_id else ""
     for n, entry in enumerate(entries, start=1):
-        start = _seconds(entry.get("start")) if isinstance(entry, dict) else None
+        start = parse_seconds(entry.get("start")) if isinstance(entry, dict) else None
         title = str(entry.get("title", "")).strip() if isinstance(entry, dict) else ""
         if start is None or not math.isfinite(start) or start < 0 or (duration and start >= duration):
             raise BadInput(f"{where}chapter {n} in episode.toml: start must be a time within the recording "

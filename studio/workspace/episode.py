@@ -40,6 +40,10 @@ class Episode:
     # "": highlights are picked automatically while there are none; "producer": only `highlights`
     # (the producer removed a pick, so an empty list stays empty)
     highlights_from: str = ""
+    # who last reviewed the transcript and when (a saved correction or "Transkrip sudah diperiksa"); until
+    # then the listener site calls the transcript automatic
+    transcript_reviewed_by: str = ""
+    transcript_reviewed_at: str = ""
 
     @property
     def id(self) -> str:

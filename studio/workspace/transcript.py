@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Callable
 
 from ..captions.cues import CaptionRules, Cue, build_cues
 from ..captions.formats import parse_vtt, render_json, render_srt, render_text, render_vtt
@@ -157,6 +158,26 @@ def write_edited_cues(folder: Path, cues: list[Cue], seen: str) -> str | None:
             return None
         _write_derived(folder, cues, vtt)
     return _sha256(vtt)
+
+
+def edit_cues(folder: Path, change: Callable[[list[Cue], str], list[Cue] | None]) -> tuple[bool, str]:
+    """Change the episode's cues in one step under its edit lock: `change` gets the cues of transcript.vtt and
+    its sha256 as they are now (it may raise to refuse), and returns the cues to write, or None to write
+    nothing. Returns whether transcript.vtt and its files were written, and the sha256 of transcript.vtt.
+    FileNotFoundError when there is no transcript.vtt."""
+    folder = Path(folder)
+    path = folder / TRANSCRIPT_FILES["vtt"]
+    with edit_lock(folder):
+        data = path.read_bytes()
+        seen = _sha256(data)
+        edited = change(parse_vtt(data.decode("utf-8-sig", errors="replace"), str(path)), seen)
+        if edited is None:
+            return False, seen
+        vtt = render_vtt(edited).encode("utf-8")
+        if not _swap_unless_changed(path, vtt, seen):  # only a writer that skips the lock (a hand edit) gets here
+            return False, _file_sha256(path) or ""
+        _write_derived(folder, edited, vtt)
+    return True, _sha256(vtt)
 
 
 def _write_derived(folder: Path, cues: list[Cue], vtt: bytes) -> None:

@@ -23,6 +23,7 @@ class Paragraph:
     start: float
     anchor: str
     sentences: tuple[Sentence, ...]
+    ids: tuple[str, ...] = ()  # each sentence's element id ("s" and its start in hundredths): search lands on it
 
 
 @dataclass(frozen=True)
@@ -48,27 +49,40 @@ def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = 
             groups.append([sentence])
         else:
             current.append(sentence)
-    found, seen = [], set()
-    for group in groups:
-        anchor = f"t{int(group[0].start)}"
+    found: list[Paragraph] = []
+    seen: set[str] = set()
+
+    def unique(anchor: str) -> str:
         while anchor in seen:
             anchor += "x"
         seen.add(anchor)
-        found.append(Paragraph(group[0].start, anchor, tuple(group)))
+        return anchor
+
+    for group in groups:
+        anchor = unique(f"t{int(group[0].start)}")
+        ids = tuple(unique(sentence_id(s.start)) for s in group)
+        found.append(Paragraph(group[0].start, anchor, tuple(group), ids))
     return found
+
+
+def sentence_id(start: float) -> str:
+    """A sentence's element id: "s" and its start in hundredths of a second (static/search.js reads the time
+    back from it: a search result opens the episode at the sentence that holds the word)."""
+    return f"s{int(round(start * 100))}"
 
 
 def seconds(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def spans(sentences: Sequence[Sentence]) -> str:
-    """A paragraph's sentences as <span>s with their times: built here, not in the template, because an
+def spans(paragraph: Paragraph) -> str:
+    """A paragraph's sentences as <span>s with their ids and times: built here, not in the template, because an
     episode has hundreds and Jinja's loop costs several times more per sentence."""
     from markupsafe import Markup, escape
 
-    return Markup(" ".join(f'<span class="s" data-start="{seconds(s.start)}" data-end="{seconds(s.end)}">'
-                           f'{escape(s.text)}</span>' for s in sentences))
+    ids = [f' id="{i}"' if i else "" for i in paragraph.ids or ("",) * len(paragraph.sentences)]
+    return Markup(" ".join(f'<span class="s"{i} data-start="{seconds(s.start)}" data-end="{seconds(s.end)}">'
+                           f'{escape(s.text)}</span>' for s, i in zip(paragraph.sentences, ids)))
 
 
 def json_script(data: object) -> str:

@@ -34,6 +34,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "chapters": "Bab",
         "transcript": "Transkrip",
         "transcript_help": "Klik sebuah kalimat untuk memutar dari situ. Tombol panah berpindah kalimat, Enter memutar.",
+        "auto_transcript": "Transkrip otomatis: dibuat oleh mesin dan belum diperiksa produser, jadi mungkin ada kata "
+                           "yang keliru. Dengarkan audionya untuk memastikan.",
         "clips": "Klip",
         "downloads": "Unduh",
         "download_mp3": "Audio (MP3)",
@@ -76,6 +78,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "chapters": "Chapters",
         "transcript": "Transcript",
         "transcript_help": "Click a sentence to play from there. Arrow keys move between sentences, Enter plays.",
+        "auto_transcript": "Automatic transcript: made by a machine and not yet checked by a producer, so some words "
+                           "may be wrong. Listen to the audio to be sure.",
         "clips": "Clips",
         "downloads": "Downloads",
         "download_mp3": "Audio (MP3)",

@@ -10,6 +10,7 @@ work without JavaScript (a redirect back to the page, the message flashed). Ever
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import re
 import secrets
@@ -21,6 +22,7 @@ from ...captions import Cue
 from ...errors import BadInput, StudioError
 from ...media.ffmpeg import find_ffmpeg
 from ...pipeline import CLIP_FORMATS
+from ...review import chapters as review_chapters
 from ...review import edits, loudness_report, peaks, sound
 from ...review.page import episode_page
 from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
@@ -59,6 +61,8 @@ def _is_htmx() -> bool:
 
 
 def _message(exc: StudioError) -> str:
+    if isinstance(exc, edits.LineConflict):  # that line changed since it was opened: say what it reads now
+        return t("review.line_conflict").format(n=exc.index + 1, text=exc.theirs)
     if isinstance(exc, edits.StaleEdit):  # someone saved first, or the recording was replaced: nothing was written
         return t("edit.stale")
     return str(exc)
@@ -143,6 +147,7 @@ def page(episode_id: str):
         jobs=[j for j in jobs if j.stage == "clip"], busy=busy,
         min_clip=MIN_CLIP_S, max_clip=MAX_CLIP_S, style_nonce=nonce,
         metadata_sha=page_data.metadata_version, approve_token=page_data.approve_token,
+        chapters=review_chapters.shown_chapters(workspace(), episode), reviewed=review.reviewed_line(episode),
         withdrawn=", ".join(t(f"approval.part.{part}") for part in page_data.row.withdrawn),
     )
     response = Response(html)
@@ -294,7 +299,7 @@ def cue_editor(episode_id: str, index: int):
     item, sha = _cue_or_404(episode, index)
     fragment = render_template("episode/_cue_edit.html", episode=episode, cue=item, index=index,
                                text=item.text, start=item.start, end=item.end, vtt_sha=sha,
-                               standalone=not _is_htmx())
+                               cue_version=edits.cue_version(item), standalone=not _is_htmx())
     if _is_htmx():
         return fragment
     return render_template("episode/cue_page.html", episode=episode, editor=fragment, index=index)
@@ -303,22 +308,29 @@ def cue_editor(episode_id: str, index: int):
 @bp.post("/cues/<int:index>")
 @role_required("producer")
 def save_cue(episode_id: str, index: int):
+    """One line's correction, checked against that line as its editor showed it (`cue_version`): a save of
+    another line meanwhile is merged, a change of this one is a conflict that shows its text now."""
     episode = load_episode(episode_id)
     folder = workspace().episode_dir(episode.id)
+    version = request.form.get("cue_version") or None
     try:
-        edit = edits.CueEdit(request.form.get("text", ""), _float("start"), _float("end"))
+        edit = edits.CueEdit(request.form.get("text", ""), _float("start"), _float("end"), based_on=version)
         saved = edits.save_cue_edits(folder, {index: edit}, request.form.get("based_on") or None,
-                                            episode.duration)
+                                     episode.duration)
     except StudioError as exc:
         if not _is_htmx():
             flash(_message(exc), "error")
             return _back(episode, f"cue-{index}")
         item, _ = _cue_or_404(episode, index)
+        if isinstance(exc, edits.LineConflict):  # saving again now replaces the text the message shows
+            version = edits.cue_version(item)
         return render_template("episode/_cue_edit.html", episode=episode, cue=item, index=index,
                                text=request.form.get("text", ""), start=request.form.get("start", item.start),
-                               end=request.form.get("end", item.end), error=_message(exc))
+                               end=request.form.get("end", item.end), cue_version=version, error=_message(exc))
     if saved.changed:
         _audit("transcript.edit", episode)
+        with contextlib.suppress(StudioError):  # a long stage holds the episode: the button marks it later
+            review_chapters.mark_transcript_reviewed(workspace(), episode.id, current_user.name, wait=1.0)
         if workspace().index.read(episode.id).record.get("clips"):
             _follow_up("clips", episode)  # clips burn the captions in: they follow the correction
     if not _is_htmx():
@@ -393,3 +405,5 @@ def remove_highlight(episode_id: str, index: int):
 
 bp.add_app_template_filter(filters.clock, "clock")
 bp.add_app_template_filter(filters.level, "lu")
+
+from . import review  # noqa: E402 - the review forms' blueprint needs load_episode above

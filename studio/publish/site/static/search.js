@@ -7,15 +7,25 @@
     return h ? h + ":" + mm + ":" + ss : mm + ":" + ss;
   }
 
-  // The transcript paragraph (id "t<seconds>") holding the first matched word that is in the transcript
-  // (a match in the title or description comes before the first paragraph and has no moment).
+  // A moment as #t= writes it: [h:]mm:ss, with hundredths when the moment is not on a whole second.
+  function stamp(seconds) {
+    var whole = Math.floor(seconds + 0.005), rest = Math.round((seconds - whole) * 100);
+    return clock(whole) + (rest > 0 ? "." + (rest < 10 ? "0" : "") + rest : "");
+  }
+
+  // Where the first matched word of the transcript is said: the start of the sentence that holds it (its
+  // element id is "s" and its start in hundredths), else of its paragraph ("t" and its start in seconds).
+  // A match in the title or description comes before the first sentence and has no moment.
   function moment(data) {
-    var paragraphs = (data.anchors || []).filter(function (a) { return /^t\d+x*$/.test(a.id); });
+    var anchors = (data.anchors || []).filter(function (a) { return /^[st]\d+x*$/.test(a.id); });
     var locations = (data.locations || []).slice().sort(function (a, b) { return a - b; });
     for (var i = 0; i < locations.length; i++) {
       var best = null;
-      paragraphs.forEach(function (a) { if (a.location <= locations[i]) best = a; });
-      if (best) return parseInt(best.id.slice(1), 10);
+      anchors.forEach(function (a) {
+        if (a.location > locations[i]) return;
+        if (!best || a.location > best.location || (a.location === best.location && a.id[0] === "s")) best = a;
+      });
+      if (best) return best.id[0] === "s" ? parseInt(best.id.slice(1), 10) / 100 : parseInt(best.id.slice(1), 10);
     }
     return null;
   }
@@ -45,7 +55,7 @@
                                           : status.getAttribute("data-none");
       results.forEach(function (data) {
         var at = moment(data), item = document.createElement("li"), link = document.createElement("a");
-        link.href = data.url + (at === null ? "" : "#t=" + clock(at));
+        link.href = data.url + (at === null ? "" : "#t=" + stamp(at));
         link.textContent = (data.meta && data.meta.title) || data.url;
         var excerpt = document.createElement("p");
         excerpt.innerHTML = data.excerpt;  // Pagefind's excerpt: page text, escaped, with <mark> around matches
