@@ -40,6 +40,14 @@ class Episode:
     # "": highlights are picked automatically while there are none; "producer": only `highlights`
     # (the producer removed a pick, so an empty list stays empty)
     highlights_from: str = ""
+    # The episode basics podcast hosts have (workspace.release): when it goes out, whether a producer took it
+    # down, its own artwork (a file in the episode folder), season, number and type (itunes:episodeType).
+    publish_at: str = ""  # ISO date-time with its offset; "": as soon as it is ready
+    unpublished_at: str = ""  # when a producer took it down (UTC); "": it goes out
+    artwork: str = ""  # EPISODE_ARTWORK_NAME + suffix, in the episode folder; "": the show's
+    season: int | None = None
+    number: int | None = None
+    episode_type: str = ""  # full (""), trailer or bonus
 
     @property
     def id(self) -> str:
