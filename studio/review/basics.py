@@ -18,9 +18,12 @@ from pathlib import Path
 
 from ..errors import BadInput
 from ..fsutil import atomic_path, sha256_text
+from ..localtime import format_local
+from ..localtime import zone_name as zone_name_of
 from ..workspace import Episode, Workspace
+from ..workspace.config import time_zone
 from ..workspace.layout import EPISODE_ARTWORK_NAME
-from ..workspace.release import parse_number, parse_publish_at, parse_type
+from ..workspace.release import parse_number, parse_publish_at, parse_type, publish_time
 from ..workspace.shows import check_artwork
 from ..workspace.state import episode_lock
 from .edits import LOCK_WAIT_S, StaleEdit
@@ -135,3 +138,29 @@ def artwork_upload_path(workspace: Workspace, episode_id: str) -> Path:
 def check_not_empty(path: Path) -> None:
     if not path.is_file() or path.stat().st_size == 0:
         raise BadInput("no image was sent: choose a JPEG or PNG file")
+
+
+@dataclass(frozen=True)
+class BasicsView:
+    """The basics as the episode page shows them, in the show's zone and the page's language."""
+
+    status: str  # now, scheduled, due, unpublished
+    when: str  # the publish or unpublish time as people read it ("" for none)
+    publish_local: str  # YYYY-MM-DDTHH:MM in the show's zone, for the form's datetime-local field
+    zone: str  # WIB, WITA, WIT (or UTC+hh:mm)
+    version: str  # basics_version: the forms' `based_on`
+
+
+def basics_view(episode: Episode, zone_name: str, lang: str, now: dt.datetime | None = None) -> BasicsView:
+    zone = time_zone(zone_name)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    moment = publish_time(episode.publish_at) if episode.publish_at else None
+    local = moment.astimezone(zone) if moment else None
+    if episode.unpublished_at:
+        status, when = "unpublished", format_local(dt.datetime.fromisoformat(episode.unpublished_at), zone, lang)
+    elif moment:
+        status, when = ("due" if moment <= now else "scheduled"), format_local(moment, zone, lang)
+    else:
+        status, when = "now", ""
+    return BasicsView(status=status, when=when, publish_local=local.strftime("%Y-%m-%dT%H:%M") if local else "",
+                      zone=zone_name_of(now.astimezone(zone)), version=basics_version(episode))

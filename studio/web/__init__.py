@@ -94,7 +94,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app)
 
-    from . import admin, auth, episodes, jobs, radio, stats, upload
+    from . import admin, auth, basics, episodes, jobs, radio, stats, upload
     from .episode import bp as episode_bp
 
     auth.init_login(app)
@@ -102,6 +102,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     for blueprint in (auth.bp, episodes.bp, upload.bp, jobs.bp, radio.bp, stats.bp, admin.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(episode_bp, url_prefix="/episodes/<path:episode_id>")
+    app.register_blueprint(basics.bp, url_prefix="/episodes/<path:episode_id>")  # the episode basics (issue 28)
     upload.clean_at_start(app)
 
     @app.context_processor
