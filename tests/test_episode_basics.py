@@ -249,3 +249,47 @@ def test_an_approval_from_before_the_basics_still_covers_an_episode_without_them
     del record["digest"]["details"]  # as an older Studio recorded it
     (folder / ".studio/approval.json").write_text(json.dumps(record))
     assert approved.approved_by == ws.index.read("kpu/2026-12-01-dpt").approved_by == "budi"
+
+
+# -- the listener site ---------------------------------------------------------------------------------
+
+def test_the_site_shows_the_notes_links_the_numbers_and_the_episode_artwork(ws: Workspace, tmp_path: Path):
+    basics.update_basics(ws, "kpu/2026-12-01-dpt", basics.Basics(season="2", number="5", episode_type="bonus"))
+    basics.set_artwork(ws, "kpu/2026-12-01-dpt", artwork(tmp_path / "cover.jpg"))
+    publish.publish(ws, base_url=BASE)
+    page = (ws.root / "public/kpu/2026-12-01-dpt/index.html").read_text()
+    tree = lxml.etree.HTML(page)
+    notes = tree.xpath("//div[@class='description']")[0]
+    links = notes.xpath(".//a")
+    assert [(a.get("href"), a.get("rel")) for a in links] == [
+        ("https://cekdptonline.kpu.go.id", "noopener"), ("https://kpu.go.id/jadwal?a=1&b=2", "noopener")]
+    assert not notes.xpath(".//script") and "<TPS>" in "".join(notes.itertext())
+    assert {el.tag for el in notes.iter()} <= {"div", "a", "p", "br", "strong", "em", "ul", "ol", "li"}
+    meta = "".join(tree.xpath("//p[@class='meta']")[0].itertext())
+    assert "Musim 2" in meta and "Episode 5" in meta and "Bonus" in meta
+    thumb = tree.xpath("//img[@class='art']")[0].get("src")
+    assert thumb.endswith("static/art/kpu/2026-12-01-dpt.jpg")
+    assert (ws.root / "public/kpu/2026-12-01-dpt" / thumb).resolve().is_file()
+    assert tree.xpath("//meta[@property='og:image']")[0].get("content") == f"{BASE}/artwork/kpu/2026-12-01-dpt.jpg"
+    other = lxml.etree.HTML((ws.root / "public/kpu/2026-12-02-tps/index.html").read_text())
+    assert not other.xpath("//span[@class='season']")
+
+
+# -- the worker's tick ---------------------------------------------------------------------------------
+
+def test_the_workers_beat_runs_the_publish_tick(ws: Workspace, monkeypatch):
+    from studio.jobs.celery import release
+    from studio.jobs.celery.app import make_app
+
+    without_site(ws)
+    basics.update_basics(ws, "kpu/2026-12-01-dpt", basics.Basics(publish_at="2026-12-21T06:00"))
+    app = make_app("redis://127.0.0.1:1/0", 600)  # never reached: the task is called in this process
+    release.register(app, ws)
+    assert release.beat_schedule()["studio-publish-due"]["task"] == release.TICK
+    publish.publish(ws, base_url=BASE, now=dt.datetime(2026, 12, 21, 5, tzinfo=WITA))
+    monkeypatch.setenv("STUDIO_NOW", "2026-12-21T05:00+08:00")
+    app.tasks[release.TICK]()
+    assert [e.title for e in feedparser.parse(feed_of(ws)).entries] == ["TPS dan KPPS"]
+    monkeypatch.setenv("STUDIO_NOW", "2026-12-21T06:01+08:00")
+    app.tasks[release.TICK]()
+    assert len(feedparser.parse(feed_of(ws)).entries) == 2
