@@ -19,7 +19,7 @@ def episode() -> None:
     """An episode's basics: when it goes out, season and number, artwork; unpublish and restore."""
 
 
-def _when(app: App, value: str, zone_name: str) -> str:
+def _when(value: str, zone_name: str) -> str:
     moment = publish_time(value)
     return format_local(moment, time_zone(zone_name), "en") if moment else "as soon as it is ready"
 
@@ -47,7 +47,7 @@ def set_basics(app: App, episode_id: str, publish_at: str | None, season: str | 
     elif no_artwork:
         saved = basics.remove_artwork(ws, saved.id, wait=None)
     zone = ws.show(saved.show).timezone
-    facts = [f"goes out {_when(app, saved.publish_at, zone)}"]
+    facts = [f"goes out {_when(saved.publish_at, zone)}"]
     facts += [f"season {saved.season}"] if saved.season else []
     facts += [f"episode {saved.number}"] if saved.number else []
     facts += [saved.episode_type or "full", f"artwork {saved.artwork}" if saved.artwork else "the show's artwork"]
