@@ -156,6 +156,8 @@ def test_cron_publish_follows_studio_now(ws: Workspace):
     assert early.returncode == 0, early.stderr
     assert "kpu/2026-12-01-dpt: not published yet: scheduled for Monday, 21 December 2026 at 06:00 WITA" in early.stderr
     assert [e.title for e in feedparser.parse(feed_of(ws)).entries] == ["TPS dan KPPS"]
+    status = json.loads(studio("status", "--json", now="2026-12-21T05:00+08:00").stdout)
+    assert {s["id"]: s["publish_at"] for s in status}["kpu/2026-12-01-dpt"] == "2026-12-21T06:00+08:00"
     late = studio("publish", "--base-url", BASE, now="2026-12-21T06:05+08:00")
     assert late.returncode == 0, late.stderr
     assert len(feedparser.parse(feed_of(ws)).entries) == 2
