@@ -117,6 +117,13 @@ def test_artwork_follows_the_shows_size_rule(ws: Workspace, tmp_path: Path):
     assert not (ws.episode_dir(saved.id) / "artwork.jpg").exists()
 
 
+def test_an_image_of_absurd_dimensions_is_refused_as_bad_input(ws: Workspace, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 400_000)  # Pillow's bomb check, met by a small image
+    with pytest.raises(BadInput, match="1400 to 3000"):
+        basics.set_artwork(ws, "kpu/2026-12-01-dpt", artwork(tmp_path / "bomb.jpg"))
+    assert ws.episode("kpu/2026-12-01-dpt").artwork == ""
+
+
 # -- scheduled publishing ---------------------------------------------------------------------------
 
 def test_a_scheduled_episode_stays_out_until_its_time_then_the_tick_publishes_it(ws: Workspace):
