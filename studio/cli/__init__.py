@@ -7,7 +7,7 @@ web). None of them holds logic of its own.
 
 from __future__ import annotations
 
-from . import episodes, publishing, radio, record, stats, work, workspace  # noqa: F401 - each adds its commands
+from . import basics, episodes, publishing, radio, record, stats, work, workspace  # noqa: F401 - each adds its commands
 from .base import cli
 
 

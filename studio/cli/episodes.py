@@ -19,6 +19,7 @@ from ..review.status import episode_status, format_line
 from ..workspace import approval, audit, users
 from ..workspace.index import read_row
 from ..workspace.layout import JOBS_FILE
+from ..workspace.release import now_from_env
 from .base import App, cli, emit_json, json_option
 
 
@@ -167,7 +168,7 @@ def run(app: App, options: pipeline.ProcessOptions, as_json: bool) -> None:
                 raise StudioError(job.error)
             message, published = "published", job.to_dict()
         else:
-            report = publish_all(app.workspace, reporter=app.reporter)
+            report = publish_all(app.workspace, reporter=app.reporter, now=now_from_env())
             pushed = push_mod.push(app.workspace)  # to the push stations, as `studio publish` does
             message, published = "; ".join([report.message, *pushed.per_station()]), asdict(report)
             for outcome in pushed.failed:

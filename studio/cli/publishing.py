@@ -12,6 +12,7 @@ from ..publish import serve as serve_mod
 from ..radio import deliveries
 from ..radio.push import run as push_mod
 from ..stats import accesslog
+from ..workspace.release import now_from_env
 from .base import App, cli, emit_json, json_option
 from .radio import show_push_report
 
@@ -46,7 +47,8 @@ def publish(ctx: click.Context, target: str | None, radio_to: str | None, base_u
     --no-push), a line per station; a station that failed makes the exit 1.
     """
     app: App = ctx.obj
-    report = publish_all(app.workspace, target, base_url, endpoint_url, app.reporter, radio_to=radio_to, prune=prune)
+    report = publish_all(app.workspace, target, base_url, endpoint_url, app.reporter, radio_to=radio_to, prune=prune,
+                         now=now_from_env())
     pushed = None if no_push else push_mod.push(app.workspace)
     if as_json:
         emit_json({**asdict(report), "message": report.message, **({"push": pushed.to_dict()} if pushed else {})})

@@ -18,6 +18,7 @@ from ..pipeline.ingest import IngestRequest, ingest
 from ..pipeline.options import CLIP_FORMATS
 from ..progress import Reporter
 from ..workspace import Workspace, approval, audit, uploads
+from ..workspace.release import now_from_env
 
 PROGRESS_EVERY_S = 1.0  # how often a running job's progress is written back
 
@@ -62,7 +63,7 @@ def run_stage(workspace: Workspace, stage: str, episode: str | None, params: dic
         from ..publish import publish
         from ..radio.push.run import push
 
-        message = publish(workspace, reporter=reporter).message
+        message = publish(workspace, reporter=reporter, now=now_from_env()).message
         pushed = push(workspace)  # then the push stations; each failure is in the delivery records
         return {"message": "; ".join([message, *pushed.per_station()]), "push": pushed.to_dict()}
     if stage == "push":

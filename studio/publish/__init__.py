@@ -3,6 +3,7 @@ listener site) and the private radio target (broadcast files and their manifest)
 prefix, written in phases so a feed never names a missing object; `studio serve` answers both.
 """
 
+from .due import publish_due
 from .run import PublishReport, publish
 
-__all__ = ["PublishReport", "publish"]
+__all__ = ["PublishReport", "publish", "publish_due"]

@@ -5,6 +5,7 @@ the last successful text stage (or a producer's save in the web app) made it: a 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
@@ -16,8 +17,17 @@ from ..errors import BadInput
 from ..workspace import Episode, Show, Workspace
 from ..workspace.index import EpisodeRow
 from ..workspace.layout import CHAPTERS_FILE, CLIPS_DIR, TRANSCRIPT_FILES
+from ..workspace.release import publish_time
 from ..workspace.transcript import published_vtt
-from .layout import artwork_key, chapters_key, clip_key, media_key, mime_type, transcript_key
+from .layout import (
+    artwork_key,
+    chapters_key,
+    clip_key,
+    episode_artwork_key,
+    media_key,
+    mime_type,
+    transcript_key,
+)
 
 
 @dataclass(frozen=True)
@@ -51,10 +61,12 @@ class FeedEpisode:
     soundbites: tuple[Soundbite, ...]
     highlights: tuple[dict, ...] = ()  # the rendered clips as the clips stage recorded them (start, end, files)
     note: str = ""  # one line when what goes out is not what the folder holds (a transcript `process` refused)
+    artwork: Asset | None = None  # the episode's own artwork (itunes:image on its item), else the show's is used
 
     @property
     def assets(self) -> list[Asset]:
         extra = [self.chapters] if self.chapters else []
+        extra += [self.artwork] if self.artwork else []
         return [self.audio, *self.transcripts.values(), *extra, *self.clips]
 
 
@@ -110,7 +122,11 @@ def soundbites(state: dict) -> list[Soundbite]:
 
 
 def published_at(episode: Episode) -> dt.datetime:
-    """The pubDate: the recording day at the time of day it was ingested (stable, distinct per ingest)."""
+    """The pubDate: the publish time when the episode is scheduled; else the recording day at the time of day
+    it was ingested (stable, distinct per ingest)."""
+    if episode.publish_at:
+        with contextlib.suppress(ValueError):
+            return publish_time(episode.publish_at)
     ingested = None
     try:
         ingested = dt.datetime.fromisoformat(episode.ingested_at) if episode.ingested_at else None
@@ -166,8 +182,9 @@ def collect_episode(workspace: Workspace, row: EpisodeRow) -> FeedEpisode | None
             if name.endswith(".mp4") and not name.startswith(".")
             and (clip := _asset(clip_key(episode, name), clip_entry))
         )
+    artwork = _asset(episode_artwork_key(episode), files.get(episode.artwork)) if episode.artwork else None
     return FeedEpisode(
-        episode=episode, published=published_at(episode), audio=audio, transcripts=transcripts,
+        artwork=artwork, episode=episode, published=published_at(episode), audio=audio, transcripts=transcripts,
         chapters=chapters, clips=clips, soundbites=tuple(soundbites(row.record)),
         highlights=tuple(e for e in row.record.get("clips", []) if isinstance(e, dict)), note=note,
     )

@@ -11,6 +11,11 @@ URL (Podcasting 2.0 spec), so it changes only with the base URL.
 The channel is podcast:locked "yes" (owner: the show's e-mail), which asks
 other hosting platforms not to import the feed.
 
+Show notes: an item's <description> and content:encoded are the description as sanitized HTML with its links
+(publish.notes: bare http(s) addresses and [words](address) become <a rel="noopener">), content:encoded in
+CDATA as feedgen writes it. The episode basics: itunes:season, itunes:episode, itunes:episodeType (full,
+trailer, bonus) and the episode's own artwork as the item's itunes:image.
+
 Text: titles are plain text (lxml escapes &, <, quotes for XML); an item's and
 the channel's <description> are HTML, as apps render it, so plain text is
 HTML-escaped first and itunes:summary carries the same text plain. The show's
@@ -40,14 +45,16 @@ from urllib.parse import urlsplit
 import lxml.etree  # noqa: F401 - feedgen.util uses lxml.etree without importing it
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
-from lxml.etree import Element, SubElement
+from lxml.etree import CDATA, Element, SubElement
 
 from ..workspace import Show, Workspace
 from .collect import Asset, FeedEpisode, artwork_asset, collect_show
 from .layout import CHAPTERS_MIME, TRANSCRIPTS, check_base_url, feed_key, url
+from .notes import notes_html
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 # Podcasting 2.0: podcast:guid is uuidv5(this namespace, feed URL without scheme and trailing slashes).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 # XML 1.0 forbids these characters even escaped; lxml refuses them, so they are dropped.
@@ -103,7 +110,7 @@ class _PodcastIndex(BaseExtension):
         self.items: list[Element] = []
 
     def extend_ns(self) -> dict[str, str]:
-        return {"podcast": PODCAST_NS}
+        return {"podcast": PODCAST_NS, "content": CONTENT_NS}
 
     def extend_rss(self, feed):
         channel = feed[0]
@@ -121,14 +128,23 @@ def _item(item: FeedEpisode, show: Show, base_url: str) -> Element:
     node = Element("item")
     SubElement(node, "title").text = _text(episode.title)
     summary = _text(episode.description or episode.title)
-    SubElement(node, "description").text = _html(summary)
+    notes = notes_html(summary)
+    SubElement(node, "description").text = notes
+    if "]]>" not in notes:
+        SubElement(node, f"{{{CONTENT_NS}}}encoded").text = CDATA(notes)
     SubElement(node, f"{{{ITUNES_NS}}}summary").text = summary
     SubElement(node, "guid", isPermaLink="false").text = episode.sha256
     SubElement(node, "pubDate").text = format_datetime(item.published)
     SubElement(node, "enclosure", url=url(base_url, item.audio.key), length=str(item.audio.size),
                type=item.audio.mime)
     SubElement(node, f"{{{ITUNES_NS}}}duration").text = _clock(episode.duration)
-    SubElement(node, f"{{{ITUNES_NS}}}episodeType").text = "full"
+    SubElement(node, f"{{{ITUNES_NS}}}episodeType").text = episode.episode_type or "full"
+    if episode.season:
+        SubElement(node, f"{{{ITUNES_NS}}}season").text = str(episode.season)
+    if episode.number:
+        SubElement(node, f"{{{ITUNES_NS}}}episode").text = str(episode.number)
+    if item.artwork:
+        SubElement(node, f"{{{ITUNES_NS}}}image", href=url(base_url, item.artwork.key))
     SubElement(node, f"{{{ITUNES_NS}}}explicit").text = "yes" if show.explicit else "no"
     for kind, asset in item.transcripts.items():
         _, listed, captions = TRANSCRIPTS[kind]

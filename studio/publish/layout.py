@@ -6,6 +6,7 @@ The same layout under the base URL, in a folder target and under an S3 prefix (D
     feeds/<show>.xml                          one RSS feed per show
     feeds/index.opml                          every show's feed
     artwork/<show>.jpg (or .png)              show artwork (itunes:image)
+    artwork/<show>/<episode-slug>.jpg (.png)  an episode's own artwork (the item's itunes:image)
     media/<show>/<episode-slug>.mp3           podcast rendition (the enclosure)
     transcripts/<show>/<episode-slug>.vtt     also .srt, .json (Podcasting 2.0 JSON) and .txt
     chapters/<show>/<episode-slug>.json       only where the episode has chapters.json
@@ -130,6 +131,10 @@ def artwork_key(show: Show) -> str:
     return f"artwork/{show.slug}{Path(show.artwork).suffix.lower()}"
 
 
+def episode_artwork_key(episode: Episode) -> str:
+    return f"artwork/{episode.show}/{episode.slug}{Path(episode.artwork).suffix.lower()}"
+
+
 # -- the listener site (publish.site), beside the media --------------------------------------
 
 PAGE_FILE = "index.html"  # a folder's page: what `studio serve` answers for the folder
@@ -173,6 +178,11 @@ def clip_keys(episode: Episode, number: int) -> tuple[str, str]:
 def thumbnail_key(show: str) -> str:
     """The show's artwork, small, for the pages (the full artwork is for podcast apps)."""
     return f"{SITE_STATIC_DIR}/art/{show}.jpg"
+
+
+def episode_thumbnail_key(episode: Episode) -> str:
+    """An episode's own artwork, small, for its pages."""
+    return f"{SITE_STATIC_DIR}/art/{episode.show}/{episode.slug}.jpg"
 
 
 def url(base_url: str, key: str) -> str:

@@ -17,6 +17,7 @@ comes once per plan from the workspace's episode index, for the feeds, the site 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -34,6 +35,7 @@ from ..workspace import Workspace
 from ..workspace.approval import publishable
 from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import PUBLISH_FEEDS_DIR, PUBLISH_HASHES_FILE, PUBLISH_PLAN_FILE, SITE_DIR
+from ..workspace.release import held_back, release_signature
 from .collect import Asset, FeedEpisode, artwork_asset, collect_show
 from .feeds import build_opml, render_feed
 from .layout import (
@@ -153,15 +155,18 @@ class Plan:
                 "episode_ids": self.episode_ids}
 
 
-def input_fingerprint(workspace: Workspace, base_url: str) -> str:
+def input_fingerprint(workspace: Workspace, base_url: str, now: dt.datetime | None = None) -> str:
     """A hash of the name, size and modification time of everything a plan is made from.
 
     Every episode folder, its .studio/ and clips/, feeds/ and studio.toml are listed and
     every file in them is stat'ed (no file is read), so any edit, re-render, new or removed
     file changes it, as does another base URL or another Studio (its source is hashed too:
-    a changed feed format must not be skipped as "unchanged").
+    a changed feed format must not be skipped as "unchanged"), as does a publish time that came by `now`
+    (workspace.release: no file changes then).
     """
     lines = [f"{PLAN_VERSION}", _code_digest(), _feed_versions(), base_url]
+    if now is not None:
+        lines.append(release_signature(workspace.index.rows(), now))
 
     def add(folder: str, depth: int) -> None:
         try:
@@ -280,15 +285,26 @@ class FeedCache:
                 _write_cache(self.folder / "keys.json", self.used)
 
 
-def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None = None) -> Plan:
-    """Every object of both targets, with its phase, type and sha256."""
+def ready_rows(workspace: Workspace, rows: list[EpisodeRow], now: dt.datetime,
+               reporter: Reporter | None = None) -> list[EpisodeRow]:
+    """The episodes that go out at `now`: approved where their show asks for it (four eyes), their publish time
+    come and not taken down (workspace.release); each one held back is said in one line."""
+    shows = workspace.shows()
+    zones = {slug: show.timezone for slug, show in shows.items()}
+    return held_back(publishable(rows, shows, reporter), now, reporter, zones)
+
+
+def plan_publish(workspace: Workspace, base_url: str, reporter: Reporter | None = None,
+                 now: dt.datetime | None = None) -> Plan:
+    """Every object of both targets, with its phase, type and sha256, of the episodes that go out at `now`
+    (default: now)."""
     reporter = reporter or Reporter(quiet=True)
     base_url = check_base_url(base_url)
     shows = workspace.shows()
     rows = workspace.index.rows()
     if broken := next((row for row in rows if row.broken), None):
         raise BadInput(broken.broken)  # what a feed or the radio manifest would say of it is unknown
-    ready = publishable(rows, shows, reporter)  # four eyes where required
+    ready = ready_rows(workspace, rows, now or dt.datetime.now(dt.timezone.utc), reporter)
     if outdated := [row.id for row in ready if episode_state(row) == "outdated"]:
         reporter.info(f"{len(outdated)} episode(s) go out with files made before a setting changed ({outdated[0]}"
                       + (", ..." if len(outdated) > 1 else "") + "): `studio process` brings them up to date")

@@ -40,6 +40,7 @@ The plan and its caches are publish.plan's; the targets publish.targets'.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -51,10 +52,20 @@ from ..fsutil import append_line, file_lock
 from ..progress import Reporter
 from ..radio import RADIO_DIR
 from ..workspace import Workspace
-from ..workspace.approval import publishable
 from ..workspace.layout import PUBLISH_JOURNAL_DIR, PUBLISH_LOCK_FILE
 from .layout import check_base_url
-from .plan import INDEX, PHASES, PUBLIC, RADIO, Upload, cached_plan, input_fingerprint, plan_publish, save_plan
+from .plan import (
+    INDEX,
+    PHASES,
+    PUBLIC,
+    RADIO,
+    Upload,
+    cached_plan,
+    input_fingerprint,
+    plan_publish,
+    ready_rows,
+    save_plan,
+)
 from .targets import MULTIPART_THRESHOLD, Listed, Target, check_apart, open_target
 
 
@@ -192,9 +203,10 @@ def _publish_lock(workspace: Workspace) -> Iterator[None]:
 def publish(workspace: Workspace, target: str | None = None, base_url: str | None = None,
             endpoint_url: str | None = None, reporter: Reporter | None = None,
             multipart_threshold: int = MULTIPART_THRESHOLD, radio_to: str | None = None,
-            prune: bool = False) -> PublishReport:
+            prune: bool = False, now: dt.datetime | None = None) -> PublishReport:
     """Publish every show's feed and files to `target` (default: settings.publish_to) and the broadcast
-    files to `radio_to` (default: settings.radio_to); `prune` deletes what is no longer published."""
+    files to `radio_to` (default: settings.radio_to); `prune` deletes what is no longer published. `now`: the
+    moment scheduled episodes are compared with (default: now; workspace.release)."""
     reporter = reporter or Reporter(quiet=True)
     settings = workspace.settings
     base = check_base_url(base_url or settings.base_url)
@@ -207,7 +219,8 @@ def publish(workspace: Workspace, target: str | None = None, base_url: str | Non
         private = open_target(workspace, radio_to, endpoint_url, multipart_threshold, what="radio target")
         opened.callback(private.close)
         check_apart(public, private)
-        return _publish(workspace, {PUBLIC: public, RADIO: private}, base, reporter, prune)
+        return _publish(workspace, {PUBLIC: public, RADIO: private}, base, reporter, prune,
+                        now or dt.datetime.now(dt.timezone.utc))
 
 
 def _side(upload: Upload) -> str:
@@ -228,15 +241,15 @@ def _delete(remote: _Remote, keys: list[str], why: str) -> None:
 
 
 def _publish(workspace: Workspace, targets: dict[str, Target], base_url: str, reporter: Reporter,
-             prune: bool) -> PublishReport:
-    fingerprint = input_fingerprint(workspace, base_url)  # before planning: a change meanwhile shows next time
+             prune: bool, now: dt.datetime) -> PublishReport:
+    fingerprint = input_fingerprint(workspace, base_url, now)  # before planning: a change meanwhile shows next time
     remotes = {side: _open_remote(workspace, target) for side, target in targets.items()}
     plan = cached_plan(workspace, fingerprint)
     planned_now = plan is None or not all(remotes[_side(u)].is_current(u) for u in plan.uploads)
     if planned_now:
-        plan = plan_publish(workspace, base_url, reporter)
-    else:  # the plan was made before from these same inputs: say again what it holds back for approval
-        publishable(workspace.index.rows(), workspace.shows(), reporter)
+        plan = plan_publish(workspace, base_url, reporter, now)
+    else:  # the plan was made before from these same inputs: say again what it holds back (approval, schedule)
+        ready_rows(workspace, workspace.index.rows(), now, reporter)
     planned = {side: {u.key for u in plan.uploads if _side(u) == side} for side in remotes}
     public = remotes[PUBLIC]
     report = PublishReport(target=public.target.name, base_url=base_url, radio_target=remotes[RADIO].target.name,

@@ -34,6 +34,8 @@ def episode_status(workspace: Workspace, row: EpisodeRow, job_state: str = "") -
         "recorded_on": episode.get("recorded_on", ""),
         "air_from": episode.get("air_from") or None,
         "air_until": episode.get("air_until") or None,
+        "publish_at": episode.get("publish_at") or None,  # scheduled publishing (workspace.release)
+        "unpublished_at": episode.get("unpublished_at") or None,
         "artifacts": {
             "original": str(files.original(episode["original"])) if episode else None,
             "podcast": renditions["podcast"]["path"] if renditions["podcast"] else None,

@@ -94,7 +94,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app)
 
-    from . import admin, auth, episodes, jobs, radio, stats, upload
+    from . import admin, auth, basics, episodes, jobs, radio, stats, upload
     from .episode import bp as episode_bp
     from .episode.review import bp as review_bp
 
@@ -104,6 +104,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
         app.register_blueprint(blueprint)
     app.register_blueprint(episode_bp, url_prefix="/episodes/<path:episode_id>")
     app.register_blueprint(review_bp, url_prefix="/episodes/<path:episode_id>")
+    app.register_blueprint(basics.bp, url_prefix="/episodes/<path:episode_id>")  # the episode basics (issue 28)
     upload.clean_at_start(app)
 
     @app.context_processor

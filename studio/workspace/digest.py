@@ -13,6 +13,8 @@ changed). The parts:
     clips        which highlights, and each rendered clip: its render key (a hash of everything its
                  bytes depend on), its files and their sizes
     air_window   air_from and air_until
+    details      season, episode number and type, and the bytes of the episode's own artwork (an approval
+                 recorded before this part existed covers the defaults: none of them set)
 
 Clips are not read byte by byte (they are large and the index works this out for every approved
 episode it reads); their render key and size stand for them. Everything else is hashed whole.
@@ -31,7 +33,7 @@ from ..fsutil import write_json
 from .episode import Episode
 from .layout import APPROVAL_FILE, CHAPTERS_FILE, TRANSCRIPT_FILES
 
-PARTS = ("recording", "title", "description", "transcript", "chapters", "clips", "air_window")
+PARTS = ("recording", "title", "description", "transcript", "chapters", "clips", "air_window", "details")
 
 
 def _hash(value: object) -> str:
@@ -62,6 +64,17 @@ def _clips(folder: Path, episode: Episode, state: dict) -> str:
     return _hash({"highlights": episode.highlights, "from": episode.highlights_from, "made": made})
 
 
+def _details(folder: Path | None, episode: Episode | None) -> str:
+    if episode is None or folder is None:
+        return _hash([None, None, "", ""])
+    artwork = _file_hash(folder / episode.artwork) if episode.artwork else ""
+    return _hash([episode.season, episode.number, episode.episode_type, artwork])
+
+
+# What a part's digest is when an approval was recorded before the part existed (the part as it then was).
+ADDED_LATER = {"details": _details(None, None)}
+
+
 def approval_digest(folder: Path, episode: Episode, state: dict) -> dict[str, str]:
     """The digest of each part of the episode that goes out (PARTS), from its folder now; `state` is its
     .studio/state.json."""
@@ -74,6 +87,7 @@ def approval_digest(folder: Path, episode: Episode, state: dict) -> dict[str, st
         "chapters": _hash([episode.chapters, _file_hash(folder / CHAPTERS_FILE)]),
         "clips": _clips(folder, episode, state),
         "air_window": _hash([episode.air_from, episode.air_until]),
+        "details": _details(folder, episode),
     }
 
 
@@ -81,7 +95,7 @@ def changed_parts(recorded: object, now: dict[str, str]) -> list[str]:
     """The parts whose digest is not the recorded one (every part when nothing usable was recorded)."""
     if not isinstance(recorded, dict):
         return list(PARTS)
-    return [part for part in PARTS if recorded.get(part) != now.get(part)]
+    return [part for part in PARTS if recorded.get(part, ADDED_LATER.get(part)) != now.get(part)]
 
 
 def digest_token(digest: dict[str, str]) -> str:

@@ -44,6 +44,14 @@ class Episode:
     # then the listener site calls the transcript automatic
     transcript_reviewed_by: str = ""
     transcript_reviewed_at: str = ""
+    # The episode basics podcast hosts have (workspace.release): when it goes out, whether a producer took it
+    # down, its own artwork (a file in the episode folder), season, number and type (itunes:episodeType).
+    publish_at: str = ""  # ISO date-time with its offset; "": as soon as it is ready
+    unpublished_at: str = ""  # when a producer took it down (UTC); "": it goes out
+    artwork: str = ""  # EPISODE_ARTWORK_NAME + suffix, in the episode folder; "": the show's
+    season: int | None = None
+    number: int | None = None
+    episode_type: str = ""  # full (""), trailer or bonus
 
     @property
     def id(self) -> str:

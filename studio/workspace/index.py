@@ -30,6 +30,7 @@ from ..fsutil import read_json, sha256_file
 from .digest import withdrawn_parts
 from .episode import Episode, episode_air_time
 from .layout import APPROVAL_FILE, EPISODE_FILE, INDEX_FILE, STATE_DIR, STATE_FILE
+from .release import check_basics
 from .state import RENDITION_FILES, rendition_keys
 
 if TYPE_CHECKING:
@@ -129,6 +130,7 @@ def read_row(workspace: Workspace, episode_id: str, signature: Signature | None 
         for bound in ("air_from", "air_until"):  # a hand edit of episode.toml: said here, not at the next render
             if getattr(episode, bound):
                 episode_air_time(episode, bound)
+        check_basics(episode)
     except BadInput as exc:
         return EpisodeRow(id=episode_id, show=show, title=slug, date=slug[:10], signature=signature, broken=str(exc))
     state = _read_record(folder / STATE_FILE)

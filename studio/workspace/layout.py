@@ -67,6 +67,7 @@ TRANSCRIPT_FILES = {"vtt": "transcript.vtt", "srt": "transcript.srt", "json": "t
 TRANSCRIPT_STATE_FILE = ".transcript-state.json"  # the sha256 of each VTT Studio wrote (so an edit shows)
 CHAPTERS_FILE = "chapters.json"
 CLIPS_DIR = "clips"
+EPISODE_ARTWORK_NAME = "artwork"  # artwork.jpg or artwork.png: the episode's own (itunes:image), else the show's
 ANALYSIS_FILE = "analysis.json"  # the original's loudness analysis, made at ingest
 STATE_FILE = f"{STATE_DIR}/state.json"  # what each stage made and from what (its key)
 LOCK_FILE = f"{STATE_DIR}/lock"

@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from ...captions.formats import parse_vtt
 from ...fsutil import read_json, write_bytes
@@ -51,11 +52,13 @@ from ..layout import (
     check_base_url,
     embed_key,
     episode_page_key,
+    episode_thumbnail_key,
     feed_key,
     show_page_key,
     thumbnail_key,
     url,
 )
+from ..notes import notes_html
 from . import strings
 from .content import attr, clip_vtt, clips_of, iso_duration, json_script, paragraphs, seconds, spans, thumbnail
 from .output import SiteResult, build_search_index, pagefind_command, show_of, write_site
@@ -254,8 +257,12 @@ class SiteBuilder:
             self.pages[clip.captions] = clip_vtt(cues, clip)
         key = episode_page_key(episode)
         embed = embed_key(episode)
-        artwork = self.artwork.get(show.slug)
+        artwork = item.artwork or self.artwork.get(show.slug)  # the episode's own, else the show's
         artwork_url = url(self.base_url, artwork.key) if artwork else ""
+        thumb = self.thumb_key(show.slug)
+        if item.artwork:
+            thumb = episode_thumbnail_key(episode)
+            self.pages[thumb] = thumbnail(item.artwork.source)
         page_url = self.absolute(key)
         audio_url = url(self.base_url, item.audio.key)
         day = item.published.date()
@@ -285,10 +292,11 @@ class SiteBuilder:
         iframe = (f'<iframe src="{embed_url}" title="{attr(episode.title)}" width="100%" height="180" '
                   f'style="border:0;max-width:40rem" loading="lazy"></iframe>')
         context = dict(show=show, item=item, episode=episode, day=strings.long_date(day, show.language),
-                       iso_day=day.isoformat(), description=description, paragraphs=paragraphs(
+                       iso_day=day.isoformat(), description=description, notes=Markup(notes_html(description)),
+                       paragraphs=paragraphs(
                            sentences, [c.start for c in chapters]), chapters=chapters, clips=clips,
                        artwork_url=artwork_url, audio_url=audio_url, page_url=page_url, ld=ld, share=share,
-                       iframe=iframe, thumb=self.thumb_key(show.slug), embed_key=embed)
+                       iframe=iframe, thumb=thumb, embed_key=embed)
         self.render(key, "episode.html", show.language, **context)
         for clip in clips:
             self.render(clip.page, "clip.html", show.language, clip=clip, clip_url=self.absolute(clip.page),

@@ -50,6 +50,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "captions": "Teks",
         "home": "Beranda",
         "artwork": "Sampul",
+        "season": "Musim",
+        "episode_number": "Episode",
+        "type_trailer": "Cuplikan",
+        "type_bonus": "Bonus",
     },
     "en": {
         "site_title": "Podcasts",
@@ -94,6 +98,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "captions": "Captions",
         "home": "Home",
         "artwork": "Artwork",
+        "season": "Season",
+        "episode_number": "Episode",
+        "type_trailer": "Trailer",
+        "type_bonus": "Bonus",
     },
 }
 
