@@ -12,6 +12,7 @@ from ..publish import serve as serve_mod
 from ..radio import deliveries
 from ..radio.push import run as push_mod
 from ..stats import accesslog
+from ..workspace.config import local_address_warning
 from .base import App, cli, emit_json, json_option
 from .radio import show_push_report
 
@@ -46,6 +47,9 @@ def publish(ctx: click.Context, target: str | None, radio_to: str | None, base_u
     --no-push), a line per station; a station that failed makes the exit 1.
     """
     app: App = ctx.obj
+    warning = local_address_warning(base_url or app.workspace.settings.base_url)
+    if warning:
+        click.echo(warning, err=True)
     report = publish_all(app.workspace, target, base_url, endpoint_url, app.reporter, radio_to=radio_to, prune=prune)
     pushed = None if no_push else push_mod.push(app.workspace)
     if as_json:
