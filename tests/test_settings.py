@@ -200,3 +200,19 @@ def test_publish_and_doctor_warn_in_one_line_while_base_url_is_local(workspace, 
     assert "warning" not in runner.invoke(cli, [*model, "publish", "--no-push", "--base-url",
                                                 "https://cdn.example.go.id"]).stderr
 
+
+
+def test_studio_show_edit_checks_by_the_same_rules(workspace, tmp_path):
+    runner = CliRunner()
+    base = ["--workspace", str(workspace.root), "show", "edit", "kpu"]
+    small = runner.invoke(cli, [*base, "--title", "", "--artwork", str(image(tmp_path / "s.png", (600, 600)))])
+    assert small.exit_code == 2 and small.stdout == ""
+    line, = small.stderr.strip().splitlines()
+    assert "--title must not be empty" in line and "1400 to 3000 px square, not 600 px" in line
+    done = runner.invoke(cli, [*base, "--title", "KPU Kota Makassar", "--timezone", "Asia/Makassar",
+                               "--glossary-term", "KPU", "--glossary-term", "Coklit", "--approval"])
+    assert done.exit_code == 0, done.output
+    show = workspace.show("kpu")
+    assert (show.title, show.timezone, show.glossary, show.require_approval, show.author) == (
+        "KPU Kota Makassar", "Asia/Makassar", ("KPU", "Coklit"), True, "Diskominfo")
+    assert runner.invoke(cli, ["--workspace", str(workspace.root), "show", "edit", "nope", "--title", "x"]).exit_code == 2

@@ -54,6 +54,31 @@ def show_add(app: App, slug: str, artwork: Path | None, replace: bool, as_json: 
         click.echo(added.slug)
 
 
+@show.command("edit")
+@click.argument("slug")
+@click.option("--title", default=None, help="Show title as listeners see it.")
+@click.option("--description", default=None, help="What the show is about.")
+@click.option("--language", default=None, help="Language code (transcription and feed).")
+@click.option("--author", default=None, help="Author / publisher name.")
+@click.option("--email", default=None, help="Owner e-mail for podcast directories.")
+@click.option("--artwork", type=click.Path(dir_okay=False, path_type=Path),
+              help="Square JPEG or PNG, 1400 to 3000 px.")
+@click.option("--glossary-term", "glossary", multiple=True, metavar="TERM",
+              help="A glossary term (repeat for several); replaces the glossary.")
+@click.option("--approval/--no-approval", "require_approval", default=None,
+              help="Publish an episode only after a second producer approved it.")
+@click.option("--timezone", default=None, help="IANA zone (Asia/Jakarta, Asia/Makassar, Asia/Jayapura); '' the machine's.")
+@click.option("--watch-folder", default=None, help="Full path of the folder recordings arrive in; '' none.")
+@click.pass_obj
+def show_edit(app: App, slug: str, artwork: Path | None, glossary: tuple[str, ...], **fields) -> None:
+    """Change show SLUG's settings (only the options given), checked as the web app's settings page does."""
+    changes = {k: v for k, v in fields.items() if v is not None}
+    if glossary:
+        changes["glossary"] = glossary
+    edited = shows.edit_show(app.workspace, slug, artwork=artwork, **changes)
+    app.reporter.info(f"show {edited.slug} saved")
+
+
 @show.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
