@@ -216,3 +216,17 @@ def test_studio_show_edit_checks_by_the_same_rules(workspace, tmp_path):
     assert (show.title, show.timezone, show.glossary, show.require_approval, show.author) == (
         "KPU Kota Makassar", "Asia/Makassar", ("KPU", "Coklit"), True, "Diskominfo")
     assert runner.invoke(cli, ["--workspace", str(workspace.root), "show", "edit", "nope", "--title", "x"]).exit_code == 2
+
+
+def test_an_image_over_the_request_limit_is_said_on_its_form(workspace, tmp_path):
+    web = make_web(workspace, MAX_CONTENT_LENGTH=20_000)
+    admin = web.client("admin")
+    token = web.csrf(admin, "/settings/shows/kpu")
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\\x89PNG" + bytes(40_000))
+    with open(big, "rb") as artwork:
+        answer = admin.post("/settings/shows/kpu", content_type="multipart/form-data", follow_redirects=True,
+                            data={"csrf_token": token, "title": "KPU", "artwork": (artwork, "big.png")})
+    assert answer.status_code == 200 and answer.request.path == "/settings/shows/kpu"
+    assert "Berkas gambar terlalu besar untuk dikirim" in answer.get_data(as_text=True)
+    assert workspace.show("kpu").title == "Sosialisasi KPU"

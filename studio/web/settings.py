@@ -63,10 +63,18 @@ def uploaded(name: str) -> Iterator[Path | None]:
         return
     folder = workspace().root / RECORDS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix="upload-") as temp:
+    with tempfile.TemporaryDirectory(dir=folder, prefix="settings-upload-") as temp:
         path = Path(temp) / "image"
         sent.save(path)
         yield path
+
+
+@bp.errorhandler(413)
+def too_large(_error):
+    """An image over the app's request limit (MAX_CONTENT_LENGTH): said on the form it came from."""
+    flash(t("settings.error.too_large"), "error")
+    on_show_form = request.endpoint in ("settings.new_show", "settings.edit_show")
+    return redirect(request.path if on_show_form else url_for("settings.site"))
 
 
 # -- shows ---------------------------------------------------------------------------------------

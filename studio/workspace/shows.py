@@ -63,7 +63,7 @@ def check_artwork(path: Path) -> str:
         with Image.open(path) as image:
             fmt, (width, height) = image.format, image.size
             mode = image.mode
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
         raise _refused("artwork", "artwork.unreadable", f"{path.name}: not a readable image ({exc})") from None
     if fmt not in ARTWORK_FORMATS:
         raise _refused("artwork", "artwork.format", f"{path.name}: artwork must be JPEG or PNG, not {fmt}",

@@ -53,7 +53,7 @@ def check_logo(path: Path) -> str:
             image.verify()
         with Image.open(path) as image:
             fmt, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
         raise _refused("office_logo", "logo.unreadable", f"{path.name}: not a readable image ({exc})") from None
     if fmt not in LOGO_FORMATS:
         raise _refused("office_logo", "logo.format", f"{path.name}: the logo must be PNG or JPEG, not {fmt}",

@@ -137,6 +137,8 @@ SETTINGS_STRINGS: dict[str, tuple[str, str]] = {
     "settings.error.logo.format": ("Logo harus PNG atau JPEG, bukan {format}.", "The logo must be PNG or JPEG, not {format}."),
     "settings.error.logo.size": ("Logo harus {min} sampai {max} piksel; gambar ini {width}×{height} piksel.",
                                  "The logo must be {min} to {max} pixels; this image is {width}×{height} pixels."),
+    "settings.error.too_large": ("Berkas gambar terlalu besar untuk dikirim: perkecil ukurannya lalu coba lagi.",
+                                 "The image file is too large to send: make it smaller and try again."),
     # users (admin)
     "users.password": ("Kata sandi", "Password"),
     "users.password_help": ("Kosongkan untuk membuat kata sandi sekali pakai. Paling sedikit 10 karakter.",
