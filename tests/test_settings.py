@@ -230,3 +230,17 @@ def test_an_image_over_the_request_limit_is_said_on_its_form(workspace, tmp_path
     assert answer.status_code == 200 and answer.request.path == "/settings/shows/kpu"
     assert "Berkas gambar terlalu besar untuk dikirim" in answer.get_data(as_text=True)
     assert workspace.show("kpu").title == "Sosialisasi KPU"
+
+
+def test_a_zone_set_in_the_toml_is_kept_and_an_unknown_one_refused(web):
+    edit_show(web.workspace, "kpu", timezone="Asia/Pontianak")  # WIB too, set by hand or `studio show edit`
+    admin = web.client("admin")
+    page = admin.get("/settings/shows/kpu").get_data(as_text=True)
+    assert '<option value="Asia/Pontianak" selected>' in page
+    token = web.csrf(admin, "/settings/shows/kpu")
+    form = {"csrf_token": token, "title": "KPU", "language": "id", "podcast_lufs": "-16", "broadcast_lufs": "-23",
+            "true_peak_dbtp": "-1", "timezone": "Asia/Pontianak"}
+    assert admin.post("/settings/shows/kpu", data=form).status_code == 302
+    assert web.workspace.show("kpu").timezone == "Asia/Pontianak"
+    refused = admin.post("/settings/shows/kpu", data={**form, "timezone": "Mars/Olympus"})
+    assert field_errors(refused) == {"timezone": "Pilih WIB, WITA, WIT atau zona waktu komputer ini."}

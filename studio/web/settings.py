@@ -110,9 +110,7 @@ def _read_show_form() -> tuple[dict, list[Problem]]:
             loudness[name] = float(text)
         except ValueError:
             problems.append(Problem(f"loudness.{name}", "number", f"{name}: not a number"))
-    timezone = form.get("timezone", "")
-    if timezone and timezone not in ZONES:
-        problems.append(Problem("timezone", "timezone", f"time zone {timezone!r}"))
+    timezone = form.get("timezone", "")  # WIB, WITA, WIT, "" or a zone set in the toml (check_show knows it)
     fields = {
         "title": form.get("title", ""),
         "description": form.get("description", ""),
