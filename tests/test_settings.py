@@ -181,7 +181,7 @@ def test_changing_ones_own_password_in_the_app(web):
 # -- the command line's warning -----------------------------------------------------------------------
 
 
-def test_publish_and_doctor_warn_in_one_line_while_base_url_is_local(workspace, tmp_path):
+def test_publish_run_and_doctor_warn_in_one_line_while_base_url_is_local(workspace, tmp_path):
     runner = CliRunner()
     model = ["--workspace", str(workspace.root)]
     (workspace.root / "studio.toml").write_text(f'[studio]\nmodel = "{tmp_path / "no-model"}"\n')  # doctor: quick
@@ -192,8 +192,10 @@ def test_publish_and_doctor_warn_in_one_line_while_base_url_is_local(workspace, 
     doctor = runner.invoke(cli, [*model, "doctor"])
     assert [line for line in doctor.stderr.splitlines() if line.startswith("warning: base_url")] == warning
     assert "FAIL base_url" not in doctor.output  # a warning, not a failed check
+    ran = runner.invoke(cli, [*model, "run"])  # cron's job publishes too
+    assert ran.exit_code == 0 and [line for line in ran.stderr.splitlines() if "warning: base_url" in line] == warning
     site_mod.set_public_address(workspace, "https://podcast.example.go.id")
-    for args in (["publish", "--no-push"], ["doctor"]):
+    for args in (["publish", "--no-push"], ["doctor"], ["run"]):
         assert "warning: base_url" not in runner.invoke(cli, [*model, *args]).stderr
     # an address given to publish is the one that counts
     site_mod.set_public_address(workspace, "http://localhost:8000")

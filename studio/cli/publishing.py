@@ -17,6 +17,13 @@ from .base import App, cli, emit_json, json_option
 from .radio import show_push_report
 
 
+def say_local_address(base_url: str) -> None:
+    """One line on stderr while the published addresses would be this machine's (a warning, not an error)."""
+    warning = local_address_warning(base_url)
+    if warning:
+        click.echo(warning, err=True)
+
+
 @cli.command()
 @click.option("--to", "target", default=None, metavar="DIR|s3://BUCKET/PREFIX",
               help="Where to publish (default: publish_to in studio.toml, i.e. public/).")
@@ -47,9 +54,7 @@ def publish(ctx: click.Context, target: str | None, radio_to: str | None, base_u
     --no-push), a line per station; a station that failed makes the exit 1.
     """
     app: App = ctx.obj
-    warning = local_address_warning(base_url or app.workspace.settings.base_url)
-    if warning:
-        click.echo(warning, err=True)
+    say_local_address(base_url or app.workspace.settings.base_url)
     report = publish_all(app.workspace, target, base_url, endpoint_url, app.reporter, radio_to=radio_to, prune=prune)
     pushed = None if no_push else push_mod.push(app.workspace)
     if as_json:

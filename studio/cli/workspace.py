@@ -13,8 +13,8 @@ from ..errors import BadInput
 from ..workspace import audit as audit_mod
 from ..workspace import init_workspace, shows
 from ..workspace import users as users_mod
-from ..workspace.config import local_address_warning
 from .base import App, cli, emit_json, os_user
+from .publishing import say_local_address
 
 
 @cli.command()
@@ -174,9 +174,7 @@ def user_remove(app: App, name: str) -> None:
 def doctor(app: App, as_json: bool) -> None:
     """Check ffmpeg, the transcription model, fonts, workspace write access and (with broker_url) Redis."""
     checks = doctor_mod.run_checks(app.workspace)
-    warning = local_address_warning(app.workspace.settings.base_url)
-    if warning:
-        click.echo(warning, err=True)  # a warning, not a failed check: a workspace may be tried out locally first
+    say_local_address(app.workspace.settings.base_url)  # a warning, not a failed check: tried out locally first
     if as_json:
         emit_json([asdict(c) for c in checks])
     else:
