@@ -21,6 +21,7 @@ from ..workspace.index import read_row
 from ..workspace.layout import JOBS_FILE
 from ..workspace.release import now_from_env
 from .base import App, cli, emit_json, json_option
+from .publishing import say_local_address
 
 
 @cli.command()
@@ -161,6 +162,7 @@ def run(app: App, options: pipeline.ProcessOptions, as_json: bool) -> None:
     if not episode_ids:
         app.reporter.info("no episodes yet: add one with `studio ingest FILE --show SLUG`")
     outcomes = _process(app, episode_ids, options)
+    say_local_address(app.workspace.settings.base_url)
     try:
         if app.workspace.settings.broker_url:
             job = jobs.publish_on_workers(jobs.open_queue(app.workspace), app.reporter.info)

@@ -12,9 +12,17 @@ from ..publish import serve as serve_mod
 from ..radio import deliveries
 from ..radio.push import run as push_mod
 from ..stats import accesslog
+from ..workspace.config import local_address_warning
 from ..workspace.release import now_from_env
 from .base import App, cli, emit_json, json_option
 from .radio import show_push_report
+
+
+def say_local_address(base_url: str) -> None:
+    """One line on stderr while the published addresses would be this machine's (a warning, not an error)."""
+    warning = local_address_warning(base_url)
+    if warning:
+        click.echo(warning, err=True)
 
 
 @cli.command()
@@ -47,6 +55,7 @@ def publish(ctx: click.Context, target: str | None, radio_to: str | None, base_u
     --no-push), a line per station; a station that failed makes the exit 1.
     """
     app: App = ctx.obj
+    say_local_address(base_url or app.workspace.settings.base_url)
     report = publish_all(app.workspace, target, base_url, endpoint_url, app.reporter, radio_to=radio_to, prune=prune,
                          now=now_from_env())
     pushed = None if no_push else push_mod.push(app.workspace)

@@ -14,6 +14,7 @@ from ..workspace import audit as audit_mod
 from ..workspace import init_workspace, shows
 from ..workspace import users as users_mod
 from .base import App, cli, emit_json, os_user
+from .publishing import say_local_address
 
 
 @cli.command()
@@ -51,6 +52,31 @@ def show_add(app: App, slug: str, artwork: Path | None, replace: bool, as_json: 
         emit_json(asdict(added))
     else:
         click.echo(added.slug)
+
+
+@show.command("edit")
+@click.argument("slug")
+@click.option("--title", default=None, help="Show title as listeners see it.")
+@click.option("--description", default=None, help="What the show is about.")
+@click.option("--language", default=None, help="Language code (transcription and feed).")
+@click.option("--author", default=None, help="Author / publisher name.")
+@click.option("--email", default=None, help="Owner e-mail for podcast directories.")
+@click.option("--artwork", type=click.Path(dir_okay=False, path_type=Path),
+              help="Square JPEG or PNG, 1400 to 3000 px.")
+@click.option("--glossary-term", "glossary", multiple=True, metavar="TERM",
+              help="A glossary term (repeat for several); replaces the glossary.")
+@click.option("--approval/--no-approval", "require_approval", default=None,
+              help="Publish an episode only after a second producer approved it.")
+@click.option("--timezone", default=None, help="IANA zone (Asia/Jakarta, Asia/Makassar, Asia/Jayapura); '' the machine's.")
+@click.option("--watch-folder", default=None, help="Full path of the folder recordings arrive in; '' none.")
+@click.pass_obj
+def show_edit(app: App, slug: str, artwork: Path | None, glossary: tuple[str, ...], **fields) -> None:
+    """Change show SLUG's settings (only the options given), checked as the web app's settings page does."""
+    changes = {k: v for k, v in fields.items() if v is not None}
+    if glossary:
+        changes["glossary"] = glossary
+    edited = shows.edit_show(app.workspace, slug, artwork=artwork, **changes)
+    app.reporter.info(f"show {edited.slug} saved")
 
 
 @show.command("list")
@@ -148,6 +174,7 @@ def user_remove(app: App, name: str) -> None:
 def doctor(app: App, as_json: bool) -> None:
     """Check ffmpeg, the transcription model, fonts, workspace write access and (with broker_url) Redis."""
     checks = doctor_mod.run_checks(app.workspace)
+    say_local_address(app.workspace.settings.base_url)  # a warning, not a failed check: tried out locally first
     if as_json:
         emit_json([asdict(c) for c in checks])
     else:

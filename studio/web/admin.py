@@ -1,5 +1,5 @@
-"""The users page (admin): add users (one-time password shown once), limit them to shows, remove; the audit
-log."""
+"""The users page (admin): add users (a password given, or a one-time one shown once), limit them to shows, reset
+a password (a one-time one), remove; the audit log."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ def never_cached(response):
     return response
 
 
-def _page(password: str = "", new_user: str = "", status: int = 200):
+def _page(password: str = "", new_user: str = "", status: int = 200, reset: bool = False):
     ws = workspace()
     return render_template("users.html", users=users_mod.list_users(ws), roles=users_mod.ROLES, shows=ws.shows(),
-                           password=password, new_user=new_user, entries=audit_mod.read(ws, 100)), status
+                           password=password, new_user=new_user, reset=reset, entries=audit_mod.read(ws, 100)), status
 
 
 @bp.route("/users")
@@ -34,18 +34,49 @@ def index():
     return _page()
 
 
+def _add_refused(name: str, password: str | None) -> str:
+    """The page's words for a user that cannot be added ("" when the library's own check is left)."""
+    if not users_mod.NAME_RE.match(name):
+        return t("users.error.name")
+    if password is not None and len(password) < users_mod.MIN_PASSWORD:
+        return t("users.error.password_short")
+    if users_mod.get_user(workspace(), name) is not None:
+        return t("users.error.exists")
+    return ""
+
+
 @bp.route("/users", methods=["POST"])
 @role_required("admin")
 def add():
     name = request.form.get("name", "").strip().lower()
     role = request.form.get("role", "")
+    password = request.form.get("password", "") or None  # none given: a one-time one is made and shown
+    refused = _add_refused(name, password)
     try:
-        password = users_mod.add_user(workspace(), name, role, shows=request.form.getlist("shows"))
+        if refused:
+            raise BadInput(refused)
+        made = users_mod.add_user(workspace(), name, role, password, shows=request.form.getlist("shows"))
     except BadInput as exc:
-        flash(str(exc), "error")
+        flash(refused or str(exc), "error")
         return _page(status=400)
     audit(current_user.name, "user.add", f"{name} ({role})")
-    return _page(password=password, new_user=name)
+    if password is None:
+        return _page(password=made, new_user=name)
+    flash(t("users.added").format(name=name))
+    return _page()
+
+
+@bp.route("/users/<name>/password", methods=["POST"])
+@role_required("admin")
+def reset_password(name: str):
+    """A new one-time password for `name`, shown once; every session of theirs ends."""
+    try:
+        password = users_mod.reset_password(workspace(), name)
+    except BadInput:
+        flash(t("users.error.gone"), "error")
+        return _page(status=404)
+    audit(current_user.name, "user.password", name)
+    return _page(password=password, new_user=name, reset=True)
 
 
 @bp.route("/users/<name>/shows", methods=["POST"])
@@ -66,12 +97,12 @@ def set_shows(name: str):
 @role_required("admin")
 def remove(name: str):
     if name == current_user.name:
-        flash(t("error.forbidden"), "error")
+        flash(t("users.error.self"), "error")
         return _page(status=400)
     try:
         users_mod.remove_user(workspace(), name)
-    except BadInput as exc:
-        flash(str(exc), "error")
+    except BadInput:
+        flash(t("users.error.gone"), "error")
         return _page(status=404)
     audit(current_user.name, "user.remove", name)
     flash(t("users.removed"))

@@ -8,6 +8,7 @@ import tomllib
 import zoneinfo
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import tomli_w
 
@@ -172,6 +173,41 @@ def check_stream_url(url: str, what: str = "url") -> str:
     if not re.match(r"^https?://[^/\s]+", url or ""):
         raise BadInput(f"{what} {url!r}: use the stream's http:// or https:// address")
     return url
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "0.0.0.0")  # an address only this machine reaches
+_PUBLIC_ADDRESS_RE = re.compile(r"^https?://(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?"
+                                r"(?P<path>(?:/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*)/?$")
+
+
+def check_public_address(url: str) -> str:
+    """The site's public address (Settings.base_url) without its trailing slash: http:// or https://, a host, an
+    optional port and path; no user name, query, fragment or space. BadInput otherwise."""
+    text = (url or "").strip()
+    found = _PUBLIC_ADDRESS_RE.match(text)
+    if not found or (found["port"] and not 0 < int(found["port"]) < 65536) or ".." in found["host"]:
+        raise BadInput(f"public address {url!r}: use http:// or https:// and the host name, e.g. "
+                       "https://podcast.example.go.id (a path may follow; no ?, # or spaces)")
+    return text.rstrip("/")
+
+
+def is_local_address(url: str) -> bool:
+    """Whether `url` points at this machine only (the default base_url): feeds and links made with it reach no
+    listener."""
+    try:
+        host = urlsplit((url or "").strip()).hostname or ""
+    except ValueError:
+        return False
+    return not host or host in LOCAL_HOSTS or host.endswith(".localhost")
+
+
+def local_address_warning(url: str) -> str:
+    """The one-line warning `studio publish` and `studio doctor` print while base_url is a local address ("" when
+    it is not)."""
+    if not is_local_address(url):
+        return ""
+    return (f"warning: base_url is {url} (this machine only): feeds, share links and embed codes will not reach "
+            "listeners; set the site's public address in the web app (Pengaturan > Situs) or base_url in studio.toml")
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,26 @@ def reset_password(workspace: Workspace, name: str, password: str | None = None)
     return password
 
 
+class WrongPassword(BadInput):
+    """The current password given to change one's own is not theirs."""
+
+
+def change_password(workspace: Workspace, name: str, current: str, new: str) -> User:
+    """User `name`'s own new password, given their `current` one (WrongPassword otherwise); every session of
+    theirs ends (the session version rule): returns the user with their new session version, to sign this
+    session in again."""
+    check_password(new)
+    with _changing(workspace, name) as record:
+        stored = record.get("hash")
+        if not _verify(stored if isinstance(stored, str) else None, current):
+            raise WrongPassword("the current password is wrong")
+        record["hash"] = _hasher.hash(new)
+        record["session"] = _new_session()
+        changed = _user(name, record)
+    assert changed is not None
+    return changed
+
+
 def end_sessions(workspace: Workspace, name: str) -> None:
     """Every signed-in session of `name` ends (sign-out): their cookies, copied or not, no longer work."""
     with _changing(workspace, name) as record:
