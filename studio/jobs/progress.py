@@ -1,6 +1,6 @@
 """An episode's run as the pages show it: one progress model (studio.progress.RunModel) over every job of the
-run, kept in the episode's `.studio/progress.json` (written atomically, so any worker, local or Celery, and the
-web app on any machine sharing the workspace read the same thing).
+run, kept in the episode's `.studio/progress/run.json` (layout.PROGRESS_FILE), written atomically, so that any
+worker, local or Celery, and the web app on any machine sharing the workspace read the same thing.
 
 A `process` job is a run of its own; the jobs of a chain (one per stage: renditions, transcript, text, clips)
 go on with the run the chain's first stage began, so the percent counts the whole chain and only grows."""

@@ -94,12 +94,12 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app)
 
-    from . import admin, auth, episodes, jobs, radio, stats, upload
+    from . import admin, auth, episodes, jobs, progress, radio, stats, upload
     from .episode import bp as episode_bp
 
     auth.init_login(app)
     limiter.limit(LOGIN_RATE, methods=["POST"])(auth.bp)
-    for blueprint in (auth.bp, episodes.bp, upload.bp, jobs.bp, radio.bp, stats.bp, admin.bp):
+    for blueprint in (auth.bp, episodes.bp, upload.bp, jobs.bp, radio.bp, stats.bp, admin.bp, progress.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(episode_bp, url_prefix="/episodes/<path:episode_id>")
     upload.clean_at_start(app)

@@ -84,7 +84,9 @@ CLIP_SCRATCH_DIR = f"{STATE_DIR}/clip-scratch"  # the clip renderer's temporary 
 SOUND_FILE = f"{STATE_DIR}/sound.json"  # the sound processing's figures (media.processing.SoundFigures) and key
 SHOW_VOICES_SUFFIX = ".voices.json"  # feeds/<show>.voices.json: the show's known voices (name → voice print)
 SOUND_ANALYSIS_FILE = f"{STATE_DIR}/sound-analysis.json"  # what the sound processing's pass learned (its cache)
-PROGRESS_FILE = f"{STATE_DIR}/progress.json"  # the episode's run as the pages show it: stage, percent, time left
+# the episode's run as the pages show it (stage, percent, time left); in a folder of its own, so that its writes
+# (each second) leave .studio/'s modification time, the index's signature of the episode, as it is
+PROGRESS_FILE = f"{STATE_DIR}/progress/run.json"
 
 
 @dataclass(frozen=True)
