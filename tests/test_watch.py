@@ -134,3 +134,26 @@ def cli_run(watched):
         return CliRunner().invoke(cli, ["--workspace", str(workspace.root), *args], catch_exceptions=False)
 
     return run
+
+
+@pytest.mark.workers
+def test_a_local_worker_scans_the_watch_folders_by_itself(watched, tmp_path):
+    """`studio worker` (and the web app's workers) scan at watch_interval: the file is ingested and its processing
+    queued with no `studio watch` running."""
+    import time
+
+    from studio.jobs import start_local_workers
+
+    workspace, folder = watched
+    save_settings(workspace.settings_path, dataclasses.replace(workspace.settings, watch_interval=0.2))
+    (folder / "2026-12-07 Siaran pagi.wav").write_bytes(recording(tmp_path))
+    workers = start_local_workers(workspace, count=1)
+    try:
+        done = folder / "done" / "2026-12-07 Siaran pagi.wav"
+        deadline = time.monotonic() + 120
+        while not done.exists() and time.monotonic() < deadline:  # waiting on the file's move, not a time
+            time.sleep(0.1)
+        assert done.exists(), "the worker never took the file"
+        assert workspace.episode("kpu/2026-12-07-siaran-pagi").source == "folder pantauan"
+    finally:
+        workers.stop()

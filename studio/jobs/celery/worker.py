@@ -18,7 +18,7 @@ from ...errors import BadInput, ProcessingError, ResourceError
 from ...workspace.state import EpisodeBusy
 from ...workspace.tree import Workspace
 from ..job import now_iso, threads_per_worker
-from . import recording
+from . import recording, watching
 from .app import DEFAULT_QUEUES, QUEUES, TASK, make_app, send
 from .lost import beat, beat_every, forget
 from .queue import CeleryQueue
@@ -134,13 +134,18 @@ def run_worker(workspace: Workspace, concurrency: int = 1, queues: list[str] | N
     app = make_app(settings.broker_url, settings.job_time_limit)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     _register(app, workspace, worker, threads or threads_per_worker(concurrency))
-    beat = []
+    beat, schedule = [], {}
     if recording.QUEUE in queues:  # Celery beat in this worker: the shows' recordings (celery.recording)
         recording.register(app, workspace)
-        app.conf.beat_schedule = recording.beat_schedule()
-        beat = ["--beat", "--scheduler=celery.beat:Scheduler"]  # kept in memory: a missed start is the log's
+        schedule.update(recording.beat_schedule())
     elif any(show.recordings for show in workspace.shows().values()):
         log.warning("the shows name recordings: a worker with --queues record (or `studio recorder`) records them")
+    watching.register(app, workspace)  # any worker may take a tick another one's beat sent
+    if watching.QUEUE in queues and any(show.watch_folder for show in workspace.shows().values()):
+        schedule.update(watching.beat_schedule(settings.watch_interval))  # the watch folders (jobs.watch)
+    if schedule:
+        app.conf.beat_schedule = schedule
+        beat = ["--beat", "--scheduler=celery.beat:Scheduler"]  # kept in memory: a missed start is the log's
     heartbeat = Heartbeat(CeleryQueue(workspace, settings.broker_url), worker)
     heartbeat.start()
     try:
