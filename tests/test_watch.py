@@ -157,3 +157,14 @@ def test_a_local_worker_scans_the_watch_folders_by_itself(watched, tmp_path):
         assert workspace.episode("kpu/2026-12-07-siaran-pagi").source == "folder pantauan"
     finally:
         workers.stop()
+
+
+def test_a_missing_folder_is_said_once_an_interval(watched, tmp_path):
+    from studio.jobs.watch import due
+
+    workspace, folder = watched
+    folder.rmdir()
+    said = []
+    assert scan(workspace, say=said.append) == []
+    assert len(said) == 1 and "kpu" in said[0] and "not a folder" in said[0]
+    assert not due(workspace)  # the next look waits for watch_interval, as after any scan

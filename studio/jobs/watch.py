@@ -127,13 +127,14 @@ def scan_show(workspace: Workspace, show: Show, ffmpeg: FFmpeg, enqueue: Callabl
     folder = folder_of(workspace, show)
     if folder is None:
         return []
-    if not folder.is_dir():
-        raise BadInput(f"show {show.slug}: watch_folder {folder} is not a folder")
     records = workspace.root / WATCH_DIR
     state_path = records / f"{show.slug}.json"
     with file_lock(records / f"{show.slug}.lock", wait=False) as held:
         if not held:
             return []
+        if not folder.is_dir():  # said once a watch_interval, like any scan
+            write_json(state_path, {"scanned_at": time.time(), "files": {}})
+            raise BadInput(f"show {show.slug}: watch_folder {folder} is not a folder (a share not mounted?)")
         seen = read_json(state_path, {}) or {}
         files = seen.get("files", {}) if isinstance(seen, dict) else {}
         now_files, arrivals = {}, []

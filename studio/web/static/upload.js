@@ -125,7 +125,9 @@
       if (job && job.episode) { return job; }
       if (job && job.state === "waiting") { say(job.message, false); await sleep(5000); continue; }
       if (job && job.state === "queued") { say(form.dataset.checking, false); }
-      if (job && job.state === "running" && job.progress !== null) { showProgress(job.progress, 1); }
+      if (job && job.state === "running" && job.progress !== null) {  // the bar stays full: the bytes are in
+        say(form.dataset.checking + " " + Math.floor(job.progress * 100) + "%", false);
+      }
       await sleep(1000);
     }
   }
