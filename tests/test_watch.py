@@ -168,3 +168,22 @@ def test_a_missing_folder_is_said_once_an_interval(watched, tmp_path):
     assert scan(workspace, say=said.append) == []
     assert len(said) == 1 and "kpu" in said[0] and "not a folder" in said[0]
     assert not due(workspace)  # the next look waits for watch_interval, as after any scan
+
+
+def test_the_celery_beat_tick_scans_when_due(watched, tmp_path):
+    """The tick task a worker's beat sends (celery.watching), run as the worker runs it: a scan when due."""
+    from studio.jobs.celery.app import make_app
+    from studio.jobs.celery.watching import TICK, beat_schedule, register
+
+    workspace, folder = watched
+    save_settings(workspace.settings_path, dataclasses.replace(workspace.settings, watch_stable_scans=1,
+                                                               watch_interval=3600.0))
+    assert beat_schedule(3600.0)["studio-watch"]["schedule"] == 5.0  # a look every 5 s; a scan when due
+    app = make_app("redis://127.0.0.1:1/0", 60.0)  # never reached: the task runs here, its enqueue is local
+    register(app, type(workspace)(workspace.root))
+    (folder / "2026-12-07 Siaran.wav").write_bytes(recording(tmp_path))
+    app.tasks[TICK]()
+    assert (folder / "done" / "2026-12-07 Siaran.wav").exists()
+    (folder / "2026-12-08 Lain.wav").write_bytes(recording(tmp_path, seed=1))
+    app.tasks[TICK]()  # within the interval: no scan
+    assert (folder / "2026-12-08 Lain.wav").exists()
