@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 
 import click
 
@@ -43,6 +44,32 @@ def worker(app: App, concurrency: int, queues: str | None, threads: int | None) 
         raise BadInput("--queues needs broker_url in studio.toml (the local queue has one queue)")
     app.reporter.info(f"{concurrency} local worker(s) on {workspace.root}; Ctrl-C to stop")
     jobs_mod.run_workers(workspace, concurrency, threads)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Scan once and exit (for cron); a file is taken after watch_stable_scans "
+                                         "runs have seen it unchanged.")
+@click.pass_obj
+def watch(app: App, once: bool) -> None:
+    """Ingest the recordings saved into the shows' watch folders (watch_folder in feeds/<show>.toml).
+
+    A file is ingested once its size and time have not changed for
+    watch_stable_scans scans (watch_interval seconds apart), then moved to
+    done/ or refused/ with a one-line reason beside it; its processing is
+    queued for the workers. `studio worker` scans too: run this where no
+    worker runs, or from cron with --once.
+    """
+    from ..jobs import watch as watch_mod
+
+    workspace = app.workspace
+    if not any(show.watch_folder for show in workspace.shows().values()):
+        raise BadInput("no show names a watch_folder (feeds/<show>.toml)")
+    while True:
+        watch_mod.scan(workspace, say=click.echo)
+        if once:
+            return
+        time.sleep(workspace.settings.watch_interval)
+        workspace = type(workspace)(workspace.root)  # an edited show or setting needs no restart
 
 
 @cli.command()

@@ -11,6 +11,7 @@ worker on this host to look puts it back in the queue.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -27,8 +28,11 @@ from ..workspace import Workspace
 from ..workspace.layout import JOBS_FILE
 from .job import Job, check_job, dedupe_key, failed_job, now_iso, threads_per_worker
 
+log = logging.getLogger(__name__)
+
 POLL_S = 0.1  # how often an idle worker looks for a job
 RECOVER_EVERY_S = 5.0  # how often a worker looks for jobs of dead workers
+WATCH_LOOK_S = 1.0  # how often a worker looks whether a scan of the watch folders is due (jobs.watch)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -244,13 +248,16 @@ def work(workspace: Workspace, once: bool = False, parent: int | None = None, th
         raise SystemExit(0)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    last_recover = 0.0
+    last_recover = last_watch = 0.0
     current = None
     try:
         while True:
             if time.monotonic() - last_recover >= RECOVER_EVERY_S:
                 queue.recover()
                 last_recover = time.monotonic()
+            if not once and time.monotonic() - last_watch >= WATCH_LOOK_S:
+                last_watch = time.monotonic()
+                _watch_tick(workspace)
             current = queue.claim(name)
             if current is None:
                 if once or (parent is not None and os.getppid() != parent):
@@ -265,6 +272,16 @@ def work(workspace: Workspace, once: bool = False, parent: int | None = None, th
         queue.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _watch_tick(workspace: Workspace) -> None:
+    """Scan the shows' watch folders when a scan is due (jobs.watch); a failure is logged, the worker goes on."""
+    from .watch import tick
+
+    try:
+        tick(workspace, say=log.warning)
+    except Exception as exc:  # noqa: BLE001 - a folder's fault must not stop the jobs
+        log.warning("watch folders: %s", explain(exc)[0])
 
 
 class LocalWorkers:

@@ -19,6 +19,7 @@ from ..pipeline.options import CLIP_FORMATS
 from ..progress import Reporter
 from ..workspace import Workspace, approval, audit, uploads
 from ..workspace.release import now_from_env
+from .progress import RUN_STAGES, RunTracker
 
 PROGRESS_EVERY_S = 1.0  # how often a running job's progress is written back
 
@@ -30,20 +31,41 @@ def worker_name() -> str:
 
 
 class JobReporter(Reporter):
-    """A quiet Reporter whose progress bars report the share done of the current step to `progress`."""
+    """A quiet Reporter whose progress bars report to `progress`: the share done of the current step, or, with
+    a `tracker` (a job of an episode's run), the run's overall share, which only grows (jobs.progress)."""
 
-    def __init__(self, progress: Progress | None):
+    def __init__(self, progress: Progress | None, tracker: RunTracker | None = None):
         super().__init__(quiet=True)
         self._progress = progress
         self._last = 0.0
+        self.tracker = tracker
+
+    def stage(self, name: str, steps: int = 1) -> None:
+        if self.tracker is not None:
+            self.tracker.begin(name, steps)
+            self._send(self.tracker.share, force=True)
+
+    def step(self, number: int, of: int) -> None:
+        if self.tracker is not None:
+            self.tracker.step(number, of)
+            self._send(self.tracker.share, force=True)
+
+    def _send(self, share: float, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._progress and (force or now - self._last >= PROGRESS_EVERY_S):
+            self._last = now
+            self._progress(min(max(share, 0.0), 1.0))
 
     @contextlib.contextmanager
     def bar(self, label: str, total: float, unit: str = "audio") -> Iterator[Callable[[float], None]]:
         def update(done: float) -> None:
-            now = time.monotonic()
-            if self._progress and total > 0 and now - self._last >= PROGRESS_EVERY_S:
-                self._last = now
-                self._progress(min(max(done / total, 0.0), 1.0))
+            if total <= 0:
+                return
+            share = min(max(done / total, 0.0), 1.0)
+            if self.tracker is not None:
+                self.tracker.update(share)
+                share = self.tracker.share
+            self._send(share)
 
         yield update
 
@@ -58,7 +80,23 @@ def run_stage(workspace: Workspace, stage: str, episode: str | None, params: dic
     `models` keeps a worker's Whisper model loaded from one job to the next.
     """
     ffmpeg = ffmpeg or find_ffmpeg(workspace.settings.ffmpeg_stall_timeout, workspace.settings.ffmpeg_time_factor)
-    reporter = JobReporter(progress)
+    tracker = None
+    if episode and stage in RUN_STAGES and workspace.episode_dir(episode).is_dir():
+        tracker = RunTracker(workspace, episode, stage, params)
+    reporter = JobReporter(progress, tracker)
+    try:
+        result = _run(workspace, stage, episode, params, ffmpeg, reporter, models)
+    except BaseException:
+        if tracker is not None:
+            tracker.finish(failed=True, last_job=True)
+        raise
+    if tracker is not None:
+        tracker.finish(failed=False, last_job=stage == "process")
+    return result
+
+
+def _run(workspace: Workspace, stage: str, episode: str | None, params: dict, ffmpeg: FFmpeg,
+         reporter: JobReporter, models: ModelCache | None) -> dict:
     if stage == "publish":
         from ..publish import publish
         from ..radio.push.run import push

@@ -64,7 +64,8 @@ def make_clips(ctx: EpisodeContext) -> None:
     cues = highlight_cues(ctx)
     previous = {entry["key"]: entry for entry in ctx.state.get("clips", [])}
     made, done = [], False
-    for index, highlight in enumerate(choose_highlights(episode, show, cues), start=1):
+    chosen = choose_highlights(episode, show, cues)
+    for index, highlight in enumerate(chosen, start=1):
         start, end, title = float(highlight["start"]), float(highlight["end"]), str(highlight.get("title", ""))
         formats = [f for f in highlight.get("formats", CLIP_FORMATS) if f in CLIP_FORMATS] or list(CLIP_FORMATS)
         in_range = [c for c in cues if c[1] > start and c[0] < end]
@@ -77,6 +78,7 @@ def make_clips(ctx: EpisodeContext) -> None:
         if old and old["files"] == files and all((folder / f).is_file() for f in files.values()):
             made.append(old)
             continue
+        ctx.reporter.step(index - 1, len(chosen))  # each clip is a sub-step of the clips stage
         with contextlib.ExitStack() as stack:
             outputs = {fmt: stack.enter_context(atomic_path(folder / name)) for fmt, name in files.items()}
             with ctx.reporter.bar(f"{episode.id}: clip {index} ({', '.join(formats)})", end - start) as progress:

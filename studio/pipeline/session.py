@@ -34,6 +34,7 @@ from .transcript import ModelCache, make_transcript
 
 def run_stage(ctx: EpisodeContext, stage: str, models: ModelCache) -> None:
     """One stage over an open context."""
+    ctx.reporter.stage("text" if stage == "captions" else stage)
     if stage == "renditions":
         make_renditions(ctx)
     elif stage == "transcript":
@@ -69,14 +70,18 @@ def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode_id: str, repor
         if options.transcribe:
             models = models or ModelCache()
             with renditions_beside(ctx):
+                reporter.stage("transcript")  # the renditions are made beside it
                 make_transcript(ctx, models)
+                reporter.stage("text")
                 make_text(ctx)
                 make_chapters(ctx)
         else:
+            reporter.stage("renditions")
             make_renditions(ctx)
         if options.clips:
             if models is not None:
                 models.release()
+            reporter.stage("clips")
             make_clips(ctx)
     return ctx.report
 

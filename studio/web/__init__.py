@@ -94,14 +94,25 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app)
 
-    from . import account, admin, auth, basics, episodes, jobs, radio, settings, stats, upload
+    from . import account, admin, auth, basics, episodes, jobs, progress, radio, settings, stats, upload
     from .episode import bp as episode_bp
     from .episode.review import bp as review_bp
 
     auth.init_login(app)
     limiter.limit(LOGIN_RATE, methods=["POST"])(auth.bp)
-    for blueprint in (auth.bp, episodes.bp, upload.bp, jobs.bp, radio.bp, stats.bp, admin.bp, settings.bp,
-                      account.bp):
+    blueprints = (  # one a line, so that each area adds its own
+        auth.bp,
+        episodes.bp,
+        upload.bp,
+        jobs.bp,
+        radio.bp,
+        stats.bp,
+        admin.bp,
+        settings.bp,
+        account.bp,
+        progress.bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_blueprint(episode_bp, url_prefix="/episodes/<path:episode_id>")
     app.register_blueprint(review_bp, url_prefix="/episodes/<path:episode_id>")

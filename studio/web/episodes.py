@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..errors import BadInput
 from ..jobs.job import BrokerAway
+from ..jobs.watch import WATCH_SOURCE
 from ..workspace import approval as approval_mod
 from ..workspace.index import STATES, EpisodeRow, episode_state
 from .auth import audit, can_see, role_required, sees_every_show
@@ -33,6 +34,11 @@ class Listed:
     @property
     def active(self) -> bool:
         return self.state in ("queued", "processing")
+
+    @property
+    def from_folder(self) -> bool:
+        """Ingested from its show's watch folder (jobs.watch): the list's "masuk dari folder" badge."""
+        return self.row.episode.get("source") == WATCH_SOURCE
 
 
 def rows_now() -> list[EpisodeRow]:

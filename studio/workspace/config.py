@@ -116,6 +116,10 @@ class Settings:
     # scheduled start found this many seconds late (the machine was off) is reported as missed, not recorded
     record_connect_timeout: float = 60.0
     record_late_after: float = 120.0
+    # shows' watch folders (Show.watch_folder): seconds between scans, and scans a file's size and modification time
+    # must stay the same in before it is ingested (so a file still being copied in is left alone)
+    watch_interval: float = 10.0
+    watch_stable_scans: int = 3
     # listener statistics: hours after a counting day ends (WIB) that late logs of it are still taken; then the
     # day is counted for good, its listener keys and salt destroyed (docs/statistics.md)
     stats_late_hours: float = 48.0

@@ -45,6 +45,11 @@ RECORDINGS_LOG_FILE = "logs/recordings.jsonl"  # every off-air recording's state
 RECORDINGS_DIR = f"{RECORDS_DIR}/recordings"  # captured streams until ingested (one that failed to ingest stays)
 RECORDINGS_LOCK_FILE = f"{RECORDS_DIR}/recordings.lock"  # held while a recording is claimed in the log
 RECORDER_STATE_FILE = f"{RECORDS_DIR}/recorder.json"  # when a recorder last looked at the schedule (missed starts)
+WATCH_DIR = f"{RECORDS_DIR}/watch"  # the watch folders' scans: <show>.json (each file's size and mtime, how often
+# seen so), <show>.lock (one scan of a show at a time)
+WATCH_DONE_DIR = "done"  # in a show's watch folder: files ingested, each with its <name>.alasan.txt
+WATCH_REFUSED_DIR = "refused"  # files refused (unreadable, too short, already an episode), with their reason
+WATCH_REASON_SUFFIX = ".alasan.txt"  # the one-line reason file beside a moved file
 ACCESS_LOG_DIR = "logs/access"  # `studio serve`'s access log, one JSON-lines file a day (stats.accesslog)
 STATS_DIR = f"{RECORDS_DIR}/stats"  # the listener statistics: the counts database, the daily salts (stats/)
 STATS_DB_FILE = f"{STATS_DIR}/counts.sqlite3"  # what was read, listeners of open windows, daily counts (stats.store)
@@ -87,6 +92,9 @@ CLIP_SCRATCH_DIR = f"{STATE_DIR}/clip-scratch"  # the clip renderer's temporary 
 SOUND_FILE = f"{STATE_DIR}/sound.json"  # the sound processing's figures (media.processing.SoundFigures) and key
 SHOW_VOICES_SUFFIX = ".voices.json"  # feeds/<show>.voices.json: the show's known voices (name → voice print)
 SOUND_ANALYSIS_FILE = f"{STATE_DIR}/sound-analysis.json"  # what the sound processing's pass learned (its cache)
+# the episode's run as the pages show it (stage, percent, time left); in a folder of its own, so that its writes
+# (each second) leave .studio/'s modification time, the index's signature of the episode, as it is
+PROGRESS_FILE = f"{STATE_DIR}/progress/run.json"
 
 
 @dataclass(frozen=True)

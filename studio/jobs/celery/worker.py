@@ -18,7 +18,7 @@ from ...errors import BadInput, ProcessingError, ResourceError
 from ...workspace.state import EpisodeBusy
 from ...workspace.tree import Workspace
 from ..job import now_iso, threads_per_worker
-from . import recording, release
+from . import recording, release, watching
 from .app import DEFAULT_QUEUES, QUEUES, TASK, make_app, send
 from .lost import beat, beat_every, forget
 from .queue import CeleryQueue
@@ -134,7 +134,7 @@ def run_worker(workspace: Workspace, concurrency: int = 1, queues: list[str] | N
     app = make_app(settings.broker_url, settings.job_time_limit)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     _register(app, workspace, worker, threads or threads_per_worker(concurrency))
-    schedule = {}
+    beat, schedule = [], {}
     if release.QUEUE in queues:  # Celery beat in this worker: scheduled publishing (celery.release)
         release.register(app, workspace)
         schedule.update(release.beat_schedule())
@@ -143,7 +143,9 @@ def run_worker(workspace: Workspace, concurrency: int = 1, queues: list[str] | N
         schedule.update(recording.beat_schedule())
     elif any(show.recordings for show in workspace.shows().values()):
         log.warning("the shows name recordings: a worker with --queues record (or `studio recorder`) records them")
-    beat = []
+    watching.register(app, workspace)  # any worker may take a tick another one's beat sent
+    if watching.QUEUE in queues and any(show.watch_folder for show in workspace.shows().values()):
+        schedule.update(watching.beat_schedule(settings.watch_interval))  # the watch folders (jobs.watch)
     if schedule:
         app.conf.beat_schedule = schedule
         beat = ["--beat", "--scheduler=celery.beat:Scheduler"]  # kept in memory: a missed start is the log's

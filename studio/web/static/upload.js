@@ -29,6 +29,25 @@
     bar.value = pct; bar.textContent = pct + "%";
   }
 
+  // A chunk sent with XMLHttpRequest, whose upload events say how many of its bytes have left (fetch cannot):
+  // `sent(bytes)` moves the bar within the chunk. Answers like fetch's: status, headers.get(), json().
+  function patch(url, body, headers, sent) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("PATCH", url);
+      Object.keys(headers).forEach(function (name) { xhr.setRequestHeader(name, headers[name]); });
+      xhr.upload.addEventListener("progress", function (e) { sent(e.loaded); });
+      xhr.addEventListener("load", function () {
+        resolve({ status: xhr.status, statusText: xhr.statusText,
+                  headers: { get: function (name) { return xhr.getResponseHeader(name); } },
+                  json: function () { return Promise.resolve().then(function () { return JSON.parse(xhr.responseText); }); } });
+      });
+      xhr.addEventListener("error", function () { reject(new TypeError("network error")); });
+      xhr.addEventListener("abort", function () { reject(new TypeError("aborted")); });
+      xhr.send(body);
+    });
+  }
+
   async function currentOffset(id) {
     var answer = await fetch("/uploads/" + id, { method: "HEAD", headers: { "X-CSRFToken": csrf() } });
     if (!answer.ok) { return null; }
@@ -65,7 +84,10 @@
       var answer;
       try {
         if (end === file.size) { say(form.dataset.checking, false); }
-        answer = await fetch("/uploads/" + upload.id, { method: "PATCH", body: body, headers: headers });
+        var from = offset;
+        answer = await patch("/uploads/" + upload.id, body, headers, function (bytes) {
+          showProgress(from + Math.min(bytes, body.size), file.size);
+        });
       } catch (err) {  // the connection dropped: ask the server what it has, then go on from there
         failures += 1;
         if (failures > 30) { throw err; }
@@ -103,7 +125,9 @@
       if (job && job.episode) { return job; }
       if (job && job.state === "waiting") { say(job.message, false); await sleep(5000); continue; }
       if (job && job.state === "queued") { say(form.dataset.checking, false); }
-      if (job && job.state === "running" && job.progress !== null) { showProgress(job.progress, 1); }
+      if (job && job.state === "running" && job.progress !== null) {  // the bar stays full: the bytes are in
+        say(form.dataset.checking + " " + Math.floor(job.progress * 100) + "%", false);
+      }
       await sleep(1000);
     }
   }

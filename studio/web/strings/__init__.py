@@ -2,12 +2,12 @@
 
 Templates call `t("key")`; Python code calls `translate(lang, "key")`. A key missing in a language falls back
 to Indonesian (tests check both languages have every key). The tables: `base` (a dict per language), and
-`episode`, `faults`, `radio`, `settings`, `sound` and `stats` (each key with its Indonesian and English text).
+one module an area (each key with its Indonesian and English text), listed in TABLES.
 """
 
 from __future__ import annotations
 
-from . import basics, episode, faults, radio, review, settings, sound, stats
+from . import basics, episode, faults, progress, radio, review, settings, sound, stats
 from .base import STRINGS
 
 TABLES = (  # one a line, so that each area adds its own
@@ -16,6 +16,7 @@ TABLES = (  # one a line, so that each area adds its own
     faults.ACCESS_STRINGS,
     faults.APPROVAL_AND_EDITS_STRINGS,
     faults.UPLOAD_FAULT_STRINGS,
+    progress.PROGRESS_STRINGS,
     radio.RADIO_PUSH_STRINGS,
     radio.RADIO_RECORDING_STRINGS,
     review.REVIEW_STRINGS,
