@@ -11,6 +11,7 @@ import click
 
 from .. import jobs, pipeline
 from ..errors import BadInput
+from ..localtime import format_local
 from ..radio import record as rec
 from ..workspace.config import check_stream_url, parse_duration
 from .base import App, cli, emit_json, json_option
@@ -122,7 +123,8 @@ def recordings(app: App, days: int, as_json: bool) -> None:
     for entry in done:
         click.echo(entry.line())
     for occurrence in upcoming:
-        click.echo(f"{occurrence.start.isoformat(timespec='minutes')}  {occurrence.show.slug:<16} upcoming "
+        when = format_local(occurrence.start, occurrence.start.tzinfo, app.workspace.settings.lang)
+        click.echo(f"{when}  {occurrence.show.slug:<16} upcoming "
                    f"{occurrence.title} ({occurrence.recording.duration})")
     if not done and not upcoming:
         app.reporter.info("no recordings: add [[recordings]] to a show's feeds/<show>.toml")

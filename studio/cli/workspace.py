@@ -25,6 +25,10 @@ def init(app: App, directory: Path | None) -> None:
     app.reporter.info(f"workspace ready in {workspace.root}; add a show with `studio show add`")
 
 
+TIMEZONE_HELP = ("The show's clock: WIB, WITA, WIT or an IANA name (Asia/Makassar); "
+                 "empty: this machine's. Air windows without an offset and every time shown use it.")
+
+
 @cli.group()
 def show() -> None:
     """Manage shows (one show = one podcast feed)."""
@@ -41,6 +45,7 @@ def show() -> None:
 @click.option("--link", default="", help="Web page of the show.")
 @click.option("--artwork", type=click.Path(dir_okay=False, path_type=Path),
               help="Square JPEG or PNG, 1400 to 3000 px.")
+@click.option("--timezone", default="", help=TIMEZONE_HELP)
 @click.option("--replace", is_flag=True, help="Overwrite an existing show's settings.")
 @click.option("--json", "as_json", is_flag=True, help="Print the show as JSON.")
 @click.pass_obj
@@ -51,6 +56,20 @@ def show_add(app: App, slug: str, artwork: Path | None, replace: bool, as_json: 
         emit_json(asdict(added))
     else:
         click.echo(added.slug)
+
+
+@show.command("edit")
+@click.argument("slug")
+@click.option("--timezone", required=True, help=TIMEZONE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the show as JSON.")
+@click.pass_obj
+def show_edit(app: App, slug: str, timezone: str, as_json: bool) -> None:
+    """Change show SLUG's settings: its time zone (the air windows' and every page's clock)."""
+    edited = shows.set_timezone(app.workspace, slug, timezone)
+    if as_json:
+        emit_json(asdict(edited))
+    else:
+        click.echo(f"{edited.slug}: time zone {edited.timezone or 'of this machine'}")
 
 
 @show.command("list")

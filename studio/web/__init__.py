@@ -94,7 +94,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app)
 
-    from . import admin, auth, episodes, jobs, radio, stats, upload
+    from . import admin, auth, episodes, jobs, radio, stats, timefmt, upload
     from .episode import bp as episode_bp
 
     auth.init_login(app)
@@ -103,6 +103,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
         app.register_blueprint(blueprint)
     app.register_blueprint(episode_bp, url_prefix="/episodes/<path:episode_id>")
     upload.clean_at_start(app)
+    timefmt.register(app)  # |localtime, |localdate: times as people say them
 
     @app.context_processor
     def globals_for_templates() -> dict:

@@ -1,12 +1,14 @@
-"""Shows: adding one, with its artwork checked the way podcast directories check it."""
+"""Shows: adding one, with its artwork checked the way podcast directories check it; a show's time zone."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
 from ..errors import BadInput
-from .config import Show, check_slug
+from ..localtime import ZONES
+from .config import Show, check_slug, time_zone
 from .tree import Workspace
 
 ARTWORK_MIN_PX = 1400
@@ -49,6 +51,8 @@ def add_show(workspace: Workspace, slug: str, *, title: str, artwork: Path | Non
     artwork_name = ""
     if artwork:
         artwork_name = f"{slug}{check_artwork(artwork)}"
+    if "timezone" in fields:
+        fields["timezone"] = check_timezone(fields["timezone"])
     show = Show(slug=slug, title=title.strip(), artwork=artwork_name, **fields)
     workspace.feeds_dir.mkdir(parents=True, exist_ok=True)
     if artwork:
@@ -56,5 +60,22 @@ def add_show(workspace: Workspace, slug: str, *, title: str, artwork: Path | Non
 
         with atomic_path(workspace.feeds_dir / artwork_name) as temp:
             shutil.copyfile(artwork, temp)
+    workspace.save_show(show)
+    return show
+
+
+def check_timezone(name: str) -> str:
+    """A show's time zone as stored: an IANA name (WIB, WITA and WIT name Indonesia's three), "" for the
+    machine's; BadInput for a name that is no zone."""
+    name = name.strip()
+    by_short = {short.lower(): iana for iana, short in ZONES.items()}
+    name = by_short.get(name.lower(), name)
+    time_zone(name)  # BadInput when unknown
+    return name
+
+
+def set_timezone(workspace: Workspace, slug: str, name: str) -> Show:
+    """Give show `slug` the time zone `name` (see check_timezone); returns the show as saved."""
+    show = dataclasses.replace(workspace.show(slug), timezone=check_timezone(name))
     workspace.save_show(show)
     return show

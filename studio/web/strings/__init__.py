@@ -7,7 +7,7 @@ to Indonesian (tests check both languages have every key). The tables: `base` (a
 
 from __future__ import annotations
 
-from . import episode, faults, radio, sound, stats
+from . import episode, faults, radio, sound, stats, times
 from .base import STRINGS
 
 TABLES = (  # one a line, so that each area adds its own
@@ -19,6 +19,7 @@ TABLES = (  # one a line, so that each area adds its own
     radio.RADIO_RECORDING_STRINGS,
     sound.SOUND_STRINGS,
     stats.STATS_STRINGS,
+    times.TIME_STRINGS,
 )
 for _table in TABLES:
     for _key, (_id, _en) in _table.items():
