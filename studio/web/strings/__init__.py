@@ -7,7 +7,7 @@ to Indonesian (tests check both languages have every key). The tables: `base` (a
 
 from __future__ import annotations
 
-from . import episode, faults, radio, sound, stats, times
+from . import episode, faults, radio, scheduler, sound, stats, times
 from .base import STRINGS
 
 TABLES = (  # one a line, so that each area adds its own
@@ -17,6 +17,7 @@ TABLES = (  # one a line, so that each area adds its own
     faults.UPLOAD_FAULT_STRINGS,
     radio.RADIO_PUSH_STRINGS,
     radio.RADIO_RECORDING_STRINGS,
+    scheduler.SCHEDULER_STRINGS,
     sound.SOUND_STRINGS,
     stats.STATS_STRINGS,
     times.TIME_STRINGS,
