@@ -87,7 +87,7 @@ def listen(episode_id: str):
     path = page_mod.broadcast_path(ws, entry)
     if path is None:
         abort(404)
-    name = str(entry.get("path", "broadcast.wav")).replace("/", "--")
+    name = str(entry.get("path") or path.name).replace("/", "--")
     return send_file(path, mimetype="audio/wav", conditional=True, as_attachment=bool(request.args.get("download")),
                      download_name=name, max_age=0)
 
