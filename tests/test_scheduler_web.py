@@ -86,7 +86,7 @@ def test_a_new_stations_token_comes_once_with_the_pull_command(sched):
     client = sched.client("scheduler")
     html = client.post("/radio/stations", data={"name": "abdi", "csrf_token": sched.csrf(client, "/radio")}
                        ).get_data(as_text=True)
-    token = re.search(r'<code class="secret" id="new-token">([^<]+)</code>', html).group(1)
+    token = re.search(r'<span id="new-token"><code class="secret">([^<]+)</code>', html).group(1)
     command = re.search(r'<pre class="command" id="pull-command">([^<]+)</pre>', html).group(1)
     assert command == (f"studio radio pull --from {sched.workspace.settings.base_url} --dest /srv/radio/import "
                        f"--station abdi --token {token}")
