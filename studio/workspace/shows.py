@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -72,6 +73,14 @@ def check_timezone(name: str) -> str:
     name = by_short.get(name.lower(), name)
     time_zone(name)  # BadInput when unknown
     return name
+
+
+def show_zone(workspace: Workspace, slug: str) -> dt.tzinfo:
+    """Show `slug`'s clock; the machine's for an unknown show (or one whose zone is unknown)."""
+    try:
+        return workspace.show(slug).zone
+    except BadInput:
+        return time_zone("")
 
 
 def set_timezone(workspace: Workspace, slug: str, name: str) -> Show:
