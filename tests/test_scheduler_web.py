@@ -124,3 +124,23 @@ def test_an_air_window_edited_on_the_episode_page_reaches_the_published_manifest
     assert after["sha256"] == before["sha256"]  # the published file is still the one named
     html = sched.client("scheduler").get("/radio").get_data(as_text=True)
     assert "Rabu, 9 Desember 2026 pukul 23.59 WITA" in html
+
+
+def test_the_pages_show_times_on_the_shows_clock_in_words(sched):
+    """Audit, users, jobs and the episodes list: no raw ISO/UTC, the show's (or the machine's) clock in words."""
+    from studio.jobs import open_queue
+    from studio.workspace import audit
+
+    ws = sched.workspace
+    entry = audit.record(ws, "prod", "episode.metadata", EPISODE)
+    queue = open_queue(ws)
+    job = queue.enqueue("process", episode=EPISODE)
+    queue.claim("test:1")
+    queue.finish(job.id, error="", exit_code=0)
+    users = sched.client("admin").get("/users").get_data(as_text=True)
+    assert entry.time not in users.replace(f'datetime="{entry.time}"', "")
+    assert re.search(r'<time datetime="[^"]+\+08:00">\w+, \d+ \w+ \d{4} pukul \d\d\.\d\d WITA</time>', users)
+    jobs = sched.client("producer").get("/jobs").get_data(as_text=True)
+    assert re.search(r"<time datetime=\"[^\"]+\+08:00\">\w+, \d+ \w+ \d{4} pukul \d\d\.\d\d WITA</time>", jobs)
+    episodes = sched.client("producer").get("/episodes").get_data(as_text=True)
+    assert '<time datetime="2026-12-01">Selasa, 1 Desember 2026</time>' in episodes
