@@ -144,3 +144,23 @@ def test_the_pages_show_times_on_the_shows_clock_in_words(sched):
     assert re.search(r"<time datetime=\"[^\"]+\+08:00\">\w+, \d+ \w+ \d{4} pukul \d\d\.\d\d WITA</time>", jobs)
     episodes = sched.client("producer").get("/episodes").get_data(as_text=True)
     assert '<time datetime="2026-12-01">Selasa, 1 Desember 2026</time>' in episodes
+
+
+def test_an_edited_air_window_queues_a_push_so_push_stations_get_it_too(sched):
+    from studio.jobs import open_queue
+    from studio.workspace.config import save_settings
+
+    ws = sched.workspace
+    station = Station("abdi-rv", kind="rivendell", drop_folder=str(ws.root / "dropbox"), cart_first=1, cart_last=9)
+    save_settings(ws.settings_path, with_changes(ws.settings, stations=(station,)))
+    producer = sched.client("producer")
+    page = producer.get(f"/episodes/{EPISODE}/").get_data(as_text=True)
+    based_on = re.search(r'name="based_on" value="([0-9a-f]+)"', page).group(1)
+    form = {"title": "DPT dan pemilih pindahan", "air_from": "2026-12-01 06:00", "air_until": "2026-12-05",
+            "csrf_token": sched.csrf(producer, f"/episodes/{EPISODE}/")}
+    producer.post(f"/episodes/{EPISODE}/metadata", data={**form, "based_on": based_on})
+    assert [j.stage for j in open_queue(ws).jobs(state="queued") if j.stage == "push"] == []  # the same window
+    page = producer.get(f"/episodes/{EPISODE}/").get_data(as_text=True)
+    based_on = re.search(r'name="based_on" value="([0-9a-f]+)"', page).group(1)
+    producer.post(f"/episodes/{EPISODE}/metadata", data={**form, "air_until": "2026-12-09", "based_on": based_on})
+    assert [j.stage for j in open_queue(ws).jobs(state="queued") if j.stage == "push"] == ["push"]
