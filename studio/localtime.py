@@ -45,6 +45,15 @@ def format_date(day: dt.date, lang: str = "id") -> str:
     return f"{DAYS[lang][day.weekday()]}, {day.day} {MONTHS[lang][day.month - 1]} {day.year}"
 
 
+def format_iso(value: str, zone: dt.tzinfo, lang: str = "id") -> str:
+    """An ISO 8601 date-time (as stored: with its offset, or UTC) as format_local writes it; `value` unchanged
+    when it is no date-time."""
+    try:
+        return format_local(dt.datetime.fromisoformat(value), zone, lang)
+    except (TypeError, ValueError):
+        return value
+
+
 def format_local(when: dt.datetime, zone: dt.tzinfo, lang: str = "id") -> str:
     """An aware (or UTC-naive) datetime in `zone`, the way people read it (see the module's docstring)."""
     if when.tzinfo is None:

@@ -81,11 +81,11 @@ def test_the_section_lists_recent_recordings_with_their_state_and_what_comes(log
     assert translate("id", "radio.rec.reason.no_stream") in section and "did not come up" not in section
     assert translate("id", "radio.rec.missed_why") in section
     assert re.search(r'<a href="/episodes/kpu/2026-11-01-siaran-pemilu/?">Siaran Pemilu 1 November</a>', section)
-    assert "2026-11-03 09:00 WITA" in section and "30:00" in section and ">terhenti<" not in section
+    assert "Selasa, 3 November 2026 pukul 09.00 WITA" in section and "30:00" in section and ">terhenti<" not in section
     # the ones coming up: the title as it will be, the local start in its zone, the duration, the host only
     upcoming = section[section.index("Akan direkam"):section.index("Rekaman terakhir")]
     assert upcoming.count("<tr>") == 1 + 7  # its heading and a week of days
-    assert " WITA" in upcoming and "09:00 WITA" in upcoming and "Sosialisasi KPU" in upcoming
+    assert " WITA" in upcoming and "pukul 09.00 WITA" in upcoming and "Sosialisasi KPU" in upcoming
     first = rec.starts_between(list(logged.workspace.shows().values()), dt.datetime.now().astimezone(),
                                dt.datetime.now().astimezone() + dt.timedelta(days=7))[0]
     assert f"Siaran Pemilu {first.start.day} " in upcoming and "radio.example.go.id:8000" in upcoming

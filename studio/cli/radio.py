@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from .. import radio as radio_mod
+from ..localtime import format_iso
 from ..radio import deliveries as deliveries_mod
 from ..radio import stations as stations_mod
 from ..radio.push import run as push_mod
+from ..workspace import shows as shows_mod
 from ..workspace.config import STATION_KINDS
 from .base import App, cli, emit_json
 
@@ -206,5 +208,7 @@ def radio_log(app: App, station: str | None, as_json: bool) -> None:
         return
     if not found:
         app.reporter.info("no deliveries logged yet" + (f" for station {station}" if station else ""))
-    for delivery in found:
-        click.echo(delivery.line())
+    lang = app.workspace.settings.lang
+    for delivery in found:  # the time on the show's clock, as people say it
+        show = delivery.file.split("/")[0]
+        click.echo(delivery.line(format_iso(delivery.time, shows_mod.show_zone(app.workspace, show), lang)))

@@ -11,6 +11,7 @@ import click
 
 from .. import jobs, pipeline
 from ..errors import BadInput
+from ..localtime import format_iso, format_local
 from ..radio import record as rec
 from ..workspace.config import check_stream_url, parse_duration
 from .base import App, cli, emit_json, json_option
@@ -119,10 +120,20 @@ def recordings(app: App, days: int, as_json: bool) -> None:
                    "upcoming": [{"key": o.key, "show": o.show.slug, "start": o.start.isoformat(),
                                  "duration": o.recording.seconds, "title": o.title} for o in upcoming]})
         return
-    for entry in done:
-        click.echo(entry.line())
+    lang = app.workspace.settings.lang
+    for entry in done:  # the start on the recording's own clock (its offset), as people say it
+        click.echo(entry.line(format_iso(entry.start, _offset_of(entry.start), lang)))
     for occurrence in upcoming:
-        click.echo(f"{occurrence.start.isoformat(timespec='minutes')}  {occurrence.show.slug:<16} upcoming "
+        when = format_local(occurrence.start, occurrence.start.tzinfo, app.workspace.settings.lang)
+        click.echo(f"{when}  {occurrence.show.slug:<16} upcoming "
                    f"{occurrence.title} ({occurrence.recording.duration})")
     if not done and not upcoming:
         app.reporter.info("no recordings: add [[recordings]] to a show's feeds/<show>.toml")
+
+
+def _offset_of(value: str) -> dt.tzinfo:
+    """The zone of a stored start (its own offset; UTC for one without)."""
+    try:
+        return dt.datetime.fromisoformat(value).tzinfo or dt.timezone.utc
+    except ValueError:
+        return dt.timezone.utc

@@ -26,6 +26,10 @@ def init(app: App, directory: Path | None) -> None:
     app.reporter.info(f"workspace ready in {workspace.root}; add a show with `studio show add`")
 
 
+TIMEZONE_HELP = ("The show's clock: WIB, WITA, WIT or an IANA name (Asia/Makassar); "
+                 "empty: this machine's. Air windows without an offset and every time shown use it.")
+
+
 @cli.group()
 def show() -> None:
     """Manage shows (one show = one podcast feed)."""
@@ -42,6 +46,7 @@ def show() -> None:
 @click.option("--link", default="", help="Web page of the show.")
 @click.option("--artwork", type=click.Path(dir_okay=False, path_type=Path),
               help="Square JPEG or PNG, 1400 to 3000 px.")
+@click.option("--timezone", default="", help=TIMEZONE_HELP)
 @click.option("--replace", is_flag=True, help="Overwrite an existing show's settings.")
 @click.option("--json", "as_json", is_flag=True, help="Print the show as JSON.")
 @click.pass_obj
@@ -67,16 +72,20 @@ def show_add(app: App, slug: str, artwork: Path | None, replace: bool, as_json: 
               help="A glossary term (repeat for several); replaces the glossary.")
 @click.option("--approval/--no-approval", "require_approval", default=None,
               help="Publish an episode only after a second producer approved it.")
-@click.option("--timezone", default=None, help="IANA zone (Asia/Jakarta, Asia/Makassar, Asia/Jayapura); '' the machine's.")
+@click.option("--timezone", default=None, help=TIMEZONE_HELP)
 @click.option("--watch-folder", default=None, help="Full path of the folder recordings arrive in; '' none.")
+@click.option("--json", "as_json", is_flag=True, help="Print the show as JSON.")
 @click.pass_obj
-def show_edit(app: App, slug: str, artwork: Path | None, glossary: tuple[str, ...], **fields) -> None:
+def show_edit(app: App, slug: str, as_json: bool, artwork: Path | None, glossary: tuple[str, ...], **fields) -> None:
     """Change show SLUG's settings (only the options given), checked as the web app's settings page does."""
     changes = {k: v for k, v in fields.items() if v is not None}
     if glossary:
         changes["glossary"] = glossary
     edited = shows.edit_show(app.workspace, slug, artwork=artwork, **changes)
-    app.reporter.info(f"show {edited.slug} saved")
+    if as_json:
+        emit_json(asdict(edited))
+    else:
+        click.echo(f"{edited.slug}: saved; time zone {edited.timezone or 'of this machine'}")
 
 
 @show.command("list")

@@ -138,8 +138,9 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
     if max_hours <= 0:
         raise BadInput(f"{workspace.settings_path}: max_duration_hours must be above 0")
     recorded_on = parse_date(request.recorded_on, "--recorded-on") if request.recorded_on else dt.date.today().isoformat()
-    air_from = parse_time(request.air_from, "--air-from") if request.air_from else ""
-    air_until = parse_time(request.air_until, "--air-until") if request.air_until else ""
+    zone = show.zone  # an air window without an offset is the show's clock; a date alone as its end, that day's end
+    air_from = parse_time(request.air_from, "--air-from", zone) if request.air_from else ""
+    air_until = parse_time(request.air_until, "--air-until", zone, end_of_day=True) if request.air_until else ""
     check_air_window(air_from, air_until)
     source = Path(request.file)
     sha256 = _sha256_of_input(source)

@@ -33,11 +33,13 @@ class Delivery:
     episode: str = ""  # a push: the episode id
     remote_id: str = ""  # a push: the station's id for the file (media id, file id, drop-box name)
 
-    def line(self) -> str:
+    def line(self, when: str = "") -> str:
+        """One line for `studio radio log`; `when`: the time as people read it (default: as stored, UTC)."""
+        when = when or self.time
         size = f"{self.bytes} bytes" + (" (range)" if self.status == 206 else "")
         if self.kind:
-            return f"{self.time}  {self.station}  {self.file}  {size}  pushed to {self.kind} as {self.remote_id}"
-        return f"{self.time}  {self.station}  {self.file}  {size}  {self.client}"
+            return f"{when}  {self.station}  {self.file}  {size}  pushed to {self.kind} as {self.remote_id}"
+        return f"{when}  {self.station}  {self.file}  {size}  {self.client}"
 
 
 def log_path(workspace: Workspace) -> Path:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput, ProcessingError
-from ..fsutil import read_json, sha256_file, write_json
+from ..fsutil import read_json, sha256_file, write_bytes, write_json
+from ..localtime import format_local
 from ..media.riff import wav_info
 from ..workspace.episode import Episode, episode_air_time
 from ..workspace.index import EpisodeRow
@@ -32,8 +34,43 @@ def broadcast_key(episode: Episode, base_path: str = "") -> str:
     return f"{base_path}{episode.show}/{episode.slug}.wav"
 
 
-def _iso(episode: Episode, field: str) -> str | None:
-    return episode_air_time(episode, field).isoformat(timespec="seconds") if getattr(episode, field) else None
+def _iso(episode: Episode, field: str, zone: dt.tzinfo | None = None) -> str | None:
+    return episode_air_time(episode, field, zone).isoformat(timespec="seconds") if getattr(episode, field) else None
+
+
+def air_window(episode: Episode, zone: dt.tzinfo) -> dict:
+    """The air window as a manifest entry carries it: the machine fields (ISO 8601 with the offset) and the human
+    ones (`*_text`: "Senin, 21 Desember 2026 pukul 06.00 WITA", in the show's zone `zone`; null with no bound)."""
+    window: dict = {}
+    for field in ("air_from", "air_until"):
+        value = _iso(episode, field, zone)
+        window[field] = value
+        window[f"{field}_text"] = format_local(dt.datetime.fromisoformat(value), zone) if value else None
+    return window
+
+
+def refresh_air_window(workspace: Workspace, episode: Episode) -> bool:
+    """Rewrite `episode`'s entry in the published manifest of a folder radio target with its air window as it is
+    now, so that stations read an edited window at once rather than at the next publish (the file and its sha256
+    stay those published). False when there is nothing to rewrite: an S3 target (the next publish does it), no
+    manifest published yet, or no entry for the episode."""
+    target = workspace.settings.radio_to
+    if "://" in target:
+        return False
+    path = workspace.root / target / MANIFEST_NAME
+    manifest = read_json(path, default=None)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        return False
+    entries = [e for e in manifest["files"] if isinstance(e, dict) and e.get("episode") == episode.id]
+    if not entries:
+        return False
+    window = air_window(episode, workspace.show(episode.show).zone)
+    if all(all(e.get(k) == v for k, v in window.items()) for e in entries):
+        return False
+    for entry in entries:
+        entry.update(window)
+    write_bytes(path, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return True
 
 
 def _file_facts(folder: Path, path: Path) -> dict:
@@ -55,7 +92,8 @@ def _file_facts(folder: Path, path: Path) -> dict:
     return facts
 
 
-def _entry(workspace: Workspace, episode: Episode, base_path: str, state: dict) -> tuple[Path, dict] | None:
+def _entry(workspace: Workspace, episode: Episode, base_path: str, state: dict,
+           zone_of: Callable[[str], dt.tzinfo]) -> tuple[Path, dict] | None:
     folder = workspace.episode_dir(episode.id)
     broadcast = state.get("broadcast") or {}
     path = folder / broadcast.get("file", BROADCAST_FILE)
@@ -77,8 +115,7 @@ def _entry(workspace: Workspace, episode: Episode, base_path: str, state: dict) 
         "loudness_range": loudness["loudness_range"],
         "sample_rate": facts["sample_rate"],
         "bit_depth": facts["bit_depth"],
-        "air_from": _iso(episode, "air_from"),
-        "air_until": _iso(episode, "air_until"),
+        **air_window(episode, zone_of(episode.show)),
         "updated_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -104,7 +141,14 @@ def radio_delivery(workspace: Workspace, base_path: str = "", rows: list[Episode
     caller has them already; publish gives those it publishes)."""
     base = _normal_base(base_path)
     rows = [r for r in workspace.index.rows() if not r.broken] if rows is None else rows
-    found = [e for e in (_entry(workspace, row.to_episode(), base, row.record) for row in rows) if e]
+    zones: dict[str, dt.tzinfo] = {}  # each show's zone, looked up once
+
+    def zone(show: str) -> dt.tzinfo:
+        if show not in zones:
+            zones[show] = workspace.show(show).zone
+        return zones[show]
+
+    found = [e for e in (_entry(workspace, row.to_episode(), base, row.record, zone) for row in rows) if e]
     found.sort(key=lambda e: e[1]["path"])
     return RadioDelivery(files=[(source, entry["path"]) for source, entry in found],
                          manifest={"version": MANIFEST_VERSION, "files": [entry for _, entry in found]})

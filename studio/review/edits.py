@@ -26,6 +26,7 @@ change since refuses it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,13 +55,16 @@ class Metadata:
     air_until: str = ""
 
 
-def clean_metadata(metadata: Metadata) -> Metadata:
-    """The metadata as ingest would store it; BadInput for an empty title or a bad air window."""
+def clean_metadata(metadata: Metadata, zone: dt.tzinfo | None = None) -> Metadata:
+    """The metadata as ingest would store it; BadInput for an empty title or a bad air window. An air window
+    without an offset is in `zone` (the show's; None: the machine's), and a date alone as its end is the end of
+    that day there."""
     title = clean_field(metadata.title)
     if not title:
         raise BadInput("the title is empty")
-    air_from = parse_time(metadata.air_from.strip(), "air-from") if metadata.air_from.strip() else ""
-    air_until = parse_time(metadata.air_until.strip(), "air-until") if metadata.air_until.strip() else ""
+    air_from = parse_time(metadata.air_from.strip(), "air-from", zone) if metadata.air_from.strip() else ""
+    air_until = (parse_time(metadata.air_until.strip(), "air-until", zone, end_of_day=True)
+                 if metadata.air_until.strip() else "")
     check_air_window(air_from, air_until)
     return Metadata(title=title, description=clean_paragraphs(metadata.description),
                     source=clean_field(metadata.source), air_from=air_from, air_until=air_until)
@@ -82,8 +86,9 @@ def update_metadata(workspace: Workspace, episode_id: str, metadata: Metadata,
     """Write `metadata` into the episode's episode.toml; returns the episode as saved. `based_on`: the
     metadata_version the form showed; when the episode is no longer that, StaleEdit and nothing is written
     (None: no check, for the command line)."""
-    clean = clean_metadata(metadata)
-    folder = workspace.episode_dir(workspace.episode(episode_id).id)
+    current = workspace.episode(episode_id)
+    clean = clean_metadata(metadata, workspace.show(current.show).zone)
+    folder = workspace.episode_dir(current.id)
     with episode_lock(folder, wait):
         episode = workspace.episode(episode_id)
         if based_on is not None and based_on != metadata_version(episode):

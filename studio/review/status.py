@@ -3,7 +3,11 @@ once the sound processing ran, its figures (media.processing.SoundFigures: `soun
 
 from __future__ import annotations
 
+from ..errors import BadInput
+from ..localtime import format_local
 from ..workspace import Workspace
+from ..workspace.config import time_zone
+from ..workspace.episode import air_time
 from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import TRANSCRIPT_FILES, EpisodeFiles
 from ..workspace.state import RENDITION_FILES
@@ -36,6 +40,7 @@ def episode_status(workspace: Workspace, row: EpisodeRow, job_state: str = "") -
         "air_until": episode.get("air_until") or None,
         "publish_at": episode.get("publish_at") or None,  # scheduled publishing (workspace.release)
         "unpublished_at": episode.get("unpublished_at") or None,
+        "air_window_text": air_window_text(workspace, row.show, episode.get("air_from"), episode.get("air_until")),
         "artifacts": {
             "original": str(files.original(episode["original"])) if episode else None,
             "podcast": renditions["podcast"]["path"] if renditions["podcast"] else None,
@@ -49,11 +54,31 @@ def episode_status(workspace: Workspace, row: EpisodeRow, job_state: str = "") -
     }
 
 
+def air_window_text(workspace: Workspace, show: str, air_from: str | None, air_until: str | None) -> str | None:
+    """The air window as people read it, on the show's clock, in the workspace's language ("Selasa, 1 Desember
+    2026 pukul 06.00 WITA – Sabtu, 5 Desember 2026 pukul 23.59 WITA"); None without one."""
+    if not air_from and not air_until:
+        return None
+    try:
+        zone = workspace.show(show).zone
+    except BadInput:
+        zone = time_zone("")
+    lang = workspace.settings.lang
+    parts = []
+    for value, end in ((air_from, False), (air_until, True)):
+        try:
+            parts.append(format_local(air_time(value, zone, end), zone, lang) if value else "…")
+        except (TypeError, ValueError):
+            parts.append(str(value))
+    return " – ".join(parts)
+
+
 def format_line(status: dict) -> str:
     loud = status["loudness"]
     levels = "  ".join(f"{name} {v['integrated']:.1f} LUFS {v['true_peak']:.1f} dBTP" for name, v in loud.items())
     minutes, seconds = divmod(int(status["duration"]), 60)
-    return f"{status['id']:<48} {status['state']:<10} {minutes:>3}:{seconds:02d}  {levels}{sound_note(status)}".rstrip()
+    line = f"{status['id']:<48} {status['state']:<10} {minutes:>3}:{seconds:02d}  {levels}{sound_note(status)}".rstrip()
+    return line + (f"\n  air window: {status['air_window_text']}" if status.get("air_window_text") else "")
 
 
 def sound_note(status: dict) -> str:

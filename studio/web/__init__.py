@@ -94,7 +94,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app)
 
-    from . import account, admin, auth, basics, episodes, jobs, progress, radio, settings, stats, upload
+    from . import account, admin, auth, basics, episodes, jobs, progress, radio, settings, stats, timefmt, upload
     from .episode import bp as episode_bp
     from .episode.review import bp as review_bp
 
@@ -118,6 +118,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     app.register_blueprint(review_bp, url_prefix="/episodes/<path:episode_id>")
     app.register_blueprint(basics.bp, url_prefix="/episodes/<path:episode_id>")  # the episode basics (issue 28)
     upload.clean_at_start(app)
+    timefmt.register(app)  # |localtime, |localdate: times as people say them
 
     @app.context_processor
     def globals_for_templates() -> dict:

@@ -1,10 +1,13 @@
-"""The radio page (scheduler): broadcast files with air windows and loudness, deliveries, station tokens, each
-push station's deliveries with their state and a "push again" button (a push job), and the off-air recordings
-(the ones coming up, the recent ones with their state and episode)."""
+"""The radio page (scheduler): broadcast files with air windows, loudness and cue points, each one to listen to and
+download (`/radio/listen/<episode>`, Range answered), deliveries, station tokens (shown once, with a copy button and
+the station's `studio radio pull` command), each push station's settings for its side and its deliveries with their
+state and a "push again" button (a push job), and the off-air recordings (the ones coming up, the recent ones with
+their state and episode). An air window edited on the episode page reaches what stations read at once
+(air_window_edited)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, abort, flash, render_template, request, send_file
 from flask_login import current_user
 
 from ..errors import BadInput
@@ -12,6 +15,7 @@ from ..fsutil import read_json
 from ..jobs.job import BrokerAway
 from ..radio import deliveries as deliveries_mod
 from ..radio import manifest as manifest_mod
+from ..radio import page as page_mod
 from ..radio import stations as stations_mod
 from ..radio.push import run as push_mod
 from ..radio.record import listing as rec_listing
@@ -41,13 +45,16 @@ def radio_files(ws) -> list[dict]:
 
 def _page(token: str = "", new_station: str = "", status: int = 200):
     ws = workspace()
-    files = [f for f in radio_files(ws) if can_see(str(f.get("show", "")))]  # a scheduler's shows only
+    files = [page_mod.broadcast_file(ws, f) for f in radio_files(ws)
+             if can_see(str(f.get("show", "")))]  # a scheduler's shows only
     deliveries = [d for d in reversed(deliveries_mod.read(deliveries_mod.log_path(ws)))
                   if can_see(d.file.split("/")[0])][:200]
     every = stations_mod.list_stations(ws)
     return render_template("radio.html", files=files, deliveries=deliveries,
                            stations=[s for s in every if not s.pushes], pushes=push_rows(ws, every), token=token,
                            new_station=new_station, manage_stations=sees_every_show(),
+                           pull_command=page_mod.pull_command(ws.settings.base_url, new_station, token) if token else "",
+                           side=page_mod,
                            recordings=rec_listing.listing(ws, shows=can_see), rec=rec_listing,
                            show_titles={slug: show.title for slug, show in ws.shows().items()}), status
 
@@ -66,6 +73,36 @@ def push_rows(ws, stations) -> list[tuple[object, list]]:
 @role_required("scheduler")
 def index():
     return _page()
+
+
+@bp.route("/radio/listen/<path:episode_id>")
+@role_required("scheduler")
+def listen(episode_id: str):
+    """An episode's broadcast WAV as stations get it, to play in the page (Range requests answered) or, with
+    ?download=1, to save."""
+    ws = workspace()
+    entry = next((f for f in radio_files(ws) if f.get("episode") == episode_id), None)
+    if entry is None or not can_see(str(entry.get("show", ""))):
+        abort(404)
+    path = page_mod.broadcast_path(ws, entry)
+    if path is None:
+        abort(404)
+    name = str(entry.get("path") or path.name).replace("/", "--")
+    return send_file(path, mimetype="audio/wav", conditional=True, as_attachment=bool(request.args.get("download")),
+                     download_name=name, max_age=0)
+
+
+def air_window_edited(episode) -> None:
+    """An episode's air window was edited: its entry in the published manifest is rewritten now, and the push
+    stations are given the new window by a push job (stations read it now, not at the next publish)."""
+    ws = workspace()
+    manifest_mod.refresh_air_window(ws, episode)
+    queue = job_queue()
+    if queue is not None and any(s.pushes for s in ws.settings.stations):
+        try:
+            queue.enqueue("push", episode=None, params={})
+        except BrokerAway:
+            flash(t("radio.push.not_queued"), "error")
 
 
 @bp.route("/radio/stations", methods=["POST"])

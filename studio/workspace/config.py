@@ -297,6 +297,11 @@ class Show:
     min_speakers: int = 1  # speaker labels: the number of speakers the diarization may find
     max_speakers: int = 6
 
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The show's clock: `timezone`, else the machine's (BadInput for an unknown name)."""
+        return time_zone(self.timezone)
+
 
 def check_slug(slug: str, what: str = "show") -> str:
     if not SLUG_RE.match(slug):

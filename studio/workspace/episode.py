@@ -15,6 +15,8 @@ from .config import Show
 
 _LINE_BREAKS = re.compile(r"\s*[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+\s*")
 _JOINERS = {"\u200c", "\u200d"}  # format characters that some scripts and emoji need
+DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+END_OF_DAY = dt.time(23, 59, 59)  # a date-only air window's end: the last second of that local day
 
 
 @dataclass
@@ -95,14 +97,28 @@ def parse_date(value: str, option: str) -> str:
         raise BadInput(f"{option}: {value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def parse_time(value: str, option: str) -> str:
-    """An ISO date or date-time; a missing zone means local time (written with its offset)."""
-    try:
+def _moment(value: str, zone: dt.tzinfo | None, end_of_day: bool) -> dt.datetime:
+    """`value` (an ISO date or date-time) as an aware datetime: a missing offset is `zone`'s (None: the
+    machine's); a date alone is that day's start in `zone`, or with `end_of_day` its last second (23:59:59),
+    so a window "until 5 December" runs to the end of that day where the show is, not 00:00 UTC.
+    ValueError (TypeError for a value that is not text) when it is neither."""
+    if isinstance(value, str) and DATE_ONLY_RE.match(value.strip()):
+        day = dt.date.fromisoformat(value.strip())
+        moment = dt.datetime.combine(day, END_OF_DAY if end_of_day else dt.time(0))
+    else:
         moment = dt.datetime.fromisoformat(value)
-    except ValueError:
+    if moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
+
+
+def parse_time(value: str, option: str, zone: dt.tzinfo | None = None, end_of_day: bool = False) -> str:
+    """An ISO date or date-time as stored (with its offset); a missing zone means the show's `zone` (None: the
+    machine's), a date alone the start of that day there, or its end with `end_of_day` (an air window's end)."""
+    try:
+        moment = _moment(value, zone, end_of_day)
+    except (TypeError, ValueError):
         raise BadInput(f"{option}: {value!r} is not an ISO date or date-time (e.g. 2026-12-01T06:00+08:00)") from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
     return moment.isoformat(timespec="seconds")
 
 
@@ -114,20 +130,21 @@ def check_air_window(air_from: str, air_until: str) -> None:
 
 # -- the air window and the broadcast file's cart chunk ---------------------------
 
-def air_time(value: str) -> dt.datetime:
-    """An air-window bound from episode.toml; one without a zone is local time (as at ingest).
+def air_time(value: str, zone: dt.tzinfo | None = None, end_of_day: bool = False) -> dt.datetime:
+    """An air-window bound from episode.toml; one without a zone is in `zone` (the show's; None: the machine's),
+    a date alone that day's start (or its end with `end_of_day`) there (see _moment).
 
     ValueError (TypeError for a value that is not text) when it is not an ISO date or date-time.
     """
-    moment = dt.datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.astimezone()
+    return _moment(value, zone, end_of_day)
 
 
-def episode_air_time(episode: Episode, field: str) -> dt.datetime:
-    """The episode's `air_from` or `air_until`; BadInput when the producer's episode.toml holds no date there."""
+def episode_air_time(episode: Episode, field: str, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """The episode's `air_from` or `air_until` (a date alone in `air_until`: the end of that day in `zone`, the
+    show's); BadInput when the producer's episode.toml holds no date there."""
     value = getattr(episode, field)
     try:
-        return air_time(value)
+        return air_time(value, zone, end_of_day=field == "air_until")
     except (TypeError, ValueError):
         raise BadInput(f"{episode.id}: {field} = {value!r} in episode.toml is not an ISO date or date-time "
                        "in quotes (e.g. \"2026-12-01T06:00+08:00\")") from None
@@ -147,11 +164,12 @@ def cart_for_episode(episode: Episode, show: Show) -> Cart:
     rather than the day of processing keeps the file's bytes, and so its
     sha256, the same when it is rendered again.
     """
+    zone = show.zone
     if episode.air_from:
-        start = _date_time(episode_air_time(episode, "air_from"))
+        start = _date_time(episode_air_time(episode, "air_from", zone))
     else:
         start = (episode.ingested_at[:10] or episode.recorded_on, "00:00:00")
-    end = _date_time(episode_air_time(episode, "air_until")) if episode.air_until else OPEN_END
+    end = _date_time(episode_air_time(episode, "air_until", zone)) if episode.air_until else OPEN_END
     return Cart(
         title=episode.title,
         artist=show.title,

@@ -6,12 +6,14 @@ language next to the field, and an English message for the CLI's one line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import BadInput
+from ..localtime import ZONES
 from .config import SLUG_RE, LoudnessTargets, Show, time_zone
 from .tree import Workspace
 
@@ -146,6 +148,8 @@ def add_show(workspace: Workspace, slug: str, *, title: str, artwork: Path | Non
     if (workspace.feeds_dir / f"{slug}.toml").exists() and not replace:
         raise _refused("slug", "slug.taken",
                        f"show {slug!r} already exists (use --replace to overwrite its settings)", slug=slug)
+    if "timezone" in fields:
+        fields["timezone"] = check_timezone(fields["timezone"])
     show = _checked(Show(slug=slug, title=title, **fields), artwork)
     if artwork:
         show = _replace_show(show, artwork=_store_artwork(workspace, slug, artwork))
@@ -158,6 +162,8 @@ def edit_show(workspace: Workspace, slug: str, artwork: Path | None = None, **ch
     """Show `slug` with `changes` (Show fields; `loudness` a LoudnessTargets) and, when given, new artwork,
     checked and saved (atomically); the old artwork file goes when the new one has another suffix."""
     old = workspace.show(slug)
+    if "timezone" in changes:
+        changes["timezone"] = check_timezone(changes["timezone"])
     show = _checked(_replace_show(old, **changes), artwork)
     if artwork:
         show = _replace_show(show, artwork=_store_artwork(workspace, slug, artwork))
@@ -191,3 +197,26 @@ def _replace_show(show: Show, **changes) -> Show:
     if "loudness" in changes and isinstance(changes["loudness"], dict):
         changes["loudness"] = LoudnessTargets(**changes["loudness"])
     return replace(show, **changes)
+
+
+def check_timezone(name: str) -> str:
+    """A show's time zone as stored: an IANA name (WIB, WITA and WIT name Indonesia's three), "" for the
+    machine's; BadInput for a name that is no zone."""
+    name = name.strip()
+    by_short = {short.lower(): iana for iana, short in ZONES.items()}
+    name = by_short.get(name.lower(), name)
+    time_zone(name)  # BadInput when unknown
+    return name
+
+
+def show_zone(workspace: Workspace, slug: str) -> dt.tzinfo:
+    """Show `slug`'s clock; the machine's for an unknown show (or one whose zone is unknown)."""
+    try:
+        return workspace.show(slug).zone
+    except BadInput:
+        return time_zone("")
+
+
+def set_timezone(workspace: Workspace, slug: str, name: str) -> Show:
+    """Give show `slug` the time zone `name` (see check_timezone); returns the show as saved."""
+    return edit_show(workspace, slug, timezone=name)

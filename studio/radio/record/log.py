@@ -41,11 +41,12 @@ class Entry:
     title: str = ""  # the episode's title (filled from the show's pattern)
     reason: str = ""  # a failure's kind, one of REASONS ("" in lines written before it was kept: "other")
 
-    def line(self) -> str:
+    def line(self, when: str = "") -> str:
+        """One line for `studio recordings`; `when`: the start as people read it (default: as stored)."""
         what = {"done": self.episode, "failed": self.error, "missed": "missed: nothing was running at its start",
                 "started": "recording"}[self.state]
         gaps = f" ({len(self.gaps)} gap(s), {sum(g['length'] for g in self.gaps):.1f} s)" if self.gaps else ""
-        return f"{self.start}  {self.show:<16} {self.state:<8} {what}{gaps}"
+        return f"{when or self.start}  {self.show:<16} {self.state:<8} {what}{gaps}"
 
 
 def log_path(workspace: Workspace) -> Path:

@@ -28,6 +28,7 @@ from ...review.page import episode_page
 from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
 from ...workspace import Episode
 from .. import CSP
+from .. import radio as radio_page
 from ..auth import audit, require_show, role_required
 from ..context import job_queue, t, workspace
 from . import filters
@@ -267,6 +268,8 @@ def metadata(episode_id: str):
     if (saved.title, saved.description, saved.air_from, saved.air_until) != (
             episode.title, episode.description, episode.air_from, episode.air_until):
         _follow_up("process", saved)  # new tags, cart dates and clip titles
+    if (saved.air_from, saved.air_until) != (episode.air_from, episode.air_until):
+        radio_page.air_window_edited(saved)  # what stations read has the new window now, not at the next publish
     if _is_htmx():
         return render_template("episode/_metadata.html", episode=saved, form=None, saved=True,
                                metadata_sha=edits.metadata_version(saved))

@@ -7,7 +7,7 @@ one module an area (each key with its Indonesian and English text), listed in TA
 
 from __future__ import annotations
 
-from . import basics, episode, faults, progress, radio, review, settings, sound, stats
+from . import basics, episode, faults, progress, radio, review, scheduler, settings, sound, stats, times
 from .base import STRINGS
 
 TABLES = (  # one a line, so that each area adds its own
@@ -21,8 +21,10 @@ TABLES = (  # one a line, so that each area adds its own
     radio.RADIO_RECORDING_STRINGS,
     review.REVIEW_STRINGS,
     settings.SETTINGS_STRINGS,
+    scheduler.SCHEDULER_STRINGS,
     sound.SOUND_STRINGS,
     stats.STATS_STRINGS,
+    times.TIME_STRINGS,
 )
 for _table in TABLES:
     for _key, (_id, _en) in _table.items():

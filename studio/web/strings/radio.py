@@ -16,7 +16,7 @@ RADIO_PUSH_STRINGS: dict[str, tuple[str, str]] = {
     "radio.push.kind.rivendell": ("Rivendell (folder drop box)", "Rivendell (drop box folder)"),
     "radio.push.col.file": ("Berkas siaran", "Broadcast file"),
     "radio.push.col.state": ("Status", "State"),
-    "radio.push.col.time": ("Waktu (UTC)", "Time (UTC)"),
+    "radio.push.col.time": ("Waktu", "Time"),
     "radio.push.state.delivered": ("terkirim", "delivered"),
     "radio.push.state.failed": ("gagal", "failed"),
     "radio.push.state.pending": ("menunggu dikirim", "pending"),
