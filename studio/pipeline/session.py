@@ -9,6 +9,7 @@ completed by running again.
 
     renditions   podcast.mp3 and broadcast.wav             (pipeline.renditions)
     transcript   the model's words: .studio/transcript.raw.json   (pipeline.transcript)
+    speakers     who speaks when: .studio/speakers.raw.json      (pipeline.speakers)
     text         transcript.vtt/.srt/.json/.txt by the text rules, and chapters.json
                  (pipeline.text, pipeline.chapters)
     clips        clips/NN-<format>.mp4                       (pipeline.clips)
@@ -28,6 +29,7 @@ from .clips import make_clips
 from .context import EpisodeContext, EpisodeReport, open_episode
 from .options import STAGES, ProcessOptions
 from .renditions import make_renditions, renditions_beside
+from .speakers import make_speakers
 from .text import make_text
 from .transcript import ModelCache, make_transcript
 
@@ -38,6 +40,8 @@ def run_stage(ctx: EpisodeContext, stage: str, models: ModelCache) -> None:
         make_renditions(ctx)
     elif stage == "transcript":
         make_transcript(ctx, models)
+    elif stage == "speakers":
+        make_speakers(ctx)
     elif stage in ("text", "captions"):  # "captions": a job recorded by an older Studio
         make_text(ctx)
         make_chapters(ctx)
@@ -70,6 +74,7 @@ def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode_id: str, repor
             models = models or ModelCache()
             with renditions_beside(ctx):
                 make_transcript(ctx, models)
+                make_speakers(ctx)
                 make_text(ctx)
                 make_chapters(ctx)
         else:
