@@ -393,3 +393,5 @@ def remove_highlight(episode_id: str, index: int):
 
 bp.add_app_template_filter(filters.clock, "clock")
 bp.add_app_template_filter(filters.level, "lu")
+
+from . import speakers  # noqa: E402,F401 - the speakers panel's routes, on this blueprint

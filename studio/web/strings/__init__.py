@@ -2,12 +2,12 @@
 
 Templates call `t("key")`; Python code calls `translate(lang, "key")`. A key missing in a language falls back
 to Indonesian (tests check both languages have every key). The tables: `base` (a dict per language), and
-`episode`, `faults`, `radio`, `sound` and `stats` (each key with its Indonesian and English text).
+`episode`, `faults`, `radio`, `sound`, `speakers` and `stats` (each key with its Indonesian and English text).
 """
 
 from __future__ import annotations
 
-from . import episode, faults, radio, sound, stats
+from . import episode, faults, radio, sound, speakers, stats
 from .base import STRINGS
 
 TABLES = (  # one a line, so that each area adds its own
@@ -18,6 +18,7 @@ TABLES = (  # one a line, so that each area adds its own
     radio.RADIO_PUSH_STRINGS,
     radio.RADIO_RECORDING_STRINGS,
     sound.SOUND_STRINGS,
+    speakers.SPEAKERS_STRINGS,
     stats.STATS_STRINGS,
 )
 for _table in TABLES:
