@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Sequence
 
-from ...text.sentences import Sentence
+from ...text.sentences import Sentence, sentences_from_cues
 from ..collect import FeedEpisode
 from ..layout import clip_keys
 
@@ -23,6 +24,7 @@ class Paragraph:
     start: float
     anchor: str
     sentences: tuple[Sentence, ...]
+    speaker: str | None = None  # who says it (the transcript's voice tags); None: not known
 
 
 @dataclass(frozen=True)
@@ -36,26 +38,42 @@ class Clip:
     page: str  # key of its own page (its preview, when shared, is the clip itself)
 
 
-def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = ()) -> list[Paragraph]:
-    """Sentences in paragraphs: a new one after a pause, at a chapter start, or when one grows long."""
+def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = (),
+               speakers: Sequence[str | None] | None = None) -> list[Paragraph]:
+    """Sentences in paragraphs: a new one after a pause, at a chapter start, when the speaker changes (each
+    sentence's in `speakers`), or when one grows long."""
     groups: list[list[Sentence]] = []
+    whose: list[str | None] = []
     starts = sorted(chapter_starts)
-    for sentence in sentences:
+    for k, sentence in enumerate(sentences):
         current = groups[-1] if groups else None
+        speaker = speakers[k] if speakers else None
         crosses = current and any(current[0].start < c <= sentence.start for c in starts)
         if (current is None or crosses or sentence.start - current[-1].end >= PARAGRAPH_PAUSE_S
-                or sum(len(s.text) + 1 for s in current) >= PARAGRAPH_CHARS):
+                or speaker != whose[-1] or sum(len(s.text) + 1 for s in current) >= PARAGRAPH_CHARS):
             groups.append([sentence])
+            whose.append(speaker)
         else:
             current.append(sentence)
     found, seen = [], set()
-    for group in groups:
+    for group, speaker in zip(groups, whose):
         anchor = f"t{int(group[0].start)}"
         while anchor in seen:
             anchor += "x"
         seen.add(anchor)
-        found.append(Paragraph(group[0].start, anchor, tuple(group)))
+        found.append(Paragraph(group[0].start, anchor, tuple(group), speaker))
     return found
+
+
+def speaker_sentences(cues) -> tuple[list[Sentence], list[str | None]]:
+    """The cues' sentences, regrouped within each run of one speaker's cues, and each sentence's speaker."""
+    sentences: list[Sentence] = []
+    speakers: list[str | None] = []
+    for speaker, run in groupby(cues, key=lambda c: c.speaker):
+        found = sentences_from_cues((c.start, c.end, c.body) for c in run)
+        sentences += found
+        speakers += [speaker] * len(found)
+    return sentences, speakers
 
 
 def seconds(value: float) -> str:
