@@ -34,15 +34,6 @@ def transcript_and_turns(duration: float) -> tuple[Transcript, list[tuple[float,
     return Transcript("id", duration, [Segment(words[0].start, words[-1].end, "", words)]), turns
 
 
-def cosine_recognize(prints, known):
-    found = {}
-    for speaker, p in prints.items():
-        for name, k in known.items():
-            if sum(a * b for a, b in zip(p, k)) > 0.8:
-                found[speaker] = name
-    return found
-
-
 def speakers_workspace(root: Path) -> Workspace:
     ws = init_workspace(root / "ws")
     add_show(ws, "kpu", title="Sosialisasi KPU", author="Diskominfo", email="podcast@example.go.id")
@@ -53,12 +44,11 @@ def speakers_workspace(root: Path) -> Workspace:
                                                recorded_on="2026-11-20"), quiet).episode
     transcript, turns = transcript_and_turns(episode.duration)
 
-    def diarize(source, *, min_speakers=1, max_speakers=6, ffmpeg=None, progress=None):
+    def diarize(source, *, min_speakers=1, max_speakers=6, ffmpeg=None, progress=None, speech=None):
         return engine.Diarization(episode.duration, [engine.SpeakerTurn(a, b, s) for a, b, s in turns], PRINTS)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(engine, "diarize", diarize)
-        patch.setattr(engine, "recognize", cosine_recognize)
         process_episode(ws, ffmpeg, episode.id, quiet, ProcessOptions(transcribe=False, clips=False))
         record_transcript(ws, episode.id, transcript)
         process_episode(ws, ffmpeg, episode.id, quiet, ProcessOptions(clips=False))  # no model: speakers, text

@@ -80,16 +80,6 @@ def unit(vector: list[float]) -> list[float]:
 PRINTS = {0: unit([1.0, 0.1, 0.0]), 1: unit([0.0, 1.0, 0.1]), 2: unit([0.1, 0.0, 1.0])}
 
 
-def cosine_recognize(prints: dict[int, list[float]], known: dict[str, list[float]]) -> dict[int, str]:
-    """Stands in for the engine's recognize(): the best match above 0.8 cosine."""
-    found = {}
-    for speaker, p in prints.items():
-        score, name = max(((sum(a * b for a, b in zip(p, k)), name) for name, k in known.items()), default=(0, ""))
-        if score > 0.8:
-            found[speaker] = name
-    return found
-
-
 def speakers_of(turns, layer: SpeakerLayer | None = None) -> Speakers:
     return Speakers(Turns.of(turns), layer or SpeakerLayer(), PRINTS)
 
@@ -174,11 +164,11 @@ def test_a_producers_corrected_vtt_keeps_its_text_and_gets_the_new_names(tmp_pat
 def test_rebase_follows_the_voices_and_names_the_shows_known_ones():
     layer = SpeakerLayer(names={0: "Budi", 1: "Ani"}, merges={2: 1}, moves=[Move(1.0, 0)], prints=PRINTS)
     swapped = {0: PRINTS[1], 1: PRINTS[2], 2: PRINTS[0]}  # the same voices, numbered anew
-    rebased = rebase(layer, swapped, cosine_recognize, {})
+    rebased = rebase(layer, swapped, engine.recognize, {})
     assert rebased.names == {2: "Budi", 0: "Ani"} and rebased.merges == {1: 0} and rebased.moves == []
-    same = rebase(layer, PRINTS, cosine_recognize, {})
+    same = rebase(layer, PRINTS, engine.recognize, {})
     assert same.names == layer.names and same.moves == layer.moves
-    known = rebase(SpeakerLayer(), PRINTS, cosine_recognize, {"Pak Host": PRINTS[2]})
+    known = rebase(SpeakerLayer(), PRINTS, engine.recognize, {"Pak Host": PRINTS[2]})
     assert known.names == {2: "Pak Host"}
 
 
@@ -199,7 +189,7 @@ class FakeEngine:
     def __init__(self, turns, prints) -> None:
         self.turns, self.prints, self.runs = turns, prints, 0
 
-    def diarize(self, source, *, min_speakers=1, max_speakers=6, ffmpeg=None, progress=None):
+    def diarize(self, source, *, min_speakers=1, max_speakers=6, ffmpeg=None, progress=None, speech=None):
         self.runs += 1
         return engine.Diarization(3.0, [engine.SpeakerTurn(a, b, s) for a, b, s in self.turns], dict(self.prints))
 
@@ -209,7 +199,6 @@ def fake(monkeypatch) -> FakeEngine:
     _, turns, _ = conversation(0.1)
     fake = FakeEngine(turns, {0: PRINTS[0], 1: PRINTS[1]})
     monkeypatch.setattr(engine, "diarize", fake.diarize)
-    monkeypatch.setattr(engine, "recognize", cosine_recognize)
     return fake
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 
 from .. import speakers as engine
-from ..fsutil import write_text
+from ..fsutil import read_json, write_text
+from ..media.processing import ANALYSIS_VERSION
 from ..workspace.speakers import Speakers, episode_speakers, load_layer, load_voices, rebase, save_layer
 from ..workspace.state import stage_key
 from .context import EpisodeContext
@@ -32,7 +33,7 @@ def make_speakers(ctx: EpisodeContext) -> None:
     show = ctx.show
     with ctx.reporter.bar(f"{ctx.episode.id}: finding speakers", ctx.episode.duration) as progress:
         found = engine.diarize(ctx.original, min_speakers=show.min_speakers, max_speakers=show.max_speakers,
-                               ffmpeg=ctx.ffmpeg, progress=lambda done, *_: progress(done))
+                               ffmpeg=ctx.ffmpeg, progress=lambda done, *_: progress(done), speech=known_speech(ctx))
     write_text(ctx.files.speakers_raw, json.dumps(found.to_dict(), separators=(",", ":")))
     layer = load_layer(ctx.folder)
     rebased = rebase(layer, found.prints, engine.recognize, load_voices(ctx.workspace.feeds_dir, show.slug))
@@ -40,6 +41,16 @@ def make_speakers(ctx: EpisodeContext) -> None:
         save_layer(ctx.folder, rebased)
     ctx.record("speakers", {"key": key, "version": engine.SPEAKERS_VERSION, "speakers": len(found.speakers)})
     ctx.report.done.append("speakers")
+
+
+def known_speech(ctx: EpisodeContext) -> list[list[float]] | None:
+    """The original's speech as the sound treatment's pass found it (the same VAD), when that pass is kept and
+    current; None: the engine runs the VAD itself."""
+    cached = read_json(ctx.files.sound_analysis, default={})
+    if cached.get("sha256") != ctx.episode.sha256 or cached.get("version") != ANALYSIS_VERSION:
+        return None
+    speech = cached.get("speech")
+    return speech if isinstance(speech, list) else None
 
 
 def speakers_for_text(ctx: EpisodeContext) -> Speakers | None:
