@@ -273,3 +273,68 @@ def test_one_unnamed_voice_is_not_labelled_and_a_named_one_is(tmp_path):
     assert paths["txt"].read_text(encoding="utf-8").startswith("selamat pagi")
     paths = write_transcript_files(tmp_path, transcript, speakers=speakers_of(alone, SpeakerLayer(names={0: "Budi"})))
     assert paths["txt"].read_text(encoding="utf-8").startswith("Budi: selamat pagi")
+
+
+# -- the real engine, end to end -----------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_process_labels_a_three_voice_recording_with_the_real_engine(tmp_path, ffmpeg_exe, workspace):
+    """The corpus's news reader and two telephone voices in turns, through `process` with the real diarization
+    (the transcript recorded, no model): three speakers, ≥ 90% of the words under their own speaker's label."""
+    from test_speakers_engine import FAL, MBO, NEWS
+    from test_speakers_engine import conversation as corpus_conversation
+
+    turns = [("news", NEWS[0:2]), ("fal", FAL[0:2]), ("mbo", MBO[0:2]), ("news", NEWS[2:4]), ("mbo", MBO[2:3]),
+             ("fal", FAL[2:3])]
+    path, reference = corpus_conversation(ffmpeg_exe, tmp_path / "three.wav", turns)
+    episode = ingest(workspace, find_ffmpeg(), IngestRequest(file=path, show="kpu", title="Tiga suara",
+                                                              recorded_on="2026-11-20"), Reporter(quiet=True)).episode
+    words, truth = [], []
+    for start, end, speaker in reference:  # a word every 0.6 s of each turn, its speaker known
+        t = start + 0.2
+        while t + 0.4 < end:
+            words.append(Word(round(t, 3), round(t + 0.4, 3), f"kata{len(words)}", 0.9))
+            truth.append(speaker)
+            t += 0.6
+    record_transcript(workspace, episode.id, Transcript("id", episode.duration,
+                                                        [Segment(words[0].start, words[-1].end, "", words)]))
+    report = process_episode(workspace, find_ffmpeg(), episode.id, Reporter(quiet=True),
+                             ProcessOptions(clips=False))
+    assert "speakers" in report.done
+    folder = workspace.episode_dir(episode.id)
+    said = {}
+    for cue in webvtt.read(str(folder / "transcript.vtt")):
+        for word in cue.text.split():
+            said[word.strip(".,").lower()] = cue.voice
+    labels = [said.get(f"kata{k}") for k in range(len(words))]
+    assert set(labels) == {"Pembicara 1", "Pembicara 2", "Pembicara 3"}
+    best = {}  # each reference speaker's most frequent label
+    for speaker in set(truth):
+        mine = [label for label, who in zip(labels, truth) if who == speaker]
+        best[speaker] = max(set(mine), key=mine.count)
+    assert len(set(best.values())) == 3
+    right = sum(label == best[who] for label, who in zip(labels, truth))
+    assert right / len(words) >= 0.90, right / len(words)
+    assert json.loads((folder / "transcript.json").read_text())["segments"][0]["speaker"] == "Pembicara 1"
+
+
+def test_status_json_says_who_speaks(ws, fake):
+    from click.testing import CliRunner
+
+    from studio.cli import cli
+
+    def status() -> dict:
+        result = CliRunner().invoke(cli, ["--workspace", str(ws.root), "status", "--json", episode_id(ws)],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)[0]
+
+    assert status()["speakers"] is None  # before the speakers stage
+    process(ws)
+    folder = ws.episode_dir(episode_id(ws))
+    layer = load_layer(folder)
+    layer.names, layer.merges = {1: "Ani"}, {}
+    save_layer(folder, layer)
+    speakers = status()["speakers"]
+    assert [(s["label"], s["name"]) for s in speakers] == [("Pembicara 1", None), ("Pembicara 2", "Ani")]
+    assert all(s["seconds"] > 0 for s in speakers)

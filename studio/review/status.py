@@ -1,13 +1,16 @@
 """`studio status`: each episode's state (workspace.index.episode_state), the paths of its artifacts and,
-once the sound processing ran, its figures (media.processing.SoundFigures: `sound`, else null)."""
+once the sound processing ran, its figures (media.processing.SoundFigures: `sound`, else null), and once the
+speakers stage ran, who speaks (`speakers`, else null)."""
 
 from __future__ import annotations
 
+from ..errors import StudioError
 from ..workspace import Workspace
 from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import TRANSCRIPT_FILES, EpisodeFiles
 from ..workspace.state import RENDITION_FILES
 from .sound import episode_figures
+from .speakers import speakers_panel
 
 
 def episode_status(workspace: Workspace, row: EpisodeRow, job_state: str = "") -> dict:
@@ -43,8 +46,21 @@ def episode_status(workspace: Workspace, row: EpisodeRow, job_state: str = "") -
         },
         "loudness": {name: r["loudness"] for name, r in renditions.items() if r},
         "sound": figures.to_dict() if (figures := episode_figures(files)) else None,
+        "speakers": speakers_of(workspace, row.id) if episode else None,
         "error": row.broken or None,
     }
+
+
+def speakers_of(workspace: Workspace, episode_id: str) -> list[dict] | None:
+    """Who speaks (after the producer's merges), named or "Pembicara N"; None before the speakers stage."""
+    try:
+        panel = speakers_panel(workspace, episode_id)
+    except StudioError:
+        return None
+    if panel is None:
+        return None
+    return [{"speaker": s.speaker, "label": s.label, "name": s.name or None, "seconds": s.seconds,
+             "merged": [f"Pembicara {m + 1}" for m in s.merged]} for s in panel.speakers]
 
 
 def format_line(status: dict) -> str:
