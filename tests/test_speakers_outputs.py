@@ -338,3 +338,29 @@ def test_status_json_says_who_speaks(ws, fake):
     speakers = status()["speakers"]
     assert [(s["label"], s["name"]) for s in speakers] == [("Pembicara 1", None), ("Pembicara 2", "Ani")]
     assert all(s["seconds"] > 0 for s in speakers)
+
+
+def test_clip_captions_say_who_speaks_when_the_show_asks(ws, fake):
+    import dataclasses
+
+    from conftest import episode_context
+
+    from studio.pipeline.clips import _first_named, caption_cues
+
+    process(ws)
+    folder = ws.episode_dir(episode_id(ws))
+    layer = load_layer(folder)
+    layer.names = {0: "Budi", 1: "Ani"}
+    save_layer(folder, layer)
+    process(ws)
+    ctx = episode_context(ws, episode_id(ws))
+    assert not any(": " in text for _, _, text in caption_cues(ctx))  # off by default
+    ws.save_show(dataclasses.replace(ws.show("kpu"), clip_speakers=True))
+    ctx = episode_context(ws, episode_id(ws))
+    shown = caption_cues(ctx)
+    assert shown[0][2].startswith("Budi: Selamat pagi")
+    assert [text.split(": ")[0] for _, _, text in shown if ": " in text] == ["Budi", "Ani", "Budi"]  # at changes
+    middle = [c for c in shown if c[2].startswith("Ani: ")][0]
+    later = shown[shown.index(middle) + 1:]
+    assert ": " not in later[0][2]  # Ani's turn goes on in the next cue
+    assert _first_named(ctx, later)[0][2].startswith("Ani: ")  # a clip starting there still names her
