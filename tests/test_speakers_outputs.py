@@ -220,13 +220,14 @@ def test_names_and_merges_survive_a_rerun_of_process_and_a_replace(ws, fake, ffm
     assert "speakers" in report.done and "text" in report.done
     assert "Pembicara 1: Selamat pagi" in srt(ws) and "Pembicara 2: Kabar baik" in srt(ws)
     folder = ws.episode_dir(episode_id(ws))
-    layer = load_layer(folder)
-    assert layer.prints == {0: PRINTS[0], 1: PRINTS[1]}  # the voices its numbers are
-    layer.names = {0: "Budi", 1: "Ani"}
-    save_layer(folder, layer)
+    assert not (folder / "speakers.json").exists()  # nothing of the producer's yet
+    from studio.review.speakers import rename_speaker
+    rename_speaker(ws, find_ffmpeg(), episode_id(ws), 0, "Budi")
+    rename_speaker(ws, find_ffmpeg(), episode_id(ws), 1, "Ani")
+    assert load_layer(folder).prints == {0: PRINTS[0], 1: PRINTS[1]}  # the voices its numbers are
 
-    again = process(ws)  # the names need the text stage only: no diarization, no model
-    assert "speakers" in again.skipped and "text" in again.done and fake.runs == 1
+    again = process(ws)  # the names were applied at once (the text stage, no model): nothing left to do
+    assert "speakers" in again.skipped and "text" in again.skipped and fake.runs == 1
     assert "Budi: Selamat pagi" in srt(ws) and "Ani: Kabar baik" in srt(ws)
     assert "speakers" in process(ws).skipped and fake.runs == 1
 

@@ -37,8 +37,8 @@ def make_speakers(ctx: EpisodeContext) -> None:
     write_text(ctx.files.speakers_raw, json.dumps(found.to_dict(), separators=(",", ":")))
     layer = load_layer(ctx.folder)
     rebased = rebase(layer, found.prints, engine.recognize, load_voices(ctx.workspace.feeds_dir, show.slug))
-    if rebased != layer:
-        save_layer(ctx.folder, rebased)
+    if rebased != layer and (ctx.files.speakers.is_file() or rebased.names or rebased.merges or rebased.moves):
+        save_layer(ctx.folder, rebased)  # (no speakers.json until there is a name: the episode stays as ingested)
     ctx.record("speakers", {"key": key, "version": engine.SPEAKERS_VERSION, "speakers": len(found.speakers)})
     ctx.report.done.append("speakers")
 

@@ -95,6 +95,7 @@ def _change(workspace: Workspace, ffmpeg: FFmpeg, episode_id: str, based_on: str
         if based_on is not None and based_on != layer_version(layer):
             raise StaleEdit(f"{episode_id}: the speakers changed since this page was opened: reload it")
         change(layer, found, ctx.folder)
+        layer.prints = layer.prints or dict(found.prints)  # the voices these numbers are (names follow them)
         save_layer(ctx.folder, layer)
         if ctx.files.raw_transcript.is_file():
             make_text(ctx)
