@@ -142,7 +142,7 @@ def test_bad_input_says_what_to_do(web):
     assert "tidak tersimpan" in nobody.get_data(as_text=True)
     unnamed = client.post(url(web, "speakers/voice"), headers=hx, data={"speaker": "2", "csrf_token": token})
     assert "Beri nama pembicara ini dulu" in unnamed.get_data(as_text=True)
-    assert not (folder(web) / "speakers.json").read_text().count("x" * 61)
+    assert not (folder(web) / "speakers.json").exists()  # nothing was saved
 
 
 def test_a_named_voice_is_kept_for_the_show(web):
