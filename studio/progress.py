@@ -87,7 +87,7 @@ class Reporter:
 # -- one progress model for an episode's whole run ---------------------------------------------------
 # Seconds each stage took on a 60-minute session (docs/performance.md, bench-e2e run 3, 2 cores): what the
 # overall percent weighs each stage by. Transcription dominates; the renditions run beside it in `process`.
-STAGE_SECONDS = {"ingest": 13.0, "renditions": 82.0, "transcript": 310.0, "text": 2.0, "clips": 40.0}
+STAGE_SECONDS = {"ingest": 13.0, "renditions": 82.0, "transcript": 310.0, "speakers": 40.0, "text": 2.0, "clips": 40.0}
 MIN_SHARE_FOR_ETA = 0.03  # under this share done, time left is not guessed
 
 

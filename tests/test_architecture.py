@@ -15,6 +15,7 @@ LAYERS = [
     {"studio.fsutil", "studio.progress", "studio.httpserver"},  # httpserver: Waitress, guarded
     {"studio.media"},  # bytes and ffmpeg; knows no episode
     {"studio.transcribe"},  # speech to words
+    {"studio.speakers"},  # who speaks when (issue 27): turns and voice prints; knows no episode
     {"studio.text"},  # pure text rules over words and sentences
     {"studio.captions"},  # cues and their file formats
     {"studio.clips"},  # a captioned video from audio, cues and artwork

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from ..errors import BadInput
 from ..text.sentences import ends_sentence
@@ -73,9 +74,13 @@ class _Token:
     end: int
     text: str
     spoken: str
+    speaker: str | None = None
 
 
-def _tokens(transcript: Transcript, max_chars: int) -> list[_Token]:
+SpeakerOf = Callable[[float, float], "str | None"]  # a word's speaker from its start and end (seconds)
+
+
+def _tokens(transcript: Transcript, max_chars: int, speaker_of: SpeakerOf | None = None) -> list[_Token]:
     tokens: list[_Token] = []
     for w in transcript.words:
         text = " ".join(w.word.split()).replace("-->", "->")  # "-->" would end a VTT cue's text
@@ -99,7 +104,7 @@ def _tokens(transcript: Transcript, max_chars: int) -> list[_Token]:
             a = start + (end - start) * k // len(pieces)
             b = start + (end - start) * (k + 1) // len(pieces)
             said = piece if w.spoken is None else spoken if k == 0 else ""
-            tokens.append(_Token(a, b, piece, said))
+            tokens.append(_Token(a, b, piece, said, speaker_of(w.start, w.end) if speaker_of else None))
     return tokens
 
 
@@ -270,14 +275,19 @@ def _violations(times: list[tuple[int, int]], spans: list[tuple[int, int, int]],
     return too_short, too_fast, excess
 
 
-def build_cues(transcript: Transcript, rules: CaptionRules = CaptionRules()) -> list[Cue]:
-    """Caption cues from a transcript's word timestamps."""
-    tokens = _tokens(transcript, rules.max_line_chars)
+def build_cues(transcript: Transcript, rules: CaptionRules = CaptionRules(),
+               speaker_of: SpeakerOf | None = None) -> list[Cue]:
+    """Caption cues from a transcript's word timestamps. With `speaker_of`, each word gets a speaker, a cue
+    never holds two speakers' words (they are cut where the speaker changes) and carries its speaker."""
+    tokens = _tokens(transcript, rules.max_line_chars, speaker_of)
     if not tokens:
         return []
     end_limit = int(round(transcript.duration * 1000))
     # Runs of speech between long pauses are captioned independently.
-    cuts = [0] + [k for k in range(1, len(tokens)) if tokens[k].start - tokens[k - 1].end > 2000] + [len(tokens)]
+    # Runs of one speaker's speech are too.
+    cuts = [0] + [k for k in range(1, len(tokens))
+                  if tokens[k].start - tokens[k - 1].end > 2000 or tokens[k].speaker != tokens[k - 1].speaker]
+    cuts += [len(tokens)]
     groups: list[tuple[int, int, list[str]]] = []
     for first, stop in zip(cuts, cuts[1:]):
         block = tokens[first:stop]
@@ -298,5 +308,5 @@ def build_cues(transcript: Transcript, rules: CaptionRules = CaptionRules()) -> 
     for (a, b), (i, j, lines) in zip(times, groups):
         said = [t for t in tokens[i:j] if t.spoken != t.text]
         spoken = " ".join(t.spoken for t in tokens[i:j] if t.spoken) if said else None
-        cues.append(Cue(a / 1000, b / 1000, lines, spoken=spoken))
+        cues.append(Cue(a / 1000, b / 1000, lines, speaker=tokens[i].speaker, spoken=spoken))
     return cues

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from ..errors import BadInput, ResourceError
 
-STAGES = ("ingest", "process", "renditions", "transcript", "text", "clips", "clip", "publish", "push")
+STAGES = ("ingest", "process", "renditions", "transcript", "speakers", "text", "clips", "clip", "publish", "push")
 WHOLE_WORKSPACE = ("publish", "push")  # the stages of no one episode
 STATES = ("queued", "running", "done", "failed")
 

@@ -17,7 +17,7 @@ from ..progress import RunModel, RunProgress
 from ..workspace import Workspace
 from ..workspace.layout import PROGRESS_FILE
 
-RUN_STAGES = ("process", "renditions", "transcript", "text", "captions", "clips")  # the jobs that are a run's
+RUN_STAGES = ("process", "renditions", "transcript", "speakers", "text", "captions", "clips")  # the jobs that are a run's
 WRITE_EVERY_S = 1.0  # a running job's progress is written at most this often (a stage change at once)
 
 
@@ -26,7 +26,7 @@ def plan(stage: str, params: dict) -> list[str]:
     options = ProcessOptions.from_params(params)
     if stage == "process":
         if options.transcribe:  # the renditions are made beside the transcription
-            return ["transcript", "text", *(["clips"] if options.clips else [])]
+            return ["transcript", "speakers", "text", *(["clips"] if options.clips else [])]
         return ["renditions", *(["clips"] if options.clips else [])]
     return stages_for(options)
 

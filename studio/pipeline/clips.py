@@ -43,6 +43,30 @@ def highlight_cues(ctx: EpisodeContext) -> list[highlights.Cue]:
     return [(c.start, c.end, c.text) for c in ctx.cues()]
 
 
+def caption_cues(ctx: EpisodeContext) -> list[highlights.Cue]:
+    """The cues a clip shows: with the show's clip_speakers on, "Ani: " before the text where the speaker
+    changes (and at a clip's first cue: make_clips)."""
+    if not ctx.show.clip_speakers:
+        return highlight_cues(ctx)
+    out, last = [], None
+    for cue in ctx.cues():
+        text = f"{cue.speaker}: {cue.text}" if cue.speaker and cue.speaker != last else cue.text
+        out.append((cue.start, cue.end, text))
+        last = cue.speaker
+    return out
+
+
+def _first_named(ctx: EpisodeContext, cues: list[highlights.Cue]) -> list[highlights.Cue]:
+    """A clip's cues, its first one saying who speaks (the clip may start in the middle of a turn)."""
+    if not cues or not ctx.show.clip_speakers:
+        return cues
+    speaker = next((c.speaker for c in ctx.cues() if c.start == cues[0][0] and c.end == cues[0][1]), None)
+    first = cues[0]
+    if speaker and not first[2].startswith(f"{speaker}: "):
+        cues = [(first[0], first[1], f"{speaker}: {first[2]}"), *cues[1:]]
+    return cues
+
+
 def current_highlights(workspace: Workspace, episode: Episode, show: Show) -> list[dict]:
     """The highlights the clips are made from, as `process` would choose them now."""
     folder = workspace.episode_dir(episode.id)
@@ -62,13 +86,14 @@ def make_clips(ctx: EpisodeContext) -> None:
         return
     _remove_leftovers(ctx)
     cues = highlight_cues(ctx)
+    shown = caption_cues(ctx)
     previous = {entry["key"]: entry for entry in ctx.state.get("clips", [])}
     made, done = [], False
     chosen = choose_highlights(episode, show, cues)
     for index, highlight in enumerate(chosen, start=1):
         start, end, title = float(highlight["start"]), float(highlight["end"]), str(highlight.get("title", ""))
         formats = [f for f in highlight.get("formats", CLIP_FORMATS) if f in CLIP_FORMATS] or list(CLIP_FORMATS)
-        in_range = [c for c in cues if c[1] > start and c[0] < end]
+        in_range = _first_named(ctx, [c for c in shown if c[1] > start and c[0] < end])
         # The podcast rendition's key carries the show's loudness targets, which the clip's sound follows.
         key = stage_key({"version": clips.RENDER_VERSION, "podcast": ctx.state.get("podcast", {}).get("key"),
                          "start": start, "end": end, "title": title or episode.title, "show": show.title,
@@ -82,7 +107,7 @@ def make_clips(ctx: EpisodeContext) -> None:
         with contextlib.ExitStack() as stack:
             outputs = {fmt: stack.enter_context(atomic_path(folder / name)) for fmt, name in files.items()}
             with ctx.reporter.bar(f"{episode.id}: clip {index} ({', '.join(formats)})", end - start) as progress:
-                clips.render_clip(ctx.ffmpeg, podcast, start, end, title or episode.title, show.title, cues,
+                clips.render_clip(ctx.ffmpeg, podcast, start, end, title or episode.title, show.title, in_range,
                                   ctx.artwork, outputs, progress, target_lufs=show.loudness.podcast_lufs,
                                   ceiling_dbtp=show.loudness.true_peak_dbtp, scratch=ctx.files.clip_scratch)
         made.append({"key": key, "start": start, "end": end, "title": title, "files": files})

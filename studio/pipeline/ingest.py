@@ -10,7 +10,8 @@ decode, at 16 kHz: .studio/sound-analysis.json).
 Replacing an episode (--replace) holds its lock, so no `process` is writing
 into it meanwhile, and keeps what a producer made for the old recording (an
 edited transcript.vtt, highlights) in .studio/replaced/<time>/ of the new one, and who uploaded the
-first recording (workspace.approval: they still may not approve it).
+first recording (workspace.approval: they still may not approve it). The speakers' names and merges
+(speakers.json) go on with the new recording: its speakers stage finds them by their voices.
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ from ..workspace.episode import (
     parse_date,
     parse_time,
 )
-from ..workspace.layout import ANALYSIS_FILE, EPISODE_FILE, REPLACED_DIR, SOUND_ANALYSIS_FILE, TRANSCRIPT_FILES
+from ..workspace.layout import (
+    ANALYSIS_FILE,
+    EPISODE_FILE,
+    REPLACED_DIR,
+    SOUND_ANALYSIS_FILE,
+    SPEAKERS_FILE,
+    TRANSCRIPT_FILES,
+)
 from ..workspace.state import edit_lock, episode_lock
 from ..workspace.transcript import transcript_edited
 from ..workspace.tree import Workspace
@@ -190,6 +198,8 @@ def ingest(workspace: Workspace, ffmpeg: FFmpeg, request: IngestRequest, reporte
                 with no_space_is_resource_error(final_dir.parent):
                     backup = _keep_producer_edits(final_dir, staging)
                     keep_uploader(final_dir, staging)  # four eyes: the uploader cannot approve the replacement
+                    if (final_dir / SPEAKERS_FILE).is_file():  # the names follow the voices (pipeline.speakers)
+                        shutil.copy2(final_dir / SPEAKERS_FILE, staging / SPEAKERS_FILE)
                 _replace_folder(staging, final_dir)
         else:
             staging.rename(final_dir)

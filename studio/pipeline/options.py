@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..transcribe.options import DEFAULT_LANGUAGE, DEFAULT_MODEL, ELECTION_GLOSSARY, TranscribeOptions
 from ..workspace import Settings, Show
 
-STAGES = ("renditions", "transcript", "text", "clips")  # in the order they must run
+STAGES = ("renditions", "transcript", "speakers", "text", "clips")  # in the order they must run
 CLIP_FORMATS = ("vertical", "square", "landscape")
 
 
@@ -39,7 +39,7 @@ class ProcessOptions:
 def stages_for(options: ProcessOptions) -> list[str]:
     """The stages a run with `options` makes, in order."""
     return [stage for stage in STAGES
-            if (stage not in ("transcript", "text") or options.transcribe) and (stage != "clips" or options.clips)]
+            if (stage not in ("transcript", "speakers", "text") or options.transcribe) and (stage != "clips" or options.clips)]
 
 
 def glossary_of(show: Show) -> list[str]:

@@ -9,6 +9,7 @@ completed by running again.
 
     renditions   podcast.mp3 and broadcast.wav             (pipeline.renditions)
     transcript   the model's words: .studio/transcript.raw.json   (pipeline.transcript)
+    speakers     who speaks when: .studio/speakers.raw.json      (pipeline.speakers)
     text         transcript.vtt/.srt/.json/.txt by the text rules, and chapters.json
                  (pipeline.text, pipeline.chapters)
     clips        clips/NN-<format>.mp4                       (pipeline.clips)
@@ -28,6 +29,7 @@ from .clips import make_clips
 from .context import EpisodeContext, EpisodeReport, open_episode
 from .options import STAGES, ProcessOptions
 from .renditions import make_renditions, renditions_beside
+from .speakers import make_speakers
 from .text import make_text
 from .transcript import ModelCache, make_transcript
 
@@ -39,6 +41,8 @@ def run_stage(ctx: EpisodeContext, stage: str, models: ModelCache) -> None:
         make_renditions(ctx)
     elif stage == "transcript":
         make_transcript(ctx, models)
+    elif stage == "speakers":
+        make_speakers(ctx)
     elif stage in ("text", "captions"):  # "captions": a job recorded by an older Studio
         make_text(ctx)
         make_chapters(ctx)
@@ -72,6 +76,8 @@ def process_episode(workspace: Workspace, ffmpeg: FFmpeg, episode_id: str, repor
             with renditions_beside(ctx):
                 reporter.stage("transcript")  # the renditions are made beside it
                 make_transcript(ctx, models)
+                reporter.stage("speakers")
+                make_speakers(ctx)
                 reporter.stage("text")
                 make_text(ctx)
                 make_chapters(ctx)

@@ -1,9 +1,10 @@
 """`studio status`: each episode's state (workspace.index.episode_state), the paths of its artifacts and,
-once the sound processing ran, its figures (media.processing.SoundFigures: `sound`, else null)."""
+once the sound processing ran, its figures (media.processing.SoundFigures: `sound`, else null), and once the
+speakers stage ran, who speaks (`speakers`, else null)."""
 
 from __future__ import annotations
 
-from ..errors import BadInput
+from ..errors import BadInput, StudioError
 from ..localtime import format_local
 from ..workspace import Workspace
 from ..workspace.config import time_zone
@@ -12,6 +13,7 @@ from ..workspace.index import EpisodeRow, episode_state
 from ..workspace.layout import TRANSCRIPT_FILES, EpisodeFiles
 from ..workspace.state import RENDITION_FILES
 from .sound import episode_figures
+from .speakers import speakers_panel
 
 
 def episode_status(workspace: Workspace, row: EpisodeRow, job_state: str = "") -> dict:
@@ -50,6 +52,7 @@ def episode_status(workspace: Workspace, row: EpisodeRow, job_state: str = "") -
         },
         "loudness": {name: r["loudness"] for name, r in renditions.items() if r},
         "sound": figures.to_dict() if (figures := episode_figures(files)) else None,
+        "speakers": speakers_of(workspace, row.id) if episode else None,
         "error": row.broken or None,
     }
 
@@ -71,6 +74,18 @@ def air_window_text(workspace: Workspace, show: str, air_from: str | None, air_u
         except (TypeError, ValueError):
             parts.append(str(value))
     return " – ".join(parts)
+
+
+def speakers_of(workspace: Workspace, episode_id: str) -> list[dict] | None:
+    """Who speaks (after the producer's merges), named or "Pembicara N"; None before the speakers stage."""
+    try:
+        panel = speakers_panel(workspace, episode_id)
+    except StudioError:
+        return None
+    if panel is None:
+        return None
+    return [{"speaker": s.speaker, "label": s.label, "name": s.name or None, "seconds": s.seconds,
+             "merged": [f"Pembicara {m + 1}" for m in s.merged]} for s in panel.speakers]
 
 
 def format_line(status: dict) -> str:

@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 SPEAKERS_VERSION = 1  # bump when the turns a recording gets can change (part of the stage's cache key)
+# recognize(): a print this similar (cosine) to a known voice is that voice. Corpus prints: the same speaker from
+# other files 0.92-0.98, different speakers 0.36-0.63 (scripts/bench-speakers, docs/speakers.md): the middle.
+RECOGNIZE_COS = 0.78
 
 
 @dataclass
@@ -42,11 +45,32 @@ class Diarization:
 
 
 def diarize(source: Path, *, min_speakers: int = 1, max_speakers: int = 6, ffmpeg=None,
-            progress=None) -> Diarization:
-    """Speaker turns of `source` (any audio ffmpeg reads), streamed at 16 kHz. Stub: one speaker throughout."""
-    raise NotImplementedError
+            progress=None, speech: list[list[float]] | None = None) -> Diarization:
+    """Speaker turns of `source` (any audio ffmpeg reads), streamed at 16 kHz; the number of speakers found
+    within [min_speakers, max_speakers]. `speech`: the [start, end] seconds of its speech when already known
+    (SoundAnalysis.speech, the same VAD), else the VAD runs here. Opens no connection: the model is bundled."""
+    from .engine import diarize_file
+
+    return diarize_file(source, min_speakers=min_speakers, max_speakers=max_speakers, ffmpeg=ffmpeg,
+                        progress=progress, speech=speech)
 
 
-def recognize(prints: dict[int, list[float]], known: dict[str, list[float]]) -> dict[int, str]:
-    """The known voices (name → print) recognised among `prints` (speaker → print): speaker → name."""
-    raise NotImplementedError
+def recognize(prints: dict[int, list[float]], known: dict[str, list[float]],
+              threshold: float = RECOGNIZE_COS) -> dict[int, str]:
+    """The known voices (name → print) recognised among `prints` (speaker → print): speaker → name.
+    Cosine similarity of at least `threshold`; the most similar pairs first, each name and speaker used once."""
+    pairs = []
+    for speaker, voice in prints.items():
+        for name, print_ in known.items():
+            pairs.append((_cosine(voice, print_), speaker, name))
+    named: dict[int, str] = {}
+    for score, speaker, name in sorted(pairs, reverse=True):
+        if score >= threshold and speaker not in named and name not in named.values():
+            named[speaker] = name
+    return named
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b))
+    norm = (sum(x * x for x in a) * sum(y * y for y in b)) ** 0.5
+    return dot / norm if norm else 0.0

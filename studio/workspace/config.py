@@ -296,6 +296,7 @@ class Show:
     watch_folder: str = ""  # a folder the recording PC saves to: finished files are ingested by themselves
     min_speakers: int = 1  # speaker labels: the number of speakers the diarization may find
     max_speakers: int = 6
+    clip_speakers: bool = False  # clip captions say who speaks ("Ani: ...") where the speaker changes
 
     @property
     def zone(self) -> dt.tzinfo:

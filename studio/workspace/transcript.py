@@ -20,6 +20,7 @@ from ..errors import BadInput
 from ..fsutil import commit, no_space_is_resource_error, temp_path_for, write_bytes, write_text
 from ..transcribe.model import Transcript
 from .layout import GOOD_VTT_FILE, TRANSCRIPT_FILES, TRANSCRIPT_STATE_FILE
+from .speakers import Speakers
 from .state import edit_lock
 
 
@@ -99,6 +100,7 @@ def write_transcript_files(
     transcript: Transcript,
     rules: CaptionRules = CaptionRules(),
     discard_edits: bool = False,
+    speakers: Speakers | None = None,
 ) -> dict[str, Path]:
     """Write transcript.vtt/.srt/.json/.txt; a producer's edit of the VTT wins over the transcript.
 
@@ -112,11 +114,17 @@ def write_transcript_files(
     is either before (and kept) or after (and made on what this wrote). When the record of Studio's
     VTTs is lost, a VTT byte-identical to what Studio writes now is taken back as Studio's; any
     other VTT stays the producer's.
+
+    With `speakers` (workspace.speakers), cues are cut where the speaker changes and every file says who
+    speaks; a producer's VTT keeps its text and times and gets the speakers' current names.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {kind: out_dir / name for kind, name in TRANSCRIPT_FILES.items()}
-    machine_cues = build_cues(transcript, rules)  # outside the lock: it takes a moment on a long recording
+    # outside the lock: it takes a moment on a long recording
+    machine_cues = build_cues(transcript, rules, speakers.speaker_of if speakers else None)
+    if speakers is not None:
+        machine_cues = speakers.label(machine_cues, machine=True)
     vtt = render_vtt(machine_cues).encode("utf-8")
     digest = _sha256(vtt)
     with edit_lock(out_dir):
@@ -129,6 +137,11 @@ def write_transcript_files(
         if seen is not None and seen not in written and not discard_edits:  # the producer's: kept
             data = paths["vtt"].read_bytes()
             cues = parse_vtt(data.decode("utf-8-sig", errors="replace"), str(paths["vtt"]))
+            if speakers is not None:  # the producer's text and times, with the speakers' names as they are now
+                cues = speakers.label(cues)
+                named = render_vtt(cues).encode("utf-8")
+                if named != data and _swap_unless_changed(paths["vtt"], named, seen):
+                    data = named
         else:
             if digest not in written:
                 # Record the hash before writing, so that a crash in between never makes

@@ -10,7 +10,7 @@ QUEUES = ("default", "transcribe", "clips", "record")  # record: off-air recordi
 DEFAULT_QUEUES = ("default", "transcribe", "clips")  # a worker records only when asked (--queues record)
 # Each stage's hard time limit as a share of Settings.job_time_limit (transcription is the longest).
 TIME_SHARE = {"ingest": 1.0, "process": 1.0, "transcript": 1.0, "renditions": 0.5, "clips": 0.5, "clip": 0.25,
-              "text": 0.1, "publish": 0.5, "push": 0.5}
+              "text": 0.1, "speakers": 0.5, "publish": 0.5, "push": 0.5}
 TASK = "studio.run_job"
 
 

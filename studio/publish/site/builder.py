@@ -36,7 +36,6 @@ from markupsafe import Markup
 from ...captions.formats import parse_vtt
 from ...fsutil import read_json, write_bytes
 from ...text.chapters import Chapter, read_chapters
-from ...text.sentences import sentences_from_cues
 from ...workspace.config import Show
 from ..collect import Asset, FeedEpisode
 from ..layout import (
@@ -60,7 +59,18 @@ from ..layout import (
 )
 from ..notes import notes_html
 from . import strings
-from .content import attr, clip_vtt, clips_of, iso_duration, json_script, paragraphs, seconds, spans, thumbnail
+from .content import (
+    attr,
+    clip_vtt,
+    clips_of,
+    iso_duration,
+    json_script,
+    paragraphs,
+    seconds,
+    spans,
+    speaker_sentences,
+    thumbnail,
+)
 from .output import SiteResult, build_search_index, pagefind_command, show_of, write_site
 
 HERE = Path(__file__).parent
@@ -250,7 +260,7 @@ class SiteBuilder:
                 cues = parse_vtt(Path(vtt.source).read_text(encoding="utf-8-sig", errors="replace"), str(vtt.source))
             except Exception:  # noqa: BLE001 - a broken producer edit: the page goes out without its transcript
                 cues = []
-        sentences = sentences_from_cues((c.start, c.end, c.body) for c in cues)
+        sentences, speakers = speaker_sentences(cues)
         chapters: list[Chapter] = read_chapters(Path(item.chapters.source)) if item.chapters else []
         clips = clips_of(item)
         for clip in clips:
@@ -293,8 +303,8 @@ class SiteBuilder:
                   f'style="border:0;max-width:40rem" loading="lazy"></iframe>')
         context = dict(show=show, item=item, episode=episode, day=strings.long_date(day, show.language),
                        iso_day=day.isoformat(), description=description, notes=Markup(notes_html(description)),
-                       paragraphs=paragraphs(
-                           sentences, [c.start for c in chapters]), chapters=chapters, clips=clips,
+                       paragraphs=paragraphs(sentences, [c.start for c in chapters], speakers), chapters=chapters,
+                       clips=clips,
                        artwork_url=artwork_url, audio_url=audio_url, page_url=page_url, ld=ld, share=share,
                        iframe=iframe, thumb=thumb, embed_key=embed)
         self.render(key, "episode.html", show.language, **context)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Sequence
 
-from ...text.sentences import Sentence
+from ...text.sentences import Sentence, sentences_from_cues
 from ..collect import FeedEpisode
 from ..layout import clip_keys
 
@@ -24,6 +25,7 @@ class Paragraph:
     anchor: str
     sentences: tuple[Sentence, ...]
     ids: tuple[str, ...] = ()  # each sentence's element id ("s" and its start in hundredths): search lands on it
+    speaker: str | None = None  # who says it (the transcript's voice tags); None: not known
 
 
 @dataclass(frozen=True)
@@ -37,16 +39,21 @@ class Clip:
     page: str  # key of its own page (its preview, when shared, is the clip itself)
 
 
-def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = ()) -> list[Paragraph]:
-    """Sentences in paragraphs: a new one after a pause, at a chapter start, or when one grows long."""
+def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = (),
+               speakers: Sequence[str | None] | None = None) -> list[Paragraph]:
+    """Sentences in paragraphs: a new one after a pause, at a chapter start, when the speaker changes (each
+    sentence's in `speakers`), or when one grows long."""
     groups: list[list[Sentence]] = []
+    whose: list[str | None] = []
     starts = sorted(chapter_starts)
-    for sentence in sentences:
+    for k, sentence in enumerate(sentences):
         current = groups[-1] if groups else None
+        speaker = speakers[k] if speakers else None
         crosses = current and any(current[0].start < c <= sentence.start for c in starts)
         if (current is None or crosses or sentence.start - current[-1].end >= PARAGRAPH_PAUSE_S
-                or sum(len(s.text) + 1 for s in current) >= PARAGRAPH_CHARS):
+                or speaker != whose[-1] or sum(len(s.text) + 1 for s in current) >= PARAGRAPH_CHARS):
             groups.append([sentence])
+            whose.append(speaker)
         else:
             current.append(sentence)
     found: list[Paragraph] = []
@@ -58,10 +65,10 @@ def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = 
         seen.add(anchor)
         return anchor
 
-    for group in groups:
+    for group, speaker in zip(groups, whose):
         anchor = unique(f"t{int(group[0].start)}")
         ids = tuple(unique(sentence_id(s.start)) for s in group)
-        found.append(Paragraph(group[0].start, anchor, tuple(group), ids))
+        found.append(Paragraph(group[0].start, anchor, tuple(group), ids, speaker))
     return found
 
 
@@ -69,6 +76,17 @@ def sentence_id(start: float) -> str:
     """A sentence's element id: "s" and its start in hundredths of a second (static/search.js reads the time
     back from it: a search result opens the episode at the sentence that holds the word)."""
     return f"s{int(round(start * 100))}"
+
+
+def speaker_sentences(cues) -> tuple[list[Sentence], list[str | None]]:
+    """The cues' sentences, regrouped within each run of one speaker's cues, and each sentence's speaker."""
+    sentences: list[Sentence] = []
+    speakers: list[str | None] = []
+    for speaker, run in groupby(cues, key=lambda c: c.speaker):
+        found = sentences_from_cues((c.start, c.end, c.body) for c in run)
+        sentences += found
+        speakers += [speaker] * len(found)
+    return sentences, speakers
 
 
 def seconds(value: float) -> str:

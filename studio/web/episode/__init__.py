@@ -134,7 +134,8 @@ def _audit(action: str, episode: Episode) -> None:
 def page(episode_id: str):
     page_data = episode_page(workspace(), load_episode(episode_id))
     episode = page_data.episode
-    jobs = _episode_jobs(episode, ("ingest", "process", "renditions", "transcript", "text", "clips", "clip"))
+    jobs = _episode_jobs(episode, ("ingest", "process", "renditions", "transcript", "speakers", "text", "clips",
+                                    "clip"))
     busy = [j for j in jobs if j.stage != "clip"]
     # wavesurfer.js puts a <style> into its shadow DOM: this page lets exactly that one in (a nonce);
     # scripts stay as the app's CSP has them (no inline script).
@@ -409,4 +410,5 @@ def remove_highlight(episode_id: str, index: int):
 bp.add_app_template_filter(filters.clock, "clock")
 bp.add_app_template_filter(filters.level, "lu")
 
-from . import review  # noqa: E402 - the review forms' blueprint needs load_episode above
+# the review forms' blueprint and the speakers panel's routes: both need load_episode above
+from . import review, speakers  # noqa: E402,F401

@@ -7,7 +7,7 @@ one module an area (each key with its Indonesian and English text), listed in TA
 
 from __future__ import annotations
 
-from . import basics, episode, faults, progress, radio, review, scheduler, settings, sound, stats, times
+from . import basics, episode, faults, progress, radio, review, scheduler, settings, sound, speakers, stats, times
 from .base import STRINGS
 
 TABLES = (  # one a line, so that each area adds its own
@@ -23,6 +23,7 @@ TABLES = (  # one a line, so that each area adds its own
     settings.SETTINGS_STRINGS,
     scheduler.SCHEDULER_STRINGS,
     sound.SOUND_STRINGS,
+    speakers.SPEAKERS_STRINGS,
     stats.STATS_STRINGS,
     times.TIME_STRINGS,
 )

@@ -30,6 +30,21 @@
     return null;
   }
 
+  // Who said the first matched word in the transcript: the speaker's name before it (an anchor "w<seconds>"
+  // at each change of speaker: "Ani:"); "" when the transcript names nobody.
+  function speaker(data) {
+    var names = (data.anchors || []).filter(function (a) { return /^w\d+x*$/.test(a.id); });
+    var paragraphs = (data.anchors || []).filter(function (a) { return /^t\d+x*$/.test(a.id); });
+    var locations = (data.locations || []).slice().sort(function (a, b) { return a - b; });
+    for (var i = 0; i < locations.length; i++) {
+      if (!paragraphs.some(function (a) { return a.location <= locations[i]; })) continue;
+      var best = null;
+      names.forEach(function (a) { if (a.location <= locations[i]) best = a; });
+      return best ? String(best.text || "").replace(/:\s*$/, "").trim() : "";
+    }
+    return "";
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var list = document.getElementById("results"), status = document.getElementById("search-status");
     var query = new URLSearchParams(location.search).get("q") || "";
@@ -59,6 +74,13 @@
         link.textContent = (data.meta && data.meta.title) || data.url;
         var excerpt = document.createElement("p");
         excerpt.innerHTML = data.excerpt;  // Pagefind's excerpt: page text, escaped, with <mark> around matches
+        var who = at === null ? "" : speaker(data);
+        if (who) {
+          var said = document.createElement("b");
+          said.className = "who";
+          said.textContent = who + ": ";
+          excerpt.insertBefore(said, excerpt.firstChild);
+        }
         item.appendChild(link);
         if (at !== null) {
           var time = document.createElement("span");

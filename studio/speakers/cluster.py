@@ -1,0 +1,116 @@
+"""Which windows share a voice: spectral clustering of the embeddings, the number of speakers found by the
+eigengap (3D-Speaker's recipe, in numpy and scipy).
+
+The cosine affinity of every pair of windows is pruned to each row's strongest links, symmetrised, and the
+unnormalised Laplacian's eigenvalues read: the largest gap among the first max+1 of them gives the number of
+speakers (within the show's bounds). k-means on the first k eigenvectors labels the windows; a cluster of
+fewer than MIN_CLUSTER windows joins the nearest large one, and two clusters whose centres are closer than
+MERGE_COS are one voice (the eigengap over-splits a long single voice). A long recording is clustered on an
+even sample of MAX_POINTS windows, every window then labelled by its nearest centre.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.cluster.vq import kmeans2
+
+PRUNE_KEEP = 0.012  # fraction of each row's links kept (3D-Speaker's pval) ...
+MIN_KEEP = 6  # ... but never fewer than this
+MIN_CLUSTER = 4  # windows: a smaller cluster is noise, merged into its nearest
+MERGE_COS = 0.8  # clusters whose centres are this similar are one speaker
+FEW_WINDOWS = 10  # fewer windows than this: one speaker (nothing to tell apart)
+MAX_POINTS = 1500  # the affinity matrix's side at most (memory, eigh time)
+SEED = 0
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+
+
+def _speaker_count(laplacian_values: np.ndarray, low: int, high: int) -> int:
+    values = laplacian_values[low - 1:high + 1]
+    if len(values) < 2:
+        return low
+    return int(np.argmax(np.diff(values))) + low
+
+
+def _spectral(x: np.ndarray, low: int, high: int) -> np.ndarray:
+    n = len(x)
+    affinity = x @ x.T
+    keep = max(MIN_KEEP, int(round(PRUNE_KEEP * n)))
+    drop = max(0, n - keep)
+    if drop:
+        weakest = np.argpartition(affinity, drop - 1, axis=1)[:, :drop]
+        np.put_along_axis(affinity, weakest, 0.0, axis=1)
+    affinity = 0.5 * (affinity + affinity.T)
+    np.fill_diagonal(affinity, 0.0)
+    laplacian = np.diag(np.abs(affinity).sum(axis=1)) - affinity
+    values, vectors = np.linalg.eigh(laplacian)
+    k = _speaker_count(values, low, min(high, n - 1))
+    if k <= 1:
+        return np.zeros(n, dtype=int)
+    rng = np.random.default_rng(SEED)
+    best, best_inertia = None, np.inf
+    points = vectors[:, :k]
+    for _ in range(5):  # k-means++ restarts, keep the tightest
+        centres, labels = kmeans2(points, k, minit="++", seed=rng, iter=30)
+        inertia = float(((points - centres[labels]) ** 2).sum())
+        if inertia < best_inertia:
+            best, best_inertia = labels, inertia
+    return np.asarray(best)
+
+
+def _centres(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.unique(labels)
+    return ids, _normalise(np.stack([x[labels == i].mean(axis=0) for i in ids]))
+
+
+def _absorb_small(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    ids, sizes = np.unique(labels, return_counts=True)
+    large = ids[sizes >= MIN_CLUSTER]
+    if len(large) == len(ids):
+        return labels
+    if not len(large):
+        return np.zeros_like(labels)
+    centres = _normalise(np.stack([x[labels == i].mean(axis=0) for i in large]))
+    small = ~np.isin(labels, large)
+    labels = labels.copy()
+    labels[small] = large[np.argmax(x[small] @ centres.T, axis=1)]
+    return labels
+
+
+def _merge_close(x: np.ndarray, labels: np.ndarray, low: int) -> np.ndarray:
+    labels = labels.copy()
+    while True:
+        ids, centres = _centres(x, labels)
+        if len(ids) <= max(1, low):
+            return labels
+        similarity = np.triu(centres @ centres.T, 1)
+        i, j = np.unravel_index(np.argmax(similarity), similarity.shape)
+        if similarity[i, j] < MERGE_COS:
+            return labels
+        labels[labels == ids[j]] = ids[i]
+
+
+def cluster(embeddings: np.ndarray, min_speakers: int = 1, max_speakers: int = 6) -> np.ndarray:
+    """A speaker label (0..k-1, in order of first appearance) for each row of `embeddings` (n × d)."""
+    n = len(embeddings)
+    if not n:
+        return np.zeros(0, dtype=int)
+    x = _normalise(np.asarray(embeddings, dtype=np.float64))
+    low, high = max(1, min_speakers), max(1, max_speakers, min_speakers)
+    if n < FEW_WINDOWS:
+        return np.zeros(n, dtype=int)
+    sample = np.linspace(0, n - 1, MAX_POINTS).round().astype(int) if n > MAX_POINTS else np.arange(n)
+    labels = _spectral(x[sample], low, high)
+    labels = _absorb_small(x[sample], labels)
+    labels = _merge_close(x[sample], labels, low)
+    if len(sample) < n:
+        ids, centres = _centres(x[sample], labels)
+        labels = ids[np.argmax(x @ centres.T, axis=1)]
+    return first_appearance(labels)
+
+
+def first_appearance(labels: np.ndarray) -> np.ndarray:
+    order = {label: index for index, label in enumerate(dict.fromkeys(labels.tolist()))}
+    return np.array([order[label] for label in labels.tolist()], dtype=int)
