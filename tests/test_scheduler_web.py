@@ -108,12 +108,17 @@ def test_a_push_stations_side_is_shown_without_its_key(sched):
     assert "https://radio.example.go.id" in html and "50000–50999" in html
 
 
+def metadata_version(page: str) -> str:
+    """The metadata form's based_on (the page has a form a section, each with its own)."""
+    return re.search(r'id="metadata-form".*?name="based_on" value="([0-9a-f]+)"', page, re.S).group(1)
+
+
 def test_an_air_window_edited_on_the_episode_page_reaches_the_published_manifest_at_once(sched):
     ws = sched.workspace
     before = publish_radio(ws)["files"][0]
     producer = sched.client("producer")
     page = producer.get(f"/episodes/{EPISODE}/").get_data(as_text=True)
-    based_on = re.search(r'name="based_on" value="([0-9a-f]+)"', page).group(1)
+    based_on = metadata_version(page)
     answer = producer.post(f"/episodes/{EPISODE}/metadata", data={
         "title": "DPT dan pemilih pindahan", "air_from": "2026-12-01 06:00", "air_until": "2026-12-09",
         "based_on": based_on, "csrf_token": sched.csrf(producer, f"/episodes/{EPISODE}/")})
@@ -155,12 +160,12 @@ def test_an_edited_air_window_queues_a_push_so_push_stations_get_it_too(sched):
     save_settings(ws.settings_path, with_changes(ws.settings, stations=(station,)))
     producer = sched.client("producer")
     page = producer.get(f"/episodes/{EPISODE}/").get_data(as_text=True)
-    based_on = re.search(r'name="based_on" value="([0-9a-f]+)"', page).group(1)
+    based_on = metadata_version(page)
     form = {"title": "DPT dan pemilih pindahan", "air_from": "2026-12-01 06:00", "air_until": "2026-12-05",
             "csrf_token": sched.csrf(producer, f"/episodes/{EPISODE}/")}
     producer.post(f"/episodes/{EPISODE}/metadata", data={**form, "based_on": based_on})
     assert [j.stage for j in open_queue(ws).jobs(state="queued") if j.stage == "push"] == []  # the same window
     page = producer.get(f"/episodes/{EPISODE}/").get_data(as_text=True)
-    based_on = re.search(r'name="based_on" value="([0-9a-f]+)"', page).group(1)
+    based_on = metadata_version(page)
     producer.post(f"/episodes/{EPISODE}/metadata", data={**form, "air_until": "2026-12-09", "based_on": based_on})
     assert [j.stage for j in open_queue(ws).jobs(state="queued") if j.stage == "push"] == ["push"]

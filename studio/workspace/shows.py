@@ -65,7 +65,10 @@ def check_artwork(path: Path) -> str:
         with Image.open(path) as image:
             fmt, (width, height) = image.format, image.size
             mode = image.mode
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
+    except Image.DecompressionBombError:  # absurd dimensions: outside the rule like any other size
+        raise _refused("artwork", "artwork.size", f"{path.name}: artwork must be {ARTWORK_MIN_PX} to {ARTWORK_MAX_PX} "
+                       "px square, not larger", min=ARTWORK_MIN_PX, max=ARTWORK_MAX_PX, size=f"> {ARTWORK_MAX_PX}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise _refused("artwork", "artwork.unreadable", f"{path.name}: not a readable image ({exc})") from None
     if fmt not in ARTWORK_FORMATS:
         raise _refused("artwork", "artwork.format", f"{path.name}: artwork must be JPEG or PNG, not {fmt}",
@@ -149,7 +152,7 @@ def add_show(workspace: Workspace, slug: str, *, title: str, artwork: Path | Non
         raise _refused("slug", "slug.taken",
                        f"show {slug!r} already exists (use --replace to overwrite its settings)", slug=slug)
     if "timezone" in fields:
-        fields["timezone"] = check_timezone(fields["timezone"])
+        fields["timezone"] = zone_by_name(fields["timezone"])
     show = _checked(Show(slug=slug, title=title, **fields), artwork)
     if artwork:
         show = _replace_show(show, artwork=_store_artwork(workspace, slug, artwork))
@@ -163,7 +166,7 @@ def edit_show(workspace: Workspace, slug: str, artwork: Path | None = None, **ch
     checked and saved (atomically); the old artwork file goes when the new one has another suffix."""
     old = workspace.show(slug)
     if "timezone" in changes:
-        changes["timezone"] = check_timezone(changes["timezone"])
+        changes["timezone"] = zone_by_name(changes["timezone"])
     show = _checked(_replace_show(old, **changes), artwork)
     if artwork:
         show = _replace_show(show, artwork=_store_artwork(workspace, slug, artwork))
@@ -199,12 +202,16 @@ def _replace_show(show: Show, **changes) -> Show:
     return replace(show, **changes)
 
 
-def check_timezone(name: str) -> str:
-    """A show's time zone as stored: an IANA name (WIB, WITA and WIT name Indonesia's three), "" for the
-    machine's; BadInput for a name that is no zone."""
+def zone_by_name(name: str) -> str:
+    """A time zone as stored: WIB, WITA and WIT become the IANA names of Indonesia's three; others stay
+    (check_show refuses a name that is no zone)."""
     name = name.strip()
-    by_short = {short.lower(): iana for iana, short in ZONES.items()}
-    name = by_short.get(name.lower(), name)
+    return {short.lower(): iana for iana, short in ZONES.items()}.get(name.lower(), name)
+
+
+def check_timezone(name: str) -> str:
+    """A show's time zone as stored (zone_by_name), "" for the machine's; BadInput for a name that is no zone."""
+    name = zone_by_name(name)
     time_zone(name)  # BadInput when unknown
     return name
 
