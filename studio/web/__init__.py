@@ -25,6 +25,7 @@ from ..workspace import users
 from ..workspace.config import Settings, with_changes
 from ..workspace.layout import WEB_SECRET_FILE
 from ..workspace.tree import Workspace
+from .context import say_line
 from .strings import LANGS, translate
 
 MAX_UPLOAD_BYTES = 4 * 1024**3
@@ -107,7 +108,7 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     @app.context_processor
     def globals_for_templates() -> dict:
         return {"t": lambda key: translate(lang, key), "lang": lang, "csrf_token": generate_csrf,
-                "user": current_user}
+                "user": current_user, "say_line": say_line}
 
     @app.after_request
     def security_headers(response):
@@ -130,6 +131,9 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     app.register_error_handler(404, error_page(404, "error.not_found"))
     app.register_error_handler(429, error_page(429, "error.too_many"))
     app.register_error_handler(CSRFError, error_page(400, "error.csrf"))
+    for status, key in ((400, "error.bad_request"), (405, "error.method"), (413, "error.too_large"),
+                        (500, "error.server")):  # never the framework's English page
+        app.register_error_handler(status, error_page(status, key))
     return app
 
 

@@ -10,7 +10,7 @@ from ..errors import BadInput
 from ..workspace import audit as audit_mod
 from ..workspace import users as users_mod
 from .auth import audit, role_required
-from .context import t, workspace
+from .context import say, t, workspace
 
 bp = Blueprint("admin", __name__)
 
@@ -42,7 +42,7 @@ def add():
     try:
         password = users_mod.add_user(workspace(), name, role, shows=request.form.getlist("shows"))
     except BadInput as exc:
-        flash(str(exc), "error")
+        flash(say(exc), "error")
         return _page(status=400)
     audit(current_user.name, "user.add", f"{name} ({role})")
     return _page(password=password, new_user=name)
@@ -55,7 +55,7 @@ def set_shows(name: str):
     try:
         limited = users_mod.set_shows(workspace(), name, request.form.getlist("shows"))
     except BadInput as exc:
-        flash(str(exc), "error")
+        flash(say(exc), "error")
         return _page(status=400)
     audit(current_user.name, "user.shows", f"{name}: {', '.join(limited) or '*'}")
     flash(t("access.shows_saved"))
@@ -71,7 +71,7 @@ def remove(name: str):
     try:
         users_mod.remove_user(workspace(), name)
     except BadInput as exc:
-        flash(str(exc), "error")
+        flash(say(exc), "error")
         return _page(status=404)
     audit(current_user.name, "user.remove", name)
     flash(t("users.removed"))

@@ -27,13 +27,14 @@ from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
 from ...workspace import Episode
 from .. import CSP
 from ..auth import audit, require_show, role_required
-from ..context import job_queue, t, workspace
+from ..context import job_queue, say, t, workspace
 from . import filters
 
 bp = Blueprint("episode", __name__, template_folder="templates")
 
 CLIP_NAME_RE = re.compile(r"^[0-9]{2}-(vertical|square|landscape)\.mp4$")
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+FIELD_NAMES = {"start": "episode.transcript.start", "end": "episode.transcript.end"}
 # The report's words, from the catalogue, in the UI language.
 REPORT_LABELS = {name: f"loudness.plot.{name}" for name in loudness_report.ReportLabels.__dataclass_fields__}
 
@@ -58,10 +59,19 @@ def _is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+class PageInput(BadInput):
+    """A form value this page refused, already in the page's words."""
+
+
 def _message(exc: StudioError) -> str:
+    """The page's words for a refused change (studio.web.messages: never the library's English line)."""
+    if isinstance(exc, PageInput):
+        return str(exc)
+    if isinstance(exc, edits.TranscriptChanged):  # someone saved first: nothing was written
+        return t("transcript.stale")
     if isinstance(exc, edits.StaleEdit):  # someone saved first, or the recording was replaced: nothing was written
         return t("edit.stale")
-    return str(exc)
+    return say(exc)
 
 
 def _back(episode: Episode, anchor: str = "") -> Response:
@@ -79,9 +89,9 @@ def _float(name: str) -> float | None:
     try:
         number = float(value)
     except ValueError:
-        raise BadInput(t("episode.error.number").format(field=name, value=value)) from None
+        raise PageInput(t("episode.error.number").format(field=t(FIELD_NAMES.get(name, name)), value=value)) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise BadInput(t("episode.error.number").format(field=name, value=value))
+        raise PageInput(t("episode.error.number").format(field=t(FIELD_NAMES.get(name, name)), value=value))
     return number
 
 
@@ -106,7 +116,7 @@ def _episode_jobs(episode: Episode, stages: tuple[str, ...]) -> list:
 def _enqueue(stage: str, episode: Episode, params: dict | None = None):
     queue = job_queue()
     if queue is None:
-        raise BadInput(t("jobs.unavailable"))
+        raise PageInput(t("jobs.unavailable"))
     return queue.enqueue(stage, episode=episode.id, params=params or {})
 
 
@@ -201,7 +211,7 @@ def clip_file(episode_id: str, name: str):
 
 
 def _failure(exc: StudioError) -> Response:
-    return Response(f"{exc}\n", status=500, mimetype="text/plain")
+    return Response(f"{say(exc)}\n", status=500, mimetype="text/plain")
 
 
 def _report(episode: Episode) -> loudness_report.LoudnessReport:
@@ -339,9 +349,9 @@ def add_highlight(episode_id: str):
     try:
         start, end = _float("start"), _float("end")
         if start is None or end is None:
-            raise BadInput(t("episode.highlights.need_range"))
+            raise PageInput(t("episode.highlights.need_range"))
         if not formats:
-            raise BadInput(t("episode.highlights.need_format"))
+            raise PageInput(t("episode.highlights.need_format"))
         validate_range(start, end, episode.duration)
         title = request.form.get("title", "").strip()
         job = _enqueue("clip", episode, {"start": round(start, 3), "end": round(end, 3), "title": title,

@@ -2,12 +2,12 @@
 
 Templates call `t("key")`; Python code calls `translate(lang, "key")`. A key missing in a language falls back
 to Indonesian (tests check both languages have every key). The tables: `base` (a dict per language), and
-`episode`, `faults`, `radio`, `sound` and `stats` (each key with its Indonesian and English text).
+`episode`, `faults`, `messages` (the library's errors), `radio`, `sound` and `stats` (each key with its Indonesian and English text).
 """
 
 from __future__ import annotations
 
-from . import episode, faults, radio, sound, stats
+from . import episode, faults, messages, radio, sound, stats
 from .base import STRINGS
 
 TABLES = (  # one a line, so that each area adds its own
@@ -15,6 +15,7 @@ TABLES = (  # one a line, so that each area adds its own
     faults.ACCESS_STRINGS,
     faults.APPROVAL_AND_EDITS_STRINGS,
     faults.UPLOAD_FAULT_STRINGS,
+    messages.LIBRARY_MESSAGE_STRINGS,
     radio.RADIO_PUSH_STRINGS,
     radio.RADIO_RECORDING_STRINGS,
     sound.SOUND_STRINGS,
