@@ -32,7 +32,7 @@ from . import filters
 
 bp = Blueprint("episode", __name__, template_folder="templates")
 
-CLIP_NAME_RE = re.compile(r"^[0-9]{2}-(vertical|square|landscape)\.mp4$")
+CLIP_NAME_RE = re.compile(r"^[0-9]{2}-(vertical|square|landscape)\.(mp4|jpg)$")
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
 FIELD_NAMES = {"start": "episode.transcript.start", "end": "episode.transcript.end"}
 # The report's words, from the catalogue, in the UI language.
@@ -204,7 +204,8 @@ def clip_file(episode_id: str, name: str):
     path = workspace().files(episode.id).clips / name
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
+    return send_file(path, mimetype="video/mp4" if name.endswith(".mp4") else "image/jpeg", conditional=True,
+                     max_age=0)
 
 
 # -- loudness report ---------------------------------------------------------------------------
@@ -380,23 +381,51 @@ def job_status(episode_id: str, job_id: str):
     return render_template("episode/_job.html", episode=episode, job=job, clips=clips)
 
 
-@bp.post("/highlights/<int:index>/remove")
-@role_required("producer")
-def remove_highlight(episode_id: str, index: int):
+def _change_highlight(episode_id: str, action: str, change, done_key: str, remake: bool) -> Response | str:
+    """One change to the clip list (edits.remove_highlight, rename_highlight, publish_highlight): the list again
+    (htmx) or the page, with what happened; `remake`: the clips are made again (the title is in the picture)."""
     episode = load_episode(episode_id)
     try:
-        saved = edits.remove_highlight(workspace(), episode.id, index, based_on=request.form.get("based_on", ""))
+        saved = change(episode, request.form.get("based_on", ""))
     except StudioError as exc:
         if _is_htmx():
             return render_template("episode/_clips.html", episode=episode, clips=_clips(episode), error=_message(exc))
         flash(_message(exc), "error")
         return _back(episode, "highlights")
-    _audit("highlight.remove", saved)
-    _follow_up("clips", saved)
+    _audit(action, saved)
+    if remake:
+        _follow_up("clips", saved)
     if _is_htmx():
-        return render_template("episode/_clips.html", episode=saved, clips=_clips(saved), oob=False)
-    flash(t("episode.highlights.removed"), "success")
+        return render_template("episode/_clips.html", episode=saved, clips=_clips(saved), oob=False,
+                               done=t(done_key))
+    flash(t(done_key), "success")
     return _back(saved, "highlights")
+
+
+@bp.post("/highlights/<int:index>/remove")
+@role_required("producer")
+def remove_highlight(episode_id: str, index: int):
+    return _change_highlight(episode_id, "highlight.remove", lambda episode, based_on: edits.remove_highlight(
+        workspace(), episode.id, index, based_on=based_on), "episode.highlights.removed", remake=True)
+
+
+@bp.post("/highlights/<int:index>/title")
+@role_required("producer")
+def rename_highlight(episode_id: str, index: int):
+    title = request.form.get("title", "")
+    return _change_highlight(episode_id, "highlight.rename", lambda episode, based_on: edits.rename_highlight(
+        workspace(), episode.id, index, title, based_on=based_on), "episode.highlights.renamed", remake=True)
+
+
+@bp.post("/highlights/<int:index>/publish")
+@role_required("producer")
+def publish_highlight(episode_id: str, index: int):
+    publish = request.form.get("publish") == "1"
+    return _change_highlight(episode_id, "highlight.publish" if publish else "highlight.unpublish",
+                             lambda episode, based_on: edits.publish_highlight(
+                                 workspace(), episode.id, index, publish, based_on=based_on),
+                             "episode.highlights.published" if publish else "episode.highlights.unpublished",
+                             remake=False)
 
 
 # -- template filters (filters.py) -------------------------------------------------------------

@@ -7,10 +7,11 @@ to Indonesian (tests check both languages have every key). The tables: `base` (a
 
 from __future__ import annotations
 
-from . import episode, faults, messages, radio, sound, stats
+from . import clips, episode, faults, messages, radio, sound, stats
 from .base import STRINGS
 
 TABLES = (  # one a line, so that each area adds its own
+    clips.CLIP_STRINGS,
     episode.EPISODE_PAGE_STRINGS,
     faults.ACCESS_STRINGS,
     faults.APPROVAL_AND_EDITS_STRINGS,
