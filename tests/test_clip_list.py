@@ -22,9 +22,19 @@ from studio.workspace import transcript as captions
 pytest_plugins = ["webutil"]
 
 
-def jpeg() -> bytes:
+def jpeg(title: str = "") -> bytes:
+    """A poster frame as the clips stage makes one: the clip's picture with its title (drawn here: no render)."""
+    from PIL import ImageDraw, ImageFont
+
+    from studio.data import BOLD_FONT
+
+    picture = Image.new("RGB", (640, 360), (11, 79, 148))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, 250, 640, 360), fill=(8, 40, 80))
+    draw.text((32, 40), title, font=ImageFont.truetype(str(BOLD_FONT), 34), fill=(255, 255, 255))
+    draw.text((32, 280), "Sosialisasi KPU", font=ImageFont.truetype(str(BOLD_FONT), 24), fill=(255, 194, 14))
     out = io.BytesIO()
-    Image.new("RGB", (64, 36), (11, 79, 148)).save(out, "JPEG")
+    picture.save(out, "JPEG")
     return out.getvalue()
 
 
@@ -95,7 +105,7 @@ def clip_episode(ws, keep_back: bool):
     files = {"transcript.vtt": b"WEBVTT\n\n00:00:11.000 --> 00:00:15.000\nPemilih pindahan.\n"}
     for i in (1, 2):
         files[f"clips/0{i}-landscape.mp4"] = b"\0\0\0\x18ftypmp42" + bytes([i])
-        files[f"clips/0{i}-landscape.jpg"] = jpeg()
+        files[f"clips/0{i}-landscape.jpg"] = jpeg(highlights[i - 1]["title"])
     episode = add_fake_episode(ws, "kpu", "2024-03-01-daftar-pemilih", title="Daftar pemilih", duration=60.0,
                                files=files, highlights=state)
     episode.highlights, episode.highlights_from = highlights, "producer"
