@@ -88,6 +88,7 @@ def test_a_corrupt_upload_is_refused_in_the_pages_words(web, lang):
     assert not INTERNALS.search(status["error"]) and "uploads" not in status["error"]
     jobs = client.get("/jobs").get_data(as_text=True)
     assert translate(lang, "recording.unreadable") in jobs and "Errno" not in jobs and ".studio" not in jobs
+    assert f"<td>{translate(lang, 'episode.stage.ingest')}</td>" in jobs  # the stage in words, not "ingest"
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

@@ -40,6 +40,17 @@ LIBRARY_MESSAGE_STRINGS: dict[str, tuple[str, str]] = {
                        "The uploaded file is no longer on the server (it expired). Upload it again."),
     "recording.changed": ("Berkas berubah selama diperiksa. Unggah lagi.",
                           "The file changed while it was checked. Upload it again."),
+    "upload.connection_lost": ("Koneksi ke server terputus terlalu lama. Periksa jaringan, lalu pilih berkas yang "
+                               "sama lagi: unggahan dilanjutkan dari bagian yang sudah terkirim.",
+                               "The connection to the server was lost for too long. Check the network, then choose "
+                               "the same file again: the upload goes on from what had arrived."),
+    # the jobs' stages (the episode page has clip, clips and process)
+    "episode.stage.ingest": ("Pemeriksaan rekaman", "Checking the recording"),
+    "episode.stage.transcript": ("Transkripsi", "Transcription"),
+    "episode.stage.renditions": ("Versi podcast dan siaran", "Podcast and broadcast versions"),
+    "episode.stage.text": ("Teks transkrip", "Transcript text"),
+    "episode.stage.publish": ("Penerbitan", "Publishing"),
+    "episode.stage.push": ("Pengiriman ke stasiun", "Sending to a station"),
     # dates and the air window
     "date.bad": ("Tanggal “{value}” tidak dikenali: tulis seperti 2026-12-01.",
                  "The date “{value}” is not understood: write it like 2026-12-01."),
@@ -100,6 +111,10 @@ LIBRARY_MESSAGE_STRINGS: dict[str, tuple[str, str]] = {
                      "This page does not take that request: open it from the menu."),
     "error.too_large": ("Kiriman terlalu besar. Rekaman diunggah lewat halaman Unggah.",
                         "What was sent is too large. Recordings are uploaded on the Upload page."),
+    "error.unavailable": ("Layanan ini sedang tidak tersedia. Coba lagi sebentar lagi; bila terulang, beri tahu "
+                          "operator.",
+                          "This service is not available right now. Try again in a moment; if it happens again, "
+                          "tell the operator."),
     "error.server": ("Terjadi kesalahan di server. Coba lagi; bila terulang, beri tahu operator.",
                      "Something failed on the server. Try again; if it happens again, tell the operator."),
     # stations and users
