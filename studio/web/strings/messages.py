@@ -119,6 +119,7 @@ LIBRARY_MESSAGE_STRINGS: dict[str, tuple[str, str]] = {
                      "Something failed on the server. Try again; if it happens again, tell the operator."),
     # stations and users
     "form.required": ("Isi kolom ini.", "Fill in this field."),
+    "radio.partial": ("sebagian", "part"),
     "form.seconds": ("Tulis detik sebagai angka 0 atau lebih, paling banyak 3 angka di belakang koma, mis. 12,5.",
                      "Write the seconds as a number of 0 or more, with at most 3 decimals, e.g. 12.5."),
     "station.name_hint": ("Huruf kecil, angka dan tanda hubung, mis. rri-banjarmasin.",
