@@ -1,7 +1,7 @@
 """The episode page (`/episodes/<show>/<episode>/`): metadata and air window, the podcast rendition in a
 waveform player with the original beside it at the same loudness (the A/B switch, when the sound processing
 ran), the loudness report with the processing's figures, the transcript as cues beside the player (edited in place), the
-clips and the highlights, and the approval (studio.workspace.approval).
+clips and the highlights (their routes: clips.py), and the approval (studio.workspace.approval).
 
 Views only parse the request and call the library (studio.review: page, edits, loudness_report, peaks) or
 enqueue a job (studio.jobs); they hold no logic of their own. htmx requests get a fragment; the same forms
@@ -23,7 +23,7 @@ from ...media.ffmpeg import find_ffmpeg
 from ...pipeline import CLIP_FORMATS
 from ...review import edits, loudness_report, peaks, sound
 from ...review.page import episode_page
-from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
+from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S
 from ...workspace import Episode
 from .. import CSP
 from ..auth import audit, require_show, role_required
@@ -33,7 +33,6 @@ from . import filters
 bp = Blueprint("episode", __name__, template_folder="templates")
 
 CLIP_NAME_RE = re.compile(r"^[0-9]{2}-(vertical|square|landscape)\.(mp4|jpg)$")
-JOB_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
 FIELD_NAMES = {"start": "episode.transcript.start", "end": "episode.transcript.end"}
 # The report's words, from the catalogue, in the UI language.
 REPORT_LABELS = {name: f"loudness.plot.{name}" for name in loudness_report.ReportLabels.__dataclass_fields__}
@@ -98,11 +97,6 @@ def _float(name: str) -> float | None:
 def _cues(episode: Episode) -> tuple[list[Cue], str | None]:
     page = episode_page(workspace(), episode)
     return page.cues, page.vtt_sha
-
-
-def _clips(episode: Episode) -> list[dict]:
-    """The highlights the clips are made from, each with its rendered clip files (when current)."""
-    return episode_page(workspace(), episode).clips()
 
 
 def _episode_jobs(episode: Episode, stages: tuple[str, ...]) -> list:
@@ -339,96 +333,9 @@ def save_cue(episode_id: str, index: int):
                            vtt_sha=saved.sha256, saved=bool(saved.changed))
 
 
-# -- highlights --------------------------------------------------------------------------------
-
-
-@bp.post("/highlights")
-@role_required("producer")
-def add_highlight(episode_id: str):
-    episode = load_episode(episode_id)
-    formats = [f for f in request.form.getlist("formats") if f in CLIP_FORMATS]
-    try:
-        start, end = _float("start"), _float("end")
-        if start is None or end is None:
-            raise PageInput(t("episode.highlights.need_range"))
-        if not formats:
-            raise PageInput(t("episode.highlights.need_format"))
-        validate_range(start, end, episode.duration)
-        title = request.form.get("title", "").strip()
-        job = _enqueue("clip", episode, {"start": round(start, 3), "end": round(end, 3), "title": title,
-                                         "formats": formats})
-    except StudioError as exc:
-        if _is_htmx():
-            return render_template("episode/_job.html", episode=episode, job=None, error=_message(exc))
-        flash(_message(exc), "error")
-        return _back(episode, "highlights")
-    _audit("highlight.render", episode)
-    if _is_htmx():
-        return render_template("episode/_job.html", episode=episode, job=job)
-    flash(t("episode.highlights.queued"), "success")
-    return _back(episode, "highlights")
-
-
-@bp.get("/jobs/<job_id>")
-@role_required("producer")
-def job_status(episode_id: str, job_id: str):
-    episode = load_episode(episode_id)
-    queue = job_queue()
-    job = queue.get(job_id) if queue is not None and JOB_ID_RE.match(job_id) else None
-    if job is None or job.episode != episode.id:
-        abort(404)
-    clips = _clips(episode) if job.state == "done" else None
-    return render_template("episode/_job.html", episode=episode, job=job, clips=clips)
-
-
-def _change_highlight(episode_id: str, action: str, change, done_key: str, remake: bool) -> Response | str:
-    """One change to the clip list (edits.remove_highlight, rename_highlight, publish_highlight): the list again
-    (htmx) or the page, with what happened; `remake`: the clips are made again (the title is in the picture)."""
-    episode = load_episode(episode_id)
-    try:
-        saved = change(episode, request.form.get("based_on", ""))
-    except StudioError as exc:
-        if _is_htmx():
-            return render_template("episode/_clips.html", episode=episode, clips=_clips(episode), error=_message(exc))
-        flash(_message(exc), "error")
-        return _back(episode, "highlights")
-    _audit(action, saved)
-    if remake:
-        _follow_up("clips", saved)
-    if _is_htmx():
-        return render_template("episode/_clips.html", episode=saved, clips=_clips(saved), oob=False,
-                               done=t(done_key))
-    flash(t(done_key), "success")
-    return _back(saved, "highlights")
-
-
-@bp.post("/highlights/<int:index>/remove")
-@role_required("producer")
-def remove_highlight(episode_id: str, index: int):
-    return _change_highlight(episode_id, "highlight.remove", lambda episode, based_on: edits.remove_highlight(
-        workspace(), episode.id, index, based_on=based_on), "episode.highlights.removed", remake=True)
-
-
-@bp.post("/highlights/<int:index>/title")
-@role_required("producer")
-def rename_highlight(episode_id: str, index: int):
-    title = request.form.get("title", "")
-    return _change_highlight(episode_id, "highlight.rename", lambda episode, based_on: edits.rename_highlight(
-        workspace(), episode.id, index, title, based_on=based_on), "episode.highlights.renamed", remake=True)
-
-
-@bp.post("/highlights/<int:index>/publish")
-@role_required("producer")
-def publish_highlight(episode_id: str, index: int):
-    publish = request.form.get("publish") == "1"
-    return _change_highlight(episode_id, "highlight.publish" if publish else "highlight.unpublish",
-                             lambda episode, based_on: edits.publish_highlight(
-                                 workspace(), episode.id, index, publish, based_on=based_on),
-                             "episode.highlights.published" if publish else "episode.highlights.unpublished",
-                             remake=False)
-
-
 # -- template filters (filters.py) -------------------------------------------------------------
 
 bp.add_app_template_filter(filters.clock, "clock")
 bp.add_app_template_filter(filters.level, "lu")
+
+from . import clips  # noqa: E402,F401 - the clip list's routes, on this blueprint
