@@ -187,11 +187,9 @@ def collect_episode(workspace: Workspace, row: EpisodeRow) -> FeedEpisode | None
     clips: tuple[Asset, ...] = ()
     highlights = published_clips(row.record, episode)
     if CLIPS_DIR in files and files[CLIPS_DIR].is_dir():
-        going = [id(entry) for entry in highlights]
-        held = {os.path.basename(str(name)) for entry in row.record.get("clips", [])
-                if isinstance(entry, dict) and id(entry) not in going
-                for kind in ("files", "posters") if isinstance(entry.get(kind), dict)
-                for name in entry[kind].values()}  # a clip kept back stays in the workspace only
+        kept = [e for e in row.record.get("clips", []) if isinstance(e, dict) and e not in highlights]
+        held = {os.path.basename(str(name)) for entry in kept  # a clip kept back stays in the workspace only
+                for kind in ("files", "posters") if isinstance(entry.get(kind), dict) for name in entry[kind].values()}
         clips = tuple(
             clip for name, clip_entry in sorted(_listing(files[CLIPS_DIR].path).items())
             if name.endswith((".mp4", ".jpg")) and not name.startswith(".") and name not in held
