@@ -165,6 +165,7 @@ def test_the_episode_page_lists_every_clip_with_its_poster_and_controls(web):
 @pytest.mark.slow
 def test_a_producers_clip_is_added_beside_the_automatic_one_with_posters(tmp_path):
     from studio.media.ffmpeg import find_ffmpeg
+    from studio.pipeline import process_episode
     from studio.pipeline.clips import add_clip
     from studio.progress import Reporter
     from studio.workspace.tree import Workspace
@@ -186,6 +187,14 @@ def test_a_producers_clip_is_added_beside_the_automatic_one_with_posters(tmp_pat
     with Image.open(clips / "02-square.jpg") as poster:
         assert poster.format == "JPEG" and poster.size == (1080, 1080)
         assert max(poster.convert("L").getextrema()) > 40  # a picture, not a black frame
+
+    # the automatic clip removed: the producer's becomes clip 1, its files moved, not rendered again
+    before = (clips / "02-square.mp4").read_bytes()
+    edits.remove_highlight(ws, episode.id, 0)
+    report = process_episode(ws, find_ffmpeg(), episode.id, Reporter(quiet=True))
+    assert not any(done.startswith("clip") for done in report.done), report.done
+    assert sorted(p.name for p in clips.iterdir()) == ["01-square.jpg", "01-square.mp4"]
+    assert (clips / "01-square.mp4").read_bytes() == before
 
 
 def _processed_copy(tmp_path):

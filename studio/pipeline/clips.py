@@ -9,6 +9,7 @@ later run makes the same clips."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def make_clips(ctx: EpisodeContext) -> None:
     _remove_leftovers(ctx)
     cues = highlight_cues(ctx)
     previous = {entry["key"]: entry for entry in ctx.state.get("clips", [])}
-    made, done = [], False
+    plan = []
     for index, highlight in enumerate(choose_highlights(episode, show, cues), start=1):
         start, end, title = float(highlight["start"]), float(highlight["end"]), str(highlight.get("title", ""))
         formats = [f for f in highlight.get("formats", CLIP_FORMATS) if f in CLIP_FORMATS] or list(CLIP_FORMATS)
@@ -95,8 +96,15 @@ def make_clips(ctx: EpisodeContext) -> None:
         key = stage_key({"version": clips.RENDER_VERSION, "podcast": ctx.state.get("podcast", {}).get("key"),
                          "start": start, "end": end, "title": title or episode.title, "show": show.title,
                          "cues": in_range, "cover": ctx.artwork_sha256, "formats": formats})
+        plan.append((index, start, end, title, formats, key))
+    wanted = {key for *_, key in plan}
+    made, done = [], False
+    for index, start, end, title, formats, key in plan:
         files = clip_files(index, formats)
         old = previous.get(key)
+        if old and old["files"] != files:  # the same clip under another number (one before it was removed)
+            others = [e for k, e in previous.items() if k in wanted and k != key]
+            old = _renumbered(ctx, old, files, others)
         if old and old["files"] == files and all((folder / f).is_file() for f in files.values()):
             made.append(_posters(ctx, old))
             continue
@@ -118,6 +126,24 @@ def make_clips(ctx: EpisodeContext) -> None:
         ctx.report.skipped.append("clips")
     if made != ctx.state.get("clips", []) or "clips" not in ctx.state:
         ctx.record("clips", made)
+
+
+def _renumbered(ctx: EpisodeContext, old: dict, files: dict[str, str], others: list[dict]) -> dict | None:
+    """A clip made before under other file names (its number changed: a clip before it was removed) moved to
+    `files`, its poster with it; None (render it) when a file is missing or a name is another kept clip's."""
+    folder = ctx.folder
+    if set(old["files"]) != set(files) or not all((folder / name).is_file() for name in old["files"].values()):
+        return None
+    taken = {name for entry in others for kind in ("files", "posters") for name in entry.get(kind, {}).values()}
+    targets = {**files, **{f"{fmt}.jpg": name for fmt, name in poster_files(files).items()}}
+    if taken & set(targets.values()):
+        return None
+    for fmt, name in files.items():
+        os.replace(folder / old["files"][fmt], folder / name)
+        poster = folder / poster_files(old["files"])[fmt]
+        if poster.is_file():
+            os.replace(poster, folder / poster_files(files)[fmt])
+    return {**old, "files": files}
 
 
 def _remove_leftovers(ctx: EpisodeContext) -> None:
