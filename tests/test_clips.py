@@ -391,7 +391,7 @@ def test_highlight_titles_come_from_the_first_sentence():
     long = make_title("Daftar pemilih tetap atau DPT adalah daftar warga negara Indonesia yang berhak memilih.")
     assert len(long) <= 60 and long.endswith("…") and not long.endswith(" …")
     cues = _speech(0.0, [(5.0, "Selamat datang di podcast KPU.")] + [(5.0, "Isi.")] * 10)
-    assert pick_highlights(cues, [], 80.0, 0.0, max_count=1)[0].title == "Selamat datang di podcast KPU."
+    assert pick_highlights(cues, [], 80.0, 0.0, max_count=1)[0].title == "Selamat datang di podcast KPU"  # a title: no stop
 
 
 def test_glossary_terms_match_whole_words_only():
@@ -470,7 +470,8 @@ def test_a_killed_clip_run_again_leaves_one_highlight_and_no_temporary_files(tmp
     assert list(scratch.iterdir()) == []  # nothing in the system's temporary folder
     highlights = tomllib.loads((folder / "episode.toml").read_text())["highlights"]
     assert len(highlights) == 1 and highlights[0]["start"] == 0.5 and highlights[0]["end"] == 16.0
-    assert sorted(p.name for p in (folder / "clips").iterdir()) == ["01-square.mp4", "01-vertical.mp4"]
+    assert sorted(p.name for p in (folder / "clips").iterdir()) == ["01-square.jpg", "01-square.mp4", "01-vertical.jpg",
+                                                                 "01-vertical.mp4"]  # each with its poster
     assert (folder / "clips" / "01-square.mp4").stat().st_size != 100000  # rendered, not the killed one's start
     leftover = folder / ".studio" / "clip-scratch"
     assert not leftover.exists() or not any(leftover.iterdir())

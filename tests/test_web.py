@@ -14,7 +14,7 @@ from webutil import BY_ROLE, run_next_job
 
 from studio.cli import cli
 from studio.jobs import open_queue
-from studio.web.strings import STRINGS
+from studio.web.strings import STRINGS, translate
 from studio.workspace import approval, audit
 from studio.workspace.config import with_changes
 from studio.workspace.users import MAX_FAILURES, add_user, authenticate
@@ -210,7 +210,7 @@ def test_upload_of_something_not_audio_is_refused_in_one_line_and_nothing_is_kep
     status = client.get(answer.get_json()["status"]).get_json()
     error = status["error"]
     assert status["state"] == "failed" and status["episode"] is None
-    assert "\n" not in error and error.startswith("laporan.pdf: not a readable audio or video file")
+    assert "\n" not in error and error == translate("id", "recording.unreadable")  # the page's words, no path
     assert open_queue(web.workspace).jobs()[0].exit_code == 2  # bad input, as `studio ingest` says it
     assert web.workspace.episode_ids() == []
     assert _bytes_left(web.workspace) == []
@@ -225,7 +225,7 @@ def test_upload_limits(web):
     assert too_big.status_code == 413
     unknown_show = client.post("/uploads", json={"name": "a.wav", "size": 10, "show": "nope"},
                                headers={"X-CSRFToken": token})
-    assert unknown_show.status_code == 400 and "unknown show" in unknown_show.get_json()["error"]
+    assert unknown_show.status_code == 400 and unknown_show.get_json()["error"] == translate("id", "show.unknown").format(name="nope")
     upload_id = _upload(client, token, b"x" * 10, name="../../../etc/passwd")
     folder = web.workspace.root / ".studio/uploads" / upload_id
     assert [p.name for p in (folder / "data").iterdir()] == ["passwd"]
@@ -246,7 +246,7 @@ def test_four_eyes_in_the_web_app(web):
     uploader = web.client("producer")
     answer = uploader.post(f"/episodes/approve/{episode.id}", data={"csrf_token": web.csrf(uploader)},
                            follow_redirects=True)
-    assert "another producer must approve" in answer.get_data(as_text=True)
+    assert translate("id", "approve.own_upload").format(name="prod") in answer.get_data(as_text=True)
     assert not approval.read_approval(web.workspace, episode.id).covers(episode)
     second = web.login("prod2")
     second.post(f"/episodes/approve/{episode.id}", data={"csrf_token": web.csrf(second)})
@@ -306,13 +306,13 @@ def test_episodes_show_live_progress_and_failures_and_jobs_can_be_retried(web):
     client = web.client("producer")
     html = client.get("/episodes").get_data(as_text=True)
     assert 'value="0.42"' in html and "hx-trigger=\"every 2s\"" in html
-    assert "original recording original.wav is missing" in html
+    assert translate("id", "episode.no_original") in html
     failed_only = client.get("/episodes?state=failed").get_data(as_text=True)
     assert "TPS" in failed_only and ">DPT<" not in failed_only
     cell = client.get(f"/episodes/state/{first.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert cell.startswith("<td") and "diproses" in cell
     jobs_page = client.get("/jobs").get_data(as_text=True)
-    assert "original recording original.wav is missing" in jobs_page and "test:1" in jobs_page
+    assert translate("id", "episode.no_original") in jobs_page and "test:1" in jobs_page
     answer = client.post(f"/jobs/{failed.id}/retry", data={"csrf_token": web.csrf(client)})
     assert answer.status_code == 302
     assert [j.episode for j in queue.jobs(state="queued")] == [second.id]

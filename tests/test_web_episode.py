@@ -232,7 +232,7 @@ def test_an_empty_cue_is_refused_with_the_reason_and_nothing_written(web) -> Non
     sha = captions.vtt_sha256(folder)
     answer = client.post(url(web, "cues/0"), headers={"HX-Request": "true"},
                          data={"text": "   ", "based_on": sha, "csrf_token": web.csrf(client, "/episodes")})
-    assert "cue 1: the text is empty" in answer.get_data(as_text=True)
+    assert "Baris 1 kosong" in answer.get_data(as_text=True)
     without_js = client.post(url(web, "cues/0"), data={"text": "", "based_on": sha, "csrf_token": web.csrf(client, "/episodes")})
     assert without_js.status_code == 302 and without_js.headers["Location"].endswith("#cue-0")
     assert (folder / "transcript.vtt").read_bytes() == vtt
@@ -263,13 +263,13 @@ def test_metadata_form_saves_the_episode_and_shows_bad_input(web) -> None:
     bad = client.post(url(web, "metadata"), headers={"HX-Request": "true"}, data={
         "title": "x", "air_from": "2026-12-02", "air_until": "2026-12-01", "based_on": metadata_based_on(client, web),
         "csrf_token": web.csrf(client, "/episodes")})
-    assert "must be after" in bad.get_data(as_text=True)
+    assert "Akhir siar harus sesudah mulai siar" in bad.get_data(as_text=True)
     assert web.workspace.episode(episode.id).title == "Pemilih pemula (revisi)"
 
 
 def test_a_highlight_outside_15_to_90_seconds_is_refused(web) -> None:
     client = web.client("producer")
-    for start, end, reason in (("0", "10", "at least 15"), ("5", "200", "past the end"), ("", "20", "Pilih rentang sorotan")):
+    for start, end, reason in (("0", "10", "paling singkat 15"), ("5", "200", "melewati akhir episode"), ("", "20", "Pilih rentang sorotan")):
         answer = client.post(url(web, "highlights"), headers={"HX-Request": "true"}, data={
             "start": start, "end": end, "title": "Sorotan", "formats": ["square"],
             "csrf_token": web.csrf(client, "/episodes")})

@@ -6,6 +6,6 @@ Knows no episode: the pipeline's clips stage picks the highlights and names the 
 """
 
 from .layout import FORMATS
-from .render import RENDER_VERSION, ClipResult, render_clip
+from .render import RENDER_VERSION, ClipResult, make_poster, render_clip
 
-__all__ = ["FORMATS", "RENDER_VERSION", "ClipResult", "render_clip"]
+__all__ = ["FORMATS", "RENDER_VERSION", "ClipResult", "make_poster", "render_clip"]

@@ -242,3 +242,10 @@ def _open_artwork(artwork: Path | None) -> Image.Image | None:
             return image.convert("RGB")
     except (OSError, ValueError) as exc:
         raise BadInput(f"{artwork.name}: not a readable picture for the clip artwork ({exc})") from None
+
+
+def make_poster(ffmpeg: FFmpeg, video: Path, out: Path, at: float) -> None:
+    """The frame `at` seconds into `video` as a JPEG at `out` (the clip's poster: what a player shows before
+    it plays). `out` is written by ffmpeg; the caller makes it atomic."""
+    run_ffmpeg(ffmpeg, ["-v", "error", "-ss", f"{max(0.0, at):.3f}", "-i", str(video), "-frames:v", "1",
+                        "-q:v", "3", "-f", "image2", "-c:v", "mjpeg", str(out)])

@@ -107,11 +107,36 @@ def _seconds(value: object) -> float | None:
     return total if total is not None and math.isfinite(total) else None
 
 
-def soundbites(state: dict) -> list[Soundbite]:
-    """The episode's rendered clips as soundbites (start, end, title), as `process` recorded them in its
-    state."""
-    bites = []
+def kept_back(episode: Episode) -> set[tuple[float, float]]:
+    """The ranges of the highlights a producer keeps from publishing (`"publish": false` in episode.toml)."""
+    ranges = set()
+    for highlight in episode.highlights:
+        start, end = _seconds(highlight.get("start")), _seconds(highlight.get("end"))
+        if highlight.get("publish") is False and start is not None and end is not None:
+            ranges.add((round(start, 3), round(end, 3)))
+    return ranges
+
+
+def published_clips(state: dict, episode: Episode) -> list[dict]:
+    """The rendered clips (as the clips stage recorded them) that go out: those a producer did not keep back."""
+    hidden = kept_back(episode)
+    found = []
     for entry in state.get("clips", []):
+        if not isinstance(entry, dict):
+            continue
+        start, end = _seconds(entry.get("start")), _seconds(entry.get("end"))
+        if start is not None and end is not None and (round(start, 3), round(end, 3)) in hidden:
+            continue
+        found.append(entry)
+    return found
+
+
+def soundbites(state: dict, episode: Episode | None = None) -> list[Soundbite]:
+    """The episode's rendered clips as soundbites (start, end, title), as `process` recorded them in its
+    state, less those kept from publishing."""
+    bites = []
+    entries = published_clips(state, episode) if episode is not None else state.get("clips", [])
+    for entry in entries:
         if not isinstance(entry, dict):
             continue
         start, end = _seconds(entry.get("start")), _seconds(entry.get("end"))
@@ -176,17 +201,21 @@ def collect_episode(workspace: Workspace, row: EpisodeRow) -> FeedEpisode | None
         note = f"{episode.id}: {why}" if why else ""
     chapters = _asset(chapters_key(episode), files.get(CHAPTERS_FILE), "application/json")
     clips: tuple[Asset, ...] = ()
+    highlights = published_clips(row.record, episode)
     if CLIPS_DIR in files and files[CLIPS_DIR].is_dir():
+        kept = [e for e in row.record.get("clips", []) if isinstance(e, dict) and e not in highlights]
+        held = {os.path.basename(str(name)) for entry in kept  # a clip kept back stays in the workspace only
+                for kind in ("files", "posters") if isinstance(entry.get(kind), dict) for name in entry[kind].values()}
         clips = tuple(
             clip for name, clip_entry in sorted(_listing(files[CLIPS_DIR].path).items())
-            if name.endswith(".mp4") and not name.startswith(".")
+            if name.endswith((".mp4", ".jpg")) and not name.startswith(".") and name not in held
             and (clip := _asset(clip_key(episode, name), clip_entry))
         )
     artwork = _asset(episode_artwork_key(episode), files.get(episode.artwork)) if episode.artwork else None
     return FeedEpisode(
         artwork=artwork, episode=episode, published=published_at(episode), audio=audio, transcripts=transcripts,
-        chapters=chapters, clips=clips, soundbites=tuple(soundbites(row.record)),
-        highlights=tuple(e for e in row.record.get("clips", []) if isinstance(e, dict)), note=note,
+        chapters=chapters, clips=clips, soundbites=tuple(soundbites(row.record, episode)),
+        highlights=tuple(highlights), note=note,
     )
 
 

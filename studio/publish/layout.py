@@ -143,6 +143,7 @@ SITE_SEARCH_KEY = f"search/{PAGE_FILE}"
 SITEMAP_KEY = "sitemap.xml"
 ROBOTS_KEY = "robots.txt"
 SITE_STATIC_DIR = "static"  # site.css, player.js, search.js; art/<show>.jpg thumbnails
+OFFICE_LOGO_KEY = f"{SITE_STATIC_DIR}/office-logo.png"  # the office's logo in every page's header
 SEARCH_INDEX_DIR = "pagefind"  # one Pagefind index per show: pagefind/<show>/, merged by search.js
 # Top-level names the published tree already uses (the media's, studio serve's /radio/, the site's own): a show
 # with one of these slugs gets its pages under show-<slug>/ instead.

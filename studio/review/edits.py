@@ -30,6 +30,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..captions import Cue
 from ..errors import BadInput
@@ -104,12 +105,13 @@ def highlights_version(highlights: list[dict]) -> str:
     return sha256_text(json.dumps(highlights, sort_keys=True))
 
 
-def remove_highlight(workspace: Workspace, episode_id: str, index: int,
-                     wait: float | None = LOCK_WAIT_S, based_on: str | None = None) -> Episode:
-    """Remove the highlight at `index` (0-based) of those the clips are made from, the producer's or an
-    automatic pick. From then on the episode's highlights are the producer's list: nothing is picked
-    again, even when the list is empty. `based_on`: the highlights_version the page listed; when the list
-    is no longer that (the `index` may name another highlight now), StaleEdit and nothing is written."""
+def _change_highlight(workspace: Workspace, episode_id: str, index: int, change: Callable[[list[dict], int], None],
+                      wait: float | None, based_on: str | None) -> Episode:
+    """Apply `change` to the highlight at `index` (0-based) of those the clips are made from, the producer's
+    or an automatic pick, and write the list into episode.toml: from then on the episode's highlights are
+    the producer's list (the automatic picks kept in it as they are; nothing is picked again, even when the
+    list is empty). `based_on`: the highlights_version the page listed; when the list is no longer that
+    (the `index` may name another highlight now), StaleEdit and nothing is written."""
     folder = workspace.episode_dir(workspace.episode(episode_id).id)
     with episode_lock(folder, wait):
         episode = workspace.episode(episode_id)
@@ -118,11 +120,42 @@ def remove_highlight(workspace: Workspace, episode_id: str, index: int,
             raise StaleEdit(f"{episode.id}: the highlights changed since this page was opened: reload it")
         if not 0 <= index < len(current):
             raise BadInput(f"{episode.id} has no highlight {index + 1} (it has {len(current)})")
-        del current[index]
+        change(current, index)
         episode.highlights = current
         episode.highlights_from = "producer"
         workspace.save_episode(episode)
     return episode
+
+
+def remove_highlight(workspace: Workspace, episode_id: str, index: int,
+                     wait: float | None = LOCK_WAIT_S, based_on: str | None = None) -> Episode:
+    """Remove the highlight at `index` and its clips (see _change_highlight)."""
+    return _change_highlight(workspace, episode_id, index, lambda found, i: found.pop(i), wait, based_on)
+
+
+def rename_highlight(workspace: Workspace, episode_id: str, index: int, title: str,
+                     wait: float | None = LOCK_WAIT_S, based_on: str | None = None) -> Episode:
+    """Give the highlight at `index` the title `title` (its clips are made again with it at the next `process`:
+    the title is in the picture). BadInput for an empty title."""
+    clean = clean_field(title)
+    if not clean:
+        raise BadInput("the clip title is empty")
+
+    def rename(found: list[dict], i: int) -> None:
+        found[i]["title"] = clean
+    return _change_highlight(workspace, episode_id, index, rename, wait, based_on)
+
+
+def publish_highlight(workspace: Workspace, episode_id: str, index: int, publish: bool,
+                      wait: float | None = LOCK_WAIT_S, based_on: str | None = None) -> Episode:
+    """Keep the highlight at `index` from publishing (`publish` False: its clips stay in the app, out of the
+    feed and the site) or let it out again."""
+    def mark(found: list[dict], i: int) -> None:
+        if publish:
+            found[i].pop("publish", None)
+        else:
+            found[i]["publish"] = False
+    return _change_highlight(workspace, episode_id, index, mark, wait, based_on)
 
 
 # -- the transcript --------------------------------------------------------------------------------

@@ -83,9 +83,11 @@ class EpisodePage:
             clip = rendered.get((round(start, 3), round(end, 3)))
             files = {fmt: Path(name).name for fmt, name in (clip or {}).get("files", {}).items()
                      if (self.files.folder / name).is_file()}
+            posters = {fmt: Path(name).name for fmt, name in (clip or {}).get("posters", {}).items()
+                       if (self.files.folder / name).is_file()}
             items.append({"index": index, "start": start, "end": end, "title": highlight.get("title", ""),
-                          "automatic": not self.episode.highlights and self.episode.highlights_from != "producer",
-                          "files": files, "based_on": based_on})
+                          "automatic": bool(highlight.get("automatic")), "publish": highlight.get("publish", True),
+                          "files": files, "posters": posters, "based_on": based_on})
         return items
 
 

@@ -100,6 +100,54 @@ def make_title(text: str, limit: int = TITLE_CHARS) -> str:
     return cut.rstrip(" ,;:-–—") + "…"
 
 
+# Hesitations dropped anywhere in a title; discourse words dropped from its start (spoken links, not a title's).
+HESITATIONS = frozenset({"eh", "ehm", "em", "emm", "hmm", "hm", "mm", "anu", "e"})
+OPENERS = frozenset({"nah", "ya", "yah", "oke", "ok", "okay", "baik", "baiklah", "jadi", "terus", "kemudian", "lalu",
+                     "dan", "tapi", "tetapi", "namun", "sehingga", "karena", "bahwa", "yang", "kan", "gitu", "begitu",
+                     "nih", "itu", "sekarang", "nanti", "kemudian", "selanjutnya", "lah", "pun", "sih"})
+# Words a title does not end on (it would read as cut off).
+DANGLING = frozenset({"dan", "yang", "di", "ke", "dari", "untuk", "dengan", "atau", "para", "dalam", "pada", "akan",
+                      "bahwa", "oleh", "karena", "agar", "supaya", "serta", "juga", "ini", "itu", "adalah", "sebagai",
+                      "bagi", "tentang", "seperti", "kita", "kami", "saat", "ketika", "tapi", "namun", "atas"})
+TITLE_MIN_WORDS = 4
+
+
+def _bare(word: str) -> str:
+    return word.strip(".,;:!?…\"'()[]-–—").lower()
+
+
+def clean_title(text: str, limit: int = TITLE_CHARS) -> str:
+    """A clip's title made from the first sentence of `text`, as a person would title it: hesitations and the spoken
+    links at its start dropped ("Jadi, eh, pemilih…" → "Pemilih…"), its first letter capital, no final full
+    stop; a sentence longer than `limit` characters cut at a comma, else after a word a title can end on
+    (with "…")."""
+    words = [w for w in text.split() if _bare(w) not in HESITATIONS or not _bare(w)]
+    while len(words) > TITLE_MIN_WORDS and _bare(words[0]) in OPENERS:
+        words.pop(0)
+    words = words[:next((i + 1 for i, word in enumerate(words) if ends_sentence(word)), len(words))]
+    sentence = " ".join(words).strip(" ,;:-–—")
+    if not sentence:
+        return ""
+    sentence = sentence[0].upper() + sentence[1:]
+    if len(sentence) <= limit:
+        return sentence.rstrip(".").rstrip(" ,;:")
+    head = sentence[:limit]
+    comma = head.rfind(",")
+    if comma >= limit // 2:
+        return head[:comma].rstrip()
+    kept = head.rsplit(" ", 1)[0].split() if " " in head else [head]
+    while len(kept) > 2 and (_bare(kept[-1]) in DANGLING or not _bare(kept[-1])):
+        kept.pop()
+    return " ".join(kept).rstrip(" ,;:-–—.") + "…"
+
+
+def title_from(texts: Sequence[str], limit: int = TITLE_CHARS) -> str:
+    """The title of a stretch of sentences: from the first of its first three sentences that has
+    TITLE_MIN_WORDS words once cleaned (a short "Baik." or "Terima kasih." says nothing), else its first."""
+    titles = [clean_title(text, limit) for text in texts[:3]]
+    return next((t for t in titles if len(t.split()) >= TITLE_MIN_WORDS), titles[0] if titles else "")
+
+
 def glossary_terms(text: str, glossary: Sequence[str]) -> set[str]:
     """The glossary terms that occur in `text` as whole words (case-insensitive)."""
     found = set()
@@ -167,7 +215,7 @@ def pick_highlights(
             chosen.append(candidate)
     chosen.sort(key=lambda c: c.start)
     return [
-        Highlight(round(c.start, 3), round(c.end, 3), make_title(found[c.first].text))
+        Highlight(round(c.start, 3), round(c.end, 3), title_from([s.text for s in found[c.first:c.last + 1]]))
         for c in chosen
     ]
 

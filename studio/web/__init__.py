@@ -25,7 +25,8 @@ from ..workspace import users
 from ..workspace.config import Settings, with_changes
 from ..workspace.layout import WEB_SECRET_FILE
 from ..workspace.tree import Workspace
-from .strings import LANGS, translate
+from .context import say_line
+from .strings import LANGS, STRINGS, translate
 
 MAX_UPLOAD_BYTES = 4 * 1024**3
 # No inline script or style anywhere; media and waveform data come from this site only.
@@ -123,7 +124,13 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     @app.context_processor
     def globals_for_templates() -> dict:
         return {"t": lambda key: translate(lang, key), "lang": lang, "csrf_token": generate_csrf,
-                "user": current_user}
+                "user": current_user, "say_line": say_line,
+                "stage_name": stage_name}
+
+    def stage_name(stage: str) -> str:
+        """A job's stage as the page names it (the stage's own word where none is known)."""
+        key = f"episode.stage.{stage}"
+        return translate(lang, key) if key in STRINGS["id"] else stage
 
     @app.after_request
     def security_headers(response):
@@ -146,6 +153,9 @@ def create_app(workspace: Workspace | Path | str, settings_overrides: dict | Non
     app.register_error_handler(404, error_page(404, "error.not_found"))
     app.register_error_handler(429, error_page(429, "error.too_many"))
     app.register_error_handler(CSRFError, error_page(400, "error.csrf"))
+    for status, key in ((400, "error.bad_request"), (405, "error.method"), (413, "error.too_large"),
+                        (500, "error.server"), (503, "error.unavailable")):  # never the framework's English page
+        app.register_error_handler(status, error_page(status, key))
     return app
 
 

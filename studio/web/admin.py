@@ -10,7 +10,7 @@ from ..errors import BadInput
 from ..workspace import audit as audit_mod
 from ..workspace import users as users_mod
 from .auth import audit, role_required
-from .context import t, workspace
+from .context import say, t, workspace
 
 bp = Blueprint("admin", __name__)
 
@@ -57,7 +57,7 @@ def add():
             raise BadInput(refused)
         made = users_mod.add_user(workspace(), name, role, password, shows=request.form.getlist("shows"))
     except BadInput as exc:
-        flash(refused or str(exc), "error")
+        flash(refused or say(exc), "error")
         return _page(status=400)
     audit(current_user.name, "user.add", f"{name} ({role})")
     if password is None:
@@ -86,7 +86,7 @@ def set_shows(name: str):
     try:
         limited = users_mod.set_shows(workspace(), name, request.form.getlist("shows"))
     except BadInput as exc:
-        flash(str(exc), "error")
+        flash(say(exc), "error")
         return _page(status=400)
     audit(current_user.name, "user.shows", f"{name}: {', '.join(limited) or '*'}")
     flash(t("access.shows_saved"))

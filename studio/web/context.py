@@ -7,6 +7,7 @@ import threading
 from flask import current_app
 
 from ..workspace.tree import Workspace
+from .messages import error_message, library_message
 from .strings import translate
 
 
@@ -20,6 +21,16 @@ def lang() -> str:
 
 def t(key: str) -> str:
     return translate(lang(), key)
+
+
+def say(exc: BaseException) -> str:
+    """What the page shows for a failure the library raised (studio.web.messages)."""
+    return error_message(exc, t)
+
+
+def say_line(line: str) -> str:
+    """What the page shows for a job's recorded failure line ("" for none)."""
+    return library_message(line, t, bad_input=False) if line else ""
 
 
 def job_queue():

@@ -15,7 +15,7 @@ from ..jobs.watch import WATCH_SOURCE
 from ..workspace import approval as approval_mod
 from ..workspace.index import STATES, EpisodeRow, episode_state
 from .auth import audit, can_see, role_required, sees_every_show
-from .context import job_queue, t, workspace
+from .context import job_queue, say, say_line, t, workspace
 from .episode import load_episode
 from .jobs import broker_banner
 
@@ -69,7 +69,7 @@ def newest_jobs(banner: bool = True) -> dict[str, object]:
 
 def listed(row: EpisodeRow, job) -> Listed:
     state = episode_state(row, job.state if job is not None else "")
-    error = (job.error if job is not None and job.state == "failed" else "") or row.broken
+    error = say_line((job.error if job is not None and job.state == "failed" else "") or row.broken)
     return Listed(row, state, job.progress if state == "processing" else None, error,
                   job.id if job is not None else "")
 
@@ -127,7 +127,7 @@ def approve(episode_id: str):
     except approval_mod.ApprovalStale:
         flash(t("approve.stale"), "error")
     except BadInput as exc:
-        flash(str(exc), "error")
+        flash(say(exc), "error")
     else:
         audit(current_user.name, "approve", episode.id)
         flash(t("approve.done"))

@@ -20,7 +20,7 @@ from ..radio import stations as stations_mod
 from ..radio.push import run as push_mod
 from ..radio.record import listing as rec_listing
 from .auth import audit, can_see, role_required, sees_every_show
-from .context import job_queue, t, workspace
+from .context import job_queue, say, t, workspace
 
 bp = Blueprint("radio", __name__)
 
@@ -114,7 +114,7 @@ def add_station():
     try:
         token = stations_mod.add_station(workspace(), name)
     except BadInput as exc:
-        flash(str(exc), "error")
+        flash(say(exc), "error")
         return _page(status=400)
     audit(current_user.name, "station.add", name)
     return _page(token=token, new_station=name)
@@ -128,7 +128,7 @@ def revoke_station(name: str):
     try:
         stations_mod.remove_station(workspace(), name)
     except BadInput as exc:
-        flash(str(exc), "error")
+        flash(say(exc), "error")
         return _page(status=404)
     audit(current_user.name, "station.revoke", name)
     flash(t("radio.revoked"))

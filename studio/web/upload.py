@@ -36,7 +36,7 @@ from ..jobs.job import BrokerAway
 from ..workspace import uploads
 from ..workspace.episode import episode_slug, parse_date
 from .auth import can_see, role_required
-from .context import job_queue, t, workspace
+from .context import job_queue, say, say_line, t, workspace
 
 bp = Blueprint("upload", __name__)
 
@@ -171,7 +171,7 @@ def create():
         if data.get("recorded_on"):
             parse_date(str(data["recorded_on"]), "recorded_on")
     except BadInput as exc:
-        return jsonify(error=str(exc)), 400
+        return jsonify(error=say(exc)), 400
     try:
         whole = _checksum(data.get("checksum") or request.headers.get("Upload-Checksum"))
     except BadChecksum:
@@ -305,7 +305,7 @@ def _job_status(job_id: str):
     if job is None or job.stage != "ingest" or job.params.get("user") != current_user.name:
         abort(404)
     episode = job.result.get("episode") if job.state == "done" else None
-    return jsonify(state=job.state, progress=job.progress, error=job.error, episode=episode,
+    return jsonify(state=job.state, progress=job.progress, error=say_line(job.error), episode=episode,
                    url=url_for("episode.page", episode_id=episode) if episode else None), 200, \
         {"Cache-Control": "no-store"}
 

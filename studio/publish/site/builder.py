@@ -71,6 +71,7 @@ from .content import (
     speaker_sentences,
     thumbnail,
 )
+from .office import office_of
 from .output import SiteResult, build_search_index, pagefind_command, show_of, write_site
 
 HERE = Path(__file__).parent
@@ -129,6 +130,7 @@ class SiteBuilder:
         self.code = _code_key()
         self.show_keys: dict[str, str] = {}
         self.signatures = signatures or {}  # episode id -> its folder's signature (workspace.index)
+        self.office = office_of(workspace)  # the header's name and logo
 
     def absolute(self, key: str) -> str:
         return f"{self.base_url}/{key}".removesuffix(PAGE_FILE)
@@ -138,7 +140,8 @@ class SiteBuilder:
         root = "../" * depth
         text = self.env.get_template(template).render(
             root=root, key=key, url=self.absolute(key), lang=strings.lang_code(lang), t=strings.catalogue(lang),
-            site_t=strings.catalogue(self.site_lang), base_url=self.base_url, shows=self.shows, **context)
+            site_t=strings.catalogue(self.site_lang), base_url=self.base_url, shows=self.shows, office=self.office,
+            site_name=self.office.name or strings.catalogue(self.site_lang)["site_title"], **context)
         self.pages[key] = text.encode("utf-8")
 
     def thumb_key(self, slug: str) -> str | None:
@@ -147,6 +150,8 @@ class SiteBuilder:
     def build(self) -> dict[str, bytes]:
         for name in sorted(os.listdir(STATIC_DIR)):
             self.pages[f"{SITE_STATIC_DIR}/{name}"] = (STATIC_DIR / name).read_bytes()
+        if self.office.logo:
+            self.pages[self.office.logo] = self.office.logo_png
         for slug, asset in self.artwork.items():
             if asset:
                 self.pages[thumbnail_key(slug)] = thumbnail(asset.source)
@@ -177,7 +182,8 @@ class SiteBuilder:
             return None
         artwork = self.artwork.get(show.slug)
         digest = hashlib.sha256(json.dumps([self.code, self.base_url, {s: asdict(v) for s, v in self.shows.items()},
-                                            artwork.key if artwork else None], sort_keys=True).encode())
+                                            artwork.key if artwork else None, self.office.signature],
+                                           sort_keys=True).encode())
         for item, key in zip(items, keys):
             digest.update(f"\n{item.episode.id} {key}".encode())
             for asset in item.assets:
@@ -214,7 +220,8 @@ class SiteBuilder:
         if show.slug not in self.show_keys:
             artwork = self.artwork.get(show.slug)
             self.show_keys[show.slug] = json.dumps([self.code, self.base_url, asdict(show),
-                                                    artwork.key if artwork else None], sort_keys=True)
+                                                    artwork.key if artwork else None, self.office.signature],
+                                                   sort_keys=True)
         data = [self.show_keys[show.slug], self.signatures.get(item.episode.id), vars(item.episode),
                 item.published.isoformat(), [[a.key, a.size, a.mtime_ns] for a in item.assets]]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

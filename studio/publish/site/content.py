@@ -37,6 +37,7 @@ class Clip:
     video: str  # key of the MP4 shown
     captions: str  # key of its VTT
     page: str  # key of its own page (its preview, when shared, is the clip itself)
+    poster: str | None = None  # key of its poster frame (a JPEG from the clip), when published
 
 
 def paragraphs(sentences: Sequence[Sentence], chapter_starts: Sequence[float] = (),
@@ -117,22 +118,28 @@ def iso_duration(seconds: float) -> str:
 
 
 def clips_of(item: FeedEpisode) -> list[Clip]:
-    """One clip per highlight: its landscape rendering when there is one (else the first format)."""
+    """One clip per highlight: its landscape rendering when there is one (else the first format), with its
+    poster frame; numbered as its files are (a clip kept from publishing leaves a gap, never a new address)."""
     assets = {Path(a.key).name: a for a in item.clips}
     found = []
-    for number, entry in enumerate(item.highlights, start=1):
+    for position, entry in enumerate(item.highlights, start=1):
         if not isinstance(entry.get("files"), dict):
             continue
         files = entry["files"]
-        name = next((Path(files[f]).name for f in ("landscape", "square", "vertical") if f in files), None)
+        fmt = next((f for f in ("landscape", "square", "vertical") if f in files), None)
+        name = Path(files[fmt]).name if fmt else None
         if name not in assets:
             continue
+        number = int(name[:2]) if name[:2].isdigit() else position
+        posters = entry.get("posters") if isinstance(entry.get("posters"), dict) else {}
+        poster = assets.get(Path(str(posters.get(fmt, ""))).name)
         try:
             start, end = float(entry["start"]), float(entry["end"])
         except (KeyError, TypeError, ValueError):
             continue
         title = str(entry.get("title") or item.episode.title)
-        found.append(Clip(number, title, start, end, assets[name].key, *clip_keys(item.episode, number)))
+        found.append(Clip(number, title, start, end, assets[name].key, *clip_keys(item.episode, number),
+                          poster=poster.key if poster else None))
     return found
 
 

@@ -1,7 +1,7 @@
 """The episode page (`/episodes/<show>/<episode>/`): metadata and air window, the podcast rendition in a
 waveform player with the original beside it at the same loudness (the A/B switch, when the sound processing
 ran), the loudness report with the processing's figures, the transcript as cues beside the player (edited in place), the
-clips and the highlights, and the approval (studio.workspace.approval).
+clips and the highlights (their routes: clips.py), and the approval (studio.workspace.approval).
 
 Views only parse the request and call the library (studio.review: page, edits, loudness_report, peaks) or
 enqueue a job (studio.jobs); they hold no logic of their own. htmx requests get a fragment; the same forms
@@ -25,18 +25,18 @@ from ...pipeline import CLIP_FORMATS
 from ...review import chapters as review_chapters
 from ...review import edits, loudness_report, peaks, sound
 from ...review.page import episode_page
-from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S, validate_range
+from ...text.highlights import MAX_CLIP_S, MIN_CLIP_S
 from ...workspace import Episode
 from .. import CSP
 from .. import radio as radio_page
 from ..auth import audit, require_show, role_required
-from ..context import job_queue, t, workspace
+from ..context import job_queue, say, t, workspace
 from . import filters
 
 bp = Blueprint("episode", __name__, template_folder="templates")
 
-CLIP_NAME_RE = re.compile(r"^[0-9]{2}-(vertical|square|landscape)\.mp4$")
-JOB_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+CLIP_NAME_RE = re.compile(r"^[0-9]{2}-(vertical|square|landscape)\.(mp4|jpg)$")
+FIELD_NAMES = {"start": "episode.transcript.start", "end": "episode.transcript.end"}
 # The report's words, from the catalogue, in the UI language.
 REPORT_LABELS = {name: f"loudness.plot.{name}" for name in loudness_report.ReportLabels.__dataclass_fields__}
 
@@ -61,12 +61,21 @@ def _is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+class PageInput(BadInput):
+    """A form value this page refused, already in the page's words."""
+
+
 def _message(exc: StudioError) -> str:
+    """The page's words for a refused change (studio.web.messages: never the library's English line)."""
+    if isinstance(exc, PageInput):
+        return str(exc)
     if isinstance(exc, edits.LineConflict):  # that line changed since it was opened: say what it reads now
         return t("review.line_conflict").format(n=exc.index + 1, text=exc.theirs)
+    if isinstance(exc, edits.TranscriptChanged):  # someone saved first: nothing was written
+        return t("transcript.stale")
     if isinstance(exc, edits.StaleEdit):  # someone saved first, or the recording was replaced: nothing was written
         return t("edit.stale")
-    return str(exc)
+    return say(exc)
 
 
 def _back(episode: Episode, anchor: str = "") -> Response:
@@ -84,20 +93,15 @@ def _float(name: str) -> float | None:
     try:
         number = float(value)
     except ValueError:
-        raise BadInput(t("episode.error.number").format(field=name, value=value)) from None
+        raise PageInput(t("episode.error.number").format(field=t(FIELD_NAMES.get(name, name)), value=value)) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise BadInput(t("episode.error.number").format(field=name, value=value))
+        raise PageInput(t("episode.error.number").format(field=t(FIELD_NAMES.get(name, name)), value=value))
     return number
 
 
 def _cues(episode: Episode) -> tuple[list[Cue], str | None]:
     page = episode_page(workspace(), episode)
     return page.cues, page.vtt_sha
-
-
-def _clips(episode: Episode) -> list[dict]:
-    """The highlights the clips are made from, each with its rendered clip files (when current)."""
-    return episode_page(workspace(), episode).clips()
 
 
 def _episode_jobs(episode: Episode, stages: tuple[str, ...]) -> list:
@@ -111,7 +115,7 @@ def _episode_jobs(episode: Episode, stages: tuple[str, ...]) -> list:
 def _enqueue(stage: str, episode: Episode, params: dict | None = None):
     queue = job_queue()
     if queue is None:
-        raise BadInput(t("jobs.unavailable"))
+        raise PageInput(t("jobs.unavailable"))
     return queue.enqueue(stage, episode=episode.id, params=params or {})
 
 
@@ -201,14 +205,15 @@ def clip_file(episode_id: str, name: str):
     path = workspace().files(episode.id).clips / name
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
+    return send_file(path, mimetype="video/mp4" if name.endswith(".mp4") else "image/jpeg", conditional=True,
+                     max_age=0)
 
 
 # -- loudness report ---------------------------------------------------------------------------
 
 
 def _failure(exc: StudioError) -> Response:
-    return Response(f"{exc}\n", status=500, mimetype="text/plain")
+    return Response(f"{say(exc)}\n", status=500, mimetype="text/plain")
 
 
 def _report(episode: Episode) -> loudness_report.LoudnessReport:
@@ -344,71 +349,10 @@ def save_cue(episode_id: str, index: int):
                            vtt_sha=saved.sha256, saved=bool(saved.changed))
 
 
-# -- highlights --------------------------------------------------------------------------------
-
-
-@bp.post("/highlights")
-@role_required("producer")
-def add_highlight(episode_id: str):
-    episode = load_episode(episode_id)
-    formats = [f for f in request.form.getlist("formats") if f in CLIP_FORMATS]
-    try:
-        start, end = _float("start"), _float("end")
-        if start is None or end is None:
-            raise BadInput(t("episode.highlights.need_range"))
-        if not formats:
-            raise BadInput(t("episode.highlights.need_format"))
-        validate_range(start, end, episode.duration)
-        title = request.form.get("title", "").strip()
-        job = _enqueue("clip", episode, {"start": round(start, 3), "end": round(end, 3), "title": title,
-                                         "formats": formats})
-    except StudioError as exc:
-        if _is_htmx():
-            return render_template("episode/_job.html", episode=episode, job=None, error=_message(exc))
-        flash(_message(exc), "error")
-        return _back(episode, "highlights")
-    _audit("highlight.render", episode)
-    if _is_htmx():
-        return render_template("episode/_job.html", episode=episode, job=job)
-    flash(t("episode.highlights.queued"), "success")
-    return _back(episode, "highlights")
-
-
-@bp.get("/jobs/<job_id>")
-@role_required("producer")
-def job_status(episode_id: str, job_id: str):
-    episode = load_episode(episode_id)
-    queue = job_queue()
-    job = queue.get(job_id) if queue is not None and JOB_ID_RE.match(job_id) else None
-    if job is None or job.episode != episode.id:
-        abort(404)
-    clips = _clips(episode) if job.state == "done" else None
-    return render_template("episode/_job.html", episode=episode, job=job, clips=clips)
-
-
-@bp.post("/highlights/<int:index>/remove")
-@role_required("producer")
-def remove_highlight(episode_id: str, index: int):
-    episode = load_episode(episode_id)
-    try:
-        saved = edits.remove_highlight(workspace(), episode.id, index, based_on=request.form.get("based_on", ""))
-    except StudioError as exc:
-        if _is_htmx():
-            return render_template("episode/_clips.html", episode=episode, clips=_clips(episode), error=_message(exc))
-        flash(_message(exc), "error")
-        return _back(episode, "highlights")
-    _audit("highlight.remove", saved)
-    _follow_up("clips", saved)
-    if _is_htmx():
-        return render_template("episode/_clips.html", episode=saved, clips=_clips(saved), oob=False)
-    flash(t("episode.highlights.removed"), "success")
-    return _back(saved, "highlights")
-
-
 # -- template filters (filters.py) -------------------------------------------------------------
 
 bp.add_app_template_filter(filters.clock, "clock")
 bp.add_app_template_filter(filters.level, "lu")
 
-# the review forms' blueprint and the speakers panel's routes: both need load_episode above
-from . import review, speakers  # noqa: E402,F401
+# the review forms' blueprint, the speakers panel's and the clip list's routes: all need load_episode above
+from . import clips, review, speakers  # noqa: E402,F401

@@ -64,8 +64,8 @@
                  description: form.description.value, recorded_on: form.recorded_on.value };
     var answer = await fetch("/uploads", { method: "POST", body: JSON.stringify(body),
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() } });
-    var data = await answer.json();
-    if (!answer.ok) { throw new Error(data.error || answer.statusText); }
+    var data = await answer.json().catch(function () { return {}; });
+    if (!answer.ok) { throw new Error(data.error || form.dataset.refused); }  // never the browser's English
     localStorage.setItem(key(file), data.id);
     return { id: data.id, offset: 0 };
   }
@@ -90,7 +90,7 @@
         });
       } catch (err) {  // the connection dropped: ask the server what it has, then go on from there
         failures += 1;
-        if (failures > 30) { throw err; }
+        if (failures > 30) { throw new Error(form.dataset.lost); }
         say(form.dataset.resuming, false);
         await sleep(Math.min(1000 * failures, 10000));
         var known = await currentOffset(upload.id).catch(function () { return null; });
@@ -110,7 +110,7 @@
         if (data.waiting) { say(data.message, false); }
         return follow(data.status);
       }
-      throw new Error(data.error || answer.statusText);
+      throw new Error(data.error || form.dataset.refused);
     }
   }
 
@@ -167,7 +167,8 @@
         statusLine.append(form.dataset.done + " ", link);
         statusLine.setAttribute("role", "status");
       } catch (err) {
-        say(form.dataset.failed + ": " + err.message, true);
+        // a fetch that could not reach the server is a TypeError in the browser's words: say it in the page's
+        say(form.dataset.failed + ": " + (err instanceof TypeError ? form.dataset.lost : err.message), true);
       } finally {
         button.disabled = false;
       }
