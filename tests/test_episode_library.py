@@ -284,7 +284,7 @@ def test_metadata_is_saved_cleaned_and_keeps_the_highlights(ws: Workspace) -> No
     again = ws.episode(episode.id)
     assert again == saved
     assert (again.title, again.description, again.source) == ("Sesi baru", "Baris 1\nBaris 2", "Studio 1")
-    assert again.air_from == "2026-12-01T06:00:00+07:00" and again.air_until.startswith("2026-12-31T00:00:00")
+    assert again.air_from == "2026-12-01T06:00:00+07:00" and again.air_until.startswith("2026-12-31T23:59:59")  # a date alone: that day's end
     assert again.highlights == [{"start": 1.0, "end": 16.0, "title": "Salam"}]
     assert again.sha256 == episode.sha256 and again.slug == episode.slug
 

@@ -54,13 +54,13 @@ def test_the_overall_share_weighs_stages_by_their_measured_time_and_never_goes_d
 def test_a_chain_of_stage_jobs_is_one_run(workspace):
     episode = "kpu/2024-01-01-x"
     workspace.episode_dir(episode).mkdir(parents=True)
-    assert plan("process", {}) == ["transcript", "text", "clips"]
+    assert plan("process", {}) == ["transcript", "speakers", "text", "clips"]
     assert plan("process", {"transcribe": False, "clips": False}) == ["renditions"]
     first = RunTracker(workspace, episode, "renditions", {})
     first.update(1.0)
     first.finish(failed=False, last_job=False)
     after = read_progress(workspace, episode)
-    assert after.stages == ["renditions", "transcript", "text", "clips"] and after.state == "running"
+    assert after.stages == ["renditions", "transcript", "speakers", "text", "clips"] and after.state == "running"
     second = RunTracker(workspace, episode, "transcript", {})
     assert second.model.progress.run == after.run  # the same run goes on
     assert second.share >= after.share

@@ -74,10 +74,10 @@ SETTINGS_STRINGS: dict[str, tuple[str, str]] = {
     "show.timezone": ("Zona waktu", "Time zone"),
     "show.timezone_machine": ("Zona waktu komputer ini", "This machine's time zone"),
     "show.watch_folder": ("Folder pantauan", "Watch folder"),
-    "show.watch_folder_help": (("Folder tempat komputer studio menyimpan rekaman, misalnya /srv/rekaman/kpu. "
+    "show.watch_folder_help": (("Alamat lengkap folder bersama tempat komputer studio menyimpan rekaman. "
                                 "Rekaman yang selesai disalin ke sana diterima dengan sendirinya. Kosongkan bila "
                                 "tidak dipakai."),
-                               ("The folder the studio's recording PC saves to, e.g. /srv/rekaman/kpu. A recording "
+                               ("The full address of the shared folder the studio's recording PC saves to. A recording "
                                 "finished there is taken in by itself. Leave empty when unused.")),
     # site and office
     "site.title": ("Situs dan kantor", "Site and office"),
@@ -110,8 +110,8 @@ SETTINGS_STRINGS: dict[str, tuple[str, str]] = {
                                 "Write one term a line, at most {max} characters."),
     "settings.error.timezone": ("Pilih WIB, WITA, WIT atau zona waktu komputer ini.",
                                 "Choose WIB, WITA, WIT or this machine's time zone."),
-    "settings.error.watch_folder": ("Tulis alamat folder lengkap yang diawali '/', misalnya /srv/rekaman/kpu.",
-                                    "Write the folder's full path, starting with '/', e.g. /srv/rekaman/kpu."),
+    "settings.error.watch_folder": ("Tulis alamat folder yang lengkap, yang diawali garis miring '/' (tanyakan kepada operator).",
+                                    "Write the folder's full path, starting with '/' (ask the operator)."),
     "settings.error.loudness.range": ("Isi angka dari {low} sampai {high}.", "Enter a number from {low} to {high}."),
     "settings.error.number": ("Isi sebuah angka, misalnya -16.", "Enter a number, e.g. -16."),
     "settings.error.artwork.missing": ("Pilih berkas gambar sampul.", "Choose the artwork file."),
