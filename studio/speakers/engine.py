@@ -43,7 +43,7 @@ def diarize_file(source: Path, *, min_speakers: int = 1, max_speakers: int = 6, 
         for start, end in _block_speech(offset, samples, speech):
             cut = windows(start, end)
             if cut:
-                parts.append(embedder.embed(samples, offset, cut))
+                parts.append(embedder.embed(samples, offset, start, end, cut))
             owner += [len(segments)] * len(cut)
             found += cut
             segments.append((start, end))
