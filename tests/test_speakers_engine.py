@@ -157,3 +157,19 @@ def test_the_stage_opens_no_connection(tmp_path, ffmpeg_exe, monkeypatch):
     path, _ = conversation(ffmpeg_exe, tmp_path / "two.wav", [("news", NEWS[:1]), ("mbo", MBO[:1])])
     result = diarize(path)
     assert result.turns and not attempts
+
+
+def test_a_recording_without_speech_has_no_turns(tmp_path, ffmpeg_exe):
+    tone = tmp_path / "tone.wav"
+    subprocess.run([ffmpeg_exe, "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=6", "-ar", "16000",
+                    str(tone)], check=True)
+    result = diarize(tone)
+    assert result.turns == [] and result.prints == {} and abs(result.duration - 6) < 0.05
+
+
+def test_short_flips_are_removed_and_pauses_within_a_turn_bridged():
+    from studio.speakers.turns import Piece, smooth
+
+    pieces = [Piece(0, 5, 0), Piece(5, 5.6, 1), Piece(5.6, 9, 0), Piece(9.8, 12, 0),  # a 0.6 s flip, a 0.8 s pause
+              Piece(12.4, 20, 1), Piece(25, 25.7, 0)]  # a short turn after a long pause stays its own
+    assert [(p.start, p.end, p.label) for p in smooth(pieces)] == [(0, 12, 0), (12.4, 20, 1), (25, 25.7, 0)]
