@@ -1,7 +1,7 @@
 """scripts/bench-speakers' fixtures and scoring: conversations built from the corpus's voices, read in place.
 
 Voices: the news reader (INDspeech news: 20 utterances and the 279 s bulletin), the two telephone-dialog voices
-FAL and MBO, the two TVRI announcers (the a_ and r_ files: two voices, their prints 0.58 apart), JFK. Each voice
+FAL and MBO, the two TVRI announcers (the a_ and r_ files: two voices, their prints' cosine 0.58), JFK. Each voice
 is a pool of its files, trimmed of their silent edges and joined; a turn takes the next stretch of the pool
 (from the start again when it runs out: the small pools repeat in long sessions). Turns are separated by
 0.3-1.0 s of faint room tone; the reference turns are known by construction (the turn's extent). A phone voice
