@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 PRUNE_KEEP = 0.02  # fraction of each row's links kept (3D-Speaker: 0.012, which split a music bed off a voice) ...
-MIN_KEEP = 10  # ... but never fewer than this (6, as 3D-Speaker, splits a short session into islands)
-MIN_CLUSTER = 4  # windows: a smaller cluster is noise, merged into its nearest
+MIN_KEEP = 10  # ... but never fewer than this (6, as 3D-Speaker, splits a short session into islands) ...
+FEW_KEEP = 4  # ... nor more than a quarter of the windows (a 20 s recording has 12), and 3 at least
+MIN_CLUSTER = 3  # windows (4.5 s of speech): a smaller cluster is noise, merged into its nearest
 MERGE_COS = 0.8  # clusters whose centres are this similar are one speaker
 FEW_WINDOWS = 10  # fewer windows than this: one speaker (nothing to tell apart)
 MAX_POINTS = 1000  # the affinity matrix's side at most (memory: 8 MB a matrix; eigh time)
@@ -36,7 +37,7 @@ def _speaker_count(laplacian_values: np.ndarray, low: int, high: int) -> int:
 def _spectral(x: np.ndarray, low: int, high: int) -> np.ndarray:
     n = len(x)
     affinity = x @ x.T
-    keep = max(MIN_KEEP, int(round(PRUNE_KEEP * n)))
+    keep = max(min(MIN_KEEP, max(3, n // FEW_KEEP)), int(round(PRUNE_KEEP * n)))
     drop = max(0, n - keep)
     if drop:
         weakest = np.partition(affinity, drop - 1, axis=1)[:, drop - 1:drop]
