@@ -157,3 +157,47 @@ def test_the_stage_opens_no_connection(tmp_path, ffmpeg_exe, monkeypatch):
     path, _ = conversation(ffmpeg_exe, tmp_path / "two.wav", [("news", NEWS[:1]), ("mbo", MBO[:1])])
     result = diarize(path)
     assert result.turns and not attempts
+
+
+def test_a_recording_without_speech_has_no_turns(tmp_path, ffmpeg_exe):
+    tone = tmp_path / "tone.wav"
+    subprocess.run([ffmpeg_exe, "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=6", "-ar", "16000",
+                    str(tone)], check=True)
+    result = diarize(tone)
+    assert result.turns == [] and result.prints == {} and abs(result.duration - 6) < 0.05
+
+
+def test_short_flips_are_removed_and_pauses_within_a_turn_bridged():
+    from studio.speakers.turns import Piece, smooth
+
+    pieces = [Piece(0, 5, 0), Piece(5, 5.6, 1), Piece(5.6, 9, 0), Piece(9.8, 12, 0),  # a 0.6 s flip, a 0.8 s pause
+              Piece(12.4, 20, 1), Piece(25, 25.7, 0)]  # a short turn after a long pause stays its own
+    assert [(p.start, p.end, p.label) for p in smooth(pieces)] == [(0, 12, 0), (12.4, 20, 1), (25, 25.7, 0)]
+
+
+def test_the_stage_works_in_a_namespace_without_network(tmp_path, ffmpeg_exe):
+    """The whole stage (ffmpeg, the VAD, the model) in a child process with no network at all (unshare -rn)."""
+    import shutil
+    import sys
+
+    if not shutil.which("unshare") or subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode:
+        pytest.skip("unshare -rn is not permitted here")
+    path, _ = conversation(ffmpeg_exe, tmp_path / "two.wav", [("news", NEWS[:2]), ("mbo", MBO[:2])])
+    code = ("import sys; from pathlib import Path; from studio.speakers import diarize; "
+            "print(len(diarize(Path(sys.argv[1])).speakers))")
+    out = subprocess.run(["unshare", "-rn", sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "2"
+
+
+def test_known_speech_skips_the_vad(three, tmp_path, ffmpeg_exe, monkeypatch):
+    """diarize(speech=...) uses the sound analysis's speech segments instead of running the VAD again."""
+    import studio.speakers.engine as engine
+
+    result, reference = three
+    path, reference = conversation(ffmpeg_exe, tmp_path / "again.wav",
+                                   [("news", NEWS[0:2]), ("fal", FAL[0:2]), ("mbo", MBO[0:2])])
+    monkeypatch.setattr(engine, "_vad", lambda samples: pytest.fail("the VAD ran"))
+    known = diarize(path, speech=[[s, e] for s, e, _ in reference])
+    assert known.speakers == [0, 1, 2]
+    assert correct_share(known, reference) >= 0.95

@@ -1,5 +1,5 @@
 """Which windows share a voice: spectral clustering of the embeddings, the number of speakers found by the
-eigengap (3D-Speaker's recipe, in numpy and scipy).
+eigengap (3D-Speaker's recipe, in numpy alone: no new dependency).
 
 The cosine affinity of every pair of windows is pruned to each row's strongest links, symmetrised, and the
 unnormalised Laplacian's eigenvalues read: the largest gap among the first max+1 of them gives the number of
@@ -12,14 +12,14 @@ even sample of MAX_POINTS windows, every window then labelled by its nearest cen
 from __future__ import annotations
 
 import numpy as np
-from scipy.cluster.vq import kmeans2
 
-PRUNE_KEEP = 0.012  # fraction of each row's links kept (3D-Speaker's pval) ...
-MIN_KEEP = 6  # ... but never fewer than this
-MIN_CLUSTER = 4  # windows: a smaller cluster is noise, merged into its nearest
+PRUNE_KEEP = 0.02  # fraction of each row's links kept (3D-Speaker: 0.012, which split a music bed off a voice) ...
+MIN_KEEP = 10  # ... but never fewer than this (6, as 3D-Speaker, splits a short session into islands) ...
+FEW_KEEP = 4  # ... nor more than a quarter of the windows (a 20 s recording has 12), and 3 at least
+MIN_CLUSTER = 3  # windows (4.5 s of speech): a smaller cluster is noise, merged into its nearest
 MERGE_COS = 0.8  # clusters whose centres are this similar are one speaker
 FEW_WINDOWS = 10  # fewer windows than this: one speaker (nothing to tell apart)
-MAX_POINTS = 1500  # the affinity matrix's side at most (memory, eigh time)
+MAX_POINTS = 1000  # the affinity matrix's side at most (memory: 8 MB a matrix; eigh time)
 SEED = 0
 
 
@@ -37,11 +37,11 @@ def _speaker_count(laplacian_values: np.ndarray, low: int, high: int) -> int:
 def _spectral(x: np.ndarray, low: int, high: int) -> np.ndarray:
     n = len(x)
     affinity = x @ x.T
-    keep = max(MIN_KEEP, int(round(PRUNE_KEEP * n)))
+    keep = max(min(MIN_KEEP, max(3, n // FEW_KEEP)), int(round(PRUNE_KEEP * n)))
     drop = max(0, n - keep)
     if drop:
-        weakest = np.argpartition(affinity, drop - 1, axis=1)[:, :drop]
-        np.put_along_axis(affinity, weakest, 0.0, axis=1)
+        weakest = np.partition(affinity, drop - 1, axis=1)[:, drop - 1:drop]
+        affinity[affinity <= weakest] = 0.0
     affinity = 0.5 * (affinity + affinity.T)
     np.fill_diagonal(affinity, 0.0)
     laplacian = np.diag(np.abs(affinity).sum(axis=1)) - affinity
@@ -49,15 +49,32 @@ def _spectral(x: np.ndarray, low: int, high: int) -> np.ndarray:
     k = _speaker_count(values, low, min(high, n - 1))
     if k <= 1:
         return np.zeros(n, dtype=int)
+    return kmeans(vectors[:, :k], k)
+
+
+def kmeans(points: np.ndarray, k: int, restarts: int = 5, rounds: int = 50) -> np.ndarray:
+    """Lloyd's k-means from k-means++ seeds, the tightest of `restarts` runs (seeded: the same labels each run)."""
     rng = np.random.default_rng(SEED)
-    best, best_inertia = None, np.inf
-    points = vectors[:, :k]
-    for _ in range(5):  # k-means++ restarts, keep the tightest
-        centres, labels = kmeans2(points, k, minit="++", seed=rng, iter=30)
+    best, best_inertia = np.zeros(len(points), dtype=int), np.inf
+    for _ in range(restarts):
+        centres = points[[int(rng.integers(len(points)))]]
+        while len(centres) < k:
+            distance = ((points[:, None, :] - centres[None]) ** 2).sum(axis=2).min(axis=1)
+            total = distance.sum()
+            pick = int(rng.choice(len(points), p=distance / total)) if total > 0 else int(rng.integers(len(points)))
+            centres = np.vstack([centres, points[pick]])
+        labels = np.zeros(len(points), dtype=int)
+        for _ in range(rounds):
+            labels = ((points[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+            moved = np.stack([points[labels == c].mean(axis=0) if (labels == c).any() else centres[c]
+                              for c in range(k)])
+            if np.allclose(moved, centres):
+                break
+            centres = moved
         inertia = float(((points - centres[labels]) ** 2).sum())
         if inertia < best_inertia:
             best, best_inertia = labels, inertia
-    return np.asarray(best)
+    return best
 
 
 def _centres(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

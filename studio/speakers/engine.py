@@ -2,7 +2,8 @@
 
 The recording is decoded once to 16 kHz mono in blocks of a minute (studio.media.processing.analysis: the
 same decode and silero VAD as the sound analysis); each block's speech is cut into windows and embedded
-there, so only one block of samples and the windows' 192 floats are ever held. Clustering (cluster.py) then
+there (the block's windows in batches on two threads), so only one block of samples and the windows'
+192 floats are ever held. Clustering (cluster.py) then
 labels every window, turns.py makes the turns, and each speaker's print is the mean of its windows'
 L2-normalised embeddings.
 """
@@ -17,7 +18,7 @@ from ..media.ffmpeg import FFmpeg, Progress, find_ffmpeg
 from ..media.processing.analysis import RATE, _vad, blocks, decode_args
 from . import Diarization, SpeakerTurn
 from .cluster import cluster
-from .embed import Embedder, Window, windows
+from .embed import Embedder, Window, features, windows
 from .turns import Piece, label_unlabelled, segment_pieces, smooth
 
 
@@ -32,7 +33,10 @@ def diarize_file(source: Path, *, min_speakers: int = 1, max_speakers: int = 6, 
                  progress: Progress | None = None, speech: list[list[float]] | None = None,
                  embedder: Embedder | None = None) -> Diarization:
     ffmpeg = ffmpeg or find_ffmpeg()
-    embedder = embedder or Embedder()
+    if embedder is None:
+        with Embedder() as own:
+            return diarize_file(source, min_speakers=min_speakers, max_speakers=max_speakers, ffmpeg=ffmpeg,
+                                progress=progress, speech=speech, embedder=own)
     segments: list[tuple[float, float]] = []
     owner: list[int] = []  # each window's segment
     found: list[Window] = []
@@ -40,13 +44,15 @@ def diarize_file(source: Path, *, min_speakers: int = 1, max_speakers: int = 6, 
     duration = 0.0
     for offset, samples in blocks(ffmpeg, decode_args(source), progress):
         duration = offset + len(samples) / RATE
+        block: list[np.ndarray] = []
         for start, end in _block_speech(offset, samples, speech):
             cut = windows(start, end)
-            if cut:
-                parts.append(embedder.embed(samples, offset, cut))
+            block += features(samples, offset, start, end, cut)
             owner += [len(segments)] * len(cut)
             found += cut
             segments.append((start, end))
+        if block:
+            parts.append(embedder.embed(block))
     embeddings = np.concatenate(parts) if parts else np.zeros((0, 192), dtype=np.float32)
     labels = cluster(embeddings, min_speakers, max_speakers)
     return _result(duration, segments, found, owner, embeddings, labels)
