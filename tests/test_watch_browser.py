@@ -34,7 +34,7 @@ def test_the_episodes_page_shows_a_recording_arriving_from_the_folder(workspace,
         badge = page.wait_for_selector("table.episodes .badge.from-folder", timeout=60_000)  # no reload
         assert badge.inner_text() == "masuk dari folder"
         row = page.inner_text("table.episodes")
-        assert "Sosialisasi DPT" in row and "2026-12-07" in row
+        assert "Sosialisasi DPT" in row and "7 Desember 2026" in row  # the date in words (item 5)
         assert axe_serious_violations(page) == []
         english = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
         sign_in(english, servers["en"].url, "prod")

@@ -14,6 +14,7 @@ from studio.jobs import start_local_workers
 from studio.review import edits
 from studio.web import create_app
 from studio.web.strings import translate
+from studio.workspace.transcript import vtt_sha256
 
 pytestmark = pytest.mark.browser
 
@@ -74,13 +75,13 @@ def test_a_line_saved_over_another_save_or_out_of_order_says_so(workspace, brows
         tab.goto(f"{server.url}/episodes/{episode.id}/")
         tab.click("#cue-1 .cue-edit")
         tab.wait_for_selector("#cue-text-1")
-        # another producer saves line 3 meanwhile: this page's transcript is no longer the one on disk
-        seen = edits.vtt_sha256(folder)
-        edits.save_cue_edits(folder, {2: edits.CueEdit("Datang ke TPS membawa KTP elektronik.")}, seen)
+        # another producer saves this same line meanwhile (a save of another line would be merged)
+        theirs = "Datang ke TPS membawa KTP elektronik."
+        edits.save_cue_edits(folder, {1: edits.CueEdit(theirs)}, vtt_sha256(folder))
         tab.fill("#cue-text-1", "Cek nama Anda di daftar pemilih tetap.")
         tab.click("#cue-1 button[type=submit]")
         alert = tab.wait_for_selector("#cue-error-1")
-        assert alert.inner_text() == translate(lang, "transcript.stale")
+        assert alert.inner_text() == translate(lang, "review.line_conflict").format(n=2, text=theirs)
         assert "cue" not in alert.inner_text().lower()
 
         tab.goto(f"{server.url}/episodes/{episode.id}/")  # reloaded, as the message says
