@@ -114,7 +114,7 @@ def test_doctor_reports_ffmpeg_and_workspace(tmp_path, monkeypatch):
     cache = tmp_path / "cache"  # doctor joins the bundled model into the cache: a temporary one, never ~/.cache
     monkeypatch.setenv("STUDIO_CACHE_DIR", str(cache))
     result = invoke("--workspace", ws, "doctor", "--json")
-    checks = {c["name"]: c for c in json.loads(result.output)}
+    checks = {c["name"]: c for c in json.loads(result.stdout)}  # (the local-address warning is on stderr)
     assert checks["ffmpeg"]["ok"] and "imageio-ffmpeg" in checks["ffmpeg"]["detail"]
     assert checks["workspace"]["ok"]
     assert checks["fonts"]["ok"] and "NotoSans" in checks["fonts"]["detail"]

@@ -43,7 +43,7 @@ def test_corrected_vtt_is_kept_and_flows_into_every_transcript_file(tmp_path):
 
     again = json.loads(invoke("--workspace", ws, "-q", "process", episode, "--no-clips", "--json"))
     assert "transcript" in again[0]["skipped"] and "transcript" not in again[0]["done"]
-    assert "Koreksi: KPU & Bawaslu" in (folder / "transcript.vtt").read_text(encoding="utf-8")
+    assert "Koreksi: KPU &amp; Bawaslu" in (folder / "transcript.vtt").read_text(encoding="utf-8")  # escaped, as WebVTT asks
     assert "Koreksi: KPU & Bawaslu" in (folder / "transcript.srt").read_text(encoding="utf-8")
     assert "Koreksi: KPU & Bawaslu" in (folder / "transcript.txt").read_text(encoding="utf-8")
     segments = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))["segments"]

@@ -74,7 +74,7 @@ def test_one_process_reads_the_captions_once_and_saves_the_state_once_a_stage(tm
     monkeypatch.setattr("studio.pipeline.context.save_state", lambda *a: saves.append(1) or save_state(*a))
 
     report = process_episode(ws, find_ffmpeg(), episode_id, Reporter(quiet=True), ProcessOptions())
-    made = [s for s in report.done if s in ("text", "chapters") or s.startswith("clip")]
+    made = [s for s in report.done if s in ("speakers", "text", "chapters") or s.startswith("clip")]
     assert report.done[:2] == ["podcast", "broadcast"] and "transcript" in report.skipped
     assert len(parses) == 1  # read once, after the text stage wrote it, for the chapters and the clips
     assert len(saves) == 1 + len(made)  # the renditions, then each stage that made something

@@ -349,13 +349,17 @@ def test_processing_off_gives_the_renditions_of_before(tmp_path):
     archive = subprocess.run(["git", "-C", ROOT, "archive", BEFORE_PROCESSING, "studio"], capture_output=True,
                              check=True).stdout
     subprocess.run(["tar", "-x", "-C", code], input=archive, check=True)
-    # studio.toml as that Studio writes it: only the settings it knows (a later Studio writes more).
-    keep_known = ("import sys, dataclasses, tomllib, tomli_w; from studio.workspace.config import Settings; "
-                  "p = sys.argv[1]; d = tomllib.load(open(p, 'rb')); names = {f.name for f in dataclasses.fields(Settings)}; "
-                  "d['studio'] = {k: v for k, v in d.get('studio', {}).items() if k in names}; "
+    # studio.toml and the show's toml as that Studio writes them: only the settings it knows (a later Studio
+    # writes more).
+    keep_known = ("import sys, dataclasses, tomllib, tomli_w; from studio.workspace.config import Settings, Show; "
+                  "p = sys.argv[1]; d = tomllib.load(open(p, 'rb')); "
+                  "known = lambda cls, t: {k: v for k, v in t.items() if k in {f.name for f in dataclasses.fields(cls)}}; "
+                  "d = {'studio': known(Settings, d.get('studio', {})), 'stations': d.get('stations', {})} "
+                  "if p.endswith('studio.toml') else known(Show, d); "
                   "open(p, 'w').write(tomli_w.dumps(d))")
-    subprocess.run([sys.executable, "-c", keep_known, str(old / "ws" / "studio.toml")],
-                   env={**os.environ, "PYTHONPATH": str(code)}, cwd=code, check=True)
+    for settings in (old / "ws" / "studio.toml", old / "ws" / "feeds" / "bincang.toml"):
+        subprocess.run([sys.executable, "-c", keep_known, str(settings)],
+                       env={**os.environ, "PYTHONPATH": str(code)}, cwd=code, check=True)
     run = subprocess.run([sys.executable, "-m", "studio", "--workspace", old / "ws", "-q", "process", episode,
                           "--no-transcribe", "--no-clips"], env={**os.environ, "PYTHONPATH": str(code)},
                          capture_output=True, text=True, cwd=code)
