@@ -104,19 +104,24 @@ def upload_artwork(episode_id: str):
     return _back(saved)
 
 
-@bp.post("/basics/artwork/remove")
-@role_required("producer")
-def remove_artwork(episode_id: str):
-    episode = load_episode(episode_id)
+def _apply(episode: Episode, change, action: str, done: str):
+    """One change of the basics (`change(workspace, episode_id, based_on=...)`): refused in the page's words,
+    else audited, said and followed by a publish."""
     try:
-        saved = basics.remove_artwork(workspace(), episode.id, based_on=request.form.get("based_on", ""))
+        saved = change(workspace(), episode.id, based_on=request.form.get("based_on", ""))
     except StudioError as exc:
         flash(_error(exc), "error")
         return _back(episode)
-    audit(current_user.name, "episode.artwork.remove", saved.id)
-    flash(t("basics.artwork_removed"), "success")
+    audit(current_user.name, action, saved.id)
+    flash(t(done), "success")
     _publish_follows()
     return _back(saved)
+
+
+@bp.post("/basics/artwork/remove")
+@role_required("producer")
+def remove_artwork(episode_id: str):
+    return _apply(load_episode(episode_id), basics.remove_artwork, "episode.artwork.remove", "basics.artwork_removed")
 
 
 @bp.get("/basics/<name>")
@@ -138,27 +143,10 @@ def unpublish(episode_id: str):
     if request.form.get("confirm") != "yes":
         flash(t("basics.unpublish_need_confirm"), "error")
         return _back(episode)
-    try:
-        saved = basics.unpublish(workspace(), episode.id, based_on=request.form.get("based_on", ""))
-    except StudioError as exc:
-        flash(_error(exc), "error")
-        return _back(episode)
-    audit(current_user.name, "episode.unpublish", saved.id)
-    flash(t("basics.unpublished"), "success")
-    _publish_follows()
-    return _back(saved)
+    return _apply(episode, basics.unpublish, "episode.unpublish", "basics.unpublished")
 
 
 @bp.post("/basics/restore")
 @role_required("producer")
 def restore(episode_id: str):
-    episode = load_episode(episode_id)
-    try:
-        saved = basics.restore(workspace(), episode.id, based_on=request.form.get("based_on", ""))
-    except StudioError as exc:
-        flash(_error(exc), "error")
-        return _back(episode)
-    audit(current_user.name, "episode.restore", saved.id)
-    flash(t("basics.restored"), "success")
-    _publish_follows()
-    return _back(saved)
+    return _apply(load_episode(episode_id), basics.restore, "episode.restore", "basics.restored")
