@@ -97,7 +97,7 @@ def three(tmp_path_factory, ffmpeg_exe) -> tuple[Diarization, list]:
 
 
 def test_the_model_ships_with_its_licence():
-    assert SPEAKER_MODEL.stat().st_size > 20_000_000
+    assert 5_000_000 < SPEAKER_MODEL.stat().st_size < 8_000_000  # the int8 export: the real model, kept light
     assert "Apache License" in (SPEAKERS_DIR / "LICENSE").read_text(encoding="utf-8")
     assert "sha256" in (SPEAKERS_DIR / "README.md").read_text(encoding="utf-8")
 

@@ -5,7 +5,8 @@ The cosine affinity of every pair of windows is pruned to each row's strongest l
 unnormalised Laplacian's eigenvalues read: the largest gap among the first max+1 of them gives the number of
 speakers (within the show's bounds). k-means on the first k eigenvectors labels the windows; a cluster of
 fewer than MIN_CLUSTER windows joins the nearest large one, and two clusters whose centres are closer than
-MERGE_COS are one voice (the eigengap over-splits a long single voice). A long recording is clustered on an
+MERGE_COS are one voice (the eigengap over-splits a long single voice, and a short recording into islands):
+close clusters are joined before and after the small ones are absorbed. A long recording is clustered on an
 even sample of MAX_POINTS windows, every window then labelled by its nearest centre.
 """
 
@@ -120,6 +121,9 @@ def cluster(embeddings: np.ndarray, min_speakers: int = 1, max_speakers: int = 6
         return np.zeros(n, dtype=int)
     sample = np.linspace(0, n - 1, MAX_POINTS).round().astype(int) if n > MAX_POINTS else np.arange(n)
     labels = _spectral(x[sample], low, high)
+    # fragments of one voice joined first: on a short recording the pruned graph falls into islands of 1-2
+    # windows each, and absorbing those before would pour a second voice into the one large island
+    labels = _merge_close(x[sample], labels, low)
     labels = _absorb_small(x[sample], labels)
     labels = _merge_close(x[sample], labels, low)
     if len(sample) < n:
